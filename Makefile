@@ -1,0 +1,54 @@
+# crossfence — set-up is two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+NCA_VENV := .venv-nca
+# network-config-analyzer pins exact versions of its own dependencies, so it lives in its own venv
+# and the tests call its CLI (NCA env var) as a differential oracle.
+NCA_VERSION := 2.1.0
+LAB_PACKAGES := iproute2 nftables wireguard-go wireguard-tools bird2
+
+.PHONY: demo test lint venv nca system-packages bench clean
+
+$(BIN)/crossfence: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e '.[test,lint]'
+	@touch $@
+
+venv: $(BIN)/crossfence
+
+$(NCA_VENV)/bin/nca:
+	$(PYTHON) -m venv $(NCA_VENV)
+	$(NCA_VENV)/bin/pip install -q -U pip
+	$(NCA_VENV)/bin/pip install -q network-config-analyzer==$(NCA_VERSION)
+
+nca: $(NCA_VENV)/bin/nca
+
+# The lab runs real networking; its tools come from Debian. Only root can install them (CI is root);
+# elsewhere the lab tests skip with a reason.
+system-packages:
+	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  missing=""; for p in $(LAB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing lab packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  fi; \
+	else echo "not root or no apt-get: lab packages not installed (lab tests will skip)"; fi
+
+demo: venv
+	$(BIN)/crossfence validate examples/eu-sovereign
+
+test: venv nca system-packages
+	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca $(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+bench: venv nca
+	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca $(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(NCA_VENV) build dist .pytest_cache .mypy_cache .ruff_cache

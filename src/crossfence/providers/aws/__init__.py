@@ -1,0 +1,1 @@
+"""AWS provider: route tables, security groups, NACLs, VGW/TGW to IR."""

@@ -1,0 +1,1 @@
+"""Istio provider: PeerAuthentication and AuthorizationPolicy semantics."""

@@ -1,0 +1,1 @@
+"""Kubernetes provider: manifests to endpoints and NetworkPolicy semantics."""
