@@ -1,0 +1,173 @@
+"""The `crossfence` command line: parse arguments, call one library function, render, choose the exit code."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .errors import CrossfenceError, InputError, UnsupportedError
+from .examples import example_path
+from .model import json_schema, load
+from .report.summary import render_summary, summary_json
+
+app = typer.Typer(
+    name="crossfence",
+    help=(
+        "One blueprint for a multi-cloud estate: validate it, ask who can reach what and why "
+        "across cloud firewalls, Kubernetes NetworkPolicy and the service mesh."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Piped output (CI logs, `make demo | less`) gets a readable width instead of Rich's 80 columns.
+_WIDTH = None if sys.stdout.isatty() else 120
+out = Console(highlight=False, width=_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
+class TextOrJson(StrEnum):
+    """Output formats of commands that print a report."""
+
+    text = "text"
+    json = "json"
+
+
+BlueprintPath = Annotated[
+    Path,
+    typer.Argument(
+        help="A blueprint file, or a folder of blueprint files merged into one.",
+        show_default=False,
+    ),
+]
+
+
+def _fail_input(error: InputError, fmt: TextOrJson = TextOrJson.text) -> NoReturn:
+    if fmt is TextOrJson.json:
+        payload = {"valid": False, "problems": [p.to_json() for p in error.problems]}
+        out.print_json(json.dumps(payload))
+    else:
+        for problem in error.problems or []:
+            style = "red" if problem.severity == "error" else "yellow"
+            err.print(f"[{style}]{problem.severity}[/]: {problem}", markup=True, highlight=False)
+        if not error.problems:
+            err.print(f"[red]error[/]: {error.summary}")
+        count = len(error.errors) or 1
+        err.print(f"[red]{count} error{'s' if count != 1 else ''}[/]; nothing was done.")
+    raise typer.Exit(EXIT_INPUT)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"crossfence {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """crossfence — multi-cloud reachability and security checks with traces.
+
+    Exit codes: 0 all good; 1 findings at or above --fail-on, a denied reach, or a lab mismatch;
+    2 bad input or usage.
+    """
+
+
+@app.command()
+def validate(
+    path: BlueprintPath,
+    fmt: Annotated[
+        TextOrJson, typer.Option("--format", "-f", help="Output format.")
+    ] = TextOrJson.text,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print problems only, no summary.")
+    ] = False,
+) -> None:
+    """Validate a blueprint and print a summary of the estate.
+
+    Every problem is printed as [bold]file:line:col: path.to.field: what is wrong (what was expected)[/];
+    the exit code is 2 when there is an error. Warnings (legal but suspicious) do not fail.
+    """
+    try:
+        blueprint = load(path)
+    except InputError as error:
+        _fail_input(error, fmt)
+    if fmt is TextOrJson.json:
+        payload = {
+            "valid": True,
+            "problems": [w.to_json() for w in blueprint.warnings],
+            "summary": summary_json(blueprint),
+        }
+        out.print_json(json.dumps(payload))
+        return
+    for warning in blueprint.warnings:
+        err.print(f"[yellow]warning[/]: {warning}")
+    if not quiet:
+        render_summary(blueprint, out)
+    note = f", {len(blueprint.warnings)} warning(s)" if blueprint.warnings else ""
+    out.print(f"[green]valid[/]: {path}{note}")
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the blueprint (for editor completion and validation)."""
+    text = json.dumps(json_schema(), indent=2, sort_keys=False)
+    if output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        err.print(f"wrote {output}")
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the reference example into.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a folder that is not empty.")
+    ] = False,
+) -> None:
+    """Write the reference example (eu-sovereign, with its seeded-mistake variants) into DIRECTORY."""
+    if directory.exists() and any(directory.iterdir()) and not force:
+        err.print(
+            f"[red]error[/]: {directory} is not empty (expected an empty or new folder; use --force)"
+        )
+        raise typer.Exit(EXIT_INPUT)
+    shutil.copytree(example_path(), directory, dirs_exist_ok=True)
+    out.print(f"wrote the eu-sovereign reference example to {directory}")
+    out.print(f"next: crossfence validate {directory}")
+
+
+def run() -> None:
+    """Entry point: turn crossfence errors into messages and exit codes, never a traceback."""
+    try:
+        app()
+    except UnsupportedError as error:
+        err.print(f"[red]unsupported[/]: {error}")
+        sys.exit(EXIT_INPUT)
+    except (
+        CrossfenceError
+    ) as error:  # pragma: no cover - every command handles its own input errors
+        err.print(f"[red]error[/]: {error}")
+        sys.exit(EXIT_INPUT)

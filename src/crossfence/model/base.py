@@ -1,0 +1,235 @@
+"""Shared building blocks of the blueprint: the frozen base model, source locations, common field types."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    WithJsonSchema,
+)
+
+__all__ = [
+    "ASN",
+    "Address",
+    "Cidr",
+    "Labels",
+    "Model",
+    "Name",
+    "NamedModel",
+    "PortSpec",
+    "Provider",
+    "SourceRef",
+    "parse_port_spec",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a blueprint object was written: file, 1-based line and column, and its path in the document."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    loc: tuple[str | int, ...] = ()
+    """The path as a tuple of keys and indexes."""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class Model(BaseModel):
+    """Base of every blueprint type: immutable, unknown fields rejected, source location attached."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        use_attribute_docstrings=True,
+        populate_by_name=True,
+    )
+    _defined_at: SourceRef | None = PrivateAttr(default=None)
+
+    @property
+    def defined_at(self) -> SourceRef | None:
+        """Where this object was written in the blueprint (None for objects built in code)."""
+        return self._defined_at
+
+    def iter_children(self) -> Iterator[tuple[str, Model]]:
+        """Every nested blueprint object with its path suffix, in field order."""
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, Model):
+                yield f".{name}", value
+            elif isinstance(value, tuple):
+                for index, item in enumerate(value):
+                    if isinstance(item, Model):
+                        yield f".{name}[{index}]", item
+
+
+_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9._/-]{0,126}[a-z0-9])?$")
+
+
+def _check_name(value: str) -> str:
+    if not _NAME_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid name (expected lowercase letters, digits, '-', '.', '_' "
+            "or '/', starting and ending with a letter or digit, at most 128 characters)"
+        )
+    return value
+
+
+Name = Annotated[str, AfterValidator(_check_name)]
+"""A blueprint object name: lowercase, like the cloud resource names it maps to."""
+
+
+class NamedModel(Model):
+    """A blueprint object that other objects refer to by name."""
+
+    name: Name
+    """Unique name of the object within its kind."""
+    description: str | None = None
+    """Free text shown in reports."""
+
+
+def _check_cidr(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a CIDR (expected a string such as '10.0.0.0/24')")
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        if "has host bits set" in str(exc):
+            fixed = ipaddress.ip_network(value, strict=False)
+            raise ValueError(
+                f"{value!r} has host bits set (expected the network address, e.g. '{fixed}')"
+            ) from None
+        raise ValueError(f"{value!r} is not a CIDR (expected e.g. '10.0.0.0/24')") from None
+    return str(network)
+
+
+Cidr = Annotated[
+    str,
+    BeforeValidator(_check_cidr),
+    WithJsonSchema({"type": "string", "format": "cidr", "examples": ["10.0.0.0/24"]}),
+]
+"""An IP network in CIDR notation with no host bits set."""
+
+
+def _check_address(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not an IP address (expected e.g. '10.0.0.10')")
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address (expected e.g. '10.0.0.10')") from None
+
+
+Address = Annotated[
+    str,
+    BeforeValidator(_check_address),
+    WithJsonSchema({"type": "string", "format": "ip-address", "examples": ["10.0.0.10"]}),
+]
+"""A single IP address."""
+
+
+def _check_asn(value: int) -> int:
+    if not 1 <= value <= 4_294_967_294:
+        raise ValueError(f"{value} is not a valid ASN (expected 1-4294967294)")
+    return value
+
+
+ASN = Annotated[int, AfterValidator(_check_asn)]
+"""A BGP autonomous system number (2- or 4-byte)."""
+
+Provider = Literal["gcp", "scaleway", "aws"]
+"""The cloud providers crossfence models."""
+
+_PROTOCOLS = ("tcp", "udp", "sctp", "icmp", "esp", "ah", "all")
+_PORTED = ("tcp", "udp", "sctp")
+
+
+def parse_port_spec(value: str) -> tuple[str, int | None, int | None]:
+    """Parse ``tcp/443``, ``tcp/8000-8100``, ``udp``, ``icmp`` or ``all`` into (protocol, low, high).
+
+    >>> parse_port_spec("TCP/8000-8100")
+    ('tcp', 8000, 8100)
+    >>> parse_port_spec("udp")
+    ('udp', None, None)
+    """
+    text = value.strip().lower()
+    if text in ("*", "any"):
+        text = "all"
+    protocol, _, ports = text.partition("/")
+    if protocol not in _PROTOCOLS:
+        raise ValueError(
+            f"{value!r} has unknown protocol {protocol!r} "
+            f"(expected one of {', '.join(_PROTOCOLS)}, e.g. 'tcp/443')"
+        )
+    if not ports:
+        return protocol, None, None
+    if protocol not in _PORTED:
+        raise ValueError(f"{value!r}: {protocol} has no ports (expected just '{protocol}')")
+    low_text, _, high_text = ports.partition("-")
+    try:
+        low = int(low_text)
+        high = int(high_text) if high_text else low
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a port or port range (expected e.g. 'tcp/443' or 'tcp/8000-8100')"
+        ) from None
+    for port in (low, high):
+        if not 1 <= port <= 65535:
+            raise ValueError(f"{value!r}: port {port} is out of range (expected 1-65535)")
+    if high < low:
+        raise ValueError(f"{value!r}: range ends before it starts (expected low-high, low <= high)")
+    return protocol, low, high
+
+
+def _check_port_spec(value: Any) -> str:
+    if isinstance(value, int):
+        raise ValueError(f"{value!r} has no protocol (expected e.g. 'tcp/{value}')")
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a port spec (expected e.g. 'tcp/443')")
+    protocol, low, high = parse_port_spec(value)
+    if low is None:
+        return protocol
+    return f"{protocol}/{low}" if low == high else f"{protocol}/{low}-{high}"
+
+
+PortSpec = Annotated[
+    str,
+    BeforeValidator(_check_port_spec),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^(?i)(tcp|udp|sctp)(/\d+(-\d+)?)?$|^(?i)(icmp|esp|ah|all|any|\*)$",
+            "examples": ["tcp/443", "tcp/8000-8100", "udp", "icmp", "all"],
+        }
+    ),
+]
+"""A protocol with an optional port or port range: ``tcp/443``, ``tcp/8000-8100``, ``udp``, ``all``."""
+
+
+def _freeze_labels(value: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(value))
+
+
+Labels = Annotated[
+    Mapping[str, str],
+    AfterValidator(_freeze_labels),
+    PlainSerializer(lambda value: dict(value), return_type=dict[str, str]),
+    Field(default_factory=lambda: MappingProxyType({})),
+]
+"""Key/value labels (Kubernetes-style); read-only once loaded."""

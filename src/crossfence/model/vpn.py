@@ -1,0 +1,154 @@
+"""VPN gateways, Cloud Routers, routing policies, tunnels and BGP sessions between clouds."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import ASN, Address, Cidr, Model, Name, NamedModel
+
+__all__ = [
+    "AdvertisedRange",
+    "BgpEnd",
+    "BgpSession",
+    "CipherSuite",
+    "Router",
+    "RoutingPolicy",
+    "TunnelEnd",
+    "VpnGateway",
+    "VpnInterface",
+    "VpnTunnel",
+]
+
+
+class VpnInterface(Model):
+    """A public interface of a VPN gateway."""
+
+    id: int = Field(ge=0, le=3)
+    """Interface index (HA VPN has 0 and 1)."""
+    ip: Address
+    """Its public address (the IPsec peer address the other side sees)."""
+
+
+class VpnGateway(NamedModel):
+    """A VPN gateway: GCP HA VPN, Scaleway Site-to-Site VPN gateway, AWS VGW or transit gateway."""
+
+    cloud: Name
+    """The cloud it is in."""
+    network: Name
+    """The network (VPC) it serves."""
+    type: Literal["ha_vpn", "classic_vpn", "scaleway_s2s", "aws_vgw", "aws_tgw"]
+    """Gateway kind."""
+    region: str | None = None
+    """Region; defaults to the cloud's."""
+    interfaces: tuple[VpnInterface, ...] = ()
+    """Public interfaces (HA VPN: two)."""
+    asn: ASN | None = None
+    """BGP ASN when the gateway speaks BGP itself (Scaleway: 12876; AWS VGW/TGW)."""
+    private_network: Name | None = None
+    """Scaleway: the Private Network the gateway is attached to."""
+    route_propagation: bool = False
+    """Scaleway: install BGP-learned routes into the VPC (off by default: routes are blocked)."""
+
+
+class AdvertisedRange(Model):
+    """A custom advertised range of a Cloud Router."""
+
+    range: Cidr
+    """The prefix advertised."""
+    description: str | None = None
+    """Why it is advertised."""
+
+
+class Router(NamedModel):
+    """A GCP Cloud Router: the BGP speaker of an HA VPN."""
+
+    cloud: Name
+    """The cloud it is in."""
+    network: Name
+    """The VPC network it serves."""
+    region: str | None = None
+    """Region; defaults to the cloud's."""
+    asn: ASN
+    """Its ASN (private: 64512-65534 or 4200000000-4294967294)."""
+    advertise_mode: Literal["default", "custom"] = "default"
+    """`default` advertises the VPC's own subnets only; `custom` advertises what is listed."""
+    advertised_groups: tuple[Literal["all_subnets"], ...] = ()
+    """Custom mode: groups to advertise (`all_subnets`: the subnets the router can see)."""
+    advertised_ranges: tuple[AdvertisedRange, ...] = ()
+    """Custom mode: extra ranges to advertise."""
+
+
+class RoutingPolicy(NamedModel):
+    """A Scaleway Site-to-Site VPN routing policy: prefix filters for BGP in and out."""
+
+    cloud: Name
+    """The cloud it is in."""
+    prefix_filter_in: tuple[Cidr, ...] = ()
+    """Prefixes accepted from the peer (a learned route is accepted if inside one of them)."""
+    prefix_filter_out: tuple[Cidr, ...] = ()
+    """Prefixes announced to the peer."""
+    is_ipv6: bool = False
+    """IPv6 policy."""
+
+
+class CipherSuite(Model):
+    """IKE or ESP proposal."""
+
+    encryption: tuple[str, ...] = ()
+    """Encryption algorithms (`AES-GCM-16-256`, `AES-CBC-256`, ...)."""
+    integrity: tuple[str, ...] = ()
+    """Integrity algorithms (`HMAC-SHA2-256-128`, ...); empty with AEAD ciphers."""
+    dh_groups: tuple[int, ...] = ()
+    """Diffie-Hellman groups (14, 19, 20, 21, ...)."""
+
+
+class TunnelEnd(Model):
+    """One end of a VPN tunnel."""
+
+    gateway: Name
+    """The VPN gateway."""
+    interface: int = Field(default=0, ge=0, le=3)
+    """Which of its interfaces terminates the tunnel."""
+
+
+class VpnTunnel(NamedModel):
+    """An IPsec tunnel between two VPN gateways of different clouds."""
+
+    local: TunnelEnd
+    """This end (by convention the hub side)."""
+    peer: TunnelEnd
+    """The other end."""
+    ike_version: Literal[1, 2] = 2
+    """IKE version."""
+    ike: CipherSuite = Field(default_factory=CipherSuite)
+    """Phase 1 proposal."""
+    esp: CipherSuite = Field(default_factory=CipherSuite)
+    """Phase 2 proposal."""
+
+
+class BgpEnd(Model):
+    """One end of a BGP session: the speaker and its link-local interface."""
+
+    speaker: Name
+    """A Cloud Router, or a VPN gateway that speaks BGP itself (Scaleway, AWS)."""
+    address: str
+    """Its inside-tunnel address with prefix, from 169.254.0.0/16, e.g. `169.254.0.1/30`."""
+    advertised_route_priority: int = Field(default=100, ge=0, le=65535)
+    """GCP: base priority (MED) of the routes it advertises; lower is preferred."""
+    routing_policy: Name | None = None
+    """Scaleway: the routing policy applied to this session."""
+
+
+class BgpSession(NamedModel):
+    """An eBGP session over a VPN tunnel."""
+
+    tunnel: Name
+    """The tunnel it runs over."""
+    local: BgpEnd
+    """The local tunnel end's speaker."""
+    peer: BgpEnd
+    """The peer tunnel end's speaker."""
+    enabled: bool = True
+    """A disabled session exchanges nothing."""
