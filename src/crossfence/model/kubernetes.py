@@ -53,6 +53,13 @@ class Cluster(NamedModel):
     """Pod range: a CIDR, or the name of a secondary range of the node subnet (GKE)."""
     service_range: Cidr | Name | None = None
     """Service (ClusterIP) range: a CIDR or a secondary range name."""
+    node_tags: tuple[str, ...] = ()
+    """GCP network tags of the nodes: firewall rules that target them also filter pod traffic
+    (VPC-native clusters give pods alias IPs of their node)."""
+    node_service_account: str | None = None
+    """GCP service account of the nodes (firewall targets and sources)."""
+    node_security_groups: tuple[Name, ...] = ()
+    """Scaleway or AWS security groups attached to the nodes."""
     pods_masqueraded: bool = False
     """Whether pod traffic leaving the cluster is SNATed to the node address."""
     namespaces: tuple[KubernetesNamespace, ...] = ()

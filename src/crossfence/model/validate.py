@@ -648,6 +648,8 @@ class _Validator:
             if pods is not None:
                 self.pod_ranges[cluster.name] = pods
             self.duplicates(cluster.namespaces, "namespace", f" in cluster '{cluster.name}'")
+            for i, name in enumerate(cluster.node_security_groups):
+                self.ref(cluster, ("node_security_groups", i), name, ("security_groups",), "security group")
 
     def workloads(self) -> None:
         for workload in self.bp.workloads:

@@ -45,7 +45,8 @@ class Workload(NamedModel):
     cloud: Name | None = None
     """The cloud; derived from network or cluster when omitted."""
     network: Name | None = None
-    """VMs, databases, load balancers: their VPC."""
+    """VMs, databases, load balancers: their VPC. External APIs: the VPC whose internet gateway
+    reaches them privately (Private Google Access) and from which their traffic enters."""
     subnet: Name | None = None
     """VMs, databases, load balancers: their subnet or Private Network."""
     cluster: Name | None = None

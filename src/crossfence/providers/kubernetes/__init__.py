@@ -1,1 +1,38 @@
-"""Kubernetes provider: manifests to endpoints and NetworkPolicy semantics."""
+"""Kubernetes provider: manifests to endpoints, NetworkPolicy semantics, connectivity and traces.
+
+Library API (stable; the CLI wires it):
+
+- `load_manifests(path) -> Cluster` reads a manifest file or folder (raises `ManifestError`,
+  whose `problems` carry `file:line:col` and a field path; warnings are in `Cluster.warnings`);
+- `connectivity(cluster) -> Connectivity`; `.to_json()` / `.dumps()` give
+  `{"endpoints": [...], "connections": [{"from", "to", "allowed"}]}`;
+- `explain(cluster, src, dst, protocol, port, method=None, path=None) -> LayeredVerdict`, the
+  verdict of one connection with one step per layer (source egress NetworkPolicy, destination
+  ingress NetworkPolicy, mesh mTLS, mesh authorization), each `{"action", "detail", "source"}`.
+
+`python -m crossfence.providers.kubernetes DIR` prints the connectivity JSON.
+"""
+
+from __future__ import annotations
+
+from crossfence.providers.kubernetes.connectivity import Connectivity, connectivity
+from crossfence.providers.kubernetes.errors import Location, ManifestError, Problem
+from crossfence.providers.kubernetes.explain import LayeredVerdict, Step, explain
+from crossfence.providers.kubernetes.manifests import DEFAULT_POD_RANGE, load_manifests
+from crossfence.providers.kubernetes.resources import Cluster, NetworkPolicy, Pod
+
+__all__ = [
+    "DEFAULT_POD_RANGE",
+    "Cluster",
+    "Connectivity",
+    "LayeredVerdict",
+    "Location",
+    "ManifestError",
+    "NetworkPolicy",
+    "Pod",
+    "Problem",
+    "Step",
+    "connectivity",
+    "explain",
+    "load_manifests",
+]
