@@ -1,0 +1,329 @@
+"""Istio mesh decisions for one request: sidecars, mTLS mode (PeerAuthentication), authorization.
+
+- Sidecars: a pod has one when its namespace has `istio-injection=enabled` or an `istio.io/rev`
+  label, unless the pod says `sidecar.istio.io/inject: "false"` (label or annotation), or when the
+  pod itself says `"true"`. Without a sidecar on the destination the mesh enforces nothing.
+- mTLS (https://istio.io/latest/docs/reference/config/security/peer_authentication/): the mode of
+  the destination port comes from the workload policy (its port-level entry first), then the
+  namespace policy, then the mesh policy in the root namespace `istio-system`; UNSET inherits and
+  the default is PERMISSIVE. Auto mTLS makes a client sidecar use mTLS towards a sidecar that does
+  not DISABLE it. STRICT rejects plaintext.
+- Authorization (https://istio.io/latest/docs/reference/config/security/authorization-policy/):
+  CUSTOM, then DENY, then ALLOW; a workload with no ALLOW policy allows; AUDIT decides nothing.
+  A policy matches when one of its rules matches; no rules never matches. principals and
+  namespaces come from the mTLS certificate, so plaintext has none (`notPrincipals` then holds,
+  as Envoy's negated matcher does). HTTP-only fields on TCP traffic follow the "Authorization for
+  TCP traffic" task (https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/): an
+  ALLOW rule using them is invalid and ignored (never matches); a DENY rule drops them and matches
+  on its TCP fields. A `when` key crossfence cannot evaluate is reported and resolved towards
+  denial (an ALLOW rule does not match, a DENY rule does), never widened.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from crossfence.providers.istio.resources import (
+    HTTP_ONLY_CONDITION_PREFIXES,
+    HTTP_ONLY_OPERATION_FIELDS,
+    HTTP_ONLY_SOURCE_FIELDS,
+    ROOT_NAMESPACE,
+    AuthorizationPolicy,
+    AuthorizationRule,
+    Condition,
+    PeerAuthentication,
+)
+from crossfence.providers.kubernetes.resources import Cluster, Pod
+
+__all__ = [
+    "TRUST_DOMAIN",
+    "AuthorizationDecision",
+    "Request",
+    "authorize",
+    "has_sidecar",
+    "mtls_mode",
+    "principal",
+]
+
+TRUST_DOMAIN = "cluster.local"
+
+
+def principal(pod: Pod) -> str:
+    """The SPIFFE identity Istio gives a pod: `cluster.local/ns/<namespace>/sa/<account>`."""
+    return f"{TRUST_DOMAIN}/ns/{pod.namespace}/sa/{pod.service_account}"
+
+
+def has_sidecar(cluster: Cluster, pod: Pod) -> bool:
+    flag = pod.labels.get("sidecar.istio.io/inject", pod.annotations.get("sidecar.istio.io/inject"))
+    if flag is not None:
+        return flag.lower() == "true"
+    labels = cluster.namespace_labels(pod.namespace)
+    return labels.get("istio-injection") == "enabled" or "istio.io/rev" in labels
+
+
+def _selects(selector: dict[str, str] | None, pod: Pod) -> bool:
+    return selector is None or all(pod.labels.get(k) == v for k, v in selector.items())
+
+
+def mtls_mode(cluster: Cluster, pod: Pod, port: int) -> tuple[str, PeerAuthentication | None]:
+    """The effective mode on `pod`'s `port` and the policy that set it (None: the default)."""
+    workload = [
+        p
+        for p in cluster.peer_authentications
+        if p.namespace == pod.namespace and p.selector is not None and _selects(p.selector, pod)
+    ]
+    namespace = [
+        p
+        for p in cluster.peer_authentications
+        if p.namespace == pod.namespace and p.selector is None
+    ]
+    mesh = [
+        p
+        for p in cluster.peer_authentications
+        if p.namespace == ROOT_NAMESPACE and p.selector is None
+    ]
+    # Several policies at one level: Istio takes the oldest; file order stands in for age.
+    if workload:
+        policy = workload[0]
+        if policy.port_modes.get(port, "UNSET") != "UNSET":
+            return policy.port_modes[port], policy
+        if policy.mode != "UNSET":
+            return policy.mode, policy
+    for level in (namespace, mesh):
+        if level and level[0].mode != "UNSET":
+            return level[0].mode, level[0]
+    return "PERMISSIVE", None
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the destination sidecar sees; `method`/`path` given means HTTP, else TCP."""
+
+    source_ip: str
+    source_principal: str | None  # None: plaintext (no peer certificate)
+    source_namespace: str | None
+    destination_ip: str
+    port: int
+    method: str | None = None
+    path: str | None = None
+    host: str | None = None
+
+    @property
+    def is_http(self) -> bool:
+        return self.method is not None or self.path is not None
+
+
+@dataclass(frozen=True)
+class AuthorizationDecision:
+    allowed: bool
+    action: str  # "allow" | "deny" | "delegate"
+    detail: str
+    policy: AuthorizationPolicy | None = None
+    rule: AuthorizationRule | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+def _string_match(pattern: str, value: str | None) -> bool:
+    """Istio string matching: exact, `prefix*`, `*suffix`, or `*` for any non-empty value."""
+    if value is None or value == "":
+        return False
+    if pattern == "*":
+        return True
+    if pattern.endswith("*"):
+        return value.startswith(pattern[:-1])
+    if pattern.startswith("*"):
+        return value.endswith(pattern[1:])
+    return value == pattern
+
+
+def _ip_match(block: str, address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address) in ipaddress.ip_network(block, strict=False)
+    except ValueError:
+        return False
+
+
+def _field_value(name: str, request: Request) -> tuple[str | None, bool]:
+    """(value, is_ip) of the request attribute a source/operation field tests."""
+    base = name[3].lower() + name[4:] if name.startswith("not") else name
+    table: dict[str, tuple[str | None, bool]] = {
+        "principals": (request.source_principal, False),
+        "namespaces": (request.source_namespace, False),
+        "requestPrincipals": (None, False),  # no JWT in a connectivity question
+        "ipBlocks": (request.source_ip, True),
+        "remoteIpBlocks": (request.source_ip, True),  # no proxy in front: the peer is the client
+        "hosts": (request.host, False),
+        "ports": (str(request.port), False),
+        "methods": (request.method, False),
+        "paths": (request.path, False),
+    }
+    return table[base]
+
+
+def _fields_match(
+    values: dict[str, tuple[str, ...]], request: Request, skip: tuple[str, ...]
+) -> bool:
+    for name, patterns in values.items():
+        if name in skip:
+            continue
+        value, is_ip = _field_value(name, request)
+        if is_ip:
+            hit = value is not None and any(_ip_match(p, value) for p in patterns)
+        else:
+            hit = any(_string_match(p, value) for p in patterns)
+        if hit == name.startswith("not"):
+            return False
+    return True
+
+
+def _condition_value(key: str, request: Request) -> tuple[bool, str | None]:
+    """(supported, value) of a `when` key for a connectivity question."""
+    values: dict[str, str | None] = {
+        "source.ip": request.source_ip,
+        "remote.ip": request.source_ip,
+        "source.namespace": request.source_namespace,
+        "source.principal": request.source_principal,
+        "destination.ip": request.destination_ip,
+        "destination.port": str(request.port),
+    }
+    return key in values, values.get(key)
+
+
+def _condition(condition: Condition, request: Request) -> bool | None:
+    """True/False, or None when crossfence cannot evaluate the key."""
+    supported, value = _condition_value(condition.key, request)
+    if not supported:
+        return None
+    is_ip = condition.key in ("source.ip", "remote.ip", "destination.ip")
+
+    def match(pattern: str) -> bool:
+        return (
+            value is not None and _ip_match(pattern, value)
+            if is_ip
+            else _string_match(pattern, value)
+        )
+
+    if condition.values and not any(match(p) for p in condition.values):
+        return False
+    return not any(match(p) for p in condition.not_values)
+
+
+def _rule_matches(rule: AuthorizationRule, request: Request, action: str, notes: list[str]) -> bool:
+    http_only_used = (
+        any(name in s.values for s in rule.sources for name in HTTP_ONLY_SOURCE_FIELDS)
+        or any(name in o.values for o in rule.operations for name in HTTP_ONLY_OPERATION_FIELDS)
+        or any(c.key.startswith(HTTP_ONLY_CONDITION_PREFIXES) for c in rule.conditions)
+    )
+    skip: tuple[str, ...] = ()
+    if http_only_used and not request.is_http:
+        if action != "DENY":
+            notes.append(
+                f"rule {rule.index} uses HTTP-only fields on TCP traffic: ignored (never matches)"
+            )
+            return False
+        notes.append(
+            f"rule {rule.index} uses HTTP-only fields on TCP traffic: matched on its TCP fields"
+        )
+        skip = HTTP_ONLY_SOURCE_FIELDS + HTTP_ONLY_OPERATION_FIELDS
+    if (
+        request.host is None
+        and any(("hosts" in o.values or "notHosts" in o.values) for o in rule.operations)
+        and request.is_http
+    ):
+        notes.append(
+            f"rule {rule.index}: no host given, hosts/notHosts compared with an empty host"
+        )
+    if rule.sources and not any(_fields_match(s.values, request, skip) for s in rule.sources):
+        return False
+    if rule.operations and not any(_fields_match(o.values, request, skip) for o in rule.operations):
+        return False
+    for condition in rule.conditions:
+        if skip and condition.key.startswith(HTTP_ONLY_CONDITION_PREFIXES):
+            continue
+        result = _condition(condition, request)
+        if result is None:
+            # Never widened: an unknown condition makes ALLOW rules fail and DENY rules hold.
+            notes.append(
+                f"rule {rule.index}: condition {condition.key!r} is not supported by crossfence"
+            )
+            if action != "DENY":
+                return False
+            continue
+        if not result:
+            return False
+    return True
+
+
+def _applies(policy: AuthorizationPolicy, pod: Pod) -> bool:
+    if policy.targets_other_proxies:
+        return False
+    if policy.namespace != ROOT_NAMESPACE and policy.namespace != pod.namespace:
+        return False
+    return _selects(policy.selector, pod)
+
+
+def _first_match(
+    policies: list[AuthorizationPolicy], request: Request, notes: list[str]
+) -> tuple[AuthorizationPolicy, AuthorizationRule] | None:
+    for policy in policies:
+        for rule in policy.rules:
+            if _rule_matches(rule, request, policy.action, notes):
+                return policy, rule
+    return None
+
+
+def authorize(cluster: Cluster, destination: Pod, request: Request) -> AuthorizationDecision:
+    """The destination sidecar's authorization decision, CUSTOM -> DENY -> ALLOW."""
+    applicable = [p for p in cluster.authorization_policies if _applies(p, destination)]
+    notes: list[str] = []
+    by_action = {
+        a: [p for p in applicable if p.action == a] for a in ("CUSTOM", "DENY", "ALLOW", "AUDIT")
+    }
+    custom = _first_match(by_action["CUSTOM"], request, notes)
+    if custom is not None:
+        # The external authorizer decides at run time; crossfence cannot know its answer.
+        notes.append(
+            f"CUSTOM {custom[0].key} delegates to provider {custom[0].provider!r}; assumed to allow"
+        )
+    deny = _first_match(by_action["DENY"], request, notes)
+    if deny is not None:
+        policy, rule = deny
+        return AuthorizationDecision(
+            False,
+            "deny",
+            f"DENY policy {policy.key} rule {rule.index} matches",
+            policy,
+            rule,
+            tuple(notes),
+        )
+    if not by_action["ALLOW"]:
+        detail = "no ALLOW policy applies to the workload: allowed"
+        return AuthorizationDecision(
+            True,
+            "delegate" if custom else "allow",
+            detail,
+            custom[0] if custom else None,
+            custom[1] if custom else None,
+            tuple(notes),
+        )
+    allow = _first_match(by_action["ALLOW"], request, notes)
+    if allow is not None:
+        policy, rule = allow
+        return AuthorizationDecision(
+            True,
+            "allow",
+            f"ALLOW policy {policy.key} rule {rule.index} matches",
+            policy,
+            rule,
+            tuple(notes),
+        )
+    names = ", ".join(p.key for p in by_action["ALLOW"])
+    return AuthorizationDecision(
+        False,
+        "deny",
+        f"no rule of the ALLOW policies ({names}) matches",
+        by_action["ALLOW"][0],
+        None,
+        tuple(notes),
+    )

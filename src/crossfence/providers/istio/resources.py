@@ -1,0 +1,252 @@
+"""Istio AuthorizationPolicy and PeerAuthentication objects, read with located validation.
+
+References: https://istio.io/latest/docs/reference/config/security/authorization-policy/ and
+https://istio.io/latest/docs/reference/config/security/peer_authentication/
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from crossfence.providers.kubernetes.errors import Location
+from crossfence.providers.kubernetes.fields import Fields
+from crossfence.providers.kubernetes.yamlsource import FieldPath
+
+__all__ = [
+    "HTTP_ONLY_CONDITION_PREFIXES",
+    "HTTP_ONLY_OPERATION_FIELDS",
+    "HTTP_ONLY_SOURCE_FIELDS",
+    "MTLS_MODES",
+    "ROOT_NAMESPACE",
+    "AuthorizationPolicy",
+    "AuthorizationRule",
+    "Condition",
+    "Operation",
+    "PeerAuthentication",
+    "Source",
+    "parse_authorization_policy",
+    "parse_peer_authentication",
+]
+
+# The default mesh config rootNamespace: policies there apply to the whole mesh.
+ROOT_NAMESPACE = "istio-system"
+MTLS_MODES = ("UNSET", "DISABLE", "PERMISSIVE", "STRICT")
+_ACTIONS = ("ALLOW", "DENY", "AUDIT", "CUSTOM")
+_SOURCE_FIELDS = (
+    "principals",
+    "notPrincipals",
+    "requestPrincipals",
+    "notRequestPrincipals",
+    "namespaces",
+    "notNamespaces",
+    "ipBlocks",
+    "notIpBlocks",
+    "remoteIpBlocks",
+    "notRemoteIpBlocks",
+)
+_OPERATION_FIELDS = (
+    "hosts",
+    "notHosts",
+    "ports",
+    "notPorts",
+    "methods",
+    "notMethods",
+    "paths",
+    "notPaths",
+)
+# Fields that only HTTP traffic carries (the "Authorization for TCP traffic" task and the
+# AuthorizationPolicy reference: requestPrincipals need a JWT, hosts/methods/paths a request).
+HTTP_ONLY_SOURCE_FIELDS = ("requestPrincipals", "notRequestPrincipals")
+HTTP_ONLY_OPERATION_FIELDS = ("hosts", "notHosts", "methods", "notMethods", "paths", "notPaths")
+HTTP_ONLY_CONDITION_PREFIXES = ("request.",)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One `from[].source`: every set field must match (AND); values in a field are ORed."""
+
+    values: dict[str, tuple[str, ...]]
+    location: Location
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One `to[].operation`."""
+
+    values: dict[str, tuple[str, ...]]
+    location: Location
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One `when` entry: `key` must take one of `values` and none of `not_values`."""
+
+    key: str
+    values: tuple[str, ...]
+    not_values: tuple[str, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class AuthorizationRule:
+    index: int
+    sources: tuple[Source, ...]  # empty: any source
+    operations: tuple[Operation, ...]  # empty: any operation
+    conditions: tuple[Condition, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class AuthorizationPolicy:
+    namespace: str
+    name: str
+    selector: dict[str, str] | None  # None: every workload of the namespace (or mesh)
+    action: str
+    provider: str | None
+    rules: tuple[AuthorizationRule, ...]
+    location: Location
+    targets_other_proxies: bool = False  # targetRef(s): enforced by a gateway/waypoint
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class PeerAuthentication:
+    namespace: str
+    name: str
+    selector: dict[str, str] | None
+    mode: str  # one of MTLS_MODES
+    port_modes: dict[int, str] = field(default_factory=dict)
+    location: Location = field(default_factory=lambda: Location("", 0, 0))
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+def _selector(fields: Fields, spec: dict[str, Any], path: FieldPath) -> dict[str, str] | None:
+    if spec.get("selector") is None:
+        return None
+    raw = fields.mapping(spec["selector"], (*path, "selector"))
+    return fields.labels(raw.get("matchLabels"), (*path, "selector", "matchLabels"))
+
+
+def _values(
+    fields: Fields, raw: dict[str, Any], names: tuple[str, ...], path: FieldPath
+) -> dict[str, tuple[str, ...]]:
+    values = {}
+    for key in raw:
+        if key not in names:
+            fields.error((*path, key), f"unknown field (expected one of {', '.join(names)})")
+    for name in names:
+        if name in raw:
+            values[name] = fields.strings(raw[name], (*path, name))
+            if not values[name]:
+                fields.error((*path, name), "an empty list matches nothing; omit the field instead")
+    return values
+
+
+def parse_authorization_policy(
+    fields: Fields, namespace: str, name: str, obj: dict[str, Any], path: FieldPath
+) -> AuthorizationPolicy:
+    spec_path = (*path, "spec")
+    spec = fields.mapping(obj.get("spec"), spec_path)
+    action = spec.get("action", "ALLOW")
+    if action not in _ACTIONS:
+        fields.error((*spec_path, "action"), f"{action!r} is not ALLOW, DENY, AUDIT or CUSTOM")
+        action = "ALLOW"
+    provider = None
+    if action == "CUSTOM":
+        provider_raw = fields.mapping(spec.get("provider"), (*spec_path, "provider"))
+        provider = fields.string(provider_raw.get("name"), (*spec_path, "provider", "name"))
+        if not provider:
+            fields.error((*spec_path, "provider"), "a CUSTOM policy needs provider.name")
+    targeted = "targetRef" in spec or "targetRefs" in spec
+    if targeted:
+        fields.warn(
+            (*spec_path, "targetRef" if "targetRef" in spec else "targetRefs"),
+            "targetRef policies bind gateways/waypoints, which are not modelled; sidecars ignore it",
+        )
+    rules = []
+    for i, raw_rule in enumerate(fields.sequence(spec.get("rules"), (*spec_path, "rules"))):
+        r_path = (*spec_path, "rules", i)
+        rule = fields.mapping(raw_rule, r_path)
+        sources = []
+        for j, entry in enumerate(fields.sequence(rule.get("from"), (*r_path, "from"))):
+            s_path = (*r_path, "from", j, "source")
+            raw = fields.mapping(fields.mapping(entry, (*r_path, "from", j)).get("source"), s_path)
+            sources.append(
+                Source(_values(fields, raw, _SOURCE_FIELDS, s_path), fields.locate(s_path))
+            )
+        operations = []
+        for j, entry in enumerate(fields.sequence(rule.get("to"), (*r_path, "to"))):
+            o_path = (*r_path, "to", j, "operation")
+            raw = fields.mapping(fields.mapping(entry, (*r_path, "to", j)).get("operation"), o_path)
+            values = _values(fields, raw, _OPERATION_FIELDS, o_path)
+            for port_field in ("ports", "notPorts"):
+                for k, port in enumerate(values.get(port_field, ())):
+                    if not port.isdigit() or not 1 <= int(port) <= 65535:
+                        fields.error((*o_path, port_field, k), f"{port!r} is not a port 1-65535")
+            operations.append(Operation(values, fields.locate(o_path)))
+        conditions = []
+        for j, entry in enumerate(fields.sequence(rule.get("when"), (*r_path, "when"))):
+            c_path = (*r_path, "when", j)
+            raw = fields.mapping(entry, c_path)
+            key = fields.string(raw.get("key"), (*c_path, "key"))
+            values_ = fields.strings(raw.get("values"), (*c_path, "values"))
+            not_values = fields.strings(raw.get("notValues"), (*c_path, "notValues"))
+            if not key:
+                fields.error(c_path, "a condition needs a key")
+            if not values_ and not not_values:
+                fields.error(c_path, "a condition needs values or notValues")
+            conditions.append(Condition(key, values_, not_values, fields.locate(c_path)))
+        rules.append(
+            AuthorizationRule(
+                i, tuple(sources), tuple(operations), tuple(conditions), fields.locate(r_path)
+            )
+        )
+    return AuthorizationPolicy(
+        namespace,
+        name,
+        _selector(fields, spec, spec_path),
+        str(action),
+        provider,
+        tuple(rules),
+        fields.locate(path),
+        targeted,
+    )
+
+
+def parse_peer_authentication(
+    fields: Fields, namespace: str, name: str, obj: dict[str, Any], path: FieldPath
+) -> PeerAuthentication:
+    spec_path = (*path, "spec")
+    spec = fields.mapping(obj.get("spec"), spec_path)
+    selector = _selector(fields, spec, spec_path)
+    mode = _mode(fields, spec.get("mtls"), (*spec_path, "mtls"))
+    port_modes = {}
+    raw_ports = fields.mapping(spec.get("portLevelMtls"), (*spec_path, "portLevelMtls"))
+    if raw_ports and selector is None:
+        # The reference: "portLevelMtls ... only applies when a workload selector is set".
+        fields.warn((*spec_path, "portLevelMtls"), "port-level mTLS needs a selector; ignored")
+    for port, setting in raw_ports.items():
+        p_path = (*spec_path, "portLevelMtls", str(port))
+        number = int(port) if str(port).isdigit() else None
+        if number is None or not 1 <= number <= 65535:
+            fields.error(p_path, f"{port!r} is not a port 1-65535")
+            continue
+        if selector is not None:
+            port_modes[number] = _mode(fields, setting, p_path)
+    return PeerAuthentication(namespace, name, selector, mode, port_modes, fields.locate(path))
+
+
+def _mode(fields: Fields, value: Any, path: FieldPath) -> str:
+    raw = fields.mapping(value, path)
+    mode = raw.get("mode", "UNSET")
+    if mode not in MTLS_MODES:
+        fields.error((*path, "mode"), f"{mode!r} is not UNSET, DISABLE, PERMISSIVE or STRICT")
+        return "UNSET"
+    return str(mode)

@@ -1,0 +1,199 @@
+"""One connection explained layer by layer: egress NetworkPolicy, ingress NetworkPolicy, mesh.
+
+`explain(cluster, src, dst, protocol, port, method=None, path=None, host=None) -> LayeredVerdict`.
+`src`/`dst` are `namespace/pod` names or addresses outside the pods (`203.0.113.7`; a CIDR stands
+for its first address). Every layer is evaluated and reported, in the order a packet meets them;
+the verdict is the first layer that denies (`decided_by`). Each step's `to_json()` is
+`{"layer", "action", "detail", "source"}`, `source` being `file:line` of the policy rule.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from crossfence.providers.istio.authz import Request, authorize, has_sidecar, mtls_mode, principal
+from crossfence.providers.kubernetes.netpol import DirectionVerdict, Endpoint, evaluate_direction
+from crossfence.providers.kubernetes.resources import PROTOCOLS, Cluster, Pod
+
+__all__ = ["LayeredVerdict", "Step", "explain"]
+
+
+@dataclass(frozen=True)
+class Step:
+    layer: str  # "egress netpol" | "ingress netpol" | "mesh mTLS" | "mesh authorization"
+    action: str  # "allow" | "deny" | "skip" | "delegate"
+    detail: str
+    source: str | None  # file:line of the deciding policy or rule
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "layer": self.layer,
+            "action": self.action,
+            "detail": self.detail,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class LayeredVerdict:
+    source: str
+    destination: str
+    service: str  # "TCP/443", "ICMP"
+    allowed: bool
+    decided_by: str  # the first denying layer, or "all layers allow"
+    steps: tuple[Step, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "from": self.source,
+            "to": self.destination,
+            "service": self.service,
+            "allowed": self.allowed,
+            "decided_by": self.decided_by,
+            "steps": [s.to_json() for s in self.steps],
+        }
+
+
+def _endpoint(cluster: Cluster, name: str) -> tuple[Endpoint, Pod | None]:
+    for pod in cluster.pods:
+        if pod.key == name:
+            return Endpoint(pod.ip_int, pod), pod
+    try:
+        network = ipaddress.ip_network(name, strict=False)
+    except ValueError:
+        raise KeyError(f"{name!r} is neither a pod (namespace/name) nor an IPv4 address") from None
+    address = int(network.network_address)
+    return Endpoint(address), None
+
+
+def _netpol_step(verdict: DirectionVerdict, pod: Pod, other: str, service: str) -> Step:
+    layer = f"{verdict.direction} netpol"
+    kind = "Egress" if verdict.direction == "egress" else "Ingress"
+    if not verdict.isolated:
+        detail = (
+            f"no NetworkPolicy with policyTypes {kind} selects {pod.key}: not isolated, allowed"
+        )
+        return Step(layer, "allow", detail, None)
+    if verdict.matched:
+        policy, rule = verdict.matched[0]
+        peers = "; ".join(str(p) for p in rule.peers) or "every peer"
+        ports = ", ".join(str(p) for p in rule.ports) or "every port"
+        detail = (
+            f"{policy.key} {verdict.direction}[{rule.index}] allows {service} with {other} "
+            f"(peers: {peers}; ports: {ports})"
+        )
+        return Step(layer, "allow", detail, rule.location.file_line)
+    names = ", ".join(p.key for p in verdict.policies)
+    detail = f"{pod.key} is isolated for {verdict.direction} by {names}; no rule allows {service} with {other}"
+    return Step(layer, "deny", detail, verdict.policies[0].location.file_line)
+
+
+def explain(
+    cluster: Cluster,
+    src: str,
+    dst: str,
+    protocol: str,
+    port: int | None,
+    method: str | None = None,
+    path: str | None = None,
+    host: str | None = None,
+) -> LayeredVerdict:
+    """The verdict of `src` -> `dst` on `protocol`/`port`, with one step per layer."""
+    protocol = protocol.upper()
+    if protocol in PROTOCOLS and port is None:
+        raise ValueError(f"{protocol} needs a destination port")
+    service = f"{protocol}/{port}" if port is not None else protocol
+    source, source_pod = _endpoint(cluster, src)
+    destination, destination_pod = _endpoint(cluster, dst)
+    steps: list[Step] = []
+    if source_pod is not None:
+        verdict = evaluate_direction(cluster, "egress", source_pod, destination, protocol, port)
+        steps.append(_netpol_step(verdict, source_pod, dst, service))
+    else:
+        steps.append(Step("egress netpol", "skip", f"{src} is outside the cluster's pods", None))
+    if destination_pod is not None:
+        verdict = evaluate_direction(cluster, "ingress", destination_pod, source, protocol, port)
+        steps.append(_netpol_step(verdict, destination_pod, src, service))
+        steps.extend(
+            _mesh_steps(
+                cluster, source_pod, destination_pod, src, protocol, port, method, path, host
+            )
+        )
+    else:
+        steps.append(Step("ingress netpol", "skip", f"{dst} is outside the cluster's pods", None))
+    denied = next((s for s in steps if s.action == "deny"), None)
+    return LayeredVerdict(
+        src,
+        dst,
+        service,
+        denied is None,
+        denied.layer if denied else "all layers allow",
+        tuple(steps),
+    )
+
+
+def _mesh_steps(
+    cluster: Cluster,
+    source_pod: Pod | None,
+    destination: Pod,
+    src: str,
+    protocol: str,
+    port: int | None,
+    method: str | None,
+    path: str | None,
+    host: str | None,
+) -> list[Step]:
+    if not has_sidecar(cluster, destination):
+        return [
+            Step(
+                "mesh mTLS", "skip", f"{destination.key} has no Istio sidecar: no mesh layer", None
+            )
+        ]
+    if protocol != "TCP" or port is None:
+        return [
+            Step("mesh mTLS", "skip", f"Istio sidecars intercept TCP only, not {protocol}", None)
+        ]
+    mode, peer_auth = mtls_mode(cluster, destination, port)
+    where = peer_auth.location.file_line if peer_auth else None
+    origin = f"PeerAuthentication {peer_auth.key}" if peer_auth else "the default"
+    client_sidecar = source_pod is not None and has_sidecar(cluster, source_pod)
+    mtls = client_sidecar and mode != "DISABLE"
+    steps = []
+    if mode == "STRICT" and not mtls:
+        detail = f"mTLS STRICT on {destination.key} port {port} ({origin}); {src} has no sidecar, plaintext rejected"
+        steps.append(Step("mesh mTLS", "deny", detail, where))
+    else:
+        how = "mTLS" if mtls else "plaintext"
+        detail = f"mTLS {mode} on {destination.key} port {port} ({origin}); connection uses {how}"
+        steps.append(Step("mesh mTLS", "allow", detail, where))
+    request = Request(
+        source_ip=str(ipaddress.IPv4Address(source_pod.ip_int))
+        if source_pod
+        else src.split("/")[0],
+        source_principal=principal(source_pod) if mtls and source_pod else None,
+        source_namespace=source_pod.namespace if mtls and source_pod else None,
+        destination_ip=destination.ip,
+        port=port,
+        method=method,
+        path=path,
+        host=host,
+    )
+    decision = authorize(cluster, destination, request)
+    detail = decision.detail + "".join(f"; {note}" for note in decision.notes)
+    rule_location = (
+        decision.rule.location
+        if decision.rule
+        else decision.policy.location
+        if decision.policy
+        else None
+    )
+    steps.append(
+        Step(
+            "mesh authorization",
+            decision.action,
+            detail,
+            rule_location.file_line if rule_location else None,
+        )
+    )
+    return steps
