@@ -380,7 +380,7 @@ class IpSet(IntervalSet):
 
     @classmethod
     def from_cidrs(cls, cidrs: Iterable[CidrInput], *, strict: bool = True) -> IpSet:
-        """Union of CIDR blocks (strings, networks or single addresses).
+        """Union of CIDR blocks (strings, networks or single addresses; one string is one CIDR).
 
         With ``strict`` (the default) a CIDR with host bits set, ``10.0.0.1/8``, is an error;
         ``strict=False`` masks them off as most clouds do.
