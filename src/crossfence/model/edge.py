@@ -77,6 +77,8 @@ class LoadBalancer(NamedModel):
     """Scaleway: the VPC its private side is attached to."""
     private_network: Name | None = None
     """Scaleway: the Private Network its backends are reached through."""
+    private_address: Address | None = None
+    """Scaleway: its address on that Private Network (the source backends see)."""
     port: int = Field(default=443, ge=1, le=65535)
     """Frontend port."""
     protocol: Literal["https", "http", "tcp"] = "https"

@@ -1,0 +1,87 @@
+"""Evaluating IR filters: one packet with the rule that decided (traces), or services allowed (matrix)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..ir.types import EPHEMERAL_PORTS, Filter, FilterRule
+from .packets import ServiceSet
+
+__all__ = ["Decision", "allowed_services", "decide"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a filter did to one packet."""
+
+    allowed: bool
+    rule: FilterRule | None
+    """The rule that decided; None when the filter's default did."""
+
+
+def _ports_match(rule: FilterRule, protocol: str, source_port: int | None) -> bool:
+    if rule.source_ports is None:
+        return True
+    if source_port is None:
+        # A forward packet comes from some ephemeral client port: a source-port rule covers it
+        # only if it covers the whole ephemeral range.
+        low, high = EPHEMERAL_PORTS
+        return ServiceSet.ports(protocol, low, high).issubset(rule.source_ports)
+    return rule.source_ports.contains(protocol, source_port)
+
+
+def decide(
+    flt: Filter,
+    local: int,
+    remote: int,
+    protocol: str,
+    port: int | None,
+    source_port: int | None = None,
+) -> Decision:
+    """First-match evaluation of one packet (`local` is the address on the filter's side)."""
+    skip_group: int | None = None
+    for rule in flt.rules:
+        if skip_group is not None and rule.group == skip_group:
+            continue
+        if (
+            remote in rule.remote
+            and local in rule.local
+            and rule.services.contains(protocol, port)
+            and _ports_match(rule, protocol, source_port)
+        ):
+            if rule.action == "next":
+                skip_group = rule.group
+                continue
+            return Decision(rule.action == "allow", rule)
+    return Decision(flt.default == "allow", None)
+
+
+def allowed_services(flt: Filter, local: int, remote: int) -> ServiceSet:
+    """Every service a forward packet between the two addresses may use through the filter."""
+    allowed = ServiceSet.none()
+    remaining = ServiceSet.all()
+    skipped_by_group: dict[int, ServiceSet] = {}
+    for rule in flt.rules:
+        if remaining.is_empty():
+            break
+        if remote not in rule.remote or local not in rule.local:
+            continue
+        if rule.source_ports is not None:
+            low, high = EPHEMERAL_PORTS
+            covered = [p for p in ("tcp", "udp", "sctp") if ServiceSet.ports(p, low, high).issubset(rule.source_ports)]
+            scope = ServiceSet.union_all(ServiceSet.protocol(p) for p in covered)
+        else:
+            scope = ServiceSet.all()
+        live = remaining - skipped_by_group.get(rule.group, ServiceSet.none())
+        matched = live & rule.services & scope
+        if matched.is_empty():
+            continue
+        if rule.action == "next":
+            skipped_by_group[rule.group] = skipped_by_group.get(rule.group, ServiceSet.none()) | matched
+            continue
+        if rule.action == "allow":
+            allowed = allowed | matched
+        remaining = remaining - matched
+    if flt.default == "allow":
+        allowed = allowed | remaining
+    return allowed

@@ -1,0 +1,143 @@
+"""`reach`: can A talk to B on a port, through every proxy on the way, and why (the trace)."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import QueryError
+from ..ir.types import Endpoint, Topology
+from ..model import parse_port_spec
+from .path import Flow, Hop, Step, Trace, _is_private, follow
+from .routing import lookup
+
+__all__ = ["Reach", "parse_port", "reach", "resolve"]
+
+
+@dataclass
+class Reach:
+    """The answer to one reach question."""
+
+    source: str
+    destination: str
+    port: str
+    allowed: bool
+    disposition: str
+    hops: list[Hop]
+    conditions: list[str] = field(default_factory=list)
+    legs: list[Trace] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON shape: from, to, port, verdict, disposition, hops[{node, steps}]."""
+        return {
+            "from": self.source,
+            "to": self.destination,
+            "port": self.port,
+            "verdict": "allowed" if self.allowed else "denied",
+            "disposition": self.disposition,
+            "conditions": self.conditions,
+            "hops": [hop.to_json() for hop in self.hops],
+        }
+
+
+def parse_port(text: str) -> tuple[str, int | None]:
+    """`tcp/443` -> ("tcp", 443); a range or a bare protocol is refused for reach."""
+    try:
+        protocol, low, high = parse_port_spec(text)
+    except ValueError as exc:
+        raise QueryError.single(f"--port {exc}") from None
+    if protocol in ("tcp", "udp", "sctp") and (low is None or low != high):
+        raise QueryError.single(f"--port {text!r} is not one port (expected e.g. 'tcp/443')")
+    if protocol == "all":
+        raise QueryError.single("--port 'all' is not one port (expected e.g. 'tcp/443' or 'icmp')")
+    return protocol, low
+
+
+def resolve(topology: Topology, name: str, role: str) -> tuple[Endpoint, int]:
+    """An endpoint name, `internet`, or an IP address -> (endpoint, address)."""
+    endpoint = topology.endpoints.get(name)
+    if endpoint is not None:
+        if endpoint.name == "internet":
+            return endpoint, int(ipaddress.IPv4Address("203.0.113.7"))
+        return endpoint, endpoint.public_address if endpoint.proxy and endpoint.network is None else endpoint.address
+    try:
+        address = int(ipaddress.IPv4Address(name))
+    except ValueError:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(topology.endpoints), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise QueryError.single(
+            f"--{role} {name!r} is not an endpoint of the blueprint (expected a workload, a load balancer, "
+            f"'internet' or an IPv4 address{hint})"
+        ) from None
+    for candidate in topology.endpoints.values():
+        if candidate.name != "internet" and (address in candidate.addresses or candidate.public_address == address):
+            return candidate, address
+    if not _is_private(address):
+        return topology.endpoints["internet"], address
+    raise QueryError.single(f"--{role} {name}: no endpoint has this private address (expected an address of a workload)")
+
+
+def _backend_chain(topology: Topology, target: Endpoint) -> list[Endpoint]:
+    """Load balancers in front of `target`, outermost first (public-lb -> scw-edge -> customer-api)."""
+    chain: list[Endpoint] = []
+    current = target
+    for _ in range(8):
+        front = next((e for e in topology.endpoints.values() if e.proxy and any(b == current.name for b, _ in e.proxy.backends)), None)
+        if front is None or front in chain:
+            break
+        chain.insert(0, front)
+        current = front
+    return chain
+
+
+def _leg(topology: Topology, source: Endpoint, source_address: int, target: Endpoint, protocol: str, port: int | None) -> Trace:
+    address = target.public_address if target.proxy and (source.network is None or target.network is None) and target.public_address else target.address
+    return follow(topology, Flow(source, source_address, address, protocol, port))
+
+
+def reach(topology: Topology, source_name: str, destination_name: str, port_text: str) -> Reach:
+    """Follow the flow; when the destination sits behind load balancers and the direct path fails,
+    follow the proxied path: each proxy terminates the connection and opens a new one."""
+    protocol, port = parse_port(port_text)
+    source, source_address = resolve(topology, source_name, "from")
+    destination, destination_address = resolve(topology, destination_name, "to")
+    if source is destination and source.name != "internet":
+        raise QueryError.single(f"--from and --to are both {source.name} (expected two endpoints)")
+    direct = follow(topology, Flow(source, source_address, destination_address, protocol, port))
+    result = Reach(source_name, destination_name, port_text.lower(), direct.allowed, direct.disposition, direct.hops, legs=[direct])
+    if direct.disposition == "NO_ROUTE" and destination.network is not None and source.network is not None:
+        back = lookup(topology.networks[destination.network], source_address, destination.region, destination.tags)
+        verdict = f"{back[0].destination} → {back[0].next_hop.kind} {back[0].next_hop.target}" if back else "none either"
+        direct.hops[-1].steps.append(Step("CHECK_RETURN_ROUTE", f"route back from {destination.network} to {source.name}: {verdict}", back[0].source if back else None))
+    chain = _backend_chain(topology, destination)
+    # the proxied path is the answer only when the destination is not addressable directly
+    if direct.allowed or not chain or direct.disposition not in ("NO_ROUTE", "NO_ENDPOINT", "PRIVATE_TRAFFIC_TO_INTERNET"):
+        return result
+    # the proxied path: client -> outer LB -> ... -> destination
+    hops: list[Hop] = []
+    legs: list[Trace] = []
+    conditions: list[str] = []
+    client, client_address = source, source_address
+    for target in [*chain, destination]:
+        if client.proxy is None:
+            # the client's own connection goes to the outer load balancer's frontend
+            target_protocol, target_port = "tcp", target.services.sample()[1]
+        else:
+            target_protocol = "tcp"
+            target_port = next(s.sample()[1] for b, s in client.proxy.backends if b == target.name)
+        trace = _leg(topology, client, client_address, target, target_protocol, target_port)
+        if hops:
+            hops.append(Hop(client.name, [Step("PROXY_CONNECTION", f"{client.name} terminates the connection and opens a new one to {target.name} from {client.addresses}", client.source)]))
+        hops.extend(trace.hops)
+        legs.append(trace)
+        if not trace.allowed:
+            return Reach(source_name, destination_name, port_text.lower(), False, trace.disposition, hops, conditions, legs)
+        if target.proxy is not None:
+            conditions.extend(target.proxy.conditions)
+            egress = target.proxy.egress_addresses
+            client = Endpoint(target.name, "load_balancer", egress, target.proxy.egress_network, target.cloud, segment=target.segment, proxy=target.proxy, source=target.source)
+            client_address = next(iter(egress))[0] if not egress.is_empty() else target.address
+    return Reach(source_name, destination_name, port_text.lower(), True, "DELIVERED", hops, conditions, legs)

@@ -1,0 +1,238 @@
+"""The vendor-independent network the engine reasons about: endpoints, networks, routes, filters."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..engine.packets import IpSet, ServiceSet
+from ..model.base import Model
+
+__all__ = [
+    "EPHEMERAL_PORTS",
+    "Endpoint",
+    "Filter",
+    "FilterRule",
+    "Network",
+    "NextHop",
+    "Proxy",
+    "Route",
+    "Segment",
+    "Source",
+    "Topology",
+    "Tunnel",
+]
+
+Action = Literal["allow", "deny"]
+RuleAction = Literal["allow", "deny", "next"]
+"""`next` (GCP firewall policy `goto_next`): stop evaluating this rule group, go on with the next."""
+
+# Clients use ephemeral source ports; stateless filters see replies sent to them. IANA's dynamic
+# range is 49152-65535 and Linux uses 32768-60999, both inside 1024-65535 — the range that
+# stateless ACL examples (AWS NACL docs, Scaleway ACL docs) open for replies.
+EPHEMERAL_PORTS = (1024, 65535)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where an IR element comes from: the blueprint file and line, the resource, the rule."""
+
+    resource: str
+    rule: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+    @classmethod
+    def of(cls, obj: Model | None, resource: str, rule: str | None = None) -> Source:
+        """The source of a blueprint object (its `defined_at`)."""
+        where = obj.defined_at if obj is not None else None
+        return cls(resource, rule, where.file if where else None, where.line if where else None)
+
+    def location(self) -> str | None:
+        """`file:line`, when known."""
+        if self.file is None:
+            return None
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def __str__(self) -> str:
+        name = f"{self.resource}/{self.rule}" if self.rule else self.resource
+        where = self.location()
+        return f"{name} ({where})" if where else name
+
+    def to_json(self) -> dict[str, object]:
+        return {"resource": self.resource, "rule": self.rule, "file": self.file, "line": self.line}
+
+
+@dataclass(frozen=True, slots=True)
+class FilterRule:
+    """One line of a filter: a match and an action. One IR rule per source rule ("do not filter")."""
+
+    name: str
+    action: RuleAction
+    remote: IpSet
+    """Addresses on the other side: sources for ingress filters, destinations for egress ones."""
+    local: IpSet
+    """Addresses on this side (GCP ingress `destination_ranges`, ACL destination); all by default."""
+    services: ServiceSet
+    """Protocol and destination ports."""
+    source: Source
+    source_ports: ServiceSet | None = None
+    """Stateless filters only: protocol and source ports (None: any)."""
+    group: int = 0
+    """Rules are evaluated group by group (hierarchical policy, network policy, VPC rules);
+    a `next` rule sends its packets on to the next group."""
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """An ordered filter: first matching rule wins; `default` when none matches.
+
+    Allow-only filters (AWS security groups) are a first-match list of allows with a deny default;
+    GCP rules are sorted by priority with deny first at equal priority, then the implied rule.
+    """
+
+    name: str
+    layer: str
+    """What enforces it: `gcp-firewall`, `gcp-firewall-policy`, `scaleway-vpc-acl`,
+    `scaleway-security-group`, `aws-security-group`, `aws-network-acl`, `lb-acl`."""
+    rules: tuple[FilterRule, ...]
+    default: Action
+    default_source: Source
+    stateful: bool = True
+    note: str | None = None
+    """A caveat the trace repeats (e.g. what the provider documents about its scope)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A subnet or Private Network of a network."""
+
+    name: str
+    cidrs: IpSet
+    """Primary and secondary ranges."""
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class NextHop:
+    """Where a route sends a packet."""
+
+    kind: Literal["local", "peering", "tunnel", "internet_gateway", "drop", "instance"]
+    target: str = ""
+    """Peer network, tunnel name, or instance name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """An installed route of a network's forwarding table."""
+
+    destination: ipaddress.IPv4Network
+    next_hop: NextHop
+    kind: Literal["subnet", "static", "peering-subnet", "peering-static", "peering-dynamic", "dynamic"]
+    priority: int
+    source: Source
+    detail: str = ""
+    """How it got here: learned from which peer, over which session, with which AS path."""
+    region: str | None = None
+    """Regional dynamic routes apply only to resources in this region (None: every region)."""
+    tags: tuple[str, ...] = ()
+    """GCP: the route applies only to instances with one of these network tags."""
+    med: int = 0
+    as_path: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tunnel:
+    """A VPN tunnel between two networks."""
+
+    name: str
+    networks: tuple[str, str]
+    gateways: tuple[str, str]
+    source: Source
+
+
+@dataclass
+class Network:
+    """A routing domain (a VPC) with its forwarding table and the filter between its segments."""
+
+    name: str
+    cloud: str
+    provider: str
+    segments: list[Segment] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    shadowed: list[tuple[Route, Route]] = field(default_factory=list)
+    """(dynamic route, the subnet or static route that shadows it): GCP ignores dynamic routes
+    whose destination fits in a subnet or static route's range."""
+    between_segments: Filter | None = None
+    """Scaleway VPC ACL: applies only to traffic between two segments of this network."""
+    internet_gateway: bool = True
+    source: Source | None = None
+
+    def segment_of(self, address: int) -> Segment | None:
+        """The segment whose ranges hold the address."""
+        for segment in self.segments:
+            if address in segment.cidrs:
+                return segment
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """A load balancer terminates the client connection and opens a new one to a backend."""
+
+    backends: tuple[tuple[str, ServiceSet], ...]
+    """Backend endpoint names and the service used to reach them."""
+    egress_addresses: IpSet
+    """The source addresses backends see (Google front ends; the LB's private address)."""
+    egress_network: str | None
+    """The network the new connection starts in (None: from the internet)."""
+    frontend_filter: Filter | None
+    conditions: tuple[str, ...] = ()
+    """What a request must also carry (e.g. a valid IAP token)."""
+
+
+@dataclass
+class Endpoint:
+    """Something that sends or receives packets."""
+
+    name: str
+    kind: str
+    addresses: IpSet
+    network: str | None
+    """The routing domain it is attached to; None for the internet."""
+    cloud: str | None
+    segment: str | None = None
+    """The subnet / Private Network its packets enter the network from."""
+    region: str | None = None
+    tags: tuple[str, ...] = ()
+    """GCP network tags (routes and firewall targets)."""
+    services: ServiceSet = field(default_factory=ServiceSet.none)
+    """What it listens on (informative: filters decide reachability)."""
+    egress: tuple[Filter, ...] = ()
+    ingress: tuple[Filter, ...] = ()
+    public_address: int | None = None
+    public_ingress: tuple[Filter, ...] = ()
+    """Filters on the public interface (Scaleway security groups)."""
+    proxy: Proxy | None = None
+    source: Source | None = None
+    api_of: str | None = None
+    """External APIs: the network whose internet gateway reaches them privately."""
+
+    @property
+    def address(self) -> int:
+        """The first address (the one a trace probes)."""
+        return next(iter(self.addresses))[0]
+
+
+@dataclass
+class Topology:
+    """The whole IR: what providers build and the engine reads."""
+
+    networks: dict[str, Network] = field(default_factory=dict)
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    tunnels: dict[str, Tunnel] = field(default_factory=dict)
+    gateways: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    """VPN gateway -> (network, segment it is attached to)."""
+    notes: list[str] = field(default_factory=list)
+    """What the build ignored or approximated, said once."""

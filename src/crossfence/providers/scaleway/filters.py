@@ -1,0 +1,122 @@
+"""Scaleway VPC ACLs, instance security groups and load-balancer ACLs as IR filters.
+
+- VPC ACL (https://www.scaleway.com/en/docs/vpc/concepts/#network-acl): stateless, rules in
+  order, first match, then the default policy; it filters only traffic *between* Private
+  Networks of the VPC, not inside one, not to or from the internet.
+- Security groups (https://www.scaleway.com/en/docs/instances/concepts/#security-group):
+  inbound/outbound default policy (accept by default), stateful or not, accept/drop rules;
+  reported to filter the public interface only — the blueprint can say `applies_to: all_interfaces`.
+- Load-balancer ACLs (https://www.scaleway.com/en/docs/load-balancer/concepts/#acl): per
+  frontend, by index, allow/deny on client IP ranges (and HTTP conditions).
+"""
+
+from __future__ import annotations
+
+from ...engine.packets import IpSet, ServiceSet
+from ...ir.types import Filter, FilterRule, Source
+from ...model import LoadBalancer, Network, SecurityGroup
+from ..gcp.firewall import services_of
+
+__all__ = ["lb_acl_filter", "security_group_filters", "vpc_acl_filter"]
+
+
+def _ports(protocol: str, ports: str | None) -> ServiceSet:
+    if protocol == "any":
+        return ServiceSet.all()
+    if ports is None:
+        return ServiceSet.protocol(protocol)
+    low, _, high = ports.partition("-")
+    return ServiceSet.ports(protocol, int(low), int(high or low))
+
+
+def vpc_acl_filter(network: Network) -> Filter | None:
+    """The VPC ACL of a Scaleway VPC (None if it has none)."""
+    if network.acl is None:
+        return None
+    rules = []
+    for index, rule in enumerate(network.acl.rules):
+        source_ports = None
+        if rule.source_ports is not None and rule.protocol in ("tcp", "udp"):
+            source_ports = _ports(rule.protocol, rule.source_ports)
+        rules.append(
+            FilterRule(
+                name=rule.description or f"rule {index + 1}",
+                action="allow" if rule.action == "accept" else "deny",
+                # an ACL is evaluated on the packet: "remote" is its source, "local" its destination
+                remote=IpSet.from_cidrs([rule.source]),
+                local=IpSet.from_cidrs([rule.destination]),
+                services=_ports(rule.protocol, rule.destination_ports),
+                source=Source.of(rule, f"{network.name}/acl", f"rule {index + 1}"),
+                source_ports=source_ports,
+            )
+        )
+    default = "allow" if network.acl.default_policy == "accept" else "deny"
+    return Filter(
+        name=f"{network.name} VPC ACL",
+        layer="scaleway-vpc-acl",
+        rules=tuple(rules),
+        default=default,
+        default_source=Source.of(network.acl, f"{network.name}/acl", "default_policy"),
+        stateful=False,
+        note="VPC ACLs are stateless and filter only traffic between Private Networks",
+    )
+
+
+def security_group_filters(group: SecurityGroup) -> tuple[Filter, Filter]:
+    """(inbound, outbound) filters of a Scaleway security group."""
+    out = []
+    for direction, rules_in, default in (
+        ("inbound", group.inbound_rules, group.inbound_default_policy or "accept"),
+        ("outbound", group.outbound_rules, group.outbound_default_policy or "accept"),
+    ):
+        rules = tuple(
+            FilterRule(
+                name=rule.description or f"{direction} rule {i + 1}",
+                action="allow" if rule.action == "accept" else "deny",
+                remote=IpSet.from_cidrs(rule.ip_ranges),
+                local=IpSet.all(),
+                services=services_of([rule.ports]),
+                source=Source.of(rule, f"security-group/{group.name}", f"{direction} rule {i + 1}"),
+            )
+            for i, rule in enumerate(rules_in)
+        )
+        scope = group.applies_to or "public_interface"
+        out.append(
+            Filter(
+                name=f"security group {group.name} ({direction})",
+                layer="scaleway-security-group",
+                rules=rules,
+                default="allow" if default == "accept" else "deny",
+                default_source=Source.of(group, f"security-group/{group.name}", f"{direction}_default_policy"),
+                stateful=group.stateful,
+                note=(
+                    "Scaleway security groups are documented to filter the public interface only"
+                    if scope == "public_interface"
+                    else "applies to every interface (blueprint: applies_to: all_interfaces)"
+                ),
+            )
+        )
+    return out[0], out[1]
+
+
+def lb_acl_filter(lb: LoadBalancer) -> Filter:
+    """The frontend ACL of a Scaleway load balancer, by client address."""
+    rules = tuple(
+        FilterRule(
+            name=acl.name,
+            action=acl.action,
+            remote=IpSet.from_cidrs(acl.ip_ranges) if acl.ip_ranges else IpSet.all(),
+            local=IpSet.all(),
+            services=ServiceSet.ports("tcp", lb.port),
+            source=Source.of(acl, f"load-balancer/{lb.name}/acl", acl.name),
+        )
+        for acl in sorted(lb.acls, key=lambda a: a.index)
+    )
+    return Filter(
+        name=f"{lb.name} frontend ACL",
+        layer="lb-acl",
+        rules=rules,
+        default=lb.acl_default_action,
+        default_source=Source.of(lb, f"load-balancer/{lb.name}", "acl_default_action"),
+        stateful=True,
+    )
