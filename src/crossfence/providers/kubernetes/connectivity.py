@@ -140,6 +140,8 @@ class _Builder:
                     service_sets.append(ServiceSet.ports(protocol, int(number)))
         self.service_atoms: Atoms[ServiceSet] = Atoms(service_sets, ServiceSet)
         self.peer_cache: dict[object, tuple[BoolArray, BoolArray]] = {}
+        # Rules naming the same ports share their per-class combinations (np.unique is costly).
+        self.named_combos: dict[tuple[int, ...], tuple[NDArray[np.int64], NDArray[np.intp]]] = {}
 
     @staticmethod
     def _ip_set(peer: NetworkPolicyPeer) -> IpSet:
@@ -184,15 +186,27 @@ class _Builder:
             pods = pods & self.pod_labels.matches(peer.pod_selector)
         return pods, np.zeros(len(self.ip_atoms), dtype=np.bool_)
 
-    def named_mask(self, rule: NetworkPolicyRule, numbers: NDArray[np.int64]) -> BoolArray:
-        """Service atoms of the rule's named ports on one pod whose named-port row is `numbers`."""
-        services = ServiceSet.none()
-        for spec in rule.ports:
-            if isinstance(spec.port, str):
-                number = int(numbers[self.named.index((spec.port, spec.protocol))])
+    def named_masks(
+        self, rule: NetworkPolicyRule, fixed: BoolArray, numbers: NDArray[np.int64]
+    ) -> Iterator[tuple[BoolArray, BoolArray]]:
+        """(service mask, which rows) for the rule on pods whose named-port rows are `numbers`.
+
+        Only the columns the rule names matter, and they take few distinct values, so each
+        distinct combination is turned into a service mask once.
+        """
+        specs = [(s.port, s.protocol) for s in rule.ports if isinstance(s.port, str)]
+        columns = [self.named.index(spec) for spec in specs]
+        key = tuple(columns)
+        if key not in self.named_combos:
+            combos, inverse = np.unique(numbers[:, columns], axis=0, return_inverse=True)
+            self.named_combos[key] = (combos, inverse.reshape(-1))
+        combos, inverse = self.named_combos[key]
+        for row, combo in enumerate(combos):
+            services = ServiceSet.none()
+            for (_, protocol), number in zip(specs, combo.tolist(), strict=True):
                 if number:
-                    services |= ServiceSet.ports(spec.protocol, number)
-        return self.service_atoms.mask(services)
+                    services |= ServiceSet.ports(protocol, int(number))
+            yield fixed | self.service_atoms.mask(services), inverse == row
 
 
 class Connectivity:
@@ -338,6 +352,7 @@ def connectivity(cluster: Cluster) -> Connectivity:
         pod_class = np.zeros(0, dtype=np.intp)
     c, x, k = len(representative), len(build.ip_atoms), len(build.service_atoms)
     all_services = np.ones(k, dtype=np.bool_)
+    class_named_numbers = build.named_numbers[representative]
     ingress: list[tuple[BoolArray, BoolArray, BoolArray]] = []
     egress: list[tuple[BoolArray, BoolArray, BoolArray]] = []
     isolated = {"ingress": np.zeros(c, np.bool_), "egress": np.zeros(c, np.bool_)}
@@ -356,13 +371,7 @@ def connectivity(cluster: Cluster) -> Connectivity:
             target.append((sel, peers, fixed))
             continue
         # Named ports resolve on the receiving pod: the selected pod for ingress, the peer for egress.
-        by_mask: dict[bytes, tuple[BoolArray, list[int]]] = {}
-        for cls, pod_index in enumerate(representative):
-            mask = fixed | build.named_mask(rule, build.named_numbers[pod_index])
-            by_mask.setdefault(mask.tobytes(), (mask, []))[1].append(cls)
-        for mask, classes in by_mask.values():
-            chosen = np.zeros(c, dtype=np.bool_)
-            chosen[classes] = True
+        for mask, chosen in build.named_masks(rule, fixed, class_named_numbers):
             if direction == "ingress":
                 target.append((sel & chosen, peers, mask))
             else:

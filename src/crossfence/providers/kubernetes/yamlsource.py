@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tag import Tag
 
 from crossfence.providers.kubernetes.errors import Location, ManifestError, Problem
 
@@ -18,6 +21,43 @@ __all__ = ["Document", "FieldPath", "format_path", "read_documents"]
 FieldPath = tuple[str | int, ...]
 
 _YAML_SUFFIXES = (".yaml", ".yml", ".json")
+_PLAIN = "crossfence:plain"  # a plain (unquoted) scalar, resolved later by _core_schema
+_STR = "tag:yaml.org,2002:str"
+# Shared tag objects: ruamel decodes each new Tag's text lazily, which is slow per scalar.
+_TAGS = {
+    name: Tag(suffix=name)
+    for name in (_PLAIN, _STR, "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
+}
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+
+
+class _DeferredResolver(VersionedResolver):
+    """Tags plain scalars as such; ruamel's per-scalar version lookup costs more than parsing."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode:
+            return _TAGS[_PLAIN] if implicit[0] else _TAGS[_STR]
+        if kind is SequenceNode:
+            return _TAGS["tag:yaml.org,2002:seq"]
+        return _TAGS["tag:yaml.org,2002:map"]
+
+
+def _core_schema(text: str) -> Any:
+    """The YAML 1.2 core schema for a plain scalar."""
+    if _NULL.match(text):
+        return None
+    if _BOOL.match(text):
+        return text.lower() == "true"
+    if _INT.match(text):
+        return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
+    if _FLOAT.match(text):
+        return float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))
+    return text
 
 
 def format_path(path: FieldPath) -> str:
@@ -84,8 +124,12 @@ def _child(node: Node, part: str | int) -> Node | None:
 def _plain(node: Node) -> Any:
     """Node tree -> plain dict/list/str/int/bool/None; resolution is the YAML 1.2 core schema."""
     if isinstance(node, ScalarNode):
-        tag = str(node.tag)
         text: str = node.value
+        if node.ctag is _TAGS[_PLAIN]:
+            return _core_schema(text)
+        if node.ctag is _TAGS[_STR]:
+            return text
+        tag = str(node.tag)
         if tag.endswith(":int"):
             try:
                 return int(text.replace("_", ""), 0)
@@ -103,7 +147,7 @@ def _plain(node: Node) -> Any:
     if isinstance(node, MappingNode):
         result: dict[Any, Any] = {}
         for key, value in node.value:
-            if isinstance(key, ScalarNode) and str(key.tag).endswith(":merge"):
+            if isinstance(key, ScalarNode) and key.value == "<<" and key.ctag is _TAGS[_PLAIN]:
                 # `<<: *anchor` merges the anchored mapping; explicit keys win.
                 merged = _plain(value)
                 for source in merged if isinstance(merged, list) else [merged]:
@@ -129,6 +173,7 @@ def read_documents(path: str | Path) -> Iterator[Document]:
         raise ManifestError([Problem(Location(str(root), 0, 0), "", "no such file or directory")])
     # The C composer gives node marks at C speed; round-trip loading is ~10x slower.
     yaml = YAML(typ="safe", pure=False)
+    yaml.Resolver = _DeferredResolver
     for file in _files(root):
         name = str(file)
         try:
