@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -16,6 +17,7 @@ from . import __version__
 from .errors import CrossfenceError, InputError, UnsupportedError
 from .examples import example_path
 from .model import json_schema, load
+from .report.network import render_matrix, render_reach
 from .report.summary import render_summary, summary_json
 
 app = typer.Typer(
@@ -124,6 +126,77 @@ def validate(
         render_summary(blueprint, out)
     note = f", {len(blueprint.warnings)} warning(s)" if blueprint.warnings else ""
     out.print(f"[green]valid[/]: {path}{note}")
+
+
+class MatrixFormat(StrEnum):
+    """Output formats of `matrix`."""
+
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+def _topology(path: Path, fmt: str = "text") -> Any:
+    from .ir.build import build_topology
+
+    try:
+        blueprint = load(path)
+    except InputError as error:
+        _fail_input(error, TextOrJson.json if fmt == "json" else TextOrJson.text)
+    for warning in blueprint.warnings:
+        err.print(f"[yellow]warning[/]: {warning}")
+    return build_topology(blueprint)
+
+
+@app.command()
+def reach(
+    path: BlueprintPath,
+    source: Annotated[str, typer.Option("--from", help="Workload or load balancer name, 'internet', or an IP address.")],
+    destination: Annotated[str, typer.Option("--to", help="Workload or load balancer name, 'internet', or an IP address.")],
+    port: Annotated[str, typer.Option("--port", "-p", help="Protocol and port: tcp/443, udp/53, icmp.")] = "tcp/443",
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f", help="Output format.")] = TextOrJson.text,
+) -> None:
+    """Can SOURCE open a connection to DESTINATION on PORT? The verdict and a hop-by-hop trace.
+
+    Exit code 0 when allowed, 1 when denied, 2 on bad input.
+    """
+    from .engine.reach import reach as reach_query
+
+    topology = _topology(path, fmt.value)
+    try:
+        result = reach_query(topology, source, destination, port)
+    except InputError as error:
+        _fail_input(error, fmt)
+    if fmt is TextOrJson.json:
+        out.print_json(json.dumps(result.to_json()))
+    else:
+        render_reach(result, out)
+    raise typer.Exit(EXIT_OK if result.allowed else EXIT_FINDINGS)
+
+
+@app.command()
+def matrix(
+    path: BlueprintPath,
+    fmt: Annotated[MatrixFormat, typer.Option("--format", "-f", help="Output format.")] = MatrixFormat.text,
+) -> None:
+    """Connectivity between every pair of endpoints (and the internet), per protocol and port."""
+    from rich.progress import Progress
+
+    from .engine.matrix import connectivity
+
+    topology = _topology(path, fmt.value)
+    with Progress(console=err, transient=True, disable=len(topology.endpoints) < 200) as progress:
+        task = progress.add_task("matrix", total=None)
+        result = connectivity(topology, lambda done, total: progress.update(task, completed=done, total=total))
+    if fmt is MatrixFormat.json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    elif fmt is MatrixFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["from", "to", "allowed"])
+        for (a, b), services in result.connections.items():
+            writer.writerow([a, b, " ".join(services.format())])
+    else:
+        render_matrix(result, out)
 
 
 @app.command()

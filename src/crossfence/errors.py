@@ -57,6 +57,8 @@ class Problem:
         return f"{self.file}:{self.line}:{self.column or 1}"
 
     def __str__(self) -> str:
+        if self.file is None:
+            return f"{self.path}: {self.message}" if self.path else self.message
         where = self.location()
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 

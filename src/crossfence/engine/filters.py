@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..ir.types import EPHEMERAL_PORTS, Filter, FilterRule
 from .packets import ServiceSet
 
-__all__ = ["Decision", "allowed_services", "decide"]
+__all__ = ["Decision", "allowed_services", "decide", "reply_services"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,34 @@ def allowed_services(flt: Filter, local: int, remote: int) -> ServiceSet:
         if rule.action == "next":
             skipped_by_group[rule.group] = skipped_by_group.get(rule.group, ServiceSet.none()) | matched
             continue
+        if rule.action == "allow":
+            allowed = allowed | matched
+        remaining = remaining - matched
+    if flt.default == "allow":
+        allowed = allowed | remaining
+    return allowed
+
+
+def reply_services(flt: Filter, local: int, remote: int) -> ServiceSet:
+    """Forward services whose replies a stateless filter lets through.
+
+    The reply to a connection on port p leaves from p towards an ephemeral client port: a rule
+    matches it when its source ports hold p and its destination ports hold the ephemeral range.
+    """
+    low, high = EPHEMERAL_PORTS
+    allowed = ServiceSet.none()
+    remaining = ServiceSet.all()
+    for rule in flt.rules:
+        if remaining.is_empty():
+            break
+        if remote not in rule.remote or local not in rule.local:
+            continue
+        protocols = [p for p in ("tcp", "udp", "sctp") if ServiceSet.ports(p, low, high).issubset(rule.services)]
+        ported = ServiceSet.union_all(ServiceSet.protocol(p) for p in protocols)
+        if rule.source_ports is not None:
+            ported = ported & rule.source_ports
+        portless = rule.services - ServiceSet.union_all(ServiceSet.protocol(p) for p in ("tcp", "udp", "sctp"))
+        matched = remaining & (ported | portless)
         if rule.action == "allow":
             allowed = allowed | matched
         remaining = remaining - matched

@@ -73,8 +73,16 @@ def _is_private(address: int) -> bool:
     return any(ip in net for net in PRIVATE_RANGES)
 
 
+# When set, _apply records (filter, local, remote, reply) and lets everything through: the matrix
+# walks each path once and intersects the services every filter on it allows.
+COLLECT: list[tuple[Filter, int, int, bool]] | None = None
+
+
 def _apply(filters: tuple[Filter, ...], local: int, remote: int, flow: Flow, hop: Hop, action: str, reply: bool = False) -> Filter | None:
     """Apply filters in order; the one that denies, or None."""
+    if COLLECT is not None:
+        COLLECT.extend((flt, local, remote, reply) for flt in filters if not (reply and flt.stateful))
+        return None
     for flt in filters:
         if reply and flt.stateful:
             continue
@@ -117,7 +125,7 @@ class _Walker:
         ecmp = f" (ECMP over {len(targets)} next hops: {', '.join(targets)})" if len(targets) > 1 else ""
         hop.steps.append(Step("APPLY_ROUTE", f"{route.destination} → {route.next_hop.kind} {route.next_hop.target} [{route.kind}, priority {route.priority}] {route.detail}{ecmp}", route.source))
         for shadowed, winner in network.shadowed:
-            if address in ipaddress.IPv4Network(shadowed.destination) and winner is route:
+            if int(shadowed.destination.network_address) <= address <= int(shadowed.destination.broadcast_address) and winner is route:
                 hop.steps.append(Step("SHADOWED_ROUTE", f"{shadowed.destination} ({shadowed.detail}) is shadowed by {winner.kind} route {winner.destination}: GCP ignores dynamic routes that conflict with subnet or static routes", shadowed.source))
 
     def forward(self, flow: Flow, hops: list[Hop], network: Network, segment: str | None, region: str | None, tags: tuple[str, ...]) -> tuple[str, Endpoint | None, Network | None]:

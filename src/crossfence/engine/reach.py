@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import QueryError
 from ..ir.types import Endpoint, Topology
+from .packets import IpSet
 from ..model import parse_port_spec
 from .path import Flow, Hop, Step, Trace, _is_private, follow
 from .routing import lookup
@@ -77,6 +78,9 @@ def resolve(topology: Topology, name: str, role: str) -> tuple[Endpoint, int]:
             return candidate, address
     if not _is_private(address):
         return topology.endpoints["internet"], address
+    if role == "to":
+        # an address no endpoint owns: the trace still shows where the routes send it
+        return Endpoint(name, "address", IpSet.from_addresses([address]), None, None), address
     raise QueryError.single(f"--{role} {name}: no endpoint has this private address (expected an address of a workload)")
 
 

@@ -1,0 +1,91 @@
+"""`matrix`: the services allowed between every pair of endpoints (and the internet)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..ir.types import Endpoint, Filter, Topology
+from . import path as path_module
+from .filters import allowed_services, reply_services
+from .packets import ServiceSet
+from .path import Flow, follow
+
+__all__ = ["Matrix", "connectivity", "pair_services"]
+
+
+@dataclass
+class Matrix:
+    """Allowed services per (source, destination); absent pairs allow nothing."""
+
+    endpoints: list[str]
+    connections: dict[tuple[str, str], ServiceSet] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """`{"endpoints": [...], "connections": [{"from", "to", "allowed": ["TCP/443", ...]}]}`."""
+        return {
+            "endpoints": self.endpoints,
+            "connections": [
+                {"from": a, "to": b, "allowed": services.format()}
+                for (a, b), services in self.connections.items()
+                if not services.is_empty()
+            ],
+        }
+
+
+def _target_address(source: Endpoint, destination: Endpoint) -> int:
+    if destination.proxy is not None and destination.public_address is not None and (source.network is None or destination.network is None):
+        return destination.public_address
+    return destination.address
+
+
+def _as_source(endpoint: Endpoint) -> Endpoint:
+    """A load balancer sends from its egress side (Google front ends; its private address)."""
+    if endpoint.proxy is None:
+        return endpoint
+    return Endpoint(endpoint.name, endpoint.kind, endpoint.proxy.egress_addresses, endpoint.proxy.egress_network, endpoint.cloud, segment=endpoint.segment, source=endpoint.source)
+
+
+def pair_services(topology: Topology, source: Endpoint, destination: Endpoint) -> ServiceSet:
+    """Every service `source` can open to `destination`: one path walk, then the filters met."""
+    sender = _as_source(source)
+    if sender.addresses.is_empty():
+        return ServiceSet.none()
+    source_address = sender.address
+    if source.name == "internet":
+        source_address = 0xCB007107  # 203.0.113.7, a documentation address standing for any client
+    met: list[tuple[Filter, int, int, bool]] = []
+    path_module.COLLECT = met
+    try:
+        trace = follow(topology, Flow(sender, source_address, _target_address(sender, destination), "tcp", 1))
+    finally:
+        path_module.COLLECT = None
+    if not trace.allowed or trace.delivered_to is None or trace.delivered_to.name != destination.name:
+        return ServiceSet.none()
+    # a load balancer accepts connections on its frontend port only
+    services = destination.services if destination.proxy is not None else ServiceSet.all()
+    for flt, local, remote, reply in met:
+        services = services & (reply_services(flt, local, remote) if reply else allowed_services(flt, local, remote))
+        if services.is_empty():
+            break
+    return services
+
+
+def connectivity(topology: Topology, progress: Callable[[int, int], None] | None = None) -> Matrix:
+    """The full matrix between every endpoint (workloads, load balancers, the internet)."""
+    names = sorted(topology.endpoints)
+    matrix = Matrix(names)
+    total = len(names) * (len(names) - 1)
+    done = 0
+    for a in names:
+        for b in names:
+            if a == b:
+                continue
+            services = pair_services(topology, topology.endpoints[a], topology.endpoints[b])
+            if not services.is_empty():
+                matrix.connections[(a, b)] = services
+            done += 1
+        if progress is not None:
+            progress(done, total)
+    return matrix

@@ -1,0 +1,40 @@
+"""Text rendering of `reach` traces and `matrix` tables."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..engine.matrix import Matrix
+from ..engine.reach import Reach
+
+__all__ = ["render_matrix", "render_reach"]
+
+
+def render_reach(result: Reach, console: Console) -> None:
+    """The verdict, then each hop and its steps with the rule's source."""
+    colour = "green" if result.allowed else "red"
+    verdict = "ALLOWED" if result.allowed else "DENIED"
+    console.print(f"[bold {colour}]{verdict}[/] {result.source} → {result.destination} {result.port}  ({result.disposition})")
+    for condition in result.conditions:
+        console.print(f"  [yellow]only with[/] {escape(condition)}")
+    for hop in result.hops:
+        console.print(f"  [bold]{hop.node}[/]")
+        for step in hop.steps:
+            style = "red" if step.action.startswith("DROP") or "denied" in step.detail else ""
+            where = f"  [dim]{escape(str(step.source))}[/]" if step.source else ""
+            line = escape(f"    {step.action:<22} {step.detail}")
+            console.print(f"[{style}]{line}[/]{where}" if style else f"{line}{where}")
+
+
+def render_matrix(matrix: Matrix, console: Console) -> None:
+    """One row per allowed pair."""
+    table = Table(title=f"Connectivity ({len(matrix.endpoints)} endpoints)", title_justify="left")
+    table.add_column("from")
+    table.add_column("to")
+    table.add_column("allowed")
+    for (a, b), services in sorted(matrix.connections.items()):
+        table.add_row(a, b, escape(", ".join(services.format())))
+    console.print(table)
+    console.print("pairs not listed allow nothing")
