@@ -23,9 +23,10 @@ def render_reach(result: Reach, console: Console) -> None:
         console.print(f"  [bold]{hop.node}[/]")
         for step in hop.steps:
             style = "red" if step.action.startswith("DROP") or "denied" in step.detail else ""
-            where = f"  [dim]{escape(str(step.source))}[/]" if step.source else ""
             line = escape(f"    {step.action:<22} {step.detail}")
-            console.print(f"[{style}]{line}[/]{where}" if style else f"{line}{where}")
+            console.print(f"[{style}]{line}[/]" if style else line)
+            if step.source is not None:
+                console.print(f"    {'':<22} [dim]↳ {escape(str(step.source))}[/]")
 
 
 def render_matrix(matrix: Matrix, console: Console) -> None:
