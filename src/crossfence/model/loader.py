@@ -52,16 +52,34 @@ def format_path(loc: Loc) -> str:
     return out
 
 
+def _marks(node: CommentedMap, key: Any) -> tuple[int, int, int, int] | None:
+    """0-based (key line, key column, value line, value column) of a key written in `node`.
+
+    None for keys it got from a YAML merge (`<<: *anchor`): they have no position of their own,
+    and `Positions.find` falls back to the enclosing mapping.
+    """
+    data = node.lc.data
+    if data is None or key not in data:
+        return None
+    line, col = node.lc.key(key)
+    if node[key] is None:
+        # an empty value has no position of its own (ruamel points at the next line)
+        return line, col, line, col
+    vline, vcol = node.lc.value(key)
+    return line, col, vline, vcol
+
+
 def _plain(node: Any, loc: Loc, file: str, positions: Positions, base: Loc) -> Any:
     """Convert ruamel nodes into plain Python values, recording 1-based positions."""
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
         for key, value in node.items():
             key_loc = (*loc, str(key))
-            line, col = node.lc.key(key)
-            positions.keys[(*base, *key_loc)] = (file, line + 1, col + 1)
-            vline, vcol = node.lc.value(key)
-            positions.values[(*base, *key_loc)] = (file, vline + 1, vcol + 1)
+            marks = _marks(node, key)
+            if marks is not None:
+                line, col, vline, vcol = marks
+                positions.keys[(*base, *key_loc)] = (file, line + 1, col + 1)
+                positions.values[(*base, *key_loc)] = (file, vline + 1, vcol + 1)
             out[str(key)] = _plain(value, key_loc, file, positions, base)
         return out
     if isinstance(node, CommentedSeq):
@@ -112,7 +130,10 @@ def load_documents(path: Path) -> tuple[dict[str, Any], Positions, list[Problem]
     merged: dict[str, Any] = {}
     scalar_origin: dict[str, str] = {}
     if not path.exists():
-        raise BlueprintError.single(f"no such file or folder: {path}", file=str(path))
+        raise BlueprintError.single(
+            f"no such file or folder: {path} (expected a blueprint file or folder)",
+            file=str(path),
+        )
     files = _yaml_files(path)
     if not files:
         raise BlueprintError.single(
@@ -122,7 +143,19 @@ def load_documents(path: Path) -> tuple[dict[str, Any], Positions, list[Problem]
     for file in files:
         name = _display(file)
         try:
-            document = yaml.load(file.read_text(encoding="utf-8"))
+            raw = file.read_bytes()
+            document = yaml.load(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            problems.append(
+                Problem(
+                    f"byte 0x{raw[exc.start]:02x} is not UTF-8 text (expected a UTF-8 YAML file)",
+                    file=name,
+                    line=raw.count(b"\n", 0, exc.start) + 1,
+                    column=exc.start - raw.rfind(b"\n", 0, exc.start),
+                    code="syntax",
+                )
+            )
+            continue
         except DuplicateKeyError as exc:
             mark = exc.problem_mark
             problems.append(
@@ -147,8 +180,14 @@ def load_documents(path: Path) -> tuple[dict[str, Any], Positions, list[Problem]
                 )
             )
             continue
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(f"cannot read the file: {exc}", file=name, code="syntax"))
+        except OSError as exc:
+            problems.append(
+                Problem(
+                    f"cannot read the file: {exc.strerror or exc} (expected a readable file)",
+                    file=name,
+                    code="syntax",
+                )
+            )
             continue
         if document is None:
             continue
@@ -164,10 +203,26 @@ def load_documents(path: Path) -> tuple[dict[str, Any], Positions, list[Problem]
             )
             continue
         for key in document:
-            line, col = document.lc.key(key)
+            line, col, vline, vcol = _marks(document, key) or (0, 0, 0, 0)
             section = str(key)
             value = document[key]
-            if section in SECTIONS and isinstance(value, CommentedSeq):
+            if section in SECTIONS and not isinstance(value, CommentedSeq):
+                # caught here, not by the model: a non-list cannot be merged with other files' lists
+                got = _kind_of(value)
+                problems.append(
+                    Problem(
+                        f"got {got} (expected a list; write '{section}: []' for none)"
+                        if value is None
+                        else f"got {got} (expected a list of {section}, each item starting with '- ')",
+                        file=name,
+                        line=vline + 1,
+                        column=vcol + 1,
+                        path=section,
+                        code="invalid-type",
+                    )
+                )
+                continue
+            if section in SECTIONS:
                 offset = len(merged.setdefault(section, []))
                 positions.keys.setdefault((section,), (name, line + 1, col + 1))
                 positions.values.setdefault((section,), (name, line + 1, col + 1))
@@ -179,6 +234,7 @@ def load_documents(path: Path) -> tuple[dict[str, Any], Positions, list[Problem]
                 continue
             plain = _plain(value, (section,), name, positions, ())
             positions.keys[(section,)] = (name, line + 1, col + 1)
+            positions.values[(section,)] = (name, vline + 1, vcol + 1)
             if section in merged and section not in SECTIONS and merged[section] != plain:
                 problems.append(
                     Problem(
@@ -195,6 +251,21 @@ def load_documents(path: Path) -> tuple[dict[str, Any], Positions, list[Problem]
             merged[section] = plain
             scalar_origin[section] = name
     return merged, positions, problems
+
+
+def _kind_of(value: Any) -> str:
+    """How a YAML value reads to the user: `a mapping`, `a string`, `nothing`..."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {str(value)!r}"
+    return f"a {type(value).__name__}"
 
 
 def _unwrap(annotation: Any) -> list[Any]:

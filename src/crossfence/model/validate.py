@@ -623,6 +623,19 @@ class _Validator:
             return ipaddress.ip_network(value)
         except ValueError:
             pass
+        try:
+            # '10.12.0.1/16' also matches the name pattern; say what is really wrong with it
+            fixed = ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            fixed = None
+        if fixed is not None:
+            self.report.add(
+                cluster,
+                (field,),
+                f"{value!r} has host bits set (expected the network address, e.g. '{fixed}')",
+                "invalid-cidr",
+            )
+            return None
         if subnet is None:
             return None
         for secondary in subnet.secondary_ranges:
@@ -649,7 +662,13 @@ class _Validator:
                 self.pod_ranges[cluster.name] = pods
             self.duplicates(cluster.namespaces, "namespace", f" in cluster '{cluster.name}'")
             for i, name in enumerate(cluster.node_security_groups):
-                self.ref(cluster, ("node_security_groups", i), name, ("security_groups",), "security group")
+                self.ref(
+                    cluster,
+                    ("node_security_groups", i),
+                    name,
+                    ("security_groups",),
+                    "security group",
+                )
 
     def workloads(self) -> None:
         for workload in self.bp.workloads:
