@@ -7,9 +7,21 @@ import crossfence
 
 def test_public_api_names() -> None:
     assert set(crossfence.__all__) == {
-        "Blueprint", "BlueprintError", "CrossfenceError", "InputError", "ManifestError", "Matrix",
-        "Problem", "QueryError", "Reach", "UnsupportedError", "__version__", "build_topology",
-        "connectivity", "load", "reach",
+        "Blueprint",
+        "BlueprintError",
+        "CrossfenceError",
+        "InputError",
+        "ManifestError",
+        "Matrix",
+        "Problem",
+        "QueryError",
+        "Reach",
+        "UnsupportedError",
+        "__version__",
+        "build_topology",
+        "connectivity",
+        "load",
+        "reach",
     }
     for name in crossfence.__all__:
         assert hasattr(crossfence, name)

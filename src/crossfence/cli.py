@@ -151,10 +151,22 @@ def _topology(path: Path, fmt: str = "text") -> Any:
 @app.command()
 def reach(
     path: BlueprintPath,
-    source: Annotated[str, typer.Option("--from", help="Workload or load balancer name, 'internet', or an IP address.")],
-    destination: Annotated[str, typer.Option("--to", help="Workload or load balancer name, 'internet', or an IP address.")],
-    port: Annotated[str, typer.Option("--port", "-p", help="Protocol and port: tcp/443, udp/53, icmp.")] = "tcp/443",
-    fmt: Annotated[TextOrJson, typer.Option("--format", "-f", help="Output format.")] = TextOrJson.text,
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from", help="Workload or load balancer name, 'internet', or an IP address."
+        ),
+    ],
+    destination: Annotated[
+        str,
+        typer.Option("--to", help="Workload or load balancer name, 'internet', or an IP address."),
+    ],
+    port: Annotated[
+        str, typer.Option("--port", "-p", help="Protocol and port: tcp/443, udp/53, icmp.")
+    ] = "tcp/443",
+    fmt: Annotated[
+        TextOrJson, typer.Option("--format", "-f", help="Output format.")
+    ] = TextOrJson.text,
 ) -> None:
     """Can SOURCE open a connection to DESTINATION on PORT? The verdict and a hop-by-hop trace.
 
@@ -177,7 +189,9 @@ def reach(
 @app.command()
 def matrix(
     path: BlueprintPath,
-    fmt: Annotated[MatrixFormat, typer.Option("--format", "-f", help="Output format.")] = MatrixFormat.text,
+    fmt: Annotated[
+        MatrixFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = MatrixFormat.text,
 ) -> None:
     """Connectivity between every pair of endpoints (and the internet), per protocol and port."""
     from rich.progress import Progress
@@ -187,7 +201,9 @@ def matrix(
     topology = _topology(path, fmt.value)
     with Progress(console=err, transient=True, disable=len(topology.endpoints) < 200) as progress:
         task = progress.add_task("matrix", total=None)
-        result = connectivity(topology, lambda done, total: progress.update(task, completed=done, total=total))
+        result = connectivity(
+            topology, lambda done, total: progress.update(task, completed=done, total=total)
+        )
     if fmt is MatrixFormat.json:
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     elif fmt is MatrixFormat.csv:

@@ -68,17 +68,31 @@ def test_scaleway_blocks_routes_without_routing_policy(tmp_path: Path) -> None:
     route propagation is enabled."""
     import shutil
 
-    shutil.copytree(EXAMPLE, tmp_path / "bp", ignore=shutil.ignore_patterns("variants", "manifests"))
+    shutil.copytree(
+        EXAMPLE, tmp_path / "bp", ignore=shutil.ignore_patterns("variants", "manifests")
+    )
     vpn = tmp_path / "bp" / "vpn.yaml"
     vpn.write_text(vpn.read_text().replace(", routing_policy: scw-gcp-policy", ""))
     topology = build_topology(load(tmp_path / "bp"))
     assert lookup(topology.networks["scw-vpc"], ip("10.0.0.10")) == []
-    assert lookup(topology.networks["hub"], ip("172.16.8.10"))[0].kind == "static"  # only the default route
+    assert (
+        lookup(topology.networks["hub"], ip("172.16.8.10"))[0].kind == "static"
+    )  # only the default route
     assert any("no routing policy" in note for note in topology.notes)
 
     gcp_side = tmp_path / "bp" / "scaleway-network.yaml"
-    vpn.write_text(vpn.read_text().replace("address: 169.254.0.2/30}", "address: 169.254.0.2/30, routing_policy: scw-gcp-policy}").replace("address: 169.254.1.2/30}", "address: 169.254.1.2/30, routing_policy: scw-gcp-policy}"))
-    gcp_side.write_text(gcp_side.read_text().replace("route_propagation: true", "route_propagation: false"))
+    vpn.write_text(
+        vpn.read_text()
+        .replace(
+            "address: 169.254.0.2/30}", "address: 169.254.0.2/30, routing_policy: scw-gcp-policy}"
+        )
+        .replace(
+            "address: 169.254.1.2/30}", "address: 169.254.1.2/30, routing_policy: scw-gcp-policy}"
+        )
+    )
+    gcp_side.write_text(
+        gcp_side.read_text().replace("route_propagation: true", "route_propagation: false")
+    )
     topology = build_topology(load(tmp_path / "bp"))
     assert lookup(topology.networks["scw-vpc"], ip("10.0.0.10")) == []
     assert any("route propagation is off" in note for note in topology.notes)

@@ -58,7 +58,10 @@ def test_3_internet_reaches_customer_api_only_through_the_proxies_with_iap() -> 
     result = ask("internet", "customer-api", "tcp/8443")
     assert result.allowed
     assert any("IAP token" in c for c in result.conditions)
-    assert [h.node for h in result.hops if h.steps and h.steps[0].action == "PROXY_CONNECTION"] == ["public-lb", "scw-edge"]
+    assert [h.node for h in result.hops if h.steps and h.steps[0].action == "PROXY_CONNECTION"] == [
+        "public-lb",
+        "scw-edge",
+    ]
     # the backend sees Google front-end ranges, not the client
     assert "34.96.0.0/20" in details(result)
 
@@ -124,11 +127,17 @@ def test_eastwest_blocked_denies_15443() -> None:
 
 
 def test_no_private_api_route_leaves_dlp_without_route() -> None:
-    assert ask("dlp-client", "restricted-googleapis", "tcp/443", "no-private-api-route").disposition == "NO_ROUTE"
+    assert (
+        ask("dlp-client", "restricted-googleapis", "tcp/443", "no-private-api-route").disposition
+        == "NO_ROUTE"
+    )
 
 
 def test_dns_range_not_advertised_has_no_route_back() -> None:
-    assert ask("cloud-dns-forwarders", "scw-dns", "udp/53", "dns-range-not-advertised").disposition == "NO_RETURN_ROUTE"
+    assert (
+        ask("cloud-dns-forwarders", "scw-dns", "udp/53", "dns-range-not-advertised").disposition
+        == "NO_RETURN_ROUTE"
+    )
 
 
 def test_edge_open_lets_any_client_reach_scw_edge() -> None:
@@ -144,5 +153,7 @@ def test_matrix_json_shape_and_key_pairs() -> None:
     assert pairs[("internet", "public-lb")] == ["TCP/443"]
     assert ("internet", "scw-edge") not in pairs
     assert ("dev-tools", "customer-db") not in pairs
-    assert ("customer-api", "gitlab-runner") in pairs and pairs[("customer-api", "gitlab-runner")] == ["TCP/15443"]
+    assert ("customer-api", "gitlab-runner") in pairs and pairs[
+        ("customer-api", "gitlab-runner")
+    ] == ["TCP/15443"]
     assert "internet" in data["endpoints"]

@@ -68,7 +68,11 @@ def allowed_services(flt: Filter, local: int, remote: int) -> ServiceSet:
             continue
         if rule.source_ports is not None:
             low, high = EPHEMERAL_PORTS
-            covered = [p for p in ("tcp", "udp", "sctp") if ServiceSet.ports(p, low, high).issubset(rule.source_ports)]
+            covered = [
+                p
+                for p in ("tcp", "udp", "sctp")
+                if ServiceSet.ports(p, low, high).issubset(rule.source_ports)
+            ]
             scope = ServiceSet.union_all(ServiceSet.protocol(p) for p in covered)
         else:
             scope = ServiceSet.all()
@@ -77,7 +81,9 @@ def allowed_services(flt: Filter, local: int, remote: int) -> ServiceSet:
         if matched.is_empty():
             continue
         if rule.action == "next":
-            skipped_by_group[rule.group] = skipped_by_group.get(rule.group, ServiceSet.none()) | matched
+            skipped_by_group[rule.group] = (
+                skipped_by_group.get(rule.group, ServiceSet.none()) | matched
+            )
             continue
         if rule.action == "allow":
             allowed = allowed | matched
@@ -101,11 +107,17 @@ def reply_services(flt: Filter, local: int, remote: int) -> ServiceSet:
             break
         if remote not in rule.remote or local not in rule.local:
             continue
-        protocols = [p for p in ("tcp", "udp", "sctp") if ServiceSet.ports(p, low, high).issubset(rule.services)]
+        protocols = [
+            p
+            for p in ("tcp", "udp", "sctp")
+            if ServiceSet.ports(p, low, high).issubset(rule.services)
+        ]
         ported = ServiceSet.union_all(ServiceSet.protocol(p) for p in protocols)
         if rule.source_ports is not None:
             ported = ported & rule.source_ports
-        portless = rule.services - ServiceSet.union_all(ServiceSet.protocol(p) for p in ("tcp", "udp", "sctp"))
+        portless = rule.services - ServiceSet.union_all(
+            ServiceSet.protocol(p) for p in ("tcp", "udp", "sctp")
+        )
         matched = remaining & (ported | portless)
         if rule.action == "allow":
             allowed = allowed | matched

@@ -35,7 +35,11 @@ class Matrix:
 
 
 def _target_address(source: Endpoint, destination: Endpoint) -> int:
-    if destination.proxy is not None and destination.public_address is not None and (source.network is None or destination.network is None):
+    if (
+        destination.proxy is not None
+        and destination.public_address is not None
+        and (source.network is None or destination.network is None)
+    ):
         return destination.public_address
     return destination.address
 
@@ -44,7 +48,15 @@ def _as_source(endpoint: Endpoint) -> Endpoint:
     """A load balancer sends from its egress side (Google front ends; its private address)."""
     if endpoint.proxy is None:
         return endpoint
-    return Endpoint(endpoint.name, endpoint.kind, endpoint.proxy.egress_addresses, endpoint.proxy.egress_network, endpoint.cloud, segment=endpoint.segment, source=endpoint.source)
+    return Endpoint(
+        endpoint.name,
+        endpoint.kind,
+        endpoint.proxy.egress_addresses,
+        endpoint.proxy.egress_network,
+        endpoint.cloud,
+        segment=endpoint.segment,
+        source=endpoint.source,
+    )
 
 
 def pair_services(topology: Topology, source: Endpoint, destination: Endpoint) -> ServiceSet:
@@ -58,15 +70,23 @@ def pair_services(topology: Topology, source: Endpoint, destination: Endpoint) -
     met: list[tuple[Filter, int, int, bool]] = []
     path_module.COLLECT = met
     try:
-        trace = follow(topology, Flow(sender, source_address, _target_address(sender, destination), "tcp", 1))
+        trace = follow(
+            topology, Flow(sender, source_address, _target_address(sender, destination), "tcp", 1)
+        )
     finally:
         path_module.COLLECT = None
-    if not trace.allowed or trace.delivered_to is None or trace.delivered_to.name != destination.name:
+    if (
+        not trace.allowed
+        or trace.delivered_to is None
+        or trace.delivered_to.name != destination.name
+    ):
         return ServiceSet.none()
     # a load balancer accepts connections on its frontend port only
     services = destination.services if destination.proxy is not None else ServiceSet.all()
     for flt, local, remote, reply in met:
-        services = services & (reply_services(flt, local, remote) if reply else allowed_services(flt, local, remote))
+        services = services & (
+            reply_services(flt, local, remote) if reply else allowed_services(flt, local, remote)
+        )
         if services.is_empty():
             break
     return services

@@ -13,7 +13,10 @@ __all__ = ["Flow", "Hop", "Step", "Trace", "follow"]
 
 MAX_HOPS = 16
 # Destinations the internet gateway never forwards (GCP Connectivity Tests: PRIVATE_TRAFFIC_TO_INTERNET).
-PRIVATE_RANGES = [ipaddress.IPv4Network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16")]
+PRIVATE_RANGES = [
+    ipaddress.IPv4Network(c)
+    for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16")
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +39,11 @@ class Step:
     source: Source | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"action": self.action, "detail": self.detail, "source": self.source.to_json() if self.source else None}
+        return {
+            "action": self.action,
+            "detail": self.detail,
+            "source": self.source.to_json() if self.source else None,
+        }
 
 
 @dataclass
@@ -78,10 +85,20 @@ def _is_private(address: int) -> bool:
 COLLECT: list[tuple[Filter, int, int, bool]] | None = None
 
 
-def _apply(filters: tuple[Filter, ...], local: int, remote: int, flow: Flow, hop: Hop, action: str, reply: bool = False) -> Filter | None:
+def _apply(
+    filters: tuple[Filter, ...],
+    local: int,
+    remote: int,
+    flow: Flow,
+    hop: Hop,
+    action: str,
+    reply: bool = False,
+) -> Filter | None:
     """Apply filters in order; the one that denies, or None."""
     if COLLECT is not None:
-        COLLECT.extend((flt, local, remote, reply) for flt in filters if not (reply and flt.stateful))
+        COLLECT.extend(
+            (flt, local, remote, reply) for flt in filters if not (reply and flt.stateful)
+        )
         return None
     for flt in filters:
         if reply and flt.stateful:
@@ -90,14 +107,22 @@ def _apply(filters: tuple[Filter, ...], local: int, remote: int, flow: Flow, hop
         port = None if reply else flow.port
         if reply:
             # the reply goes from the service port to the client's ephemeral port
-            decision = decide(flt, local, remote, flow.protocol, 65535 if port is None else port, source_port)
+            decision = decide(
+                flt, local, remote, flow.protocol, 65535 if port is None else port, source_port
+            )
         else:
             decision = decide(flt, local, remote, flow.protocol, port)
         rule = decision.rule
         what = f"rule {rule.name}" if rule else f"default ({flt.default})"
         verdict = "allowed" if decision.allowed else "denied"
         note = f"; {flt.note}" if flt.note else ""
-        hop.steps.append(Step(action, f"{flt.name}: {verdict} by {what}{note}", rule.source if rule else flt.default_source))
+        hop.steps.append(
+            Step(
+                action,
+                f"{flt.name}: {verdict} by {what}{note}",
+                rule.source if rule else flt.default_source,
+            )
+        )
         if not decision.allowed:
             return flt
     return None
@@ -109,7 +134,11 @@ class _Walker:
 
     def endpoint_at(self, network: Network, address: int) -> Endpoint | None:
         for endpoint in self.topology.endpoints.values():
-            if endpoint.network == network.name and endpoint.kind != "external_api" and address in endpoint.addresses:
+            if (
+                endpoint.network == network.name
+                and endpoint.kind != "external_api"
+                and address in endpoint.addresses
+            ):
                 return endpoint
         return None
 
@@ -122,13 +151,42 @@ class _Walker:
     def route_step(self, network: Network, routes: list[Route], hop: Hop, address: int) -> None:
         route = routes[0]
         targets = sorted({r.next_hop.target for r in routes})
-        ecmp = f" (ECMP over {len(targets)} next hops: {', '.join(targets)})" if len(targets) > 1 else ""
-        hop.steps.append(Step("APPLY_ROUTE", f"{route.destination} → {route.next_hop.kind} {route.next_hop.target} [{route.kind}, priority {route.priority}] {route.detail}{ecmp}", route.source))
+        ecmp = (
+            f" (ECMP over {len(targets)} next hops: {', '.join(targets)})"
+            if len(targets) > 1
+            else ""
+        )
+        hop.steps.append(
+            Step(
+                "APPLY_ROUTE",
+                f"{route.destination} → {route.next_hop.kind} {route.next_hop.target} [{route.kind}, priority {route.priority}] {route.detail}{ecmp}",
+                route.source,
+            )
+        )
         for shadowed, winner in network.shadowed:
-            if int(shadowed.destination.network_address) <= address <= int(shadowed.destination.broadcast_address) and winner is route:
-                hop.steps.append(Step("SHADOWED_ROUTE", f"{shadowed.destination} ({shadowed.detail}) is shadowed by {winner.kind} route {winner.destination}: GCP ignores dynamic routes that conflict with subnet or static routes", shadowed.source))
+            if (
+                int(shadowed.destination.network_address)
+                <= address
+                <= int(shadowed.destination.broadcast_address)
+                and winner is route
+            ):
+                hop.steps.append(
+                    Step(
+                        "SHADOWED_ROUTE",
+                        f"{shadowed.destination} ({shadowed.detail}) is shadowed by {winner.kind} route {winner.destination}: GCP ignores dynamic routes that conflict with subnet or static routes",
+                        shadowed.source,
+                    )
+                )
 
-    def forward(self, flow: Flow, hops: list[Hop], network: Network, segment: str | None, region: str | None, tags: tuple[str, ...]) -> tuple[str, Endpoint | None, Network | None]:
+    def forward(
+        self,
+        flow: Flow,
+        hops: list[Hop],
+        network: Network,
+        segment: str | None,
+        region: str | None,
+        tags: tuple[str, ...],
+    ) -> tuple[str, Endpoint | None, Network | None]:
         """Route the packet from `network` to its destination; returns (disposition, endpoint, last network)."""
         address = flow.destination_address
         for _ in range(MAX_HOPS):
@@ -136,18 +194,40 @@ class _Walker:
             hops.append(hop)
             routes = lookup(network, address, region, tags)
             if not routes:
-                hop.steps.append(Step("DROP", f"no route to {_ip(address)} in {network.name}", network.source))
+                hop.steps.append(
+                    Step("DROP", f"no route to {_ip(address)} in {network.name}", network.source)
+                )
                 return "NO_ROUTE", None, network
             self.route_step(network, routes, hop, address)
             next_hop = routes[0].next_hop
             if next_hop.kind == "local":
                 target_segment = network.segment_of(address)
-                if network.between_segments is not None and segment is not None and target_segment is not None and segment != target_segment.name:
-                    if _apply((network.between_segments,), address, flow.source_address, flow, hop, "APPLY_ACL") is not None:
-                        return "DENIED_ACL", None, network
+                if (
+                    network.between_segments is not None
+                    and segment is not None
+                    and target_segment is not None
+                    and segment != target_segment.name
+                ) and (
+                    _apply(
+                        (network.between_segments,),
+                        address,
+                        flow.source_address,
+                        flow,
+                        hop,
+                        "APPLY_ACL",
+                    )
+                    is not None
+                ):
+                    return "DENIED_ACL", None, network
                 endpoint = self.endpoint_at(network, address)
                 if endpoint is None:
-                    hop.steps.append(Step("DROP", f"no endpoint has {_ip(address)} in {network.name}", routes[0].source))
+                    hop.steps.append(
+                        Step(
+                            "DROP",
+                            f"no endpoint has {_ip(address)} in {network.name}",
+                            routes[0].source,
+                        )
+                    )
                     return "NO_ENDPOINT", None, network
                 return "ARRIVED", endpoint, network
             if next_hop.kind == "peering":
@@ -156,29 +236,85 @@ class _Walker:
                 continue
             if next_hop.kind == "tunnel":
                 tunnel = self.topology.tunnels[next_hop.target]
-                other = tunnel.networks[1] if tunnel.networks[0] == network.name else tunnel.networks[0]
+                other = (
+                    tunnel.networks[1] if tunnel.networks[0] == network.name else tunnel.networks[0]
+                )
                 here = self.gateway_segment(tunnel.gateways, network.name)
-                if network.between_segments is not None and segment is not None and here is not None and here != segment:
-                    # the packet crosses from its Private Network to the gateway's
-                    if _apply((network.between_segments,), address, flow.source_address, flow, hop, "APPLY_ACL") is not None:
-                        return "DENIED_ACL", None, network
-                hop.steps.append(Step("ARRIVE_AT_VPN_TUNNEL", f"VPN tunnel {tunnel.name} ({' ↔ '.join(tunnel.gateways)}) to {other}", tunnel.source))
-                network, segment, region, tags = self.topology.networks[other], self.gateway_segment(tunnel.gateways, other), None, ()
+                # the packet crosses from its Private Network to the gateway's
+                crosses = (
+                    network.between_segments is not None
+                    and segment is not None
+                    and here not in (None, segment)
+                )
+                if (
+                    crosses
+                    and network.between_segments is not None
+                    and _apply(
+                        (network.between_segments,),
+                        address,
+                        flow.source_address,
+                        flow,
+                        hop,
+                        "APPLY_ACL",
+                    )
+                    is not None
+                ):
+                    return "DENIED_ACL", None, network
+                hop.steps.append(
+                    Step(
+                        "ARRIVE_AT_VPN_TUNNEL",
+                        f"VPN tunnel {tunnel.name} ({' ↔ '.join(tunnel.gateways)}) to {other}",
+                        tunnel.source,
+                    )
+                )
+                network, segment, region, tags = (
+                    self.topology.networks[other],
+                    self.gateway_segment(tunnel.gateways, other),
+                    None,
+                    (),
+                )
                 continue
             if next_hop.kind == "internet_gateway":
-                api = next((e for e in self.topology.endpoints.values() if e.api_of == network.name and address in e.addresses), None)
+                api = next(
+                    (
+                        e
+                        for e in self.topology.endpoints.values()
+                        if e.api_of == network.name and address in e.addresses
+                    ),
+                    None,
+                )
                 if api is not None:
-                    hop.steps.append(Step("DELIVER_TO_GOOGLE_API", f"{api.name} reached through the default internet gateway on Google's network (private access)", api.source))
+                    hop.steps.append(
+                        Step(
+                            "DELIVER_TO_GOOGLE_API",
+                            f"{api.name} reached through the default internet gateway on Google's network (private access)",
+                            api.source,
+                        )
+                    )
                     return "ARRIVED", api, network
                 if _is_private(address):
-                    hop.steps.append(Step("DROP", f"{_ip(address)} is a private address: the internet gateway drops it", routes[0].source))
+                    hop.steps.append(
+                        Step(
+                            "DROP",
+                            f"{_ip(address)} is a private address: the internet gateway drops it",
+                            routes[0].source,
+                        )
+                    )
                     return "PRIVATE_TRAFFIC_TO_INTERNET", None, network
-                hop.steps.append(Step("FORWARD_TO_INTERNET", "through the default internet gateway"))
+                hop.steps.append(
+                    Step("FORWARD_TO_INTERNET", "through the default internet gateway")
+                )
                 return "INTERNET", None, network
             if next_hop.kind == "drop":
                 hop.steps.append(Step("DROP", "blackhole route", routes[0].source))
                 return "NO_ROUTE", None, network
-            hop.steps.append(Step("DROP", f"next hop {next_hop.kind} {next_hop.target} is not modelled", routes[0].source))
+            hop.steps.append(
+                Step(
+                    "DROP",
+                    f"next hop {next_hop.kind} {next_hop.target} is not modelled",
+                    routes[0].source,
+                )
+            )
             return "NO_ROUTE", None, network
         return "LOOP", None, network
 
@@ -190,23 +326,59 @@ class _Walker:
                 return found[1]
         return None
 
-    def returns(self, flow: Flow, hops: list[Hop], destination: Endpoint, start: Network) -> str | None:
+    def returns(
+        self, flow: Flow, hops: list[Hop], destination: Endpoint, start: Network
+    ) -> str | None:
         """Check the reply can come back to the client; the disposition if it cannot."""
-        reply = Flow(destination, flow.destination_address, flow.source_address, flow.protocol, flow.port)
+        reply = Flow(
+            destination, flow.destination_address, flow.source_address, flow.protocol, flow.port
+        )
         network: Network = start
         segment = destination.segment
         hop = Hop(f"{destination.name} (reply)")
         hops.append(hop)
         for _ in range(MAX_HOPS):
-            routes = lookup(network, reply.destination_address, destination.region if network.name == destination.network else None, destination.tags if network.name == destination.network else ())
+            routes = lookup(
+                network,
+                reply.destination_address,
+                destination.region if network.name == destination.network else None,
+                destination.tags if network.name == destination.network else (),
+            )
             if not routes:
-                hop.steps.append(Step("DROP", f"no route back to {_ip(reply.destination_address)} in {network.name}", network.source))
+                hop.steps.append(
+                    Step(
+                        "DROP",
+                        f"no route back to {_ip(reply.destination_address)} in {network.name}",
+                        network.source,
+                    )
+                )
                 return "NO_RETURN_ROUTE"
             route = routes[0]
-            hop.steps.append(Step("RETURN_ROUTE", f"in {network.name}: {route.destination} → {route.next_hop.kind} {route.next_hop.target} [{route.kind}]", route.source))
+            hop.steps.append(
+                Step(
+                    "RETURN_ROUTE",
+                    f"in {network.name}: {route.destination} → {route.next_hop.kind} {route.next_hop.target} [{route.kind}]",
+                    route.source,
+                )
+            )
             if route.next_hop.kind == "local":
                 target = network.segment_of(reply.destination_address)
-                if network.between_segments is not None and segment is not None and target is not None and target.name != segment and _apply((network.between_segments,), reply.destination_address, reply.source_address, flow, hop, "APPLY_ACL_REPLY", reply=True) is not None:
+                if (
+                    network.between_segments is not None
+                    and segment is not None
+                    and target is not None
+                    and target.name != segment
+                    and _apply(
+                        (network.between_segments,),
+                        reply.destination_address,
+                        reply.source_address,
+                        flow,
+                        hop,
+                        "APPLY_ACL_REPLY",
+                        reply=True,
+                    )
+                    is not None
+                ):
                     return "DENIED_ACL"
                 return None
             if route.next_hop.kind == "peering":
@@ -214,11 +386,20 @@ class _Walker:
                 continue
             if route.next_hop.kind == "tunnel":
                 tunnel = self.topology.tunnels[route.next_hop.target]
-                other = tunnel.networks[1] if tunnel.networks[0] == network.name else tunnel.networks[0]
-                network, segment = self.topology.networks[other], self.gateway_segment(tunnel.gateways, other)
+                other = (
+                    tunnel.networks[1] if tunnel.networks[0] == network.name else tunnel.networks[0]
+                )
+                network, segment = (
+                    self.topology.networks[other],
+                    self.gateway_segment(tunnel.gateways, other),
+                )
                 continue
             if route.next_hop.kind == "internet_gateway":
-                return None if flow.source.network is None or not _is_private(reply.destination_address) else "NO_RETURN_ROUTE"
+                return (
+                    None
+                    if flow.source.network is None or not _is_private(reply.destination_address)
+                    else "NO_RETURN_ROUTE"
+                )
             return "NO_RETURN_ROUTE"
         return "NO_RETURN_ROUTE"
 
@@ -228,34 +409,91 @@ def follow(topology: Topology, flow: Flow) -> Trace:
     walker = _Walker(topology)
     hops: list[Hop] = []
     source = flow.source
-    start = Hop(source.name, [Step("START", f"{source.kind} {source.name} {_ip(flow.source_address)} → {_ip(flow.destination_address)} {flow.protocol}/{flow.port}", source.source)])
+    start = Hop(
+        source.name,
+        [
+            Step(
+                "START",
+                f"{source.kind} {source.name} {_ip(flow.source_address)} → {_ip(flow.destination_address)} {flow.protocol}/{flow.port}",
+                source.source,
+            )
+        ],
+    )
     hops.append(start)
     if source.network is None:
         # from the internet: only public addresses answer
         target = walker.public_endpoint(flow.destination_address)
         if target is None:
-            start.steps.append(Step("DROP", f"{_ip(flow.destination_address)} is not a public address of the estate"))
+            start.steps.append(
+                Step(
+                    "DROP", f"{_ip(flow.destination_address)} is not a public address of the estate"
+                )
+            )
             return Trace(False, "NO_ROUTE", hops)
         hop = Hop(target.name)
         hops.append(hop)
-        filters = target.public_ingress + ((target.proxy.frontend_filter,) if target.proxy and target.proxy.frontend_filter else ())
-        if _apply(filters, flow.destination_address, flow.source_address, flow, hop, "APPLY_INGRESS_FILTER") is not None:
+        filters = target.public_ingress + (
+            (target.proxy.frontend_filter,) if target.proxy and target.proxy.frontend_filter else ()
+        )
+        if (
+            _apply(
+                filters,
+                flow.destination_address,
+                flow.source_address,
+                flow,
+                hop,
+                "APPLY_INGRESS_FILTER",
+            )
+            is not None
+        ):
             return Trace(False, "DENIED_ACL" if target.proxy else "DENIED_INGRESS", hops)
-        hop.steps.append(Step("DELIVER", f"to {target.name} (public address {_ip(flow.destination_address)})", target.source))
+        hop.steps.append(
+            Step(
+                "DELIVER",
+                f"to {target.name} (public address {_ip(flow.destination_address)})",
+                target.source,
+            )
+        )
         return Trace(True, "DELIVERED", hops, target)
-    if _apply(source.egress, flow.source_address, flow.destination_address, flow, start, "APPLY_EGRESS_FILTER") is not None:
+    if (
+        _apply(
+            source.egress,
+            flow.source_address,
+            flow.destination_address,
+            flow,
+            start,
+            "APPLY_EGRESS_FILTER",
+        )
+        is not None
+    ):
         return Trace(False, "DENIED_EGRESS", hops)
     network = topology.networks[source.network]
-    disposition, endpoint, last = walker.forward(flow, hops, network, source.segment, source.region, source.tags)
+    disposition, endpoint, last = walker.forward(
+        flow, hops, network, source.segment, source.region, source.tags
+    )
     if disposition == "INTERNET":
         target = walker.public_endpoint(flow.destination_address)
         if target is None:
-            hops[-1].steps.append(Step("DELIVER", f"to the internet host {_ip(flow.destination_address)}"))
+            hops[-1].steps.append(
+                Step("DELIVER", f"to the internet host {_ip(flow.destination_address)}")
+            )
             return Trace(True, "DELIVERED", hops, topology.endpoints.get("internet"))
         hop = Hop(target.name)
         hops.append(hop)
-        filters = target.public_ingress + ((target.proxy.frontend_filter,) if target.proxy and target.proxy.frontend_filter else ())
-        if _apply(filters, flow.destination_address, flow.source_address, flow, hop, "APPLY_INGRESS_FILTER") is not None:
+        filters = target.public_ingress + (
+            (target.proxy.frontend_filter,) if target.proxy and target.proxy.frontend_filter else ()
+        )
+        if (
+            _apply(
+                filters,
+                flow.destination_address,
+                flow.source_address,
+                flow,
+                hop,
+                "APPLY_INGRESS_FILTER",
+            )
+            is not None
+        ):
             return Trace(False, "DENIED_ACL" if target.proxy else "DENIED_INGRESS", hops)
         hop.steps.append(Step("DELIVER", f"to {target.name}", target.source))
         return Trace(True, "DELIVERED", hops, target)
@@ -263,11 +501,28 @@ def follow(topology: Topology, flow: Flow) -> Trace:
         return Trace(False, disposition, hops)
     hop = Hop(endpoint.name)
     hops.append(hop)
-    if _apply(endpoint.ingress, flow.destination_address, flow.source_address, flow, hop, "APPLY_INGRESS_FILTER") is not None:
+    if (
+        _apply(
+            endpoint.ingress,
+            flow.destination_address,
+            flow.source_address,
+            flow,
+            hop,
+            "APPLY_INGRESS_FILTER",
+        )
+        is not None
+    ):
         return Trace(False, "DENIED_INGRESS", hops)
     if flow.protocol in ("tcp", "udp", "sctp"):
         failure = walker.returns(flow, hops, endpoint, last)
         if failure is not None:
             return Trace(False, failure, hops)
-    hops[-1].steps.append(Step("DELIVER", f"to {endpoint.name} {_ip(flow.destination_address)}" + (" with a route back" if flow.protocol in ("tcp", "udp", "sctp") else ""), endpoint.source))
+    hops[-1].steps.append(
+        Step(
+            "DELIVER",
+            f"to {endpoint.name} {_ip(flow.destination_address)}"
+            + (" with a route back" if flow.protocol in ("tcp", "udp", "sctp") else ""),
+            endpoint.source,
+        )
+    )
     return Trace(True, "DELIVERED", hops, endpoint)

@@ -8,8 +8,8 @@ from typing import Any
 
 from ..errors import QueryError
 from ..ir.types import Endpoint, Topology
-from .packets import IpSet
 from ..model import parse_port_spec
+from .packets import IpSet
 from .path import Flow, Hop, Step, Trace, _is_private, follow
 from .routing import lookup
 
@@ -61,7 +61,9 @@ def resolve(topology: Topology, name: str, role: str) -> tuple[Endpoint, int]:
     if endpoint is not None:
         if endpoint.name == "internet":
             return endpoint, int(ipaddress.IPv4Address("203.0.113.7"))
-        return endpoint, endpoint.public_address if endpoint.proxy and endpoint.network is None else endpoint.address
+        if endpoint.proxy is not None and endpoint.network is None and endpoint.public_address is not None:
+            return endpoint, endpoint.public_address
+        return endpoint, endpoint.address
     try:
         address = int(ipaddress.IPv4Address(name))
     except ValueError:
@@ -74,14 +76,18 @@ def resolve(topology: Topology, name: str, role: str) -> tuple[Endpoint, int]:
             f"'internet' or an IPv4 address{hint})"
         ) from None
     for candidate in topology.endpoints.values():
-        if candidate.name != "internet" and (address in candidate.addresses or candidate.public_address == address):
+        if candidate.name != "internet" and (
+            address in candidate.addresses or candidate.public_address == address
+        ):
             return candidate, address
     if not _is_private(address):
         return topology.endpoints["internet"], address
     if role == "to":
         # an address no endpoint owns: the trace still shows where the routes send it
         return Endpoint(name, "address", IpSet.from_addresses([address]), None, None), address
-    raise QueryError.single(f"--{role} {name}: no endpoint has this private address (expected an address of a workload)")
+    raise QueryError.single(
+        f"--{role} {name}: no endpoint has this private address (expected an address of a workload)"
+    )
 
 
 def _backend_chain(topology: Topology, target: Endpoint) -> list[Endpoint]:
@@ -89,7 +95,14 @@ def _backend_chain(topology: Topology, target: Endpoint) -> list[Endpoint]:
     chain: list[Endpoint] = []
     current = target
     for _ in range(8):
-        front = next((e for e in topology.endpoints.values() if e.proxy and any(b == current.name for b, _ in e.proxy.backends)), None)
+        front = next(
+            (
+                e
+                for e in topology.endpoints.values()
+                if e.proxy and any(b == current.name for b, _ in e.proxy.backends)
+            ),
+            None,
+        )
         if front is None or front in chain:
             break
         chain.insert(0, front)
@@ -97,8 +110,21 @@ def _backend_chain(topology: Topology, target: Endpoint) -> list[Endpoint]:
     return chain
 
 
-def _leg(topology: Topology, source: Endpoint, source_address: int, target: Endpoint, protocol: str, port: int | None) -> Trace:
-    address = target.public_address if target.proxy and (source.network is None or target.network is None) and target.public_address else target.address
+def _leg(
+    topology: Topology,
+    source: Endpoint,
+    source_address: int,
+    target: Endpoint,
+    protocol: str,
+    port: int | None,
+) -> Trace:
+    address = (
+        target.public_address
+        if target.proxy
+        and (source.network is None or target.network is None)
+        and target.public_address
+        else target.address
+    )
     return follow(topology, Flow(source, source_address, address, protocol, port))
 
 
@@ -111,14 +137,45 @@ def reach(topology: Topology, source_name: str, destination_name: str, port_text
     if source is destination and source.name != "internet":
         raise QueryError.single(f"--from and --to are both {source.name} (expected two endpoints)")
     direct = follow(topology, Flow(source, source_address, destination_address, protocol, port))
-    result = Reach(source_name, destination_name, port_text.lower(), direct.allowed, direct.disposition, direct.hops, legs=[direct])
-    if direct.disposition == "NO_ROUTE" and destination.network is not None and source.network is not None:
-        back = lookup(topology.networks[destination.network], source_address, destination.region, destination.tags)
-        verdict = f"{back[0].destination} → {back[0].next_hop.kind} {back[0].next_hop.target}" if back else "none either"
-        direct.hops[-1].steps.append(Step("CHECK_RETURN_ROUTE", f"route back from {destination.network} to {source.name}: {verdict}", back[0].source if back else None))
+    result = Reach(
+        source_name,
+        destination_name,
+        port_text.lower(),
+        direct.allowed,
+        direct.disposition,
+        direct.hops,
+        legs=[direct],
+    )
+    if (
+        direct.disposition == "NO_ROUTE"
+        and destination.network is not None
+        and source.network is not None
+    ):
+        back = lookup(
+            topology.networks[destination.network],
+            source_address,
+            destination.region,
+            destination.tags,
+        )
+        verdict = (
+            f"{back[0].destination} → {back[0].next_hop.kind} {back[0].next_hop.target}"
+            if back
+            else "none either"
+        )
+        direct.hops[-1].steps.append(
+            Step(
+                "CHECK_RETURN_ROUTE",
+                f"route back from {destination.network} to {source.name}: {verdict}",
+                back[0].source if back else None,
+            )
+        )
     chain = _backend_chain(topology, destination)
     # the proxied path is the answer only when the destination is not addressable directly
-    if direct.allowed or not chain or direct.disposition not in ("NO_ROUTE", "NO_ENDPOINT", "PRIVATE_TRAFFIC_TO_INTERNET"):
+    if (
+        direct.allowed
+        or not chain
+        or direct.disposition not in ("NO_ROUTE", "NO_ENDPOINT", "PRIVATE_TRAFFIC_TO_INTERNET")
+    ):
         return result
     # the proxied path: client -> outer LB -> ... -> destination
     hops: list[Hop] = []
@@ -134,14 +191,45 @@ def reach(topology: Topology, source_name: str, destination_name: str, port_text
             target_port = next(s.sample()[1] for b, s in client.proxy.backends if b == target.name)
         trace = _leg(topology, client, client_address, target, target_protocol, target_port)
         if hops:
-            hops.append(Hop(client.name, [Step("PROXY_CONNECTION", f"{client.name} terminates the connection and opens a new one to {target.name} from {client.addresses}", client.source)]))
+            hops.append(
+                Hop(
+                    client.name,
+                    [
+                        Step(
+                            "PROXY_CONNECTION",
+                            f"{client.name} terminates the connection and opens a new one to {target.name} from {client.addresses}",
+                            client.source,
+                        )
+                    ],
+                )
+            )
         hops.extend(trace.hops)
         legs.append(trace)
         if not trace.allowed:
-            return Reach(source_name, destination_name, port_text.lower(), False, trace.disposition, hops, conditions, legs)
+            return Reach(
+                source_name,
+                destination_name,
+                port_text.lower(),
+                False,
+                trace.disposition,
+                hops,
+                conditions,
+                legs,
+            )
         if target.proxy is not None:
             conditions.extend(target.proxy.conditions)
             egress = target.proxy.egress_addresses
-            client = Endpoint(target.name, "load_balancer", egress, target.proxy.egress_network, target.cloud, segment=target.segment, proxy=target.proxy, source=target.source)
+            client = Endpoint(
+                target.name,
+                "load_balancer",
+                egress,
+                target.proxy.egress_network,
+                target.cloud,
+                segment=target.segment,
+                proxy=target.proxy,
+                source=target.source,
+            )
             client_address = next(iter(egress))[0] if not egress.is_empty() else target.address
-    return Reach(source_name, destination_name, port_text.lower(), True, "DELIVERED", hops, conditions, legs)
+    return Reach(
+        source_name, destination_name, port_text.lower(), True, "DELIVERED", hops, conditions, legs
+    )

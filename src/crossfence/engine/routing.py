@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Literal
 
 from ..ir.types import Network, NextHop, Route, Source, Topology
 from ..model import BgpEnd, BgpSession, Blueprint, Peering
@@ -51,37 +52,59 @@ def _subnet_routes(topology: Topology, blueprint: Blueprint) -> None:
             for cidr in (subnet.cidr, *(s.cidr for s in subnet.secondary_ranges)):
                 ir.routes.append(
                     Route(
-                        ipaddress.IPv4Network(cidr), NextHop("local", subnet.name), "subnet", 0,
-                        Source.of(subnet, f"{network.name}/{subnet.name}"), f"subnet route of {subnet.name}",
+                        ipaddress.IPv4Network(cidr),
+                        NextHop("local", subnet.name),
+                        "subnet",
+                        0,
+                        Source.of(subnet, f"{network.name}/{subnet.name}"),
+                        f"subnet route of {subnet.name}",
                     )
                 )
         # routable pod ranges added to a segment by the builder are local to that segment
         for segment in ir.segments:
             for start, stop in segment.cidrs:
-                for prefix in ipaddress.summarize_address_range(ipaddress.IPv4Address(start), ipaddress.IPv4Address(stop - 1)):
+                for prefix in ipaddress.summarize_address_range(
+                    ipaddress.IPv4Address(start), ipaddress.IPv4Address(stop - 1)
+                ):
                     if not any(r.destination == prefix for r in ir.routes):
-                        ir.routes.append(Route(prefix, NextHop("local", segment.name), "subnet", 0, segment.source, f"pod range routed to {segment.name}"))
+                        ir.routes.append(
+                            Route(
+                                prefix,
+                                NextHop("local", segment.name),
+                                "subnet",
+                                0,
+                                segment.source,
+                                f"pod range routed to {segment.name}",
+                            )
+                        )
         for route in network.routes:
             kind, target = route.next_hop
             if kind == "gateway":
                 hop = NextHop("internet_gateway", "default-internet-gateway")
             elif kind == "vpn_tunnel":
                 hop = NextHop("tunnel", target)
-            elif kind == "instance":
-                hop = NextHop("instance", target)
-            elif kind == "ip":
+            elif kind == "instance" or kind == "ip":
                 hop = NextHop("instance", target)
             elif kind == "blackhole":
                 hop = NextHop("drop", "blackhole")
             else:
                 continue
             ir.routes.append(
-                Route(ipaddress.IPv4Network(route.destination), hop, "static", route.priority,
-                      Source.of(route, f"{network.name}/routes", route.name), f"static route {route.name}", tags=route.tags)
+                Route(
+                    ipaddress.IPv4Network(route.destination),
+                    hop,
+                    "static",
+                    route.priority,
+                    Source.of(route, f"{network.name}/routes", route.name),
+                    f"static route {route.name}",
+                    tags=route.tags,
+                )
             )
 
 
-def _advertised_by_router(blueprint: Blueprint, router_name: str) -> tuple[list[tuple[Prefix, str]], str]:
+def _advertised_by_router(
+    blueprint: Blueprint, router_name: str
+) -> tuple[list[tuple[Prefix, str]], str]:
     router = blueprint.get("routers", router_name)
     network = blueprint.get("networks", router.network)
     region = router.region or blueprint.get("clouds", router.cloud).region
@@ -94,7 +117,10 @@ def _advertised_by_router(blueprint: Blueprint, router_name: str) -> tuple[list[
     if router.advertise_mode == "default":
         return subnets, "default advertisement: the router's own VPC subnets"
     out = list(subnets) if "all_subnets" in router.advertised_groups else []
-    out += [(ipaddress.IPv4Network(r.range), r.description or "custom range") for r in router.advertised_ranges]
+    out += [
+        (ipaddress.IPv4Network(r.range), r.description or "custom range")
+        for r in router.advertised_ranges
+    ]
     return out, "custom advertisement"
 
 
@@ -107,7 +133,9 @@ def _speaker(blueprint: Blueprint, end: BgpEnd) -> tuple[str, int, str]:
     return "gateway", gateway.asn or 0, gateway.network
 
 
-def _announcements(blueprint: Blueprint, session: BgpSession, end: BgpEnd, topology: Topology) -> list[tuple[Prefix, str]]:
+def _announcements(
+    blueprint: Blueprint, session: BgpSession, end: BgpEnd, topology: Topology
+) -> list[tuple[Prefix, str]]:
     kind, _, network = _speaker(blueprint, end)
     if kind == "router":
         prefixes, _ = _advertised_by_router(blueprint, end.speaker)
@@ -119,10 +147,16 @@ def _announcements(blueprint: Blueprint, session: BgpSession, end: BgpEnd, topol
     announced = []
     for cidr in policy.prefix_filter_out:
         prefix = ipaddress.IPv4Network(cidr)
-        if any(prefix.subnet_of(route.destination) or route.destination.subnet_of(prefix) for route in own.routes if route.kind == "subnet"):
+        if any(
+            prefix.subnet_of(route.destination) or route.destination.subnet_of(prefix)
+            for route in own.routes
+            if route.kind == "subnet"
+        ):
             announced.append((prefix, f"routing policy {policy.name} prefix_filter_out"))
         else:
-            topology.notes.append(f"{end.speaker}: {prefix} is in prefix_filter_out of {policy.name} but no range of {network} covers it; not announced")
+            topology.notes.append(
+                f"{end.speaker}: {prefix} is in prefix_filter_out of {policy.name} but no range of {network} covers it; not announced"
+            )
     del session
     return announced
 
@@ -134,11 +168,17 @@ def _accepts(blueprint: Blueprint, end: BgpEnd, prefix: Prefix) -> tuple[bool, s
     gateway = blueprint.get("vpn_gateways", end.speaker)
     policy = blueprint.get("routing_policies", end.routing_policy) if end.routing_policy else None
     if policy is None:
-        return False, f"{gateway.name} has no routing policy on this session: every route is blocked"
+        return (
+            False,
+            f"{gateway.name} has no routing policy on this session: every route is blocked",
+        )
     for cidr in policy.prefix_filter_in:
         if prefix.subnet_of(ipaddress.IPv4Network(cidr)):
             if not gateway.route_propagation:
-                return False, f"accepted by {policy.name} but route propagation is off on {gateway.name}"
+                return (
+                    False,
+                    f"accepted by {policy.name} but route propagation is off on {gateway.name}",
+                )
             return True, f"accepted by {policy.name} prefix_filter_in {cidr}"
     return False, f"not in prefix_filter_in of {policy.name}"
 
@@ -157,7 +197,9 @@ def _bgp(blueprint: Blueprint, topology: Topology) -> None:
             for prefix, why in _announcements(blueprint, session, sender, topology):
                 ok, reason = _accepts(blueprint, receiver, prefix)
                 if not ok:
-                    topology.notes.append(f"BGP {session.name}: {prefix} from {sender.speaker} not installed in {receiver_network}: {reason}")
+                    topology.notes.append(
+                        f"BGP {session.name}: {prefix} from {sender.speaker} not installed in {receiver_network}: {reason}"
+                    )
                     continue
                 region = None
                 if receiver_kind == "router":
@@ -167,10 +209,15 @@ def _bgp(blueprint: Blueprint, topology: Topology) -> None:
                         region = router.region or blueprint.get("clouds", router.cloud).region
                 learned[receiver_network].append(
                     Route(
-                        prefix, NextHop("tunnel", session.tunnel), "dynamic", sender.advertised_route_priority,
+                        prefix,
+                        NextHop("tunnel", session.tunnel),
+                        "dynamic",
+                        sender.advertised_route_priority,
                         Source.of(session, f"bgp-session/{session.name}"),
                         f"learned over BGP session {session.name} from {sender.speaker} (AS {sender_asn}; {why}; {reason})",
-                        region=region, med=sender.advertised_route_priority, as_path=(sender_asn,),
+                        region=region,
+                        med=sender.advertised_route_priority,
+                        as_path=(sender_asn,),
                     )
                 )
     for network, routes in learned.items():
@@ -178,29 +225,39 @@ def _bgp(blueprint: Blueprint, topology: Topology) -> None:
 
 
 def _peering_exchange(blueprint: Blueprint, topology: Topology) -> None:
-    sides: dict[tuple[str, str], Peering] = {(p.network, p.peer_network): p for p in blueprint.peerings}
+    sides: dict[tuple[str, str], Peering] = {
+        (p.network, p.peer_network): p for p in blueprint.peerings
+    }
     exchanged: dict[str, list[Route]] = defaultdict(list)
     for (exporter, importer), export_side in sides.items():
         import_side = sides.get((importer, exporter))
         if import_side is None:
             continue  # INACTIVE until both sides exist
         for route in topology.networks[exporter].routes:
+            kind: Literal["peering-subnet", "peering-static", "peering-dynamic"]
             if route.kind == "subnet":
                 kind = "peering-subnet"
             elif route.kind in ("static", "dynamic"):
                 if not (export_side.export_custom_routes and import_side.import_custom_routes):
                     continue
-                if route.kind == "static" and (route.next_hop.kind == "internet_gateway" or route.tags):
+                if route.kind == "static" and (
+                    route.next_hop.kind == "internet_gateway" or route.tags
+                ):
                     continue
                 kind = "peering-static" if route.kind == "static" else "peering-dynamic"
             else:
                 continue  # peering routes are not passed on: peering is not transitive
             exchanged[importer].append(
                 Route(
-                    route.destination, NextHop("peering", exporter), kind, route.priority,
+                    route.destination,
+                    NextHop("peering", exporter),
+                    kind,
+                    route.priority,
                     Source.of(export_side, f"peering/{export_side.name}"),
                     f"{route.kind} route of {exporter} ({route.detail}) over peering {export_side.name} → {import_side.name}",
-                    region=route.region, med=route.med, as_path=route.as_path,
+                    region=route.region,
+                    med=route.med,
+                    as_path=route.as_path,
                 )
             )
     for network, routes in exchanged.items():
@@ -221,11 +278,22 @@ def install_routes(blueprint: Blueprint, topology: Topology) -> None:
 def _shadow_dynamic_routes(network: Network) -> None:
     """GCP: a dynamic route that conflicts with a subnet or static route is not used
     (https://cloud.google.com/vpc/docs/routes#route-types, Network Analyzer "dynamic route shadowed")."""
-    strong = [r for r in network.routes if r.kind in ("subnet", "peering-subnet", "static", "peering-static")]
+    strong = [
+        r
+        for r in network.routes
+        if r.kind in ("subnet", "peering-subnet", "static", "peering-static")
+    ]
     kept = []
     for route in network.routes:
         if route.kind in ("dynamic", "peering-dynamic"):
-            winner = next((s for s in strong if route.destination.subnet_of(s.destination) and s.destination.prefixlen > 0), None)
+            winner = next(
+                (
+                    s
+                    for s in strong
+                    if route.destination.subnet_of(s.destination) and s.destination.prefixlen > 0
+                ),
+                None,
+            )
             if winner is not None:
                 network.shadowed.append((route, winner))
                 continue
@@ -233,19 +301,31 @@ def _shadow_dynamic_routes(network: Network) -> None:
     network.routes = kept
 
 
-def lookup(network: Network, address: int, region: str | None = None, tags: tuple[str, ...] = ()) -> list[Route]:
+def lookup(
+    network: Network, address: int, region: str | None = None, tags: tuple[str, ...] = ()
+) -> list[Route]:
     """The best routes for an address: most specific prefix, then lowest priority (several: ECMP)."""
     best: list[Route] = []
     for route in network.routes:  # sorted by prefix length, then priority
-        if best and (route.destination.prefixlen < best[0].destination.prefixlen or route.priority > best[0].priority):
+        if best and (
+            route.destination.prefixlen < best[0].destination.prefixlen
+            or route.priority > best[0].priority
+        ):
             break
-        if not (int(route.destination.network_address) <= address <= int(route.destination.broadcast_address)):
+        if not (
+            int(route.destination.network_address)
+            <= address
+            <= int(route.destination.broadcast_address)
+        ):
             continue
         if route.region is not None and region is not None and route.region != region:
             continue
         if route.tags and not set(route.tags) & set(tags):
             continue
-        if best and (route.destination.prefixlen, route.priority) != (best[0].destination.prefixlen, best[0].priority):
+        if best and (route.destination.prefixlen, route.priority) != (
+            best[0].destination.prefixlen,
+            best[0].priority,
+        ):
             break
         best.append(route)
     return best

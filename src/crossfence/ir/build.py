@@ -39,7 +39,9 @@ def pod_addresses(blueprint: Blueprint) -> dict[str, list[int]]:
     return out
 
 
-def _cluster_range(blueprint: Blueprint, cluster: Cluster, field: str) -> ipaddress.IPv4Network | None:
+def _cluster_range(
+    blueprint: Blueprint, cluster: Cluster, field: str
+) -> ipaddress.IPv4Network | None:
     value = getattr(cluster, field)
     if value is None:
         return None
@@ -76,38 +78,71 @@ class _Builder:
     def networks(self) -> None:
         for network in self.bp.networks:
             provider = self.provider(network.cloud)
-            ir = Network(network.name, network.cloud, provider, source=Source.of(network, f"network/{network.name}"))
+            ir = Network(
+                network.name,
+                network.cloud,
+                provider,
+                source=Source.of(network, f"network/{network.name}"),
+            )
             for subnet in network.all_subnets:
                 cidrs = [subnet.cidr, *(s.cidr for s in subnet.secondary_ranges)]
                 for cluster in self.bp.clusters:
                     pods = _cluster_range(self.bp, cluster, "pod_range")
-                    if cluster.network == network.name and cluster.subnet == subnet.name and pods is not None and not cluster.pods_masqueraded and str(pods) not in cidrs:
+                    if (
+                        cluster.network == network.name
+                        and cluster.subnet == subnet.name
+                        and pods is not None
+                        and not cluster.pods_masqueraded
+                        and str(pods) not in cidrs
+                    ):
                         # routable pod range (Kapsule without masquerade): reached through the node segment
                         cidrs.append(str(pods))
-                ir.segments.append(Segment(subnet.name, IpSet.from_cidrs(cidrs), Source.of(subnet, f"{network.name}/{subnet.name}")))
+                ir.segments.append(
+                    Segment(
+                        subnet.name,
+                        IpSet.from_cidrs(cidrs),
+                        Source.of(subnet, f"{network.name}/{subnet.name}"),
+                    )
+                )
             if provider == "scaleway":
                 ir.between_segments = vpc_acl_filter(network)
-                ir.internet_gateway = False  # Private Networks reach the internet only through a Public Gateway
+                ir.internet_gateway = (
+                    False  # Private Networks reach the internet only through a Public Gateway
+                )
             if provider == "aws":
-                self.topology.notes.append(f"network {network.name}: AWS route tables, security groups and NACLs are not analysed yet")
+                self.topology.notes.append(
+                    f"network {network.name}: AWS route tables, security groups and NACLs are not analysed yet"
+                )
             self.topology.networks[network.name] = ir
 
     def gcp_instances(self) -> dict[str, GcpInstance]:
         instances: dict[str, GcpInstance] = {}
         for workload in self.bp.workloads:
-            if workload.kind in ("vm", "managed_database", "load_balancer") and self.provider(self.bp.cloud_of(workload).name if self.bp.cloud_of(workload) else None) == "gcp":
+            if (
+                workload.kind in ("vm", "managed_database", "load_balancer")
+                and self.provider(getattr(self.bp.cloud_of(workload), "name", None))
+                == "gcp"
+            ):
                 instances[workload.name] = GcpInstance(
-                    str(workload.network), workload.network_tags, workload.service_account, IpSet.from_addresses(workload.addresses)
+                    str(workload.network),
+                    workload.network_tags,
+                    workload.service_account,
+                    IpSet.from_addresses(workload.addresses),
                 )
             elif workload.kind == "pods":
-                cluster = self.bp.get("clusters", workload.cluster)
+                cluster = self.bp.get("clusters", str(workload.cluster))
                 if cluster is not None and self.provider(cluster.cloud) == "gcp":
                     instances[workload.name] = GcpInstance(
-                        cluster.network, cluster.node_tags, cluster.node_service_account, IpSet.from_addresses(self.pods.get(workload.name, []))
+                        cluster.network,
+                        cluster.node_tags,
+                        cluster.node_service_account,
+                        IpSet.from_addresses(self.pods.get(workload.name, [])),
                     )
         return instances
 
-    def scaleway_filters(self, groups: tuple[str, ...]) -> tuple[tuple[Filter, ...], tuple[Filter, ...], tuple[Filter, ...]]:
+    def scaleway_filters(
+        self, groups: tuple[str, ...]
+    ) -> tuple[tuple[Filter, ...], tuple[Filter, ...], tuple[Filter, ...]]:
         """(ingress, egress, public ingress) filters from Scaleway security groups."""
         ingress: list[Filter] = []
         egress: list[Filter] = []
@@ -130,14 +165,24 @@ class _Builder:
         for workload in self.bp.workloads:
             self.topology.endpoints[workload.name] = self.workload(workload, gcp, peers)
 
-    def workload(self, workload: Workload, gcp: dict[str, GcpInstance], peers: list[GcpInstance]) -> Endpoint:
+    def workload(
+        self, workload: Workload, gcp: dict[str, GcpInstance], peers: list[GcpInstance]
+    ) -> Endpoint:
         cloud = self.bp.cloud_of(workload)
-        services = ServiceSet.union_all(ServiceSet.ports(p.protocol, p.port) for p in workload.ports)
+        services = ServiceSet.union_all(
+            ServiceSet.ports(p.protocol, p.port) for p in workload.ports
+        )
         source = Source.of(workload, f"workload/{workload.name}")
         if workload.kind == "external_api":
             return Endpoint(
-                workload.name, "external_api", IpSet.from_cidrs(workload.addresses), workload.network,
-                cloud.name if cloud else None, services=services, source=source, api_of=workload.network,
+                workload.name,
+                "external_api",
+                IpSet.from_cidrs(workload.addresses),
+                workload.network,
+                cloud.name if cloud else None,
+                services=services,
+                source=source,
+                api_of=workload.network,
             )
         network_name = workload.network
         segment = workload.subnet
@@ -145,7 +190,7 @@ class _Builder:
         groups = workload.security_groups
         region = None
         if workload.kind == "pods":
-            cluster = self.bp.get("clusters", workload.cluster)
+            cluster = self.bp.get("clusters", str(workload.cluster))
             network_name, segment, region = cluster.network, cluster.subnet, self.region(cluster)
             tags = cluster.node_tags
             groups = groups + cluster.node_security_groups
@@ -154,18 +199,28 @@ class _Builder:
             region = self.region(workload)
             addresses = IpSet.from_addresses(workload.addresses)
         endpoint = Endpoint(
-            workload.name, workload.kind, addresses, network_name, cloud.name if cloud else None,
-            segment=segment, region=region, tags=tags, services=services, source=source,
+            workload.name,
+            workload.kind,
+            addresses,
+            network_name,
+            cloud.name if cloud else None,
+            segment=segment,
+            region=region,
+            tags=tags,
+            services=services,
+            source=source,
         )
         if workload.public_address:
             endpoint.public_address = int(ipaddress.ip_address(workload.public_address))
-        network = self.bp.get("networks", network_name)
+        network = self.bp.get("networks", str(network_name))
         provider = self.provider(cloud.name if cloud else None)
         if provider == "gcp" and workload.name in gcp and network is not None:
             ingress, egress = firewall_filters(self.bp, network, gcp[workload.name], peers)
             endpoint.ingress, endpoint.egress = (ingress,), (egress,)
         elif provider == "scaleway":
-            endpoint.ingress, endpoint.egress, endpoint.public_ingress = self.scaleway_filters(groups)
+            endpoint.ingress, endpoint.egress, endpoint.public_ingress = self.scaleway_filters(
+                groups
+            )
         return endpoint
 
     def load_balancers(self) -> None:
@@ -180,21 +235,45 @@ class _Builder:
             rules = []
             if lb.security_policy is not None and lb.security_policy.denied_ranges:
                 rules.append(
-                    FilterRule("cloud-armor-deny", "deny", IpSet.from_cidrs(lb.security_policy.denied_ranges), IpSet.all(), ServiceSet.all(), Source.of(lb.security_policy, f"cloud-armor/{lb.security_policy.name}"))
+                    FilterRule(
+                        "cloud-armor-deny",
+                        "deny",
+                        IpSet.from_cidrs(lb.security_policy.denied_ranges),
+                        IpSet.all(),
+                        ServiceSet.all(),
+                        Source.of(lb.security_policy, f"cloud-armor/{lb.security_policy.name}"),
+                    )
                 )
             armor = Filter(
                 name=f"{lb.name} Cloud Armor",
                 layer="cloud-armor",
                 rules=tuple(rules),
                 default=lb.security_policy.default_action if lb.security_policy else "allow",
-                default_source=Source.of(lb.security_policy or lb, f"cloud-armor/{lb.security_policy.name if lb.security_policy else lb.name}", "default"),
+                default_source=Source.of(
+                    lb.security_policy or lb,
+                    f"cloud-armor/{lb.security_policy.name if lb.security_policy else lb.name}",
+                    "default",
+                ),
             )
-            conditions = ()
+            conditions: tuple[str, ...] = ()
             if lb.iap is not None and lb.iap.enabled:
-                conditions = (f"a valid IAP token (ES256 JWT in x-goog-iap-jwt-assertion, aud {lb.iap.audience})",)
-            proxy = Proxy(backends, IpSet.from_cidrs(GOOGLE_FRONT_END_RANGES), None, armor, conditions)
-            return Endpoint(lb.name, "load_balancer", IpSet.from_addresses([address]), None, lb.cloud,
-                            services=ServiceSet.ports("tcp", lb.port), public_address=address, proxy=proxy, source=source)
+                conditions = (
+                    f"a valid IAP token (ES256 JWT in x-goog-iap-jwt-assertion, aud {lb.iap.audience})",
+                )
+            proxy = Proxy(
+                backends, IpSet.from_cidrs(GOOGLE_FRONT_END_RANGES), None, armor, conditions
+            )
+            return Endpoint(
+                lb.name,
+                "load_balancer",
+                IpSet.from_addresses([address]),
+                None,
+                lb.cloud,
+                services=ServiceSet.ports("tcp", lb.port),
+                public_address=address,
+                proxy=proxy,
+                source=source,
+            )
         private = lb.private_address
         proxy = Proxy(
             backends,
@@ -202,9 +281,18 @@ class _Builder:
             lb.network,
             lb_acl_filter(lb),
         )
-        return Endpoint(lb.name, "load_balancer", IpSet.from_addresses([address]), None, lb.cloud,
-                        segment=lb.private_network, services=ServiceSet.ports("tcp", lb.port),
-                        public_address=address, proxy=proxy, source=source)
+        return Endpoint(
+            lb.name,
+            "load_balancer",
+            IpSet.from_addresses([address]),
+            None,
+            lb.cloud,
+            segment=lb.private_network,
+            services=ServiceSet.ports("tcp", lb.port),
+            public_address=address,
+            proxy=proxy,
+            source=source,
+        )
 
     def tunnels(self) -> None:
         for gateway in self.bp.vpn_gateways:
@@ -213,12 +301,20 @@ class _Builder:
             local = self.bp.get("vpn_gateways", tunnel.local.gateway)
             peer = self.bp.get("vpn_gateways", tunnel.peer.gateway)
             self.topology.tunnels[tunnel.name] = Tunnel(
-                tunnel.name, (local.network, peer.network), (local.name, peer.name), Source.of(tunnel, f"vpn-tunnel/{tunnel.name}")
+                tunnel.name,
+                (local.network, peer.network),
+                (local.name, peer.name),
+                Source.of(tunnel, f"vpn-tunnel/{tunnel.name}"),
             )
 
     def internet(self) -> None:
         self.topology.endpoints[INTERNET] = Endpoint(
-            INTERNET, "internet", IpSet.all(), None, None, services=ServiceSet.all(),
+            INTERNET,
+            "internet",
+            IpSet.all(),
+            None,
+            None,
+            services=ServiceSet.all(),
             source=Source("internet"),
         )
 
@@ -235,4 +331,3 @@ def build_topology(blueprint: Blueprint) -> Topology:
     builder.internet()
     install_routes(blueprint, builder.topology)
     return builder.topology
-

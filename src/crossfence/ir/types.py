@@ -129,7 +129,9 @@ class Route:
 
     destination: ipaddress.IPv4Network
     next_hop: NextHop
-    kind: Literal["subnet", "static", "peering-subnet", "peering-static", "peering-dynamic", "dynamic"]
+    kind: Literal[
+        "subnet", "static", "peering-subnet", "peering-static", "peering-dynamic", "dynamic"
+    ]
     priority: int
     source: Source
     detail: str = ""

@@ -16,7 +16,9 @@ def render_reach(result: Reach, console: Console) -> None:
     """The verdict, then each hop and its steps with the rule's source."""
     colour = "green" if result.allowed else "red"
     verdict = "ALLOWED" if result.allowed else "DENIED"
-    console.print(f"[bold {colour}]{verdict}[/] {result.source} → {result.destination} {result.port}  ({result.disposition})")
+    console.print(
+        f"[bold {colour}]{verdict}[/] {result.source} → {result.destination} {result.port}  ({result.disposition})"
+    )
     for condition in result.conditions:
         console.print(f"  [yellow]only with[/] {escape(condition)}")
     for hop in result.hops:

@@ -82,7 +82,9 @@ def render_summary(blueprint: Blueprint, console: Console) -> None:
             filters.append(
                 f"VPC ACL ({len(network.acl.rules)} rules, default {network.acl.default_policy})"
             )
-        network_table.add_row(network.name, network.cloud, subnets, routing, ", ".join(filters) or "-")
+        network_table.add_row(
+            network.name, network.cloud, subnets, routing, ", ".join(filters) or "-"
+        )
     console.print(network_table)
 
     links = Table(title="Connections", title_justify="left")

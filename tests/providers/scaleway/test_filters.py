@@ -7,8 +7,8 @@ from pathlib import Path
 
 from crossfence.engine.filters import decide, reply_services
 from crossfence.engine.packets import ServiceSet
-from crossfence.providers.scaleway.filters import vpc_acl_filter
 from crossfence.model import load
+from crossfence.providers.scaleway.filters import vpc_acl_filter
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "eu-sovereign"
 

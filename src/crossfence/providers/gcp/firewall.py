@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from ...engine.packets import IpSet, ServiceSet
 from ...ir.types import Filter, FilterRule, Source
@@ -34,7 +35,9 @@ class GcpInstance:
 
 def services_of(ports: Iterable[str]) -> ServiceSet:
     """`("tcp/443", "udp")` as a ServiceSet; `all` is every protocol."""
-    return ServiceSet.union_all(ServiceSet.all() if p == "all" else ServiceSet.parse(p) for p in ports)
+    return ServiceSet.union_all(
+        ServiceSet.all() if p == "all" else ServiceSet.parse(p) for p in ports
+    )
 
 
 def _targets(rule: FirewallRule, instance: GcpInstance) -> bool:
@@ -52,13 +55,22 @@ def _same_network_sources(rule: FirewallRule, peers: Sequence[GcpInstance], netw
         if peer.network == network
         and (
             (rule.source_tags and set(rule.source_tags) & set(peer.tags))
-            or (rule.source_service_accounts and peer.service_account in rule.source_service_accounts)
+            or (
+                rule.source_service_accounts
+                and peer.service_account in rule.source_service_accounts
+            )
         )
     ]
     return IpSet.union_all(members)
 
 
-def _vpc_rules(network: Network, instance: GcpInstance, peers: Sequence[GcpInstance], direction: str, group: int) -> list[tuple[int, int, FilterRule]]:
+def _vpc_rules(
+    network: Network,
+    instance: GcpInstance,
+    peers: Sequence[GcpInstance],
+    direction: str,
+    group: int,
+) -> list[tuple[int, int, FilterRule]]:
     out = []
     for index, rule in enumerate(network.firewall_rules):
         if rule.disabled or rule.direction != direction or not _targets(rule, instance):
@@ -69,9 +81,17 @@ def _vpc_rules(network: Network, instance: GcpInstance, peers: Sequence[GcpInsta
                 remote = remote | _same_network_sources(rule, peers, network.name)
             elif not rule.source_ranges:
                 remote = IpSet.all()  # an ingress rule without sources means 0.0.0.0/0
-            local = IpSet.from_cidrs(rule.destination_ranges) if rule.destination_ranges else IpSet.all()
+            local = (
+                IpSet.from_cidrs(rule.destination_ranges)
+                if rule.destination_ranges
+                else IpSet.all()
+            )
         else:
-            remote = IpSet.from_cidrs(rule.destination_ranges) if rule.destination_ranges else IpSet.all()
+            remote = (
+                IpSet.from_cidrs(rule.destination_ranges)
+                if rule.destination_ranges
+                else IpSet.all()
+            )
             local = IpSet.all()
         ir_rule = FilterRule(
             name=rule.name,
@@ -88,12 +108,17 @@ def _vpc_rules(network: Network, instance: GcpInstance, peers: Sequence[GcpInsta
     return out
 
 
-def _policy_rules(policy: FirewallPolicy, instance: GcpInstance, direction: str, group: int) -> list[FilterRule]:
+def _policy_rules(
+    policy: FirewallPolicy, instance: GcpInstance, direction: str, group: int
+) -> list[FilterRule]:
     rules = []
     for rule in sorted(policy.rules, key=lambda r: r.priority):
         if rule.disabled or rule.direction != direction:
             continue
-        if rule.target_service_accounts and instance.service_account not in rule.target_service_accounts:
+        if (
+            rule.target_service_accounts
+            and instance.service_account not in rule.target_service_accounts
+        ):
             continue
         ranges = rule.source_ranges if direction == "ingress" else rule.destination_ranges
         rules.append(
@@ -110,20 +135,33 @@ def _policy_rules(policy: FirewallPolicy, instance: GcpInstance, direction: str,
     return rules
 
 
-def firewall_filters(blueprint: Blueprint, network: Network, instance: GcpInstance, peers: Sequence[GcpInstance]) -> tuple[Filter, Filter]:
+def firewall_filters(
+    blueprint: Blueprint, network: Network, instance: GcpInstance, peers: Sequence[GcpInstance]
+) -> tuple[Filter, Filter]:
     """The (ingress, egress) filters GCP applies to one instance of `network`."""
     filters = []
     for direction in ("ingress", "egress"):
         rules: list[FilterRule] = []
         group = 0
-        levels = [p for p in blueprint.firewall_policies if p.kind == "hierarchical" and p.cloud == network.cloud]
-        levels += [p for p in blueprint.firewall_policies if p.kind == "network" and network.name in p.networks]
+        levels = [
+            p
+            for p in blueprint.firewall_policies
+            if p.kind == "hierarchical" and p.cloud == network.cloud
+        ]
+        levels += [
+            p
+            for p in blueprint.firewall_policies
+            if p.kind == "network" and network.name in p.networks
+        ]
         for policy in levels:
             rules.extend(_policy_rules(policy, instance, direction, group))
             group += 1
-        vpc = sorted(_vpc_rules(network, instance, peers, direction, group), key=lambda item: (item[0], item[1]))
+        vpc = sorted(
+            _vpc_rules(network, instance, peers, direction, group),
+            key=lambda item: (item[0], item[1]),
+        )
         rules.extend(rule for _, _, rule in vpc)
-        implied = "deny" if direction == "ingress" else "allow"
+        implied: Literal["allow", "deny"] = "deny" if direction == "ingress" else "allow"
         filters.append(
             Filter(
                 name=f"{network.name} firewall ({direction})",

@@ -56,10 +56,20 @@ def parse_connectivity(text: str) -> dict[tuple[str, str], ServiceSet]:
     return pairs
 
 
-def run_nca(nca: str | Path, folder: Path, timeout: float = 3600) -> dict[tuple[str, str], ServiceSet]:
+def run_nca(
+    nca: str | Path, folder: Path, timeout: float = 3600
+) -> dict[tuple[str, str], ServiceSet]:
     """Run NCA's connectivity query on a manifest folder; pod pairs that allow something."""
     result = subprocess.run(
-        [str(nca), "--connectivity", str(folder), "--resource_list", str(folder), "--output_format", "txt_no_fw_rules"],
+        [
+            str(nca),
+            "--connectivity",
+            str(folder),
+            "--resource_list",
+            str(folder),
+            "--output_format",
+            "txt_no_fw_rules",
+        ],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -67,7 +77,9 @@ def run_nca(nca: str | Path, folder: Path, timeout: float = 3600) -> dict[tuple[
     )
     if result.returncode not in (0, 1) and "=>" not in result.stdout:
         raise RuntimeError(f"nca failed ({result.returncode}): {result.stderr[-2000:]}")
-    return {pair: services for pair, services in parse_connectivity(result.stdout).items() if services}
+    return {
+        pair: services for pair, services in parse_connectivity(result.stdout).items() if services
+    }
 
 
 def pod_pairs(json_connectivity: dict[str, object]) -> dict[tuple[str, str], ServiceSet]:
@@ -76,5 +88,7 @@ def pod_pairs(json_connectivity: dict[str, object]) -> dict[tuple[str, str], Ser
     pairs = {}
     for connection in json_connectivity["connections"]:  # type: ignore[attr-defined]
         if connection["from"] in pods and connection["to"] in pods:
-            pairs[connection["from"], connection["to"]] = ServiceSet.from_strings(connection["allowed"])
+            pairs[connection["from"], connection["to"]] = ServiceSet.from_strings(
+                connection["allowed"]
+            )
     return pairs

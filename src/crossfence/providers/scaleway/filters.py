@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ...engine.packets import IpSet, ServiceSet
 from ...ir.types import Filter, FilterRule, Source
 from ...model import LoadBalancer, Network, SecurityGroup
@@ -50,7 +52,7 @@ def vpc_acl_filter(network: Network) -> Filter | None:
                 source_ports=source_ports,
             )
         )
-    default = "allow" if network.acl.default_policy == "accept" else "deny"
+    default: Literal["allow", "deny"] = "allow" if network.acl.default_policy == "accept" else "deny"
     return Filter(
         name=f"{network.name} VPC ACL",
         layer="scaleway-vpc-acl",
@@ -87,7 +89,9 @@ def security_group_filters(group: SecurityGroup) -> tuple[Filter, Filter]:
                 layer="scaleway-security-group",
                 rules=rules,
                 default="allow" if default == "accept" else "deny",
-                default_source=Source.of(group, f"security-group/{group.name}", f"{direction}_default_policy"),
+                default_source=Source.of(
+                    group, f"security-group/{group.name}", f"{direction}_default_policy"
+                ),
                 stateful=group.stateful,
                 note=(
                     "Scaleway security groups are documented to filter the public interface only"
