@@ -774,3 +774,21 @@ def test_dns_zone_domain_and_forwarding_targets(case: Case) -> None:
             "'scw.internal' is not fully qualified (expected a trailing dot: 'scw.internal.')",
         ),
     ]
+
+
+def test_duplicate_name_uses_the_singular_of_the_section(tmp_path: Path) -> None:
+    """`routing_policies` reads "routing policy", not "routing policie"."""
+    path = tmp_path / "bp.yaml"
+    path.write_text(
+        "clouds: [{name: s, provider: scaleway, jurisdiction: EU, region: fr-par}]\n"
+        "routing_policies:\n"
+        "  - {name: p, cloud: s}\n"
+        "  - {name: p, cloud: s}\n"
+    )
+    from crossfence.errors import BlueprintError
+    from crossfence.model import load
+
+    with pytest.raises(BlueprintError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert ":4:12: routing_policies[1].name: duplicate routing policy name 'p'" in message

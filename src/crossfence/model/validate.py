@@ -174,7 +174,8 @@ class _Validator:
 
         for section in SECTIONS:
             if section != "suppressions":
-                self.duplicates(getattr(self.bp, section), section.rstrip("s").replace("_", " "))
+                singular = section[:-3] + "y" if section.endswith("ies") else section.removesuffix("s")
+                self.duplicates(getattr(self.bp, section), singular.replace("_", " "))
         workload_names = {w.name: w for w in self.bp.workloads}
         for lb in self.bp.load_balancers:
             if lb.name in workload_names:
