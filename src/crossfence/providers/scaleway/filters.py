@@ -52,7 +52,9 @@ def vpc_acl_filter(network: Network) -> Filter | None:
                 source_ports=source_ports,
             )
         )
-    default: Literal["allow", "deny"] = "allow" if network.acl.default_policy == "accept" else "deny"
+    default: Literal["allow", "deny"] = (
+        "allow" if network.acl.default_policy == "accept" else "deny"
+    )
     return Filter(
         name=f"{network.name} VPC ACL",
         layer="scaleway-vpc-acl",
