@@ -201,7 +201,7 @@ def test_malformed_policies_give_located_errors(tmp_path: Path, body: str, expec
     [problem] = caught.value.problems
     assert expected in str(problem)
     assert str(problem).startswith(f"{path}:6:")
-    assert problem.location.line == 6
+    assert problem.line == 6
 
 
 def test_error_location_points_at_the_value(tmp_path: Path) -> None:

@@ -1,12 +1,12 @@
-"""Located problems in Kubernetes/Istio manifests.
+"""Located problems in Kubernetes/Istio manifests, in the project's error tree.
 
-The error tree::
+    crossfence.errors.ManifestError (InputError)
+    └── ManifestError               manifests that cannot be analysed: every problem found, each
+                                    `file:line:col: field.path: message`; the CLI exits with 2.
 
-    ManifestError (ValueError)      bad input: every problem found, each with file:line:col and a
-                                    field path; the CLI maps it to exit code 2.
-
-Warnings (unknown kinds, unsupported Istio conditions) are not exceptions: they are collected on
-the loaded `Cluster` as `Problem` objects, and never printed by the library.
+Problems are `crossfence.errors.Problem`. Warnings (unknown kinds, unsupported fields) are not
+raised: they are collected on the loaded `Cluster` as problems of severity "warning", never
+printed by the library. `Location` is where a policy or rule sits, for traces.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Location", "ManifestError", "Problem"]
+from crossfence import errors
+from crossfence.errors import Problem
+
+__all__ = ["Location", "ManifestError", "Problem", "located"]
 
 
 @dataclass(frozen=True, order=True)
@@ -36,23 +39,23 @@ class Location:
         return f"{self.file}:{self.line}" if self.line > 0 else self.file
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One located error or warning: `netpol.yaml:12:7: spec.ingress[0].ports[0].port: ...`."""
+def located(location: Location, field: str, message: str, severity: str = "error") -> Problem:
+    """A project `Problem` at `location`, about the field at path `field`."""
+    known = location.line > 0
+    return Problem(
+        message,
+        file=location.file,
+        line=location.line if known else None,
+        column=location.column if known else None,
+        path=field,
+        severity="warning" if severity == "warning" else "error",
+        code="manifest",
+    )
 
-    location: Location
-    field: str
-    message: str
 
-    def __str__(self) -> str:
-        if self.field:
-            return f"{self.location}: {self.field}: {self.message}"
-        return f"{self.location}: {self.message}"
-
-
-class ManifestError(ValueError):
+class ManifestError(errors.ManifestError):
     """Manifests that cannot be analysed; `problems` lists every located error found."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
+        summary = str(problems[0]) if problems else "invalid manifests"
+        super().__init__(list(problems), summary)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from crossfence.providers.kubernetes.errors import Location, Problem
+from crossfence.providers.kubernetes.errors import Location, Problem, located
 from crossfence.providers.kubernetes.resources import (
     LabelSelector,
     LabelSelectorRequirement,
@@ -33,10 +33,12 @@ class Fields:
         return self.document.locate(path)
 
     def error(self, path: FieldPath, message: str) -> None:
-        self.errors.append(Problem(self.document.locate(path), format_path(path), message))
+        self.errors.append(located(self.document.locate(path), format_path(path), message))
 
     def warn(self, path: FieldPath, message: str) -> None:
-        self.warnings.append(Problem(self.document.locate(path), format_path(path), message))
+        self.warnings.append(
+            located(self.document.locate(path), format_path(path), message, "warning")
+        )
 
     def mapping(self, value: Any, path: FieldPath) -> dict[str, Any]:
         if value is None:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from crossfence.providers.kubernetes.errors import ManifestError, Problem
+from crossfence.providers.kubernetes.errors import ManifestError, Problem, located
 from crossfence.providers.kubernetes.fields import Fields
 from crossfence.providers.kubernetes.netpol_parse import parse_network_policy
 from crossfence.providers.kubernetes.resources import (
@@ -265,7 +265,7 @@ class _Loader:
                 ip = next(free, None)
                 if ip is None:
                     self.errors.append(
-                        Problem(pod.location, "", f"no free address in {DEFAULT_POD_RANGE}")
+                        located(pod.location, "", f"no free address in {DEFAULT_POD_RANGE}")
                     )
                     continue
             pods.append(replace(pod, ip=ip))

@@ -14,7 +14,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.tag import Tag
 
-from crossfence.providers.kubernetes.errors import Location, ManifestError, Problem
+from crossfence.providers.kubernetes.errors import Location, ManifestError, located
 
 __all__ = ["Document", "FieldPath", "format_path", "read_documents"]
 
@@ -170,7 +170,7 @@ def read_documents(path: str | Path) -> Iterator[Document]:
     """Every YAML document of a file, or of every `*.yaml`/`*.yml`/`*.json` under a folder."""
     root = Path(path)
     if not root.exists():
-        raise ManifestError([Problem(Location(str(root), 0, 0), "", "no such file or directory")])
+        raise ManifestError([located(Location(str(root), 0, 0), "", "no such file or directory")])
     # The C composer gives node marks at C speed; round-trip loading is ~10x slower.
     yaml = YAML(typ="safe", pure=False)
     yaml.Resolver = _DeferredResolver
@@ -180,7 +180,7 @@ def read_documents(path: str | Path) -> Iterator[Document]:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise ManifestError(
-                [Problem(Location(name, 0, 0), "", f"cannot read: {error}")]
+                [located(Location(name, 0, 0), "", f"cannot read: {error}")]
             ) from None
         try:
             nodes = list(yaml.compose_all(io.StringIO(text)))
@@ -188,7 +188,7 @@ def read_documents(path: str | Path) -> Iterator[Document]:
             mark = error.problem_mark or error.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
             message = f"invalid YAML: {error.problem or error.context}"
-            raise ManifestError([Problem(Location(name, line, column), "", message)]) from None
+            raise ManifestError([located(Location(name, line, column), "", message)]) from None
         for node in nodes:
             if node is None:
                 continue
