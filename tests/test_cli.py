@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 from typer.testing import CliRunner
 
 import crossfence
@@ -34,20 +33,6 @@ clouds:
 """
 
 runner = CliRunner()
-
-# Two bugs outside this test's reach (reported, not ours to edit), both in `crossfence schema`:
-# 1. base.py: PortSpec's pattern is '^(?i)(tcp|udp|sctp)...'; an inline flag after '^' is an
-#    error in Python's re (3.11+) and ECMA-262 has no inline flags, so the schema is invalid and
-#    a validator crashes on the first port (SchemaError / re.error: the expected failure below).
-# 2. workload.py: Workload.ports items accept the shorthand 'tcp/8443' but the schema allows
-#    only the object form, so the example's `ports: ["tcp/8443"]` is rejected. Once 1 is fixed
-#    these tests fail on an AssertionError that shows 2; once both are fixed they pass, and
-#    strict=True makes that XPASS fail so the marker gets removed.
-SCHEMA_PATTERN_BUG = pytest.mark.xfail(
-    raises=(SchemaError, re.error),
-    strict=True,
-    reason="schema bugs: inline (?i) in the PortSpec pattern; workload port shorthand missing",
-)
 
 
 def _run(*args: str) -> Any:
@@ -192,14 +177,12 @@ def schema() -> dict[str, Any]:
     return document
 
 
-@SCHEMA_PATTERN_BUG
 def test_schema_is_a_valid_json_schema(schema: dict[str, Any]) -> None:
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert {"clouds", "networks", "workloads", "intents"} <= set(schema["properties"])
 
 
-@SCHEMA_PATTERN_BUG
 def test_schema_validates_the_example(schema: dict[str, Any]) -> None:
     data, _, problems = load_documents(EXAMPLE)
     assert problems == []
@@ -207,14 +190,12 @@ def test_schema_validates_the_example(schema: dict[str, Any]) -> None:
     assert errors == []
 
 
-@SCHEMA_PATTERN_BUG
 @pytest.mark.parametrize("name", VARIANTS)
 def test_schema_validates_every_variant(schema: dict[str, Any], name: str) -> None:
     data, _, _ = load_documents(EXAMPLE / "variants" / name)
     assert list(Draft202012Validator(schema).iter_errors(data)) == []
 
 
-@SCHEMA_PATTERN_BUG
 def test_schema_rejects_an_unknown_field_and_a_wrong_literal(schema: dict[str, Any]) -> None:
     validator = Draft202012Validator(schema)
     data, _, _ = load_documents(EXAMPLE)

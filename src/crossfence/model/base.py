@@ -214,7 +214,7 @@ PortSpec = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^(?i)(tcp|udp|sctp)(/\d+(-\d+)?)?$|^(?i)(icmp|esp|ah|all|any|\*)$",
+            "pattern": r"^([tT][cC][pP]|[uU][dD][pP]|[sS][cC][tT][pP])(/\d+(-\d+)?)?$|^([iI][cC][mM][pP]|[eE][sS][pP]|[aA][hH]|[aA][lL][lL]|[aA][nN][yY]|\*)$",
             "examples": ["tcp/443", "tcp/8000-8100", "udp", "icmp", "all"],
         }
     ),

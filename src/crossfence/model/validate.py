@@ -174,7 +174,9 @@ class _Validator:
 
         for section in SECTIONS:
             if section != "suppressions":
-                singular = section[:-3] + "y" if section.endswith("ies") else section.removesuffix("s")
+                singular = (
+                    section[:-3] + "y" if section.endswith("ies") else section.removesuffix("s")
+                )
                 self.duplicates(getattr(self.bp, section), singular.replace("_", " "))
         workload_names = {w.name: w for w in self.bp.workloads}
         for lb in self.bp.load_balancers:

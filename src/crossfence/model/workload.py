@@ -34,7 +34,7 @@ class Port(Model):
     """Application protocol, for L7 policies."""
 
 
-PortEntry = Annotated[Port, BeforeValidator(_port_shorthand)]
+PortEntry = Annotated[Port, BeforeValidator(_port_shorthand, json_schema_input_type=Port | str)]
 
 
 class Workload(NamedModel):
