@@ -3,7 +3,7 @@
 `write_cluster(folder, pods=1000, policies=200, seed=0)` writes `namespaces.yaml`, `pods.yaml` and
 `policies.yaml`. The shape follows common practice: every namespace has a default-deny ingress
 policy, and the other policies open one app to a few peers (same-namespace apps, apps of a named
-namespace, office ranges) on numeric, ranged or named ports; a tenth also restrict egress. Pods
+namespace, office ranges, a few named instances anywhere) on numeric, ranged or named ports; a tenth also restrict egress. Pods
 are bare `Pod` objects with `status.podIP`, so network-config-analyzer names them exactly as
 crossfence does. The same arguments always give the same files.
 """
@@ -34,7 +34,11 @@ def _pod(namespace: str, name: str, app: str, tier: str, ip: str, named: bool) -
     return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": name, "namespace": namespace, "labels": {"app": app, "tier": tier}},
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {"app": app, "tier": tier, "instance": name},
+        },
         "spec": {
             "containers": [{"name": "main", "image": "registry.example/app:1", "ports": ports}]
         },
@@ -73,6 +77,7 @@ def cluster_objects(pods: int, policies: int, seed: int = 0) -> list[dict[str, A
             }
         )
     apps: list[tuple[str, str]] = []  # (namespace, app)
+    names: list[str] = []
     for i in range(pods):
         app_index = i // _PODS_PER_APP
         namespace = f"ns-{app_index % namespaces}"
@@ -81,9 +86,8 @@ def cluster_objects(pods: int, policies: int, seed: int = 0) -> list[dict[str, A
             apps.append((namespace, app))
         tier = _TIERS[app_index % len(_TIERS)]
         ip = f"10.{128 + i // 65536}.{(i // 256) % 256}.{i % 256}"
-        objects.append(
-            _pod(namespace, f"{app}-{i % _PODS_PER_APP}", app, tier, ip, app_index % 2 == 0)
-        )
+        names.append(f"{app}-{i % _PODS_PER_APP}")
+        objects.append(_pod(namespace, names[-1], app, tier, ip, app_index % 2 == 0))
     count = 0
     for n in range(min(namespaces, policies)):
         objects.append(_policy(f"ns-{n}", "default-deny", {}, {"policyTypes": ["Ingress"]}))
@@ -91,11 +95,13 @@ def cluster_objects(pods: int, policies: int, seed: int = 0) -> list[dict[str, A
     while count < policies:
         namespace, app = apps[rng.randrange(len(apps))]
         spec: dict[str, Any] = {
-            "ingress": [_rule(rng, namespace, apps, "from") for _ in range(rng.randint(1, 2))]
+            "ingress": [
+                _rule(rng, namespace, apps, "from", names) for _ in range(rng.randint(1, 2))
+            ]
         }
         if rng.random() < 0.1:
             spec["egress"] = [
-                _rule(rng, namespace, apps, "to"),
+                _rule(rng, namespace, apps, "to", names),
                 {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]},
             ]
             spec["policyTypes"] = ["Ingress", "Egress"]
@@ -111,7 +117,7 @@ def cluster_objects(pods: int, policies: int, seed: int = 0) -> list[dict[str, A
 
 
 def _rule(
-    rng: random.Random, namespace: str, apps: list[tuple[str, str]], field: str
+    rng: random.Random, namespace: str, apps: list[tuple[str, str]], field: str, names: list[str]
 ) -> dict[str, Any]:
     kind = rng.randrange(5)
     peer_namespace, peer_app = apps[rng.randrange(len(apps))]
@@ -149,6 +155,18 @@ def _rule(
                 "podSelector": {"matchLabels": {"tier": "db", "app": peer_app}},
             }
         ]
+    if rng.random() < 0.5:
+        # A few named instances anywhere (debug access, canaries): pod-level selections like
+        # these are what make NCA slow, and they split crossfence's pod classes too.
+        instances = rng.sample(names, min(3, len(names)))
+        peers.append(
+            {
+                "namespaceSelector": {},
+                "podSelector": {
+                    "matchExpressions": [{"key": "instance", "operator": "In", "values": instances}]
+                },
+            }
+        )
     rule: dict[str, Any] = {field: peers}
     ports = _ports(rng)
     if ports:

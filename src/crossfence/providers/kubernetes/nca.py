@@ -18,7 +18,7 @@ from crossfence.engine.packets import ServiceSet
 __all__ = ["parse_connectivity", "pod_pairs", "run_nca"]
 
 _LINE = re.compile(r"^(?P<src>\S+) => (?P<dst>\S+) : (?P<conn>.+)$")
-_ITEM = re.compile(r"\{protocols:(?P<protocols>[A-Z,]+)(?:,dst_ports:(?P<ports>[0-9,\-]+))?\}")
+_ITEM = re.compile(r"\{protocols:(?P<protocols>[A-Z, ]+)(?:,dst_ports:(?P<ports>[0-9, \-]+))?\}")
 _POD = re.compile(r"^(?P<name>[^\[]+)\[(?P<kind>[^\]]+)\]$")
 
 
@@ -29,12 +29,12 @@ def _services(text: str) -> ServiceSet:
     matched = False
     for item in _ITEM.finditer(text):
         matched = True
-        for protocol in item["protocols"].split(","):
+        for protocol in (p.strip() for p in item["protocols"].split(",")):
             if item["ports"] is None:
                 services |= ServiceSet.protocol(protocol)
                 continue
             for span in item["ports"].split(","):
-                first, _, last = span.partition("-")
+                first, _, last = span.strip().partition("-")
                 services |= ServiceSet.ports(protocol, int(first), int(last or first))
     if not matched:
         raise ValueError(f"unrecognised NCA connection {text!r}")
