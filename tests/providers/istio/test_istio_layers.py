@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from crossfence.errors import QueryError
 from crossfence.providers.kubernetes import Cluster, LayeredVerdict, explain
 
 Mesh = Callable[[str], Cluster]
@@ -354,5 +355,7 @@ def test_explain_netpol_steps_name_policy_and_rule(mesh: Mesh) -> None:
     assert step(outside, "egress netpol")["action"] == "skip"
     assert not outside.allowed
     assert outside.to_json()["service"] == "TCP/8000"
-    with pytest.raises(KeyError):
+    with pytest.raises(QueryError, match="neither a pod nor an address"):
         explain(cluster, "foo/nope", "foo/httpbin", "TCP", 8000)
+    with pytest.raises(QueryError, match="TCP needs a destination port"):
+        explain(cluster, "foo/sleep", "foo/httpbin", "TCP", None)

@@ -4,7 +4,8 @@
 `src`/`dst` are `namespace/pod` names or addresses outside the pods (`203.0.113.7`; a CIDR stands
 for its first address). Every layer is evaluated and reported, in the order a packet meets them;
 the verdict is the first layer that denies (`decided_by`). Each step's `to_json()` is
-`{"layer", "action", "detail", "source"}`, `source` being `file:line` of the policy rule.
+`{"layer", "action", "detail", "source"}`, `source` being `file:line` of the policy rule. An
+unknown endpoint or a missing port raises `crossfence.errors.QueryError` (CLI exit code 2).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from crossfence.errors import QueryError
 from crossfence.providers.istio.authz import Request, authorize, has_sidecar, mtls_mode, principal
 from crossfence.providers.kubernetes.netpol import DirectionVerdict, Endpoint, evaluate_direction
 from crossfence.providers.kubernetes.resources import PROTOCOLS, Cluster, Pod
@@ -62,7 +64,9 @@ def _endpoint(cluster: Cluster, name: str) -> tuple[Endpoint, Pod | None]:
     try:
         network = ipaddress.ip_network(name, strict=False)
     except ValueError:
-        raise KeyError(f"{name!r} is neither a pod (namespace/name) nor an IPv4 address") from None
+        raise QueryError.single(
+            f"{name!r} is neither a pod nor an address (expected namespace/name or an IPv4 address)"
+        ) from None
     address = int(network.network_address)
     return Endpoint(address), None
 
@@ -102,7 +106,9 @@ def explain(
     """The verdict of `src` -> `dst` on `protocol`/`port`, with one step per layer."""
     protocol = protocol.upper()
     if protocol in PROTOCOLS and port is None:
-        raise ValueError(f"{protocol} needs a destination port")
+        raise QueryError.single(
+            f"{protocol} needs a destination port (expected e.g. {protocol}/443)"
+        )
     service = f"{protocol}/{port}" if port is not None else protocol
     source, source_pod = _endpoint(cluster, src)
     destination, destination_pod = _endpoint(cluster, dst)
