@@ -3,9 +3,11 @@
 Usage: `python benchmarks/k8s_vs_nca.py [--sizes 100:20,1000:200] [--all] [--nca PATH]`
 
 Both tools run as whole processes on the same folder: crossfence is
-`python -m crossfence.providers.kubernetes DIR` (load, full connectivity JSON to a file), NCA is
-`nca --connectivity DIR --resource_list DIR --output_format txt_no_fw_rules`. Agreement compares
-every pod-to-pod pair's allowed services. NCA is skipped above 1,000 pods unless `--all` (it
+`python -m crossfence.providers.kubernetes DIR` (load, full connectivity JSON to a file); NCA is
+timed twice: `nca --connectivity DIR --resource_list DIR --output_format json` (its JSON
+connectivity report, the figure the issue quotes and the ratio uses) and with
+`--output_format txt_no_fw_rules` (pairwise lines, no firewall-rule minimisation), whose output
+gives the agreement: every pod-to-pod pair's allowed services compared. NCA is skipped above 1,000 pods unless `--all` (it
 takes more than 15 minutes at 4,000 pods). Figures are printed, never asserted.
 """
 
