@@ -14,7 +14,6 @@ import ipaddress
 from dataclasses import dataclass
 
 from crossfence.errors import QueryError
-from crossfence.providers.istio.authz import Request, authorize, has_sidecar, mtls_mode, principal
 from crossfence.providers.kubernetes.netpol import DirectionVerdict, Endpoint, evaluate_direction
 from crossfence.providers.kubernetes.resources import PROTOCOLS, Cluster, Pod
 
@@ -150,6 +149,15 @@ def _mesh_steps(
     path: str | None,
     host: str | None,
 ) -> list[Step]:
+    # Imported here: the Istio package reads manifests with this package's helpers.
+    from crossfence.providers.istio.authz import (
+        Request,
+        authorize,
+        has_sidecar,
+        mtls_mode,
+        principal,
+    )
+
     if not has_sidecar(cluster, destination):
         return [
             Step(
