@@ -16,6 +16,7 @@ from rich.console import Console
 from . import __version__
 from .errors import CrossfenceError, InputError, UnsupportedError
 from .examples import example_path
+from .inputs import is_manifests
 from .model import json_schema, load
 from .report.network import render_matrix, render_reach
 from .report.summary import render_summary, summary_json
@@ -136,16 +137,24 @@ class MatrixFormat(StrEnum):
     csv = "csv"
 
 
-def _topology(path: Path, fmt: str = "text") -> Any:
-    from .ir.build import build_topology
-
+def _blueprint(path: Path, fmt: str = "text") -> Any:
     try:
         blueprint = load(path)
     except InputError as error:
         _fail_input(error, TextOrJson.json if fmt == "json" else TextOrJson.text)
     for warning in blueprint.warnings:
         err.print(f"[yellow]warning[/]: {warning}")
+    return blueprint
+
+
+def _build(blueprint: Any) -> Any:
+    from .ir.build import build_topology
+
     return build_topology(blueprint)
+
+
+def _topology(path: Path, fmt: str = "text") -> Any:
+    return _build(_blueprint(path, fmt))
 
 
 @app.command()
@@ -154,36 +163,102 @@ def reach(
     source: Annotated[
         str,
         typer.Option(
-            "--from", help="Workload or load balancer name, 'internet', or an IP address."
+            "--from",
+            help="Workload or load balancer name, 'internet', or an IP address (manifests: namespace/pod).",
         ),
     ],
     destination: Annotated[
         str,
-        typer.Option("--to", help="Workload or load balancer name, 'internet', or an IP address."),
+        typer.Option(
+            "--to",
+            help="Workload or load balancer name, 'internet', or an IP address (manifests: namespace/pod).",
+        ),
     ],
     port: Annotated[
         str, typer.Option("--port", "-p", help="Protocol and port: tcp/443, udp/53, icmp.")
     ] = "tcp/443",
+    method: Annotated[
+        str | None, typer.Option("--method", help="HTTP method, for mesh L7 policies.")
+    ] = None,
+    http_path: Annotated[
+        str | None, typer.Option("--path", help="HTTP path, for mesh L7 policies.")
+    ] = None,
     fmt: Annotated[
         TextOrJson, typer.Option("--format", "-f", help="Output format.")
     ] = TextOrJson.text,
 ) -> None:
-    """Can SOURCE open a connection to DESTINATION on PORT? The verdict and a hop-by-hop trace.
+    """Can SOURCE open a connection to DESTINATION on PORT? The verdict and a trace through every layer:
+    pod egress NetworkPolicy, cloud firewalls, routes, peering, VPN, ACLs, ingress NetworkPolicy, mesh.
 
-    Exit code 0 when allowed, 1 when denied, 2 on bad input.
+    PATH may also be a folder of Kubernetes/Istio manifests (one cluster). Exit code 0 when
+    allowed, 1 when denied, 2 on bad input.
     """
-    from .engine.reach import reach as reach_query
+    from .engine.reach import Reach, parse_port
 
-    topology = _topology(path, fmt.value)
     try:
-        result = reach_query(topology, source, destination, port)
+        if is_manifests(path):
+            result = _manifest_reach(path, source, destination, port, method, http_path)
+        else:
+            from .engine.layers import layered_reach
+
+            blueprint = _blueprint(path, fmt.value)
+            parse_port(port)
+            result = layered_reach(
+                blueprint, _build(blueprint), source, destination, port, method, http_path
+            )
     except InputError as error:
         _fail_input(error, fmt)
+    assert isinstance(result, Reach)
     if fmt is TextOrJson.json:
         out.print_json(json.dumps(result.to_json()))
     else:
         render_reach(result, out)
     raise typer.Exit(EXIT_OK if result.allowed else EXIT_FINDINGS)
+
+
+def _manifest_reach(
+    path: Path, source: str, destination: str, port: str, method: str | None, http_path: str | None
+) -> Any:
+    from .engine.path import Hop, Step
+    from .engine.reach import Reach, parse_port
+    from .ir.types import Source
+    from .providers.kubernetes import explain, load_manifests
+
+    protocol, number = parse_port(port)
+    verdict = explain(
+        load_manifests(path), source, destination, protocol, number, method, http_path
+    )
+    hops: list[Hop] = []
+    for step in verdict.steps:
+        where = step.source.rsplit(":", 1) if step.source else None
+        origin = (
+            Source(step.layer, None, where[0], int(where[1]))
+            if where and where[1].isdigit()
+            else None
+        )
+        action = f"{step.layer.upper().replace(' ', '_')}_{step.action.upper()}"
+        node = source if step.layer.startswith("egress") else destination
+        if hops and hops[-1].node == node:
+            hops[-1].steps.append(Step(action, step.detail, origin))
+        else:
+            hops.append(Hop(node, [Step(action, step.detail, origin)]))
+    disposition = (
+        "DELIVERED" if verdict.allowed else f"DENIED_{verdict.decided_by.upper().replace(' ', '_')}"
+    )
+    return Reach(source, destination, port.lower(), verdict.allowed, disposition, hops)
+
+
+def _network_matrix(path: Path, fmt: str) -> Any:
+    from rich.progress import Progress
+
+    from .engine.matrix import connectivity
+
+    topology = _topology(path, fmt)
+    with Progress(console=err, transient=True, disable=len(topology.endpoints) < 200) as progress:
+        task = progress.add_task("matrix", total=None)
+        return connectivity(
+            topology, lambda done, total: progress.update(task, completed=done, total=total)
+        )
 
 
 @app.command()
@@ -194,16 +269,26 @@ def matrix(
     ] = MatrixFormat.text,
 ) -> None:
     """Connectivity between every pair of endpoints (and the internet), per protocol and port."""
-    from rich.progress import Progress
+    from .engine.matrix import Matrix
+    from .engine.packets import ServiceSet
 
-    from .engine.matrix import connectivity
+    if is_manifests(path):
+        from .providers.kubernetes import connectivity as kube_connectivity
+        from .providers.kubernetes import load_manifests
 
-    topology = _topology(path, fmt.value)
-    with Progress(console=err, transient=True, disable=len(topology.endpoints) < 200) as progress:
-        task = progress.add_task("matrix", total=None)
-        result = connectivity(
-            topology, lambda done, total: progress.update(task, completed=done, total=total)
+        try:
+            kube = kube_connectivity(load_manifests(path))
+        except InputError as error:
+            _fail_input(error, TextOrJson.json if fmt is MatrixFormat.json else TextOrJson.text)
+        if fmt is MatrixFormat.json:
+            sys.stdout.write(kube.dumps() + "\n")
+            return
+        result = Matrix(
+            list(kube.endpoints),
+            {(a, b): ServiceSet.from_strings(allowed) for a, b, allowed in kube.connections()},
         )
+    else:
+        result = _network_matrix(path, fmt.value)
     if fmt is MatrixFormat.json:
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     elif fmt is MatrixFormat.csv:

@@ -1,0 +1,395 @@
+"""Reach through every layer: pod egress NetworkPolicy, the cloud network, ingress NetworkPolicy, mesh mTLS and authorization.
+
+A flow is delivered only if every layer on its way lets it through, in order (DESIGN, "Layers
+compose"). Between clusters of a global namespace, Istio multi-network sends the connection to
+the destination cluster's east-west gateway (mTLS passthrough, port 15443 by default): the
+network path is source pod → east-west gateway, then gateway → destination pod inside its
+cluster; the destination's NetworkPolicy sees the gateway pod, and its sidecar sees the source's
+identity (https://istio.io/latest/docs/setup/install/multicluster/multi-primary_multi-network/).
+An edge load balancer in front of a meshed pod reaches it through the cluster's ingress gateway.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+
+from ..ir.types import Endpoint, Source, Topology
+from ..model import Blueprint, Workload
+from ..providers.istio.authz import Request, authorize, has_sidecar, mtls_mode
+from ..providers.kubernetes import Pod
+from ..providers.kubernetes.netpol import DirectionVerdict, evaluate_direction
+from ..providers.kubernetes.netpol import Endpoint as KubeEndpoint
+from .clusters import EAST_WEST, ClusterView, cluster_views, mesh_principal
+from .packets import IpSet
+from .path import Hop, Step
+from .reach import Reach, parse_port, reach
+
+__all__ = ["LayeredReach", "layered_reach"]
+
+
+class LayeredReach:
+    """Builds the layered answer for one blueprint (cluster views are computed once)."""
+
+    def __init__(self, blueprint: Blueprint, topology: Topology) -> None:
+        self.blueprint = blueprint
+        self.topology = topology
+        self.views = cluster_views(blueprint)
+        self._add_gateway_endpoints()
+
+    def _add_gateway_endpoints(self) -> None:
+        """East-west gateways as network endpoints: they run on the nodes, so node filters apply."""
+        for name, view in self.views.items():
+            if view.east_west is None:
+                continue
+            cluster = view.cluster
+            sibling = next(
+                (self.topology.endpoints[w] for w in view.pods if w in self.topology.endpoints),
+                None,
+            )
+            self.topology.endpoints[f"{name}/{EAST_WEST}"] = Endpoint(
+                f"{name}/{EAST_WEST}",
+                "gateway",
+                _ipset(view.east_west.ip),
+                cluster.network,
+                cluster.cloud,
+                segment=cluster.subnet,
+                region=sibling.region if sibling else None,
+                tags=cluster.node_tags,
+                ingress=sibling.ingress if sibling else (),
+                egress=sibling.egress if sibling else (),
+                source=Source.of(cluster, f"cluster/{name}", "mesh.east_west_gateway"),
+            )
+
+    def _pod(self, workload: Workload | None) -> tuple[ClusterView, Pod] | None:
+        if workload is None or workload.kind != "pods" or workload.cluster not in self.views:
+            return None
+        view = self.views[workload.cluster]
+        pods = view.pods.get(workload.name)
+        return (view, pods[0]) if pods else None
+
+    def _shared_global_namespace(self, a: Workload, b: Workload) -> bool:
+        for gns in self.blueprint.global_namespaces:
+            members = {(m.cluster, m.namespace) for m in gns.members}
+            if (a.cluster, a.namespace) in members and (b.cluster, b.namespace) in members:
+                return True
+        return False
+
+    def ask(
+        self,
+        source: str,
+        destination: str,
+        port_text: str,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> Reach:
+        protocol, port = parse_port(port_text)
+        src_workload = self.blueprint.get("workloads", source)
+        dst_workload = self.blueprint.get("workloads", destination)
+        src_pod = self._pod(src_workload)
+        dst_pod = self._pod(dst_workload)
+        if src_pod is None and dst_pod is None:
+            return reach(self.topology, source, destination, port_text)
+        hops: list[Hop] = []
+        client_name = source
+        verdicts: list[tuple[str, bool]] = []
+        conditions: list[str] = []
+
+        via_gateway = (
+            src_pod is not None
+            and dst_pod is not None
+            and src_pod[0] is not dst_pod[0]
+            and dst_pod[0].east_west is not None
+            and src_workload is not None
+            and dst_workload is not None
+            and self._shared_global_namespace(src_workload, dst_workload)
+            and protocol == "tcp"
+        )
+        # 1. the source pod's egress NetworkPolicy, towards the address the packet carries
+        if src_pod is not None:
+            view, pod = src_pod
+            target_port: int | None
+            if via_gateway:
+                assert dst_pod is not None and dst_pod[0].east_west is not None
+                gateway = dst_pod[0].east_west
+                target, target_port, label = (
+                    KubeEndpoint(gateway.ip_int),
+                    gateway.ports[0].port,
+                    f"{dst_pod[0].cluster.name} east-west gateway {gateway.ip}",
+                )
+            else:
+                address = (
+                    self.topology.endpoints[destination].address
+                    if destination in self.topology.endpoints
+                    else int(ipaddress.IPv4Address(destination))
+                )
+                same = dst_pod is not None and dst_pod[0] is view
+                target = KubeEndpoint(address, dst_pod[1] if same and dst_pod else None)
+                target_port, label = port, destination
+            verdict = evaluate_direction(
+                view.kube, "egress", pod, target, protocol.upper(), target_port
+            )
+            hops.append(Hop(pod.key, [_netpol_step(verdict, pod, label, protocol, target_port)]))
+            verdicts.append(("DENIED_EGRESS_NETPOL", verdict.allowed))
+
+        # 2. the cloud network (one or two legs)
+        if via_gateway:
+            assert dst_pod is not None and dst_pod[0].east_west is not None
+            gateway_name = f"{dst_pod[0].cluster.name}/{EAST_WEST}"
+            leg = reach(
+                self.topology, source, gateway_name, f"tcp/{dst_pod[0].east_west.ports[0].port}"
+            )
+            hops.extend(leg.hops)
+            verdicts.append((leg.disposition, leg.allowed))
+            if leg.allowed:
+                inner = reach(self.topology, gateway_name, destination, port_text)
+                hops.append(
+                    Hop(
+                        gateway_name,
+                        [
+                            Step(
+                                "MESH_GATEWAY",
+                                f"the east-west gateway passes the mTLS connection through to {destination} (SNI routing)",
+                                self.topology.endpoints[gateway_name].source,
+                            )
+                        ],
+                    )
+                )
+                hops.extend(inner.hops[1:])
+                verdicts.append((inner.disposition, inner.allowed))
+        else:
+            leg = reach(self.topology, source, destination, port_text)
+            hops.extend(leg.hops)
+            conditions.extend(leg.conditions)
+            verdicts.append((leg.disposition, leg.allowed))
+            if len(leg.legs) > 1:
+                # the network answer went through load balancers: the last one is the client
+                front = next(
+                    (
+                        e.name
+                        for e in self.topology.endpoints.values()
+                        if e.proxy and any(b == destination for b, _ in e.proxy.backends)
+                    ),
+                    None,
+                )
+                client_name = front or source
+
+        # 3. the destination pod's ingress NetworkPolicy and its sidecar
+        if dst_pod is not None:
+            view, pod = dst_pod
+            client_pod, client_ip, principal, edge = self._client(
+                src_pod, client_name, view, via_gateway
+            )
+            verdict = evaluate_direction(
+                view.kube,
+                "ingress",
+                pod,
+                KubeEndpoint(client_ip, client_pod),
+                protocol.upper(),
+                port,
+            )
+            steps = [
+                _netpol_step(
+                    verdict, pod, client_pod.key if client_pod else client_name, protocol, port
+                )
+            ]
+            verdicts.append(("DENIED_INGRESS_NETPOL", verdict.allowed))
+            steps.extend(
+                self._mesh(
+                    view, pod, client_ip, principal, protocol, port, method, path, verdicts, edge
+                )
+            )
+            hops.append(Hop(f"{pod.key} ({view.cluster.name})", steps))
+
+        denied = next((name for name, ok in verdicts if not ok), None)
+        return Reach(
+            source,
+            destination,
+            port_text.lower(),
+            denied is None,
+            denied or "DELIVERED",
+            hops,
+            conditions,
+        )
+
+    def _client(
+        self,
+        src_pod: tuple[ClusterView, Pod] | None,
+        source: str,
+        view: ClusterView,
+        via_gateway: bool,
+    ) -> tuple[Pod | None, int, str | None, str | None]:
+        """Who the destination pod sees: (pod in its cluster, address, mTLS principal, edge note)."""
+        if via_gateway and view.east_west is not None and src_pod is not None:
+            pod = src_pod[1]
+            return (
+                view.east_west,
+                view.east_west.ip_int,
+                mesh_principal(src_pod[0].trust_domain, pod.namespace, pod.service_account),
+                None,
+            )
+        if src_pod is not None and src_pod[0] is view:
+            pod = src_pod[1]
+            has = has_sidecar(view.kube, pod)
+            return (
+                pod,
+                pod.ip_int,
+                mesh_principal(view.trust_domain, pod.namespace, pod.service_account)
+                if has
+                else None,
+                None,
+            )
+        endpoint = self.topology.endpoints.get(source)
+        address = endpoint.address if endpoint is not None else int(ipaddress.IPv4Address(source))
+        if endpoint is not None and endpoint.proxy is not None and view.cluster.mesh is not None:
+            # an edge load balancer enters the mesh through the cluster's ingress gateway
+            gateway = dataclasses.replace(
+                view.ingress,
+                ip=str(
+                    ipaddress.IPv4Address(
+                        endpoint.proxy.egress_addresses.min()
+                        if not endpoint.proxy.egress_addresses.is_empty()
+                        else address
+                    )
+                ),
+            )
+            principal = mesh_principal(
+                view.trust_domain, gateway.namespace, gateway.service_account
+            )
+            return (
+                gateway,
+                gateway.ip_int,
+                principal,
+                f"{source} enters the mesh through the Istio ingress gateway of {view.cluster.name}",
+            )
+        if src_pod is not None:
+            return None, src_pod[1].ip_int, None, None
+        return None, address, None, None
+
+    def _mesh(
+        self,
+        view: ClusterView,
+        pod: Pod,
+        client_ip: int,
+        principal: str | None,
+        protocol: str,
+        port: int | None,
+        method: str | None,
+        path: str | None,
+        verdicts: list[tuple[str, bool]],
+        edge: str | None,
+    ) -> list[Step]:
+        if not has_sidecar(view.kube, pod):
+            return [Step("MESH", f"{pod.key} has no Istio sidecar: the mesh enforces nothing")]
+        if protocol != "tcp" or port is None:
+            return [Step("MESH", f"Istio sidecars intercept TCP only, not {protocol}")]
+        steps = []
+        if edge:
+            steps.append(Step("MESH_INGRESS_GATEWAY", edge))
+        mode, peer = mtls_mode(view.kube, pod, port)
+        where = _source(
+            peer.location if peer else None,
+            f"PeerAuthentication/{peer.key}" if peer else "mesh default",
+        )
+        if mode == "STRICT" and principal is None:
+            steps.append(
+                Step(
+                    "MESH_MTLS",
+                    f"mTLS STRICT on {pod.key}:{port}: the client has no mesh identity, plaintext is rejected",
+                    where,
+                )
+            )
+            verdicts.append(("DENIED_MTLS", False))
+            return steps
+        how = (
+            f"mTLS as {principal}"
+            if principal and mode != "DISABLE"
+            else "plaintext: no authenticated principal"
+        )
+        caveat = (
+            "; PERMISSIVE also accepts plaintext, which carries no principal: identity-based policies cannot authenticate such clients"
+            if mode == "PERMISSIVE"
+            else ""
+        )
+        steps.append(
+            Step(
+                "MESH_MTLS",
+                f"mTLS {mode} on {pod.key}:{port}; connection uses {how}{caveat}",
+                where,
+            )
+        )
+        request = Request(
+            source_ip=str(ipaddress.IPv4Address(client_ip)),
+            source_principal=principal if mode != "DISABLE" else None,
+            source_namespace=principal.split("/ns/")[1].split("/")[0]
+            if principal and mode != "DISABLE"
+            else None,
+            destination_ip=pod.ip,
+            port=port,
+            method=method,
+            path=path,
+        )
+        decision = authorize(view.kube, pod, request)
+        location = (
+            decision.rule.location
+            if decision.rule
+            else decision.policy.location
+            if decision.policy
+            else None
+        )
+        resource = (
+            f"AuthorizationPolicy/{decision.policy.namespace}/{decision.policy.name}"
+            if decision.policy
+            else "authorization"
+        )
+        detail = decision.detail + "".join(f"; {note}" for note in decision.notes)
+        steps.append(Step("MESH_AUTHORIZATION", detail, _source(location, resource)))
+        verdicts.append(("DENIED_MESH_AUTHORIZATION", decision.allowed))
+        return steps
+
+
+def _ipset(address: str) -> IpSet:
+    return IpSet.from_addresses([address])
+
+
+def _source(location: object, resource: str) -> Source | None:
+    if location is None:
+        return Source(resource)
+    file = getattr(location, "file", None)
+    line = getattr(location, "line", 0)
+    return Source(resource, None, file or None, line or None)
+
+
+def _netpol_step(
+    verdict: DirectionVerdict, pod: Pod, other: str, protocol: str, port: int | None
+) -> Step:
+    action = "APPLY_EGRESS_NETPOL" if verdict.direction == "egress" else "APPLY_INGRESS_NETPOL"
+    service = f"{protocol}/{port}" if port is not None else protocol
+    if not verdict.isolated:
+        return Step(action, f"no NetworkPolicy isolates {pod.key} for {verdict.direction}: allowed")
+    if verdict.matched:
+        policy, rule = verdict.matched[0]
+        return Step(
+            action,
+            f"NetworkPolicy {policy.key} {verdict.direction}[{rule.index}] allows {service} with {other}",
+            _source(rule.location, f"NetworkPolicy/{policy.key}"),
+        )
+    names = ", ".join(p.key for p in verdict.policies)
+    return Step(
+        action,
+        f"{pod.key} is isolated for {verdict.direction} by {names}; no rule allows {service} with {other}: denied",
+        _source(verdict.policies[0].location, f"NetworkPolicy/{verdict.policies[0].key}"),
+    )
+
+
+def layered_reach(
+    blueprint: Blueprint,
+    topology: Topology,
+    source: str,
+    destination: str,
+    port: str,
+    method: str | None = None,
+    path: str | None = None,
+) -> Reach:
+    """`reach` through every layer (see the module docstring)."""
+    return LayeredReach(blueprint, topology).ask(source, destination, port, method, path)
