@@ -2,8 +2,8 @@
 
 Usage: `python benchmarks/k8s_vs_nca.py [--sizes 100:20,1000:200] [--all] [--nca PATH]`
 
-Both tools run as whole processes on the same folder: crossfence is
-`python -m crossfence.providers.kubernetes DIR` (load, full connectivity JSON to a file); NCA is
+Both tools run as whole processes on the same folder: crossfence is the user's command,
+`crossfence matrix DIR --format json` (load, full connectivity JSON to a file); NCA is
 timed twice: `nca --connectivity DIR --resource_list DIR --output_format json` (its JSON
 connectivity report, the figure the issue quotes; first ratio) and `--output_format
 txt_no_fw_rules` (pairwise lines without firewall-rule minimisation; second ratio), whose output
@@ -31,6 +31,8 @@ __all__ = ["main"]
 
 DEFAULT_SIZES = "100:20,500:100,1000:200,2000:400,4000:800,5000:1000,5000:2000"
 NCA_LIMIT = 1000
+# the console script installed beside this interpreter (make bench uses the project's venv)
+CROSSFENCE = str(Path(sys.executable).with_name("crossfence"))
 
 
 def _time(command: list[str], output: Path) -> float:
@@ -43,9 +45,7 @@ def _time(command: list[str], output: Path) -> float:
 def run(pods: int, policies: int, nca: str | None, folder: Path) -> dict[str, object]:
     manifests = write_cluster(folder / "manifests", pods, policies)
     ours_file = folder / "crossfence.json"
-    ours_time = _time(
-        [sys.executable, "-m", "crossfence.providers.kubernetes", str(manifests)], ours_file
-    )
+    ours_time = _time([CROSSFENCE, "matrix", str(manifests), "--format", "json"], ours_file)
     ours = pod_pairs(json.loads(ours_file.read_text()))
     row: dict[str, object] = {
         "pods": pods,

@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
-from .engine.matrix import Matrix, connectivity
-from .engine.reach import Reach, reach
-from .errors import (
-    BlueprintError,
-    CrossfenceError,
-    InputError,
-    ManifestError,
-    Problem,
-    QueryError,
-    UnsupportedError,
-)
-from .ir.build import build_topology
-from .model import Blueprint, load
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine.matrix import Matrix, connectivity
+    from .engine.reach import Reach, reach
+    from .errors import (
+        BlueprintError,
+        CrossfenceError,
+        InputError,
+        ManifestError,
+        Problem,
+        QueryError,
+        UnsupportedError,
+    )
+    from .ir.build import build_topology
+    from .model import Blueprint, load
 
 __version__ = "0.1.0"
+
+# Imported on first use (PEP 562): `crossfence matrix DIR` on Kubernetes manifests and
+# `import crossfence.providers.kubernetes` need neither pydantic nor the network engine, and a
+# whole-process run is what users (and the benchmark against network-config-analyzer) time.
+_EXPORTS = {
+    "Blueprint": "model",
+    "load": "model",
+    "BlueprintError": "errors",
+    "CrossfenceError": "errors",
+    "InputError": "errors",
+    "ManifestError": "errors",
+    "Problem": "errors",
+    "QueryError": "errors",
+    "UnsupportedError": "errors",
+    "Matrix": "engine.matrix",
+    "connectivity": "engine.matrix",
+    "Reach": "engine.reach",
+    "reach": "engine.reach",
+    "build_topology": "ir.build",
+}
 
 __all__ = [
     "Blueprint",
@@ -35,3 +59,16 @@ __all__ = [
     "load",
     "reach",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'crossfence' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -17,9 +17,46 @@ from . import __version__
 from .errors import CrossfenceError, InputError, UnsupportedError
 from .examples import example_path
 from .inputs import is_manifests
-from .model import json_schema, load
-from .report.network import render_matrix, render_reach
-from .report.summary import render_summary, summary_json
+
+# The model (pydantic), the engine and the renderers are imported when a command needs them: a
+# command on Kubernetes manifests should not pay for the blueprint's machinery at start-up.
+
+
+def load(path: Path) -> Any:
+    from .model import load as load_blueprint
+
+    return load_blueprint(path)
+
+
+def json_schema() -> dict[str, Any]:
+    from .model import json_schema as blueprint_schema
+
+    return blueprint_schema()
+
+
+def render_summary(blueprint: Any, console: Console) -> None:
+    from .report.summary import render_summary as render
+
+    render(blueprint, console)
+
+
+def summary_json(blueprint: Any) -> dict[str, Any]:
+    from .report.summary import summary_json as summarise
+
+    return summarise(blueprint)
+
+
+def render_reach(result: Any, console: Console) -> None:
+    from .report.network import render_reach as render
+
+    render(result, console)
+
+
+def render_matrix(result: Any, console: Console) -> None:
+    from .report.network import render_matrix as render
+
+    render(result, console)
+
 
 app = typer.Typer(
     name="crossfence",
@@ -269,9 +306,6 @@ def matrix(
     ] = MatrixFormat.text,
 ) -> None:
     """Connectivity between every pair of endpoints (and the internet), per protocol and port."""
-    from .engine.matrix import Matrix
-    from .engine.packets import ServiceSet
-
     if is_manifests(path):
         from .providers.kubernetes import connectivity as kube_connectivity
         from .providers.kubernetes import load_manifests
@@ -283,6 +317,9 @@ def matrix(
         if fmt is MatrixFormat.json:
             sys.stdout.write(kube.dumps() + "\n")
             return
+        from .engine.matrix import Matrix
+        from .engine.packets import ServiceSet
+
         result = Matrix(
             list(kube.endpoints),
             {(a, b): ServiceSet.from_strings(allowed) for a, b, allowed in kube.connections()},

@@ -18,10 +18,10 @@ def is_manifests(path: Path) -> bool:
     yaml = YAML(typ="safe")
     for file in files[:20]:
         try:
-            documents = list(yaml.load_all(file.read_text(encoding="utf-8")))
+            # the first mapping of a file tells; later documents are not parsed here
+            for document in yaml.load_all(file.read_text(encoding="utf-8")):
+                if isinstance(document, dict):
+                    return "apiVersion" in document and "kind" in document
         except (OSError, UnicodeDecodeError, YAMLError):
             continue  # the loader that owns the file reports it with its line
-        for document in documents:
-            if isinstance(document, dict):
-                return "apiVersion" in document and "kind" in document
     return False
