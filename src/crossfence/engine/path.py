@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from ..ir.types import Endpoint, Filter, Network, Route, Source, Topology
+from ..ir.types import Endpoint, Filter, Network, Route, Segment, Source, Topology
 from .filters import decide
 from .routing import lookup
 
@@ -128,6 +128,29 @@ def _apply(
     return None
 
 
+def _cross(
+    network: Network,
+    leaving: str | None,
+    entering: Segment | None,
+    sender: int,
+    receiver: int,
+    flow: Flow,
+    hop: Hop,
+    reply: bool = False,
+) -> bool:
+    """Segment boundary filters (AWS network ACLs): the egress filter of the segment the packet
+    leaves, then the ingress filter of the one it enters; True when one of them denies."""
+    if entering is not None and entering.name == leaving:
+        return False  # traffic within a segment meets no boundary filter
+    action = "APPLY_ACL_REPLY" if reply else "APPLY_ACL"
+    out = next((s.egress for s in network.segments if s.name == leaving and s.egress), None)
+    if out is not None and _apply((out,), sender, receiver, flow, hop, action, reply) is not None:
+        return True
+    if entering is not None and entering.ingress is not None:
+        return _apply((entering.ingress,), receiver, sender, flow, hop, action, reply) is not None
+    return False
+
+
 class _Walker:
     def __init__(self, topology: Topology) -> None:
         self.topology = topology
@@ -192,7 +215,7 @@ class _Walker:
         for _ in range(MAX_HOPS):
             hop = Hop(network.name)
             hops.append(hop)
-            routes = lookup(network, address, region, tags)
+            routes = lookup(network, address, region, tags, segment)
             if not routes:
                 hop.steps.append(
                     Step("DROP", f"no route to {_ip(address)} in {network.name}", network.source)
@@ -200,8 +223,16 @@ class _Walker:
                 return "NO_ROUTE", None, network
             self.route_step(network, routes, hop, address)
             next_hop = routes[0].next_hop
+            if next_hop.kind in ("peering", "tunnel", "attachment", "internet_gateway") and _cross(
+                network, segment, None, flow.source_address, address, flow, hop
+            ):
+                return "DENIED_ACL", None, network
             if next_hop.kind == "local":
                 target_segment = network.segment_of(address)
+                if _cross(
+                    network, segment, target_segment, flow.source_address, address, flow, hop
+                ):
+                    return "DENIED_ACL", None, network
                 if (
                     network.between_segments is not None
                     and segment is not None
@@ -233,6 +264,17 @@ class _Walker:
             if next_hop.kind == "peering":
                 hop.steps.append(Step("FORWARD_TO_PEER", f"over VPC peering to {next_hop.target}"))
                 network, segment, tags = self.topology.networks[next_hop.target], None, ()
+                continue
+            if next_hop.kind == "attachment":
+                hop.steps.append(
+                    Step("FORWARD_TO_ATTACHMENT", f"handed to {next_hop.target}", routes[0].source)
+                )
+                network, segment, region, tags = (
+                    self.topology.networks[next_hop.target],
+                    None,
+                    None,
+                    (),
+                )
                 continue
             if next_hop.kind == "tunnel":
                 tunnel = self.topology.tunnels[next_hop.target]
@@ -343,6 +385,7 @@ class _Walker:
                 reply.destination_address,
                 destination.region if network.name == destination.network else None,
                 destination.tags if network.name == destination.network else (),
+                segment,
             )
             if not routes:
                 hop.steps.append(
@@ -361,8 +404,35 @@ class _Walker:
                     route.source,
                 )
             )
+            if route.next_hop.kind in (
+                "peering",
+                "tunnel",
+                "attachment",
+                "internet_gateway",
+            ) and _cross(
+                network,
+                segment,
+                None,
+                reply.source_address,
+                reply.destination_address,
+                flow,
+                hop,
+                reply=True,
+            ):
+                return "DENIED_ACL"
             if route.next_hop.kind == "local":
                 target = network.segment_of(reply.destination_address)
+                if _cross(
+                    network,
+                    segment,
+                    target,
+                    reply.source_address,
+                    reply.destination_address,
+                    flow,
+                    hop,
+                    reply=True,
+                ):
+                    return "DENIED_ACL"
                 if (
                     network.between_segments is not None
                     and segment is not None
@@ -381,7 +451,7 @@ class _Walker:
                 ):
                     return "DENIED_ACL"
                 return None
-            if route.next_hop.kind == "peering":
+            if route.next_hop.kind in ("peering", "attachment"):
                 network, segment = self.topology.networks[route.next_hop.target], None
                 continue
             if route.next_hop.kind == "tunnel":

@@ -61,7 +61,11 @@ def resolve(topology: Topology, name: str, role: str) -> tuple[Endpoint, int]:
     if endpoint is not None:
         if endpoint.name == "internet":
             return endpoint, int(ipaddress.IPv4Address("203.0.113.7"))
-        if endpoint.proxy is not None and endpoint.network is None and endpoint.public_address is not None:
+        if (
+            endpoint.proxy is not None
+            and endpoint.network is None
+            and endpoint.public_address is not None
+        ):
             return endpoint, endpoint.public_address
         return endpoint, endpoint.address
     try:
@@ -156,6 +160,7 @@ def reach(topology: Topology, source_name: str, destination_name: str, port_text
             source_address,
             destination.region,
             destination.tags,
+            destination.segment,
         )
         verdict = (
             f"{back[0].destination} → {back[0].next_hop.kind} {back[0].next_hop.target}"

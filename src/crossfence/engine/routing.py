@@ -17,6 +17,10 @@ Scaleway Site-to-Site VPN (https://www.scaleway.com/en/docs/site-to-site-vpn/con
 are blocked until a routing policy is attached; prefix_filter_in accepts learned prefixes
 contained in its entries; prefix_filter_out announces its entries; learned routes are installed
 in the VPC only with route propagation on.
+AWS (`providers/aws/routes.py`): route tables per subnet (explicit association, else the main
+table) with the implicit local route; a VGW/TGW is a routing domain of its own that advertises
+its VPC's CIDR blocks over BGP, accepts what it learns, and (VGW) propagates it into the route
+tables listing it in `propagating_vpn_gateways`, below static routes of the same prefix.
 """
 
 from __future__ import annotations
@@ -28,6 +32,13 @@ from typing import Literal
 
 from ..ir.types import Network, NextHop, Route, Source, Topology
 from ..model import BgpEnd, BgpSession, Blueprint, Peering
+from ..providers.aws.routes import (
+    AWS_GATEWAY_TYPES,
+    advertised_prefixes,
+    propagated_routes,
+    route_table_routes,
+    routing_domain,
+)
 
 __all__ = ["Advertisement", "install_routes", "lookup"]
 
@@ -48,6 +59,11 @@ class Advertisement:
 def _subnet_routes(topology: Topology, blueprint: Blueprint) -> None:
     for network in blueprint.networks:
         ir = topology.networks[network.name]
+        if ir.provider == "aws":
+            routes, notes = route_table_routes(blueprint, network)
+            ir.routes.extend(routes)
+            topology.notes.extend(notes)
+            continue
         for subnet in network.all_subnets:
             for cidr in (subnet.cidr, *(s.cidr for s in subnet.secondary_ranges)):
                 ir.routes.append(
@@ -130,7 +146,7 @@ def _speaker(blueprint: Blueprint, end: BgpEnd) -> tuple[str, int, str]:
     if router is not None:
         return "router", router.asn, router.network
     gateway = blueprint.get("vpn_gateways", end.speaker)
-    return "gateway", gateway.asn or 0, gateway.network
+    return "gateway", gateway.asn or 0, routing_domain(gateway)
 
 
 def _announcements(
@@ -140,6 +156,9 @@ def _announcements(
     if kind == "router":
         prefixes, _ = _advertised_by_router(blueprint, end.speaker)
         return prefixes
+    gateway = blueprint.get("vpn_gateways", end.speaker)
+    if gateway.type in AWS_GATEWAY_TYPES:
+        return advertised_prefixes(blueprint, gateway)
     policy = blueprint.get("routing_policies", end.routing_policy) if end.routing_policy else None
     if policy is None:
         return []  # Scaleway: no routing policy, no route announced
@@ -166,6 +185,8 @@ def _accepts(blueprint: Blueprint, end: BgpEnd, prefix: Prefix) -> tuple[bool, s
     if kind == "router":
         return True, "Cloud Router accepts learned routes"
     gateway = blueprint.get("vpn_gateways", end.speaker)
+    if gateway.type in AWS_GATEWAY_TYPES:
+        return True, f"{gateway.name} installs BGP-learned routes in its own route table"
     policy = blueprint.get("routing_policies", end.routing_policy) if end.routing_policy else None
     if policy is None:
         return (
@@ -224,6 +245,19 @@ def _bgp(blueprint: Blueprint, topology: Topology) -> None:
         topology.networks[network].routes.extend(routes)
 
 
+def _propagate_aws(blueprint: Blueprint, topology: Topology) -> None:
+    """AWS route propagation: a VGW's BGP-learned routes into the VPC route tables that ask for them."""
+    for gateway in blueprint.vpn_gateways:
+        network = blueprint.get("networks", gateway.network)
+        domain = topology.networks.get(gateway.name)
+        if gateway.type not in AWS_GATEWAY_TYPES or network is None or domain is None:
+            continue
+        learned = [r for r in domain.routes if r.kind == "dynamic"]
+        routes, notes = propagated_routes(network, gateway, learned)
+        topology.networks[network.name].routes.extend(routes)
+        topology.notes.extend(notes)
+
+
 def _peering_exchange(blueprint: Blueprint, topology: Topology) -> None:
     sides: dict[tuple[str, str], Peering] = {
         (p.network, p.peer_network): p for p in blueprint.peerings
@@ -233,6 +267,8 @@ def _peering_exchange(blueprint: Blueprint, topology: Topology) -> None:
         import_side = sides.get((importer, exporter))
         if import_side is None:
             continue  # INACTIVE until both sides exist
+        if "aws" in (topology.networks[exporter].provider, topology.networks[importer].provider):
+            continue  # AWS VPC peering exchanges no routes: route tables point at the connection
         for route in topology.networks[exporter].routes:
             kind: Literal["peering-subnet", "peering-static", "peering-dynamic"]
             if route.kind == "subnet":
@@ -268,6 +304,7 @@ def install_routes(blueprint: Blueprint, topology: Topology) -> None:
     """Fill every network's forwarding table: subnets, statics, BGP-learned, then peering-exchanged."""
     _subnet_routes(topology, blueprint)
     _bgp(blueprint, topology)
+    _propagate_aws(blueprint, topology)
     _peering_exchange(blueprint, topology)
     for network in topology.networks.values():
         if network.provider == "gcp":
@@ -302,9 +339,17 @@ def _shadow_dynamic_routes(network: Network) -> None:
 
 
 def lookup(
-    network: Network, address: int, region: str | None = None, tags: tuple[str, ...] = ()
+    network: Network,
+    address: int,
+    region: str | None = None,
+    tags: tuple[str, ...] = (),
+    segment: str | None = None,
 ) -> list[Route]:
-    """The best routes for an address: most specific prefix, then lowest priority (several: ECMP)."""
+    """The best routes for an address: most specific prefix, then lowest priority (several: ECMP).
+
+    `segment` is where the packet comes from: AWS routes apply to the subnets of their route table
+    only, so a packet that entered from outside the VPC (segment None) sees just the local route.
+    """
     best: list[Route] = []
     for route in network.routes:  # sorted by prefix length, then priority
         if best and (
@@ -321,6 +366,8 @@ def lookup(
         if route.region is not None and region is not None and route.region != region:
             continue
         if route.tags and not set(route.tags) & set(tags):
+            continue
+        if route.segments is not None and segment not in route.segments:
             continue
         if best and (route.destination.prefixlen, route.priority) != (
             best[0].destination.prefixlen,

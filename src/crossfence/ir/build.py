@@ -7,6 +7,16 @@ from typing import Any
 
 from ..engine.packets import IpSet, ServiceSet
 from ..model import Blueprint, Cluster, LoadBalancer, Workload
+from ..model import Network as ModelNetwork
+from ..providers.aws.network_acls import network_acl_filters
+from ..providers.aws.routes import AWS_GATEWAY_TYPES, gateway_network, routing_domain
+from ..providers.aws.security_groups import (
+    DEFAULT_GROUP,
+    default_security_group_filters,
+)
+from ..providers.aws.security_groups import (
+    security_group_filters as aws_security_group_filters,
+)
 from ..providers.gcp.firewall import GcpInstance, firewall_filters
 from ..providers.scaleway.filters import lb_acl_filter, security_group_filters, vpc_acl_filter
 from .types import Endpoint, Filter, FilterRule, Network, Proxy, Segment, Source, Topology, Tunnel
@@ -61,6 +71,7 @@ class _Builder:
         self.bp = blueprint
         self.topology = Topology()
         self.pods = pod_addresses(blueprint)
+        self.members: dict[str, IpSet] = {}
 
     def provider(self, cloud: str | None) -> str:
         found = self.bp.get("clouds", cloud) if cloud else None
@@ -84,6 +95,10 @@ class _Builder:
                 provider,
                 source=Source.of(network, f"network/{network.name}"),
             )
+            nacls: dict[str, tuple[Filter, Filter]] = {}
+            if provider == "aws":
+                nacls, notes = network_acl_filters(network)
+                self.topology.notes.extend(notes)
             for subnet in network.all_subnets:
                 cidrs = [subnet.cidr, *(s.cidr for s in subnet.secondary_ranges)]
                 for cluster in self.bp.clusters:
@@ -97,11 +112,14 @@ class _Builder:
                     ):
                         # routable pod range (Kapsule without masquerade): reached through the node segment
                         cidrs.append(str(pods))
+                ingress, egress = nacls.get(subnet.name, (None, None))
                 ir.segments.append(
                     Segment(
                         subnet.name,
                         IpSet.from_cidrs(cidrs),
                         Source.of(subnet, f"{network.name}/{subnet.name}"),
+                        ingress=ingress,
+                        egress=egress,
                     )
                 )
             if provider == "scaleway":
@@ -109,19 +127,18 @@ class _Builder:
                 ir.internet_gateway = (
                     False  # Private Networks reach the internet only through a Public Gateway
                 )
-            if provider == "aws":
-                self.topology.notes.append(
-                    f"network {network.name}: AWS route tables, security groups and NACLs are not analysed yet"
-                )
             self.topology.networks[network.name] = ir
+        for gateway in self.bp.vpn_gateways:
+            if gateway.type in AWS_GATEWAY_TYPES:
+                # a VGW/TGW routes with its own table: a routing domain between the VPC and its tunnels
+                self.topology.networks[gateway.name] = gateway_network(self.bp, gateway)
 
     def gcp_instances(self) -> dict[str, GcpInstance]:
         instances: dict[str, GcpInstance] = {}
         for workload in self.bp.workloads:
             if (
                 workload.kind in ("vm", "managed_database", "load_balancer")
-                and self.provider(getattr(self.bp.cloud_of(workload), "name", None))
-                == "gcp"
+                and self.provider(getattr(self.bp.cloud_of(workload), "name", None)) == "gcp"
             ):
                 instances[workload.name] = GcpInstance(
                     str(workload.network),
@@ -159,7 +176,46 @@ class _Builder:
                 public.append(inbound)
         return tuple(ingress), tuple(egress), tuple(public)
 
+    def aws_members(self) -> dict[str, IpSet]:
+        """AWS security group -> private addresses of its members (`<vpc>/default` for the
+        VPC's default group, which workloads listing no group get)."""
+        members: dict[str, list[IpSet]] = {}
+        for workload in self.bp.workloads:
+            cloud = self.bp.cloud_of(workload)
+            if (
+                workload.kind == "external_api"
+                or self.provider(cloud.name if cloud else None) != "aws"
+            ):
+                continue
+            groups, network = workload.security_groups, workload.network
+            if workload.kind == "pods":
+                cluster = self.bp.get("clusters", str(workload.cluster))
+                if cluster is None:
+                    continue
+                groups, network = groups + cluster.node_security_groups, cluster.network
+                addresses = IpSet.from_addresses(self.pods.get(workload.name, []))
+            else:
+                addresses = IpSet.from_addresses(workload.addresses)
+            for name in groups or (f"{network}/{DEFAULT_GROUP}",):
+                members.setdefault(name, []).append(addresses)
+        return {name: IpSet.union_all(sets) for name, sets in members.items()}
+
+    def aws_filters(
+        self, groups: tuple[str, ...], network: ModelNetwork | None
+    ) -> tuple[tuple[Filter, ...], tuple[Filter, ...]]:
+        """(ingress, egress) filters from the AWS security groups of one interface."""
+        found = [g for g in (self.bp.get("security_groups", n) for n in groups) if g is not None]
+        if found:
+            inbound, outbound = aws_security_group_filters(found, self.members)
+        elif network is not None:
+            default = self.members.get(f"{network.name}/{DEFAULT_GROUP}", IpSet.none())
+            inbound, outbound = default_security_group_filters(network, default)
+        else:
+            return (), ()
+        return (inbound,), (outbound,)
+
     def workloads(self) -> None:
+        self.members = self.aws_members()
         gcp = self.gcp_instances()
         peers = list(gcp.values())
         for workload in self.bp.workloads:
@@ -221,6 +277,8 @@ class _Builder:
             endpoint.ingress, endpoint.egress, endpoint.public_ingress = self.scaleway_filters(
                 groups
             )
+        elif provider == "aws":
+            endpoint.ingress, endpoint.egress = self.aws_filters(groups, network)
         return endpoint
 
     def load_balancers(self) -> None:
@@ -296,13 +354,16 @@ class _Builder:
 
     def tunnels(self) -> None:
         for gateway in self.bp.vpn_gateways:
-            self.topology.gateways[gateway.name] = (gateway.network, gateway.private_network)
+            self.topology.gateways[gateway.name] = (
+                routing_domain(gateway),
+                gateway.private_network,
+            )
         for tunnel in self.bp.vpn_tunnels:
             local = self.bp.get("vpn_gateways", tunnel.local.gateway)
             peer = self.bp.get("vpn_gateways", tunnel.peer.gateway)
             self.topology.tunnels[tunnel.name] = Tunnel(
                 tunnel.name,
-                (local.network, peer.network),
+                (routing_domain(local), routing_domain(peer)),
                 (local.name, peer.name),
                 Source.of(tunnel, f"vpn-tunnel/{tunnel.name}"),
             )

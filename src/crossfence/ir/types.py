@@ -112,15 +112,23 @@ class Segment:
     cidrs: IpSet
     """Primary and secondary ranges."""
     source: Source
+    ingress: Filter | None = None
+    """Stateless filter on packets entering the segment from outside it (AWS network ACL)."""
+    egress: Filter | None = None
+    """Stateless filter on packets leaving the segment (AWS network ACL); traffic within the
+    segment meets neither."""
 
 
 @dataclass(frozen=True, slots=True)
 class NextHop:
     """Where a route sends a packet."""
 
-    kind: Literal["local", "peering", "tunnel", "internet_gateway", "drop", "instance"]
+    kind: Literal[
+        "local", "peering", "tunnel", "internet_gateway", "drop", "instance", "attachment"
+    ]
     target: str = ""
-    """Peer network, tunnel name, or instance name."""
+    """Peer network, tunnel name, instance name, or (`attachment`) the routing domain the packet
+    is handed to: an AWS virtual private / transit gateway, or the VPC behind it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +138,17 @@ class Route:
     destination: ipaddress.IPv4Network
     next_hop: NextHop
     kind: Literal[
-        "subnet", "static", "peering-subnet", "peering-static", "peering-dynamic", "dynamic"
+        "subnet",
+        "static",
+        "peering-subnet",
+        "peering-static",
+        "peering-dynamic",
+        "dynamic",
+        "local",
+        "propagated",
     ]
+    """`local` and `propagated` are AWS's: the VPC's own CIDR blocks, and routes a virtual
+    private gateway propagates into a route table."""
     priority: int
     source: Source
     detail: str = ""
@@ -140,6 +157,9 @@ class Route:
     """Regional dynamic routes apply only to resources in this region (None: every region)."""
     tags: tuple[str, ...] = ()
     """GCP: the route applies only to instances with one of these network tags."""
+    segments: tuple[str, ...] | None = None
+    """AWS: the route applies only to packets from these segments (the subnets associated with
+    its route table); None: to every packet, wherever it comes from."""
     med: int = 0
     as_path: tuple[int, ...] = ()
 

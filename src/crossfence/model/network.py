@@ -306,6 +306,9 @@ class NetworkAclRule(Model):
 class NetworkAcl(NamedModel):
     """An AWS network ACL attached to subnets; ends in an implicit deny (`*`)."""
 
+    default: bool = False
+    """The VPC's default network ACL: it covers every subnet not associated with another ACL.
+    Without one, those subnets get the default ACL as AWS creates it (allow all, both ways)."""
     subnets: tuple[Name, ...] = ()
     """Subnets of the network it is associated with."""
     ingress: tuple[NetworkAclRule, ...] = ()
