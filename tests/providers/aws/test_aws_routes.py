@@ -1,0 +1,178 @@
+"""AWS route table semantics, expected values from the Amazon VPC route table and route priority pages."""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+from pathlib import Path
+
+from crossfence import build_topology, load, reach
+from crossfence.engine.routing import lookup
+from crossfence.ir.types import Network as IrNetwork
+from crossfence.ir.types import NextHop, Route, Source
+from crossfence.model import Blueprint
+from crossfence.providers.aws.routes import (
+    propagated_routes,
+    route_table_routes,
+    subnets_of_tables,
+)
+
+FIXTURE = Path(__file__).parent / "fixtures" / "aws-gcp"
+
+BASE = """
+clouds: [{name: aws, provider: aws, jurisdiction: US, region: eu-west-3}]
+networks:
+  - name: vpc
+    cloud: aws
+    cidr_blocks: [10.0.0.0/16]
+    subnets:
+      - {name: public, cidr: 10.0.1.0/24}
+      - {name: private, cidr: 10.0.2.0/24}
+      - {name: spare, cidr: 10.0.3.0/24}
+    route_tables:
+      - name: main-rt
+        main: true
+      - name: public-rt
+        subnets: [public]
+        propagating_vpn_gateways: [vgw]
+        routes:
+          - {name: peer, destination: 172.31.0.0/16, next_hop_peering: to-peer}
+          - {name: internet, destination: 0.0.0.0/0, next_hop_gateway: default_internet_gateway}
+          - {name: igw-24, destination: 172.31.0.0/24, next_hop_gateway: default_internet_gateway}
+          - {name: inside, destination: 10.0.2.0/25, next_hop_gateway: default_internet_gateway}
+  - name: peer-vpc
+    cloud: aws
+    cidr_blocks: [172.31.0.0/16]
+    subnets: [{name: p, cidr: 172.31.0.0/20}]
+peerings:
+  - {name: to-peer, network: vpc, peer_network: peer-vpc}
+  - {name: from-peer, network: peer-vpc, peer_network: vpc}
+vpn_gateways:
+  - {name: vgw, cloud: aws, network: vpc, type: aws_vgw, asn: 64600}
+"""
+
+
+def blueprint(tmp_path: Path, text: str = BASE) -> Blueprint:
+    (tmp_path / "bp.yaml").write_text(text)
+    return load(tmp_path / "bp.yaml")
+
+
+def ip(text: str) -> int:
+    return int(ipaddress.IPv4Address(text))
+
+
+def table(tmp_path: Path, learned: tuple[str, ...] = ()) -> tuple[IrNetwork, list[str]]:
+    """The VPC's forwarding table as the control plane installs it, with BGP-learned prefixes."""
+    bp = blueprint(tmp_path)
+    network = bp.get("networks", "vpc")
+    routes, notes = route_table_routes(bp, network)
+    heard = [
+        Route(
+            ipaddress.IPv4Network(p),
+            NextHop("tunnel", "t"),
+            "dynamic",
+            100,
+            Source("bgp"),
+            "learned",
+        )
+        for p in learned
+    ]
+    more, more_notes = propagated_routes(network, bp.get("vpn_gateways", "vgw"), heard)
+    ir = IrNetwork("vpc", "aws", "aws", routes=routes + more)
+    ir.routes.sort(key=lambda r: (-r.destination.prefixlen, r.priority))
+    return ir, notes + more_notes
+
+
+def targets(network: IrNetwork, address: str, segment: str | None) -> list[str]:
+    return [
+        f"{r.next_hop.kind}:{r.next_hop.target}"
+        for r in lookup(network, ip(address), segment=segment)
+    ]
+
+
+def test_main_table_covers_subnets_without_explicit_association(tmp_path: Path) -> None:
+    """VPC_Route_Tables.html: the main route table "controls the routing for all subnets that are
+    not explicitly associated with any other route table"; a subnet is associated with one table."""
+    tables, _ = subnets_of_tables(blueprint(tmp_path).get("networks", "vpc"))
+    assert tables == {"main-rt": ("private", "spare"), "public-rt": ("public",)}
+    network, _ = table(tmp_path)
+    assert targets(network, "8.8.8.8", "public") == ["internet_gateway:internet gateway"]
+    assert targets(network, "8.8.8.8", "private") == []  # the main table has only the local route
+
+
+def test_longest_prefix_match_documented_example(tmp_path: Path) -> None:
+    """route-tables-priority.html, longest prefix match: with 10.0.0.0/16 local,
+    172.31.0.0/16 → pcx-11223344556677889 and 0.0.0.0/0 → igw, traffic to 172.31.0.0/16 uses the
+    peering connection, traffic within the VPC the local route, all other traffic the gateway."""
+    network, _ = table(tmp_path)
+    assert targets(network, "172.31.40.1", "public") == ["peering:peer-vpc"]
+    assert targets(network, "10.0.3.7", "public") == ["local:vpc"]
+    assert targets(network, "203.0.113.9", "public") == ["internet_gateway:internet gateway"]
+
+
+def test_static_route_beats_a_propagated_route_for_the_same_prefix(tmp_path: Path) -> None:
+    """route-tables-priority.html: "If the destination of a propagated route is identical to the
+    destination of a static route, the static route takes priority." Documented example: a static
+    route 172.31.0.0/24 → igw and a propagated route 172.31.0.0/24 → vgw: traffic goes to the igw."""
+    network, _ = table(tmp_path, learned=("172.31.0.0/24", "192.168.0.0/16"))
+    assert targets(network, "172.31.0.9", "public") == ["internet_gateway:internet gateway"]
+    # a propagated route with no static competitor is used, and only by the propagating table
+    assert targets(network, "192.168.1.1", "public") == ["attachment:vgw"]
+    assert targets(network, "192.168.1.1", "private") == []
+
+
+def test_local_route_wins_over_a_more_specific_propagated_route(tmp_path: Path) -> None:
+    """vpn-route-priority.html: "If propagated routes from a Site-to-Site VPN connection or AWS
+    Direct Connect connection overlap with the local route for your VPC, the local route is most
+    preferred even if the propagated routes are more specific." Example: 10.0.2.0/24 learned over
+    BGP inside the VPC's 10.0.0.0/16."""
+    network, notes = table(tmp_path, learned=("10.0.2.0/24",))
+    assert targets(network, "10.0.2.5", "public") == ["local:vpc"]
+    assert any("10.0.2.0/24" in n and "overlaps the local route" in n for n in notes)
+
+
+def test_a_route_more_specific_than_local_is_only_for_a_whole_subnet_to_a_middlebox(
+    tmp_path: Path,
+) -> None:
+    """subnet-route-tables.html: a route more specific than the local route must match the entire
+    CIDR of a subnet and target a middlebox (network interface, NAT gateway, GWLB endpoint);
+    `inside` (10.0.2.0/25 → igw) is neither, so AWS refuses it and crossfence ignores it."""
+    network, notes = table(tmp_path)
+    assert targets(network, "10.0.2.5", "public") == ["local:vpc"]
+    assert any("route inside" in n and "ignored" in n for n in notes)
+
+
+def test_traffic_arriving_from_outside_the_vpc_sees_only_the_local_route(tmp_path: Path) -> None:
+    """VPC_Route_Tables.html: a subnet route table decides where traffic *from the subnet* goes;
+    traffic entering through a gateway without an edge association is delivered by the local
+    route."""
+    network, _ = table(tmp_path)
+    assert targets(network, "10.0.1.5", None) == ["local:vpc"]
+    assert targets(network, "203.0.113.9", None) == []
+
+
+def test_transit_gateway_needs_a_static_route_in_the_vpc_table(tmp_path: Path) -> None:
+    """tgw-route-tables.html / VPC_Route_Tables.html: route propagation into VPC route tables is
+    a virtual private gateway feature; with a transit gateway the subnet route table needs a static
+    route to it. The fixture's gateway turned into a TGW: with propagation only the replies have no
+    route; with a static route 10.0.0.0/24 → TGW the flow works through the TGW's BGP routes."""
+    folder = tmp_path / "estate"
+    shutil.copytree(FIXTURE, folder)
+    aws = folder / "aws.yaml"
+    aws.write_text(aws.read_text().replace("type: aws_vgw", "type: aws_tgw"))
+    topology = build_topology(load(folder))
+    assert any("transit gateway" in note and "static route" in note for note in topology.notes)
+    assert reach(topology, "vault", "app", "tcp/22").disposition == "NO_RETURN_ROUTE"
+    aws.write_text(
+        aws.read_text().replace(
+            "        propagating_vpn_gateways: [ops-vgw]\n",
+            "        propagating_vpn_gateways: [ops-vgw]\n"
+            "        routes:\n"
+            "          - {name: to-hub, destination: 10.0.0.0/24, next_hop_transit_gateway: ops-vgw}\n",
+        )
+    )
+    answer = reach(build_topology(load(folder)), "vault", "app", "tcp/22")
+    assert answer.allowed, answer.disposition
+    back = [s.detail for hop in answer.hops for s in hop.steps if s.action == "RETURN_ROUTE"]
+    assert back[0].startswith("in ops-vpc: 10.0.0.0/24 → attachment ops-vgw [static]")
+    assert back[1].startswith("in ops-vgw: 10.0.0.0/24 → tunnel")
