@@ -382,3 +382,7 @@ def run() -> None:
     ) as error:  # pragma: no cover - every command handles its own input errors
         err.print(f"[red]error[/]: {error}")
         sys.exit(EXIT_INPUT)
+
+from .cli_checks import register as _register_checks  # noqa: E402
+
+_register_checks(app)

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from ..errors import Problem
 from .base import Model
-from .cloud import Cloud, OrgPolicy
+from .cloud import Cloud, Jurisdiction, OrgPolicy
 from .controls import Backup, Bucket, Credential, DlpPath, Key, ServicePerimeter, VaultRole
 from .dns import DnsServerPolicy, DnsZone
 from .edge import LoadBalancer
@@ -36,6 +36,10 @@ class Blueprint(Model):
     """Name of the estate."""
     description: str | None = None
     """Free text."""
+    personal_data_jurisdiction: Jurisdiction | None = None
+    """The jurisdiction personal data must stay in (`EU`): where it is stored and processed, and
+    who holds the keys that protect it elsewhere. Unset, the sovereignty checks have nothing to
+    compare with and stay silent."""
     clouds: tuple[Cloud, ...] = ()
     """Clouds (accounts, projects) with their provider and jurisdiction."""
     org_policies: tuple[OrgPolicy, ...] = ()

@@ -1,0 +1,312 @@
+"""The shared shape of every check: `Check`, `Finding`, `ObjectRef`, the registry and the `Context` checks ask."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..engine.reach import Reach, resolve
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..engine.layers import LayeredReach
+    from ..ir.types import Topology
+    from ..model import Blueprint, Workload
+    from ..model.intents import Suppression
+
+__all__ = [
+    "DOCS",
+    "REGISTRY",
+    "SEVERITIES",
+    "Check",
+    "Context",
+    "Finding",
+    "ObjectRef",
+    "Severity",
+    "covered",
+    "overlaps",
+    "ref",
+    "register",
+    "severity_at_least",
+]
+
+Severity = Literal["critical", "high", "medium", "low", "info"]
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
+"""Most severe first."""
+
+DOCS = "docs/checks.md"
+"""Where every check is documented, one section per id (anchors are the id without dots)."""
+
+
+def severity_at_least(severity: str, threshold: str) -> bool:
+    """Whether `severity` is `threshold` or worse."""
+    return SEVERITIES.index(severity) <= SEVERITIES.index(threshold)
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """A blueprint object a finding involves, with where it was written."""
+
+    kind: str
+    name: str
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f" ({self.file}:{self.line})" if self.file else ""
+        return f"{self.kind}/{self.name}{where}"
+
+    def to_json(self) -> dict[str, Any]:
+        """`{"kind", "name", "file", "line"}`."""
+        return {"kind": self.kind, "name": self.name, "file": self.file, "line": self.line}
+
+
+CheckFunction = Callable[["Context", "Check"], Iterable["Finding"]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One security pattern: a stable id, a severity, what it is, why it matters and how to fix it."""
+
+    id: str
+    severity: Severity
+    title: str
+    why: str
+    fix: str
+    function: CheckFunction = field(repr=False, compare=False)
+    rank: int = 0
+    """0: a cause. Higher ranks are consequences (a contradicted mesh policy: 1, an intent: 2):
+    their finding folds into a lower-ranked finding that already shows the same flows."""
+
+    @property
+    def family(self) -> str:
+        """The module the check belongs to (`network` for `network.vpn-single-tunnel`)."""
+        return self.id.split(".", 1)[0]
+
+    @property
+    def doc(self) -> str:
+        """The link to the check's section of the documentation."""
+        return f"{DOCS}#{self.id.replace('.', '')}"
+
+    def finding(
+        self,
+        message: str,
+        objects: Iterable[ObjectRef],
+        flows: Iterable[Reach] = (),
+        covers: Iterable[str] = (),
+        scope: Iterable[str] = (),
+    ) -> Finding:
+        """A finding of this check."""
+        return Finding(self, message, tuple(objects), list(flows), tuple(covers), frozenset(scope))
+
+    def to_json(self) -> dict[str, Any]:
+        """`{"id", "severity", "title", "why", "fix", "doc"}`."""
+        return {
+            "id": self.id,
+            "severity": self.severity,
+            "title": self.title,
+            "why": self.why,
+            "fix": self.fix,
+            "doc": self.doc,
+        }
+
+
+@dataclass
+class Finding:
+    """What one check found: a message, the objects involved, and the flows that show it."""
+
+    check: Check
+    message: str
+    objects: tuple[ObjectRef, ...]
+    flows: list[Reach] = field(default_factory=list)
+    covers: tuple[str, ...] = ()
+    """Ids of other checks whose findings on the same first object this one already explains."""
+    scope: frozenset[str] = frozenset()
+    """Endpoints whose broken flows this finding explains (a workload placed in the wrong cloud)."""
+    explains: list[Finding] = field(default_factory=list)
+    """Findings folded into this one: consequences of the same mistake."""
+    suppression: Suppression | None = None
+
+    @property
+    def severity(self) -> Severity:
+        """The check's severity."""
+        return self.check.severity
+
+    @property
+    def primary(self) -> ObjectRef | None:
+        """The object the finding is about (the first one)."""
+        return self.objects[0] if self.objects else None
+
+    def location(self) -> ObjectRef | None:
+        """The first involved object that knows where it was written."""
+        return next((o for o in self.objects if o.file), None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented shape (see `crossfence.report.findings`)."""
+        data: dict[str, Any] = {
+            "check": self.check.id,
+            "severity": self.severity,
+            "title": self.check.title,
+            "message": self.message,
+            "objects": [o.to_json() for o in self.objects],
+            "traces": [flow.to_json() for flow in self.flows],
+            "explains": [
+                {
+                    "check": f.check.id,
+                    "message": f.message,
+                    "objects": [o.to_json() for o in f.objects],
+                }
+                for f in self.explains
+            ],
+        }
+        if self.suppression is not None:
+            data["suppressed"] = {"reason": self.suppression.reason}
+        return data
+
+
+REGISTRY: dict[str, Check] = {}
+"""Every check, by id, in registration order (family modules register on import)."""
+
+
+def register(
+    id: str,
+    severity: Severity,
+    title: str,
+    why: str,
+    fix: str,
+    rank: int = 0,
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Decorator: add a check function to the registry under a stable id."""
+
+    def add(function: CheckFunction) -> CheckFunction:
+        if id in REGISTRY:
+            raise ValueError(f"check {id} registered twice")
+        REGISTRY[id] = Check(id, severity, title, why, fix, function, rank)
+        return function
+
+    return add
+
+
+def ref(kind: str, obj: Any, name: str | None = None) -> ObjectRef:
+    """An `ObjectRef` for a blueprint object, located where it was written."""
+    where = getattr(obj, "defined_at", None)
+    label = name if name is not None else str(getattr(obj, "name", kind))
+    if where is None:
+        return ObjectRef(kind, label)
+    return ObjectRef(kind, label, where.file, where.line)
+
+
+class Context:
+    """What a check may read: the blueprint, its topology, and reach through every layer (memoised)."""
+
+    def __init__(self, blueprint: Blueprint, topology: Topology) -> None:
+        self.blueprint = blueprint
+        self.topology = topology
+        self._layered: LayeredReach | None = None
+        self._asked: dict[tuple[str, str, str, str | None, str | None], Reach | None] = {}
+
+    @property
+    def layered(self) -> LayeredReach:
+        """Reach through pod NetworkPolicy, the cloud network, the east-west gateway and the mesh."""
+        if self._layered is None:
+            from ..engine.layers import LayeredReach
+
+            self._layered = LayeredReach(self.blueprint, self.topology)
+        return self._layered
+
+    def ask(
+        self,
+        source: str,
+        destination: str,
+        port: str,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> Reach | None:
+        """The layered answer for one flow; None when the question cannot be asked here."""
+        key = (source, destination, port, method, path)
+        if key not in self._asked:
+            try:
+                self._asked[key] = self.layered.ask(source, destination, port, method, path)
+            except InputError:
+                self._asked[key] = None
+        return self._asked[key]
+
+    def endpoint_name(self, name: str) -> str:
+        """The endpoint a name or address stands for (`203.0.113.7` is `internet`)."""
+        try:
+            return resolve(self.topology, name, "to")[0].name
+        except InputError:
+            return name
+
+    def flow_pair(self, flow: Reach) -> tuple[str, str]:
+        """(source endpoint, destination endpoint) of a flow, names resolved."""
+        return self.endpoint_name(flow.source), self.endpoint_name(flow.destination)
+
+    # -- reading the model -------------------------------------------------------------------
+
+    @property
+    def jurisdiction(self) -> str | None:
+        """The jurisdiction personal data must stay in, if the blueprint says."""
+        return self.blueprint.personal_data_jurisdiction
+
+    def workload(self, name: str) -> Workload | None:
+        """The workload called `name`."""
+        found: Workload | None = self.blueprint.get("workloads", name)
+        return found
+
+    def network_of(self, workload: Workload) -> str | None:
+        """The VPC a workload's traffic leaves from (pods: their cluster's)."""
+        if workload.cluster is not None:
+            cluster = self.blueprint.get("clusters", workload.cluster)
+            return cluster.network if cluster is not None else None
+        return workload.network
+
+    def workloads_in(self, networks: Iterable[str]) -> Iterator[Workload]:
+        """Workloads (not external APIs) whose traffic leaves from one of `networks`."""
+        wanted = set(networks)
+        for workload in self.blueprint.workloads:
+            if workload.kind != "external_api" and self.network_of(workload) in wanted:
+                yield workload
+
+    @staticmethod
+    def probe_port(workload: Workload) -> str | None:
+        """The first port a workload listens on (`tcp/8443`), the one flows towards it are probed on."""
+        if not workload.ports:
+            return None
+        port = workload.ports[0]
+        return f"{port.protocol}/{port.port}"
+
+    def routers_of(self, network: str) -> list[Any]:
+        """Cloud Routers of a network that speak BGP over a tunnel."""
+        speakers = {s.local.speaker for s in self.blueprint.bgp_sessions} | {
+            s.peer.speaker for s in self.blueprint.bgp_sessions
+        }
+        return [r for r in self.blueprint.routers if r.network == network and r.name in speakers]
+
+    def vpn_peer_networks(self, network: str) -> set[str]:
+        """Networks joined to `network` by a VPN tunnel."""
+        gateways = {g.name: g for g in self.blueprint.vpn_gateways}
+        peers: set[str] = set()
+        for tunnel in self.blueprint.vpn_tunnels:
+            ends = [gateways.get(tunnel.local.gateway), gateways.get(tunnel.peer.gateway)]
+            if any(end is not None and end.network == network for end in ends):
+                peers |= {end.network for end in ends if end is not None and end.network != network}
+        return peers
+
+
+def overlaps(cidr: str, ranges: Iterable[str]) -> bool:
+    """Whether `cidr` overlaps any of `ranges`."""
+    net = ipaddress.ip_network(cidr, strict=False)
+    return any(net.overlaps(ipaddress.ip_network(r, strict=False)) for r in ranges)
+
+
+def covered(cidr: str, ranges: Iterable[str]) -> bool:
+    """Whether `cidr` lies inside one of `ranges`."""
+    net = ipaddress.ip_network(cidr, strict=False)
+    for other in ranges:
+        candidate = ipaddress.ip_network(other, strict=False)
+        if net.version == candidate.version and net.subnet_of(candidate):  # type: ignore[arg-type]
+            return True
+    return False

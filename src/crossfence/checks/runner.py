@@ -1,0 +1,136 @@
+"""Run the registered checks on a blueprint, fold consequences into their cause, apply suppressions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .base import REGISTRY, SEVERITIES, Check, Context, Finding, severity_at_least
+
+if TYPE_CHECKING:
+    from ..ir.types import Topology
+    from ..model import Blueprint
+
+__all__ = ["Report", "run_checks"]
+
+
+@dataclass
+class Report:
+    """The outcome of `check`: the checks that ran, the active findings and the suppressed ones."""
+
+    blueprint: str
+    origin: str | None
+    checks: list[Check]
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Active findings per severity, most severe first."""
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
+
+    def failing(self, threshold: str) -> list[Finding]:
+        """Active findings at or above `threshold`."""
+        return [f for f in self.findings if severity_at_least(f.severity, threshold)]
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented shape (see `crossfence.report.findings`)."""
+        return {
+            "blueprint": self.blueprint,
+            "path": self.origin,
+            "summary": {
+                "checks": len(self.checks),
+                **self.counts(),
+                "suppressed": len(self.suppressed),
+            },
+            "checks": [c.to_json() for c in self.checks],
+            "skipped": self.skipped,
+            "findings": [f.to_json() for f in self.findings],
+            "suppressed": [f.to_json() for f in self.suppressed],
+        }
+
+
+def _pairs(context: Context, finding: Finding) -> set[tuple[str, str]]:
+    pairs = {context.flow_pair(flow) for flow in finding.flows}
+    for folded in finding.explains:
+        pairs |= _pairs(context, folded)
+    return pairs
+
+
+def _fold(context: Context, findings: list[Finding]) -> list[Finding]:
+    """One mistake, one finding: covered findings and consequences join the finding that explains them."""
+    # 1. a finding that covers another check's findings on the same first object absorbs them
+    kept: list[Finding] = []
+    for finding in findings:
+        owner = next(
+            (
+                other
+                for other in findings
+                if other is not finding
+                and finding.check.id in other.covers
+                and other.primary == finding.primary
+            ),
+            None,
+        )
+        if owner is None:
+            kept.append(finding)
+        else:
+            owner.explains.append(finding)
+    # 2. a consequence (a higher rank) whose flows a lower-ranked finding already shows joins it
+    for rank in sorted({f.check.rank for f in kept if f.check.rank > 0}):
+        for finding in [f for f in kept if f.check.rank == rank]:
+            mine = _pairs(context, finding)
+            if not mine:
+                continue
+            owner = next(
+                (
+                    other
+                    for other in kept
+                    if other.check.rank < rank
+                    and (
+                        mine <= _pairs(context, other)
+                        or all(set(pair) & other.scope for pair in mine)
+                    )
+                ),
+                None,
+            )
+            if owner is not None:
+                owner.explains.append(finding)
+                kept.remove(finding)
+    return kept
+
+
+def _suppression(blueprint: Blueprint, finding: Finding) -> Any:
+    names = {o.name for o in finding.objects}
+    for suppression in blueprint.suppressions:
+        if suppression.check == finding.check.id and (
+            not suppression.objects or names & set(suppression.objects)
+        ):
+            return suppression
+    return None
+
+
+def run_checks(
+    blueprint: Blueprint, topology: Topology | None = None, skip: Iterable[str] = ()
+) -> Report:
+    """Every registered check (but `skip`: ids or families) on the blueprint, folded and suppressed."""
+    if topology is None:
+        from ..ir.build import build_topology
+
+        topology = build_topology(blueprint)
+    skipped = set(skip)
+    checks = [c for c in REGISTRY.values() if c.id not in skipped and c.family not in skipped]
+    context = Context(blueprint, topology)
+    findings = [finding for check in checks for finding in check.function(context, check)]
+    report = Report(
+        blueprint.name,
+        str(blueprint.origin) if blueprint.origin is not None else None,
+        checks,
+        skipped=sorted(skipped),
+    )
+    for finding in _fold(context, findings):
+        finding.suppression = _suppression(blueprint, finding)
+        (report.suppressed if finding.suppression else report.findings).append(finding)
+    report.findings.sort(key=lambda f: SEVERITIES.index(f.severity))
+    return report

@@ -1,0 +1,153 @@
+"""The `check` and `diff` commands of the `crossfence` command line (registered on its Typer app)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from .checks import Report
+
+__all__ = ["CheckFormat", "FailOn", "register"]
+
+
+class CheckFormat(StrEnum):
+    """Output formats of `check`."""
+
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    markdown = "markdown"
+
+
+class FailOn(StrEnum):
+    """The severity at or above which `check` exits with code 1 (`none`: never)."""
+
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    info = "info"
+    none = "none"
+
+
+class DiffFormat(StrEnum):
+    """Output formats of `diff`."""
+
+    text = "text"
+    json = "json"
+
+
+def _analyse(path: Path, fmt: str, skip: list[str]) -> tuple[Any, Report]:
+    # imported here: cli.py imports this module at its end, and a command pays only for what it uses
+    from .checks import REGISTRY, run_checks
+    from .cli import TextOrJson, _blueprint, _build, _fail_input
+    from .errors import InputError
+
+    unknown = [
+        s for s in skip if s not in REGISTRY and s not in {c.family for c in REGISTRY.values()}
+    ]
+    if unknown:
+        error = InputError.single(
+            f"--skip {unknown[0]!r} is not a check id or family "
+            f"(expected one of: {', '.join(sorted(REGISTRY))})"
+        )
+        _fail_input(error, TextOrJson.json if fmt == "json" else TextOrJson.text)
+    blueprint = _blueprint(path, fmt)
+    try:
+        return blueprint, run_checks(blueprint, _build(blueprint), skip)
+    except InputError as error:
+        _fail_input(error, TextOrJson.json if fmt == "json" else TextOrJson.text)
+
+
+def check(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A blueprint file, or a folder of blueprint files merged into one.",
+            show_default=False,
+        ),
+    ],
+    fmt: Annotated[
+        CheckFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = CheckFormat.text,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity."),
+    ] = FailOn.high,
+    skip: Annotated[
+        list[str] | None,
+        typer.Option("--skip", help="A check id or family to skip (repeatable)."),
+    ] = None,
+    traces: Annotated[
+        bool, typer.Option("--traces/--no-traces", help="Text: print the trace of each flow.")
+    ] = True,
+) -> None:
+    """Check the security patterns the architecture relies on, and the blueprint's intents.
+
+    Findings are grouped by severity, each with the objects involved (file:line) and the trace of
+    any flow; suppressed findings are listed with their reason. Exit code 0 when no finding is at
+    or above --fail-on (default high), 1 otherwise, 2 on bad input.
+    """
+    from .cli import EXIT_FINDINGS, EXIT_OK, out
+
+    _, report = _analyse(path, fmt.value, skip or [])
+    if fmt is CheckFormat.json:
+        from .report.findings import report_json
+
+        sys.stdout.write(report_json(report) + "\n")
+    elif fmt is CheckFormat.sarif:
+        from .report.sarif import sarif
+
+        sys.stdout.write(json.dumps(sarif(report), indent=2) + "\n")
+    elif fmt is CheckFormat.junit:
+        from .report.junit import junit
+
+        sys.stdout.write(junit(report))
+    elif fmt is CheckFormat.markdown:
+        from .report.markdown import markdown
+
+        sys.stdout.write(markdown(report))
+    else:
+        from .report.findings import render_report
+
+        render_report(report, out, traces)
+    failing = report.failing(fail_on.value) if fail_on is not FailOn.none else []
+    raise typer.Exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def diff(
+    old: Annotated[Path, typer.Argument(help="The blueprint before (file or folder).")],
+    new: Annotated[Path, typer.Argument(help="The blueprint after (file or folder).")],
+    fmt: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = DiffFormat.text,
+) -> None:
+    """What changes between two versions of a blueprint: the flows that become allowed or denied
+    (per pair of endpoints, the services added and removed) and the findings that appear or go.
+
+    Exit code 0 (a difference is not a failure; use `check` to gate), 2 on bad input.
+    """
+    from .checks.diff import diff as compare
+    from .cli import _blueprint, out
+    from .report.diff import diff_json, render_diff
+
+    before = _blueprint(old, fmt.value)
+    after = _blueprint(new, fmt.value)
+    result = compare(before, after)
+    if fmt is DiffFormat.json:
+        sys.stdout.write(json.dumps(diff_json(result), indent=2) + "\n")
+    else:
+        render_diff(result, out)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `check` and `diff` to the `crossfence` app."""
+    app.command("check")(check)
+    app.command("diff")(diff)

@@ -1,0 +1,63 @@
+"""Text and JSON rendering of `diff`: flows that become allowed or denied, findings that appear or go.
+
+The JSON shape (`crossfence diff OLD NEW --format json`), stable::
+
+    {"old": str, "new": str,
+     "endpoints": {"added": [str], "removed": [str]},
+     "flows": [{"from", "to", "added": [service], "removed": [service],
+                "before": [service], "after": [service]}],
+     "findings": {"added": [Finding], "removed": [Finding]}}
+
+Services are written as in `matrix` (`TCP/443`, `UDP/53`, `TCP` for every TCP port, `*`);
+`Finding` is the shape of `check --format json`. Flows compare endpoints common to both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from ..checks.diff import BlueprintDiff
+
+__all__ = ["diff_json", "render_diff"]
+
+
+def diff_json(result: BlueprintDiff) -> dict[str, Any]:
+    """The documented JSON shape."""
+    return result.to_json()
+
+
+def render_diff(result: BlueprintDiff, console: Console) -> None:
+    """Flows newly allowed (+) and newly denied (-), then findings that appear and go."""
+    console.print(f"[bold]{escape(result.old)}[/] → [bold]{escape(result.new)}[/]")
+    if result.empty:
+        console.print("no change in connectivity or findings")
+        return
+    for name in result.endpoints_added:
+        console.print(f"[green]+ endpoint[/] {escape(name)}")
+    for name in result.endpoints_removed:
+        console.print(f"[red]- endpoint[/] {escape(name)}")
+    if result.flows:
+        console.print("[bold]Flows[/]")
+    for change in result.flows:
+        pair = f"{change.source} → {change.destination}"
+        if change.added:
+            console.print(
+                f"  [green]+ allowed[/] {escape(pair)}  {escape(', '.join(change.added))}"
+            )
+        if change.removed:
+            console.print(
+                f"  [red]- denied [/] {escape(pair)}  {escape(', '.join(change.removed))}"
+            )
+    if result.findings_added or result.findings_removed:
+        console.print("[bold]Findings[/]")
+    for finding in result.findings_added:
+        console.print(
+            f"  [red]+ {finding.severity}[/] {finding.check.id}: {escape(finding.message)}"
+        )
+    for finding in result.findings_removed:
+        console.print(
+            f"  [green]- {finding.severity}[/] {finding.check.id}: {escape(finding.message)}"
+        )

@@ -1,0 +1,105 @@
+"""Text and JSON rendering of a `check` report: findings grouped by severity, each with its objects and traces.
+
+The JSON shape (`crossfence check --format json`), stable::
+
+    {"blueprint": str, "path": str | null,
+     "summary": {"checks": int, "critical": int, "high": int, "medium": int, "low": int,
+                 "info": int, "suppressed": int},
+     "checks": [{"id", "severity", "title", "why", "fix", "doc"}],
+     "skipped": [str],
+     "findings": [Finding],
+     "suppressed": [Finding]}
+
+    Finding = {"check": str, "severity": str, "title": str, "message": str,
+               "objects": [{"kind", "name", "file", "line"}],
+               "traces": [reach JSON: {"from", "to", "port", "verdict", "disposition",
+                          "conditions", "hops": [{"node", "steps": [{"action", "detail", "source"}]}]}],
+               "explains": [{"check", "message", "objects"}],
+               "suppressed": {"reason": str}}          # only in "suppressed"
+
+`summary` counts active findings (not suppressed). `explains` lists the findings folded into
+this one because the same mistake causes them (a broken intent, a contradicted mesh policy).
+"""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.markup import escape
+
+from ..checks import Finding, Report
+from ..checks.base import SEVERITIES
+from ..engine.reach import Reach
+
+__all__ = ["render_report", "report_json", "summary_line", "trace_lines"]
+
+_COLOURS = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def report_json(report: Report) -> str:
+    """The documented JSON shape, indented."""
+    return json.dumps(report.to_json(), indent=2)
+
+
+def summary_line(report: Report) -> str:
+    """`3 findings (1 critical, 2 high), 1 suppressed; 24 checks`."""
+    counts = {s: n for s, n in report.counts().items() if n}
+    total = len(report.findings)
+    parts = f" ({', '.join(f'{n} {s}' for s, n in counts.items())})" if counts else ""
+    noun = "finding" if total == 1 else "findings"
+    return (
+        f"{total} {noun}{parts}, {len(report.suppressed)} suppressed; {len(report.checks)} checks"
+    )
+
+
+def trace_lines(flow: Reach) -> list[str]:
+    """A reach trace as plain lines: the verdict, then each hop with its steps and sources."""
+    verdict = "ALLOWED" if flow.allowed else "DENIED"
+    lines = [f"{verdict} {flow.source} → {flow.destination} {flow.port}  ({flow.disposition})"]
+    lines += [f"  only with {condition}" for condition in flow.conditions]
+    for hop in flow.hops:
+        lines.append(f"  {hop.node}")
+        for step in hop.steps:
+            lines.append(f"    {step.action:<22} {step.detail}")
+            if step.source is not None:
+                lines.append(f"    {'':<22} ↳ {step.source}")
+    return lines
+
+
+def _finding(finding: Finding, console: Console, traces: bool) -> None:
+    label = f"({finding.severity}) " if finding.suppression is not None else ""
+    console.print(f"  {label}[bold]{finding.check.id}[/]  {escape(finding.check.title)}")
+    console.print(f"    {escape(finding.message)}")
+    for obj in finding.objects:
+        console.print(f"    [dim]↳ {escape(str(obj))}[/]")
+    if finding.suppression is not None:
+        console.print(f"    [dim]suppressed: {escape(finding.suppression.reason)}[/]")
+        return
+    for folded in finding.explains:
+        console.print(f"    also: {escape(folded.check.id)}: {escape(folded.message)}")
+    console.print(f"    fix: {escape(finding.check.fix)}")
+    console.print(f"    [dim]doc: {finding.check.doc}[/]")
+    if traces:
+        for flow in finding.flows:
+            for line in trace_lines(flow):
+                console.print(escape(f"    {line}"))
+
+
+def render_report(report: Report, console: Console, traces: bool = True) -> None:
+    """Findings grouped by severity, most severe first, then the suppressed ones, then the summary."""
+    where = f" ({escape(report.origin)})" if report.origin else ""
+    console.print(f"[bold]{escape(report.blueprint)}[/]{where}: {summary_line(report)}")
+    for severity in SEVERITIES:
+        group = [f for f in report.findings if f.severity == severity]
+        if not group:
+            continue
+        console.print(f"[{_COLOURS[severity]}]{severity.upper()}[/]")
+        for finding in group:
+            _finding(finding, console, traces)
+    if report.suppressed:
+        console.print("[dim]SUPPRESSED[/]")
+        for finding in report.suppressed:
+            _finding(finding, console, traces=False)
+    if not report.findings:
+        console.print("[green]no finding[/]")

@@ -1,0 +1,49 @@
+"""JUnit XML rendering of a `check` report: one test case per check, a failure per finding."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from ..checks import Report
+from .findings import trace_lines
+
+__all__ = ["junit"]
+
+
+def junit(report: Report) -> str:
+    """`<testsuites><testsuite><testcase classname=family name=id>` with `<failure>` per active finding."""
+    failed = {f.check.id for f in report.findings}
+    suites = ET.Element("testsuites", name="crossfence")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=f"crossfence check {report.blueprint}",
+        tests=str(len(report.checks) + len(report.skipped)),
+        failures=str(len(failed)),
+        errors="0",
+        skipped=str(len(report.skipped)),
+    )
+    for check in report.checks:
+        case = ET.SubElement(
+            suite, "testcase", classname=f"crossfence.{check.family}", name=check.id
+        )
+        for finding in (f for f in report.findings if f.check.id == check.id):
+            failure = ET.SubElement(case, "failure", message=finding.message, type=finding.severity)
+            lines = [finding.message, *(f"  {o}" for o in finding.objects), f"fix: {check.fix}"]
+            for flow in finding.flows:
+                lines += trace_lines(flow)
+            failure.text = "\n".join(lines)
+        suppressed = [f for f in report.suppressed if f.check.id == check.id]
+        if suppressed:
+            out = ET.SubElement(case, "system-out")
+            out.text = "\n".join(
+                f"suppressed: {f.message} (reason: {f.suppression.reason if f.suppression else ''})"
+                for f in suppressed
+            )
+    for skipped in report.skipped:
+        case = ET.SubElement(suite, "testcase", classname="crossfence", name=skipped)
+        ET.SubElement(case, "skipped", message="skipped with --skip")
+    ET.indent(suites)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
