@@ -279,6 +279,16 @@ class _Builder:
             )
         elif provider == "aws":
             endpoint.ingress, endpoint.egress = self.aws_filters(groups, network)
+            if endpoint.public_address is not None:
+                # from the internet through the internet gateway: the subnet's network ACL, then
+                # the security groups (the reply's ACL and route are not checked on this path)
+                ir = self.topology.networks.get(str(network_name))
+                acls = [
+                    s.ingress
+                    for s in (ir.segments if ir else [])
+                    if s.name == segment and s.ingress is not None
+                ]
+                endpoint.public_ingress = (*acls, *endpoint.ingress)
         return endpoint
 
     def load_balancers(self) -> None:

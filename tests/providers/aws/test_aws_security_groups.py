@@ -157,3 +157,43 @@ security_groups:
     assert not denied.allowed and denied.disposition == "DENIED_INGRESS"
     last = denied.hops[-1].steps[-1]
     assert "default security group of vpc" in last.detail
+
+
+def test_internet_to_a_public_address_meets_the_subnet_acl_and_the_groups(tmp_path: Path) -> None:
+    """vpc-security-groups.html and vpc-network-acls.html: traffic from the internet gateway to an
+    instance's public address enters its subnet (network ACL inbound rules) and its network
+    interface (security group inbound rules). web-sg allows HTTPS from anywhere, nothing else."""
+    bp = blueprint(
+        tmp_path,
+        """
+    network_acls:
+      - name: public-acl
+        subnets: [a]
+        ingress:
+          - {rule_number: 100, action: allow, ports: tcp/443, cidr: 0.0.0.0/0}
+          - {rule_number: 110, action: allow, ports: tcp/8443, cidr: 0.0.0.0/0}
+        egress:
+          - {rule_number: 100, action: allow, ports: tcp/1024-65535, cidr: 0.0.0.0/0}
+workloads:
+  - name: web
+    kind: vm
+    network: vpc
+    subnet: a
+    addresses: [10.0.1.10]
+    public_address: 15.188.10.10
+    security_groups: [web-sg]
+security_groups:
+  - name: web-sg
+    cloud: aws
+    network: vpc
+    inbound_rules: [{ports: tcp/443, ip_ranges: [0.0.0.0/0]}]
+""",
+    )
+    topology = build_topology(bp)
+    assert reach(topology, "internet", "15.188.10.10", "tcp/443").allowed
+    blocked = reach(topology, "internet", "15.188.10.10", "tcp/22")
+    assert blocked.disposition == "DENIED_INGRESS"
+    assert "public-acl (ingress of subnet a): denied by rule *" in blocked.hops[-1].steps[-1].detail
+    no_rule = reach(topology, "internet", "15.188.10.10", "tcp/8443")
+    assert no_rule.disposition == "DENIED_INGRESS"
+    assert "security groups web-sg (inbound): denied" in no_rule.hops[-1].steps[-1].detail

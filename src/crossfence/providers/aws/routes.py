@@ -106,6 +106,9 @@ def _next_hop(blueprint: Blueprint, network: Network, kind: str, target: str) ->
     if kind == "gateway":
         return NextHop("internet_gateway", "internet gateway")
     if kind in ("vpn_gateway", "transit_gateway"):
+        gateway: VpnGateway | None = blueprint.get("vpn_gateways", target)
+        if gateway is None or gateway.type not in AWS_GATEWAY_TYPES:
+            return None
         return NextHop("attachment", target)
     if kind == "peering":
         peer = _peer_of(blueprint, network, target)
@@ -149,7 +152,7 @@ def route_table_routes(blueprint: Blueprint, network: Network) -> tuple[list[Rou
             if hop is None:
                 notes.append(
                     f"route table {table.name}: route {route.name} ({kind} {target}) has a next hop "
-                    "AWS route tables cannot use or that names no peering; ignored"
+                    "AWS route tables cannot use, or that names no AWS gateway or peering; ignored"
                 )
                 continue
             middlebox = hop.kind == "instance" and destination in subnet_cidrs
