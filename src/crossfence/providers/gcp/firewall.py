@@ -40,74 +40,6 @@ def services_of(ports: Iterable[str]) -> ServiceSet:
     )
 
 
-def _targets(rule: FirewallRule, instance: GcpInstance) -> bool:
-    if rule.target_tags:
-        return bool(set(rule.target_tags) & set(instance.tags))
-    if rule.target_service_accounts:
-        return instance.service_account in rule.target_service_accounts
-    return True
-
-
-def _same_network_sources(rule: FirewallRule, peers: Sequence[GcpInstance], network: str) -> IpSet:
-    members = [
-        peer.addresses
-        for peer in peers
-        if peer.network == network
-        and (
-            (rule.source_tags and set(rule.source_tags) & set(peer.tags))
-            or (
-                rule.source_service_accounts
-                and peer.service_account in rule.source_service_accounts
-            )
-        )
-    ]
-    return IpSet.union_all(members)
-
-
-def _vpc_rules(
-    network: Network,
-    instance: GcpInstance,
-    peers: Sequence[GcpInstance],
-    direction: str,
-    group: int,
-) -> list[tuple[int, int, FilterRule]]:
-    out = []
-    for index, rule in enumerate(network.firewall_rules):
-        if rule.disabled or rule.direction != direction or not _targets(rule, instance):
-            continue
-        if direction == "ingress":
-            remote = IpSet.from_cidrs(rule.source_ranges)
-            if rule.source_tags or rule.source_service_accounts:
-                remote = remote | _same_network_sources(rule, peers, network.name)
-            elif not rule.source_ranges:
-                remote = IpSet.all()  # an ingress rule without sources means 0.0.0.0/0
-            local = (
-                IpSet.from_cidrs(rule.destination_ranges)
-                if rule.destination_ranges
-                else IpSet.all()
-            )
-        else:
-            remote = (
-                IpSet.from_cidrs(rule.destination_ranges)
-                if rule.destination_ranges
-                else IpSet.all()
-            )
-            local = IpSet.all()
-        ir_rule = FilterRule(
-            name=rule.name,
-            action=rule.action,
-            remote=remote,
-            local=local,
-            services=services_of(rule.ports),
-            source=Source.of(rule, f"{network.name}/firewall", rule.name),
-            group=group,
-        )
-        # deny before allow at equal priority; then declaration order for stable traces
-        out.append((rule.priority, 0 if rule.action == "deny" else 1, ir_rule))
-        del index
-    return out
-
-
 def _policy_rules(
     policy: FirewallPolicy, instance: GcpInstance, direction: str, group: int
 ) -> list[FilterRule]:
@@ -135,10 +67,143 @@ def _policy_rules(
     return rules
 
 
+class _Index:
+    """Per-build look-ups: one network's VPC rules in evaluation order, indexed by target, with
+    their IR rules built once; and the filters already made per (network, tags, service account).
+
+    Instances that share tags and service account get the same filters (GCP assigns rules by
+    target, never by address), so an estate of thousands of VMs builds each distinct filter once
+    and the matrix can treat such instances as one class.
+    """
+
+    def __init__(self, blueprint: Blueprint, peers: Sequence[GcpInstance]) -> None:
+        self.blueprint = blueprint
+        self.peers = peers
+        self.filters: dict[tuple[str, tuple[str, ...], str | None], tuple[Filter, Filter]] = {}
+        self.ordered: dict[tuple[str, str], list[tuple[FirewallRule, FilterRule | None]]] = {}
+        self.by_tag: dict[tuple[str, str], dict[str, list[int]]] = {}
+        self.by_account: dict[tuple[str, str], dict[str, list[int]]] = {}
+        self.untargeted: dict[tuple[str, str], list[int]] = {}
+        self.tagged: dict[tuple[str, str], IpSet] | None = None
+        self.accounts: dict[tuple[str, str], IpSet] | None = None
+
+    def sources(self, rule: FirewallRule, network: str) -> IpSet:
+        """What `_same_network_sources` gives, from per-tag and per-account address sets."""
+        if self.tagged is None or self.accounts is None:
+            tags: dict[tuple[str, str], list[IpSet]] = {}
+            accounts: dict[tuple[str, str], list[IpSet]] = {}
+            for peer in self.peers:
+                for tag in set(peer.tags):
+                    tags.setdefault((peer.network, tag), []).append(peer.addresses)
+                if peer.service_account:
+                    accounts.setdefault((peer.network, peer.service_account), []).append(
+                        peer.addresses
+                    )
+            self.tagged = {key: IpSet.union_all(sets) for key, sets in tags.items()}
+            self.accounts = {key: IpSet.union_all(sets) for key, sets in accounts.items()}
+        found = [self.tagged.get((network, t), IpSet.none()) for t in rule.source_tags]
+        found += [
+            self.accounts.get((network, a), IpSet.none()) for a in rule.source_service_accounts
+        ]
+        return IpSet.union_all(found)
+
+    def prepare(self, network: Network, direction: str) -> None:
+        key = (network.name, direction)
+        if key in self.ordered:
+            return
+        rules = [r for r in network.firewall_rules if not r.disabled and r.direction == direction]
+        # deny before allow at equal priority; then declaration order for stable traces
+        rules.sort(key=lambda r: (r.priority, 0 if r.action == "deny" else 1))
+        self.ordered[key] = [(r, None) for r in rules]
+        by_tag: dict[str, list[int]] = {}
+        by_account: dict[str, list[int]] = {}
+        untargeted: list[int] = []
+        for position, rule in enumerate(rules):
+            if rule.target_tags:
+                for tag in set(rule.target_tags):
+                    by_tag.setdefault(tag, []).append(position)
+            elif rule.target_service_accounts:
+                for account in set(rule.target_service_accounts):
+                    by_account.setdefault(account, []).append(position)
+            else:
+                untargeted.append(position)
+        self.by_tag[key], self.by_account[key], self.untargeted[key] = (
+            by_tag,
+            by_account,
+            untargeted,
+        )
+
+    def vpc_rules(
+        self, network: Network, instance: GcpInstance, direction: str, group: int
+    ) -> list[FilterRule]:
+        """`_vpc_rules`, sorted, for one instance: only the rules that target it."""
+        self.prepare(network, direction)
+        key = (network.name, direction)
+        positions = set(self.untargeted[key])
+        for tag in instance.tags:
+            positions.update(self.by_tag[key].get(tag, ()))
+        if instance.service_account:
+            positions.update(self.by_account[key].get(instance.service_account, ()))
+        ordered = self.ordered[key]
+        out = []
+        for position in sorted(positions):
+            rule, built = ordered[position]
+            if built is None or built.group != group:
+                built = _ir_rule(rule, network, direction, group, self)
+                ordered[position] = (rule, built)
+            out.append(built)
+        return out
+
+
+def _ir_rule(
+    rule: FirewallRule, network: Network, direction: str, group: int, index: _Index
+) -> FilterRule:
+    if direction == "ingress":
+        remote = IpSet.from_cidrs(rule.source_ranges)
+        if rule.source_tags or rule.source_service_accounts:
+            remote = remote | index.sources(rule, network.name)
+        elif not rule.source_ranges:
+            remote = IpSet.all()  # an ingress rule without sources means 0.0.0.0/0
+        local = (
+            IpSet.from_cidrs(rule.destination_ranges) if rule.destination_ranges else IpSet.all()
+        )
+    else:
+        remote = (
+            IpSet.from_cidrs(rule.destination_ranges) if rule.destination_ranges else IpSet.all()
+        )
+        local = IpSet.all()
+    return FilterRule(
+        name=rule.name,
+        action=rule.action,
+        remote=remote,
+        local=local,
+        services=services_of(rule.ports),
+        source=Source.of(rule, f"{network.name}/firewall", rule.name),
+        group=group,
+    )
+
+
+# The index of the build in progress: build.py passes the same blueprint and peer list for every
+# instance of one build, so identity tells a new build from the current one.
+_INDEX: _Index | None = None
+
+
+def _index_for(blueprint: Blueprint, peers: Sequence[GcpInstance]) -> _Index:
+    global _INDEX
+    if _INDEX is None or _INDEX.blueprint is not blueprint or _INDEX.peers is not peers:
+        _INDEX = _Index(blueprint, peers)
+    return _INDEX
+
+
 def firewall_filters(
     blueprint: Blueprint, network: Network, instance: GcpInstance, peers: Sequence[GcpInstance]
 ) -> tuple[Filter, Filter]:
     """The (ingress, egress) filters GCP applies to one instance of `network`."""
+    index = _index_for(blueprint, peers)
+    key = (network.name, tuple(sorted(set(instance.tags))), instance.service_account)
+    cached = index.filters.get(key)
+    if cached is not None:
+        return cached
     filters = []
     for direction in ("ingress", "egress"):
         rules: list[FilterRule] = []
@@ -156,11 +221,7 @@ def firewall_filters(
         for policy in levels:
             rules.extend(_policy_rules(policy, instance, direction, group))
             group += 1
-        vpc = sorted(
-            _vpc_rules(network, instance, peers, direction, group),
-            key=lambda item: (item[0], item[1]),
-        )
-        rules.extend(rule for _, _, rule in vpc)
+        rules.extend(index.vpc_rules(network, instance, direction, group))
         implied: Literal["allow", "deny"] = "deny" if direction == "ingress" else "allow"
         filters.append(
             Filter(
@@ -172,4 +233,5 @@ def firewall_filters(
                 stateful=True,
             )
         )
+    index.filters[key] = (filters[0], filters[1])
     return filters[0], filters[1]
