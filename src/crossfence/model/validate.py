@@ -89,6 +89,7 @@ class _Validator:
                 "clouds",
                 "networks",
                 "vpn_gateways",
+                "peerings",
                 "routers",
                 "routing_policies",
                 "vpn_tunnels",
@@ -256,6 +257,7 @@ class _Validator:
             for nacl in network.network_acls:
                 for i, name in enumerate(nacl.subnets):
                     self.subnet_of(nacl, ("subnets", i), network, name)
+            self.aws_associations(network)
         for fw_policy in bp.firewall_policies:
             self.ref(fw_policy, ("cloud",), fw_policy.cloud, ("clouds",), "cloud")
             for i, name in enumerate(fw_policy.networks):
@@ -304,6 +306,50 @@ class _Validator:
                             ("security_groups",),
                             "security group",
                         )
+
+    def aws_associations(self, network: Network) -> None:
+        """AWS: one main route table and one default network ACL per VPC, one of each per subnet
+        (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html,
+        https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html); route targets exist."""
+        for kind, items, flag in (
+            ("route table", network.route_tables, "main"),
+            ("network ACL", network.network_acls, "default"),
+        ):
+            first_flagged: str | None = None
+            owner: dict[str, str] = {}
+            for item in items:
+                if getattr(item, flag):
+                    if first_flagged is not None:
+                        self.report.add(
+                            item,
+                            (flag,),
+                            f"{kind} '{first_flagged}' is already the {flag} one of "
+                            f"'{network.name}' (expected one {flag} {kind} per VPC)",
+                            "invalid-value",
+                        )
+                    first_flagged = first_flagged or item.name
+                for i, subnet in enumerate(item.subnets):
+                    if subnet in owner:
+                        self.report.add(
+                            item,
+                            ("subnets", i),
+                            f"subnet '{subnet}' is already associated with {kind} "
+                            f"'{owner[subnet]}' (expected one {kind} per subnet)",
+                            "invalid-value",
+                        )
+                    owner.setdefault(subnet, item.name)
+        kinds = {
+            "vpn_gateway": (("vpn_gateways",), "VPN gateway"),
+            "transit_gateway": (("vpn_gateways",), "VPN gateway"),
+            "peering": (("peerings",), "peering"),
+            "instance": (("workloads",), "workload"),
+        }
+        for table in network.route_tables:
+            for route in table.routes:
+                kind, target = route.next_hop
+                if kind in kinds:
+                    sections, what = kinds[kind]
+                    self.ref(route, (f"next_hop_{kind}",), target, sections, what)
 
     def provider_fields(self, network: Network, provider: str | None) -> None:
         if provider is None:
