@@ -1,0 +1,173 @@
+"""`crossfence check` and `crossfence diff`: formats, exit codes, --fail-on, --skip, suppression, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from crossfence.cli import app
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "eu-sovereign"
+VARIANTS = EXAMPLE / "variants"
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> Any:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+# -- check ---------------------------------------------------------------------------------------
+
+
+def test_base_example_exits_0_and_reports_the_suppressed_finding() -> None:
+    result = _run("check", EXAMPLE)
+    assert result.exit_code == 0, result.output
+    assert "0 findings, 1 suppressed" in result.output
+    assert "SUPPRESSED" in result.output and "scw-dns" in result.output
+
+
+def test_a_high_finding_exits_1_with_its_trace() -> None:
+    result = _run("check", VARIANTS / "eastwest-blocked")
+    assert result.exit_code == 1
+    assert "mesh.policy-contradicted-by-network" in result.output
+    assert "deny-mesh-egress-to-scaleway" in result.output  # the rule, from the trace
+    assert "gcp-network.yaml:71" in result.output
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"), [("critical", 0), ("high", 1), ("medium", 1), ("none", 0)]
+)
+def test_fail_on(fail_on: str, code: int) -> None:
+    result = _run("check", VARIANTS / "single-tunnel", "--fail-on", fail_on)  # a high finding
+    assert result.exit_code == code
+
+
+def test_a_suppressed_medium_never_fails(tmp_path: Path) -> None:
+    assert _run("check", EXAMPLE, "--fail-on", "info").exit_code == 0
+
+
+def test_skip_a_check_and_a_family() -> None:
+    result = _run("check", VARIANTS / "single-tunnel", "--skip", "network.vpn-single-tunnel")
+    assert result.exit_code == 0
+    result = _run("check", VARIANTS / "single-tunnel", "--skip", "network", "-f", "json")
+    data = json.loads(result.stdout)
+    assert data["findings"] == [] and "network" in data["skipped"]
+    assert not any(c["id"].startswith("network.") for c in data["checks"])
+
+
+def test_skip_an_unknown_check_is_bad_input() -> None:
+    result = _run("check", EXAMPLE, "--skip", "network.vpn-single-tunel")
+    assert result.exit_code == 2
+    assert "is not a check id or family" in result.output
+
+
+def test_json() -> None:
+    result = _run("check", VARIANTS / "edge-open", "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["summary"]["critical"] == 1 and data["summary"]["suppressed"] == 1
+    [finding] = data["findings"]
+    assert finding["check"] == "zerotrust.iap-bypass"
+    assert finding["traces"][0]["verdict"] == "allowed"
+    assert finding["explains"][0]["check"] == "intents.not-met"
+
+
+def test_sarif() -> None:
+    result = _run("check", VARIANTS / "backup-plaintext", "--format", "sarif")
+    assert result.exit_code == 1
+    log = json.loads(result.stdout)
+    assert log["version"] == "2.1.0"
+    [active] = [r for r in log["runs"][0]["results"] if "suppressions" not in r]
+    assert active["ruleId"] == "backup.plaintext-at-source"
+
+
+def test_junit() -> None:
+    result = _run("check", VARIANTS / "mtls-permissive", "--format", "junit")
+    assert result.exit_code == 1
+    root = ET.fromstring(result.stdout)
+    failed = [c.get("name") for c in root.iter("testcase") if c.find("failure") is not None]
+    assert failed == ["mesh.mtls-not-strict"]
+
+
+def test_markdown() -> None:
+    result = _run("check", VARIANTS / "deployer-any-sa", "--format", "markdown")
+    assert result.exit_code == 1
+    assert "`identity.vault-role-any-service-account`" in result.stdout
+    assert "controls.yaml" in result.stdout
+
+
+def test_suppression_from_the_blueprint(tmp_path: Path) -> None:
+    folder = tmp_path / "estate"
+    shutil.copytree(VARIANTS / "single-tunnel", folder)
+    with (folder / "intents.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "  - check: network.vpn-single-tunnel\n"
+            "    objects: [hub-vpn]\n"
+            "    reason: the second tunnel is being ordered (ticket NET-42)\n"
+        )
+    (folder / "clusters.yaml").write_text(
+        (folder / "clusters.yaml")
+        .read_text(encoding="utf-8")
+        .replace("../../manifests", str(EXAMPLE / "manifests")),
+        encoding="utf-8",
+    )
+    result = _run("check", folder, "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["findings"] == []
+    reasons = {s["check"]: s["suppressed"]["reason"] for s in data["suppressed"]}
+    assert (
+        reasons["network.vpn-single-tunnel"] == "the second tunnel is being ordered (ticket NET-42)"
+    )
+
+
+def test_a_suppression_needs_a_reason(tmp_path: Path) -> None:
+    blueprint = tmp_path / "bp.yaml"
+    blueprint.write_text("suppressions:\n  - check: mesh.mtls-not-strict\n", encoding="utf-8")
+    result = _run("check", blueprint)
+    assert result.exit_code == 2
+    assert "bp.yaml:2" in result.output and "reason" in result.output
+
+
+def test_bad_blueprint_exits_2_as_json(tmp_path: Path) -> None:
+    blueprint = tmp_path / "bp.yaml"
+    blueprint.write_text("networks: [{name: x, cloud: nowhere}]\n", encoding="utf-8")
+    result = _run("check", blueprint, "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["valid"] is False
+
+
+# -- diff ----------------------------------------------------------------------------------------
+
+
+def test_diff_of_a_blueprint_with_itself_is_empty() -> None:
+    result = _run("diff", EXAMPLE, EXAMPLE)
+    assert result.exit_code == 0
+    assert "no change in connectivity or findings" in result.output
+
+
+def test_diff_names_the_flows_and_findings_a_mistake_changes() -> None:
+    result = _run("diff", EXAMPLE, VARIANTS / "edge-open")
+    assert result.exit_code == 0
+    assert "+ allowed internet → scw-edge  TCP/443" in result.output
+    assert "+ critical zerotrust.iap-bypass" in result.output
+
+
+def test_diff_json_both_ways() -> None:
+    forward = json.loads(_run("diff", EXAMPLE, VARIANTS / "single-tunnel", "-f", "json").stdout)
+    back = json.loads(_run("diff", VARIANTS / "single-tunnel", EXAMPLE, "-f", "json").stdout)
+    assert set(forward) == {"old", "new", "endpoints", "flows", "findings"}
+    assert [f["check"] for f in forward["findings"]["added"]] == ["network.vpn-single-tunnel"]
+    assert [f["check"] for f in back["findings"]["removed"]] == ["network.vpn-single-tunnel"]
+    assert forward["flows"] == back["flows"] == []  # redundancy, not reachability
+
+
+def test_diff_bad_input_exits_2(tmp_path: Path) -> None:
+    assert _run("diff", EXAMPLE, tmp_path / "missing.yaml").exit_code == 2
