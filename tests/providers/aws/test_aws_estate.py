@@ -40,9 +40,10 @@ def steps(answer: Reach, action: str) -> list[tuple[str, str | None]]:
 
 
 def test_bgp_over_the_vgw_exchanges_the_vpc_and_hub_ranges(topology: Topology) -> None:
-    """VPNRoutingTypes.html: with dynamic routing the virtual private gateway advertises the VPC's
-    CIDR to the customer gateway over BGP and, with route propagation, installs the learned routes
-    into the route tables that propagate it — here `ops-private`, not the main table."""
+    """https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html: with dynamic routing
+    the virtual private gateway advertises the VPC's CIDR to the customer gateway over BGP and,
+    with route propagation, installs the learned routes into the route tables that propagate it
+    — here `ops-private`, not the main table."""
     hub = [
         (str(r.destination), r.next_hop.target, r.as_path) for r in topology.networks["hub"].routes
     ]

@@ -23,8 +23,9 @@ networks:
     network_acls:
 """
 
-# The custom network ACL of the user guide's example (vpc-network-acls.html, "Custom network ACL
-# example"): HTTP and HTTPS from anywhere, SSH and RDP from 192.0.2.0/24, ephemeral ports back.
+# The custom network ACL of the user guide's example ("Custom network ACL example" in
+# https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html): HTTP and HTTPS from
+# anywhere, SSH and RDP from 192.0.2.0/24, ephemeral ports back.
 DOC_EXAMPLE = """
       - name: example-acl
         subnets: [public]
@@ -51,9 +52,10 @@ def ip(text: str) -> int:
 
 
 def test_documented_example_rules_in_order_then_the_star_rule(tmp_path: Path) -> None:
-    """vpc-network-acls.html, custom network ACL example: HTTP from anywhere matches rule 100,
-    SSH from 192.0.2.0/24 rule 120; SSH from elsewhere and a packet to port 139 (NetBIOS, the
-    docs' walk-through) match no numbered rule and are denied by the `*` rule."""
+    """https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html, custom network
+    ACL example: HTTP from anywhere matches rule 100, SSH from 192.0.2.0/24 rule 120; SSH from
+    elsewhere and a packet to port 139 (NetBIOS, the docs' walk-through) match no numbered rule
+    and are denied by the `*` rule."""
     filters, _ = network_acl_filters(blueprint(tmp_path, DOC_EXAMPLE).get("networks", "vpc"))
     ingress, _ = filters["public"]
     here = ip("10.0.1.10")
@@ -72,9 +74,10 @@ def test_documented_example_rules_in_order_then_the_star_rule(tmp_path: Path) ->
 
 
 def test_lowest_rule_number_wins_whatever_the_listing_order(tmp_path: Path) -> None:
-    """nacl-rules.html: rules are evaluated starting with the lowest numbered rule; as soon as a
-    rule matches, it is applied regardless of any higher-numbered rule that contradicts it.
-    Example: 100 allows tcp/443, 110 denies tcp/443 (listed first here) → allowed by 100."""
+    """https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html: rules are evaluated
+    starting with the lowest numbered rule; as soon as a rule matches, it is applied regardless
+    of any higher-numbered rule that contradicts it. Example: 100 allows tcp/443, 110 denies
+    tcp/443 (listed first here) → allowed by 100."""
     acls = """
       - name: acl
         subnets: [public]
@@ -88,10 +91,11 @@ def test_lowest_rule_number_wins_whatever_the_listing_order(tmp_path: Path) -> N
 
 
 def test_stateless_the_reply_needs_the_ephemeral_ports(tmp_path: Path) -> None:
-    """vpc-network-acls.html: network ACLs are stateless — responses to allowed inbound traffic
-    are subject to the outbound rules; the example opens 32768-65535 for the replies. A reply from
-    port 443 to a client's ephemeral port 50000 is allowed by outbound rule 120; a reply to port
-    1025 (outside the example's range) meets `*`."""
+    """https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html: network ACLs are
+    stateless — responses to allowed inbound traffic are subject to the outbound rules; the
+    example opens 32768-65535 for the replies. A reply from port 443 to a client's ephemeral
+    port 50000 is allowed by outbound rule 120; a reply to port 1025 (outside the example's
+    range) meets `*`."""
     filters, _ = network_acl_filters(blueprint(tmp_path, DOC_EXAMPLE).get("networks", "vpc"))
     _, egress = filters["public"]
     server, client = ip("10.0.1.10"), ip("198.51.100.7")
@@ -120,9 +124,10 @@ DENY_ALL = """
 
 
 def test_traffic_within_a_subnet_is_not_filtered(tmp_path: Path) -> None:
-    """vpc-network-acls.html: a network ACL "allows or denies specific inbound or outbound traffic
-    at the subnet level"; it does not filter traffic between instances of the same subnet. With an
-    ACL that denies everything, web → web2 (same subnet) is delivered, web → db is not."""
+    """https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html: a network ACL
+    "allows or denies specific inbound or outbound traffic at the subnet level"; it does not
+    filter traffic between instances of the same subnet. With an ACL that denies everything, web
+    → web2 (same subnet) is delivered, web → db is not."""
     topology = build_topology(blueprint(tmp_path, DENY_ALL, WORKLOADS))
     inside = reach(topology, "web", "web2", "tcp/5432")
     assert inside.allowed
@@ -133,9 +138,10 @@ def test_traffic_within_a_subnet_is_not_filtered(tmp_path: Path) -> None:
 
 
 def test_a_subnet_without_an_acl_uses_the_default_acl(tmp_path: Path) -> None:
-    """vpc-network-acls.html: each subnet must be associated with a network ACL; otherwise it is
-    associated with the default network ACL, which (as AWS creates it) allows all inbound and
-    outbound traffic. With `default: true` on a listed ACL, that ACL covers unassociated subnets."""
+    """https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html: each subnet must
+    be associated with a network ACL; otherwise it is associated with the default network ACL,
+    which (as AWS creates it) allows all inbound and outbound traffic. With `default: true` on a
+    listed ACL, that ACL covers unassociated subnets."""
     topology = build_topology(blueprint(tmp_path, DENY_ALL, WORKLOADS))
     allowed = reach(topology, "db", "job", "tcp/22")
     assert allowed.allowed

@@ -60,10 +60,11 @@ security_groups:
 
 
 def test_rules_of_every_attached_group_are_aggregated(tmp_path: Path) -> None:
-    """vpc-security-groups.html: "If you associate multiple security groups with an instance, the
-    rules from each security group are effectively aggregated to create one set of rules", and
-    security groups contain allow rules only (what no rule allows is denied).
-    Example: web-sg (HTTP from anywhere) + admin-sg (SSH from 203.0.113.0/24)."""
+    """https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html: "If you
+    associate multiple security groups with an instance, the rules from each security group are
+    effectively aggregated to create one set of rules", and security groups contain allow rules
+    only (what no rule allows is denied). Example: web-sg (HTTP from anywhere) + admin-sg (SSH
+    from 203.0.113.0/24)."""
     bp = blueprint(tmp_path, GROUPS)
     groups = [bp.get("security_groups", "web-sg"), bp.get("security_groups", "admin-sg")]
     inbound, _ = security_group_filters(groups, {})
@@ -83,10 +84,10 @@ def test_rules_of_every_attached_group_are_aggregated(tmp_path: Path) -> None:
 def test_a_security_group_reference_matches_the_private_addresses_of_its_members(
     tmp_path: Path,
 ) -> None:
-    """security-group-rules.html: a rule whose source is a security group "allows instances that
-    are associated with the referenced security group" — their private IP addresses — "it does
-    not add rules from the referenced security group". Example: app-sg allows tcp/8080 from
-    web-sg members."""
+    """https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html: a rule whose
+    source is a security group "allows instances that are associated with the referenced
+    security group" — their private IP addresses — "it does not add rules from the referenced
+    security group". Example: app-sg allows tcp/8080 from web-sg members."""
     bp = blueprint(tmp_path, GROUPS)
     members = {"web-sg": IpSet.from_addresses(["10.0.2.5"])}
     inbound, _ = security_group_filters([bp.get("security_groups", "app-sg")], members)
@@ -98,9 +99,10 @@ def test_a_security_group_reference_matches_the_private_addresses_of_its_members
 
 
 def test_new_group_has_no_inbound_rule_and_allows_all_outbound(tmp_path: Path) -> None:
-    """vpc-security-groups.html: a new security group has no inbound rules (inbound traffic is
-    denied) and an outbound rule that allows all outbound traffic. Listing outbound rules replaces
-    that rule; `outbound_default_policy: drop` says it was removed."""
+    """https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html: a new security
+    group has no inbound rules (inbound traffic is denied) and an outbound rule that allows all
+    outbound traffic. Listing outbound rules replaces that rule; `outbound_default_policy: drop`
+    says it was removed."""
     bp = blueprint(tmp_path, GROUPS)
     here, there = ip("10.0.1.10"), ip("198.51.100.7")
     _, outbound = security_group_filters([bp.get("security_groups", "web-sg")], {})
@@ -116,10 +118,11 @@ def test_new_group_has_no_inbound_rule_and_allows_all_outbound(tmp_path: Path) -
 
 
 def test_security_groups_are_stateful_replies_need_no_outbound_rule(tmp_path: Path) -> None:
-    """vpc-security-groups.html: "Security groups are stateful. For example, if you send a request
-    from an instance, the response traffic for that request is allowed to reach the instance
-    regardless of the inbound security group rules." — and a response to allowed inbound traffic
-    leaves regardless of the outbound rules: locked-sg has no outbound rule at all."""
+    """https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html: "Security
+    groups are stateful. For example, if you send a request from an instance, the response
+    traffic for that request is allowed to reach the instance regardless of the inbound security
+    group rules." — and a response to allowed inbound traffic leaves regardless of the outbound
+    rules: locked-sg has no outbound rule at all."""
     bp = blueprint(
         tmp_path,
         GROUPS
@@ -137,9 +140,9 @@ workloads:
 
 
 def test_instance_without_security_group_gets_the_vpc_default_group(tmp_path: Path) -> None:
-    """default-security-group.html: an instance launched without a security group uses the VPC's
-    default security group, whose rules allow inbound traffic from resources assigned to the same
-    group and all outbound traffic."""
+    """https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html: an instance
+    launched without a security group uses the VPC's default security group, whose rules allow
+    inbound traffic from resources assigned to the same group and all outbound traffic."""
     bp = blueprint(
         tmp_path,
         """
@@ -160,9 +163,11 @@ security_groups:
 
 
 def test_internet_to_a_public_address_meets_the_subnet_acl_and_the_groups(tmp_path: Path) -> None:
-    """vpc-security-groups.html and vpc-network-acls.html: traffic from the internet gateway to an
-    instance's public address enters its subnet (network ACL inbound rules) and its network
-    interface (security group inbound rules). web-sg allows HTTPS from anywhere, nothing else."""
+    """https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html and
+    https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html: traffic from the
+    internet gateway to an instance's public address enters its subnet (network ACL inbound
+    rules) and its network interface (security group inbound rules). web-sg allows HTTPS from
+    anywhere, nothing else."""
     bp = blueprint(
         tmp_path,
         """

@@ -30,9 +30,11 @@ networks:
 
 
 def test_one_main_table_one_default_acl_and_one_of_each_per_subnet(tmp_path: Path) -> None:
-    """VPC_Route_Tables.html: a VPC has one main route table and "a subnet can only be associated
-    with one route table at a time"; vpc-network-acls.html: a VPC has one default network ACL and
-    "a subnet can be associated with only one network ACL at a time". Route targets must exist."""
+    """https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html: a VPC has one
+    main route table and "a subnet can only be associated with one route table at a time";
+    https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html: a VPC has one
+    default network ACL and "a subnet can be associated with only one network ACL at a time".
+    Route targets must exist."""
     (tmp_path / "bp.yaml").write_text(BLUEPRINT)
     with pytest.raises(BlueprintError) as caught:
         load(tmp_path / "bp.yaml")
