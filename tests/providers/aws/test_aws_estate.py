@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crossfence import Reach, build_topology, load, reach
+from crossfence import Reach, build_topology, connectivity, load, reach
 from crossfence.ir.types import Source, Topology
 
 FIXTURE = Path(__file__).parent / "fixtures" / "aws-gcp"
@@ -199,3 +199,24 @@ def test_from_aws_to_gcp_uses_the_propagated_route_and_the_gcp_firewall(
     assert steps(answer, "APPLY_ACL_REPLY")[0][0].startswith(
         "network ACL app-nacl (ingress of subnet app-a): allowed by rule 110"
     )
+
+
+def test_matrix_agrees_with_reach_on_every_pair(topology: Topology) -> None:
+    """The matrix walks each path once and intersects what every filter met allows (network ACLs
+    on the way out and in, and on the reply); it must give reach's verdict for every pair."""
+    matrix = connectivity(topology)
+    assert {pair: services.format() for pair, services in matrix.connections.items()} == {
+        ("app", "db"): ["TCP/5432"],
+        ("app", "vault"): ["TCP/8200"],
+        ("vault", "app"): ["TCP/22"],
+    }
+    names = [n for n in topology.endpoints if n != "internet"]
+    for source in names:
+        for destination in names:
+            if source == destination:
+                continue
+            for port in (22, 5432, 6379, 8080, 8200):
+                allowed = matrix.connections.get((source, destination))
+                expected = allowed is not None and allowed.contains("tcp", port)
+                answer = reach(topology, source, destination, f"tcp/{port}")
+                assert answer.allowed is expected, (source, destination, port)
