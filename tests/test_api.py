@@ -16,12 +16,14 @@ def test_public_api_names() -> None:
         "Problem",
         "QueryError",
         "Reach",
+        "Report",
         "UnsupportedError",
         "__version__",
         "build_topology",
         "connectivity",
         "load",
         "reach",
+        "run_checks",
     }
     for name in crossfence.__all__:
         assert hasattr(crossfence, name)

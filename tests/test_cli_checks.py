@@ -19,7 +19,7 @@ VARIANTS = EXAMPLE / "variants"
 runner = CliRunner()
 
 
-def _run(*args: str) -> Any:
+def _run(*args: str | Path) -> Any:
     return runner.invoke(app, [str(a) for a in args])
 
 

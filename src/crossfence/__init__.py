@@ -6,6 +6,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .checks import Report, run_checks
     from .engine.matrix import Matrix, connectivity
     from .engine.reach import Reach, reach
     from .errors import (
@@ -40,6 +41,8 @@ _EXPORTS = {
     "Reach": "engine.reach",
     "reach": "engine.reach",
     "build_topology": "ir.build",
+    "Report": "checks",
+    "run_checks": "checks",
 }
 
 __all__ = [
@@ -52,12 +55,14 @@ __all__ = [
     "Problem",
     "QueryError",
     "Reach",
+    "Report",
     "UnsupportedError",
     "__version__",
     "build_topology",
     "connectivity",
     "load",
     "reach",
+    "run_checks",
 ]
 
 

@@ -383,6 +383,7 @@ def run() -> None:
         err.print(f"[red]error[/]: {error}")
         sys.exit(EXIT_INPUT)
 
+
 from .cli_checks import register as _register_checks  # noqa: E402
 
 _register_checks(app)

@@ -414,9 +414,11 @@ def shared_private_network(context: Context, check: Check) -> Iterator[Finding]:
                     if flow is not None and flow.allowed
                 ]
                 if flows:
+                    who = ", ".join(f.source for f in flows)
+                    verbs = ("handles", "reaches") if len(flows) == 1 else ("handle", "reach")
                     yield check.finding(
-                        f"{', '.join(f.source for f in flows)} handle(s) no personal data but "
-                        f"reach(es) {store.name} {port} inside Private Network {pn.name}",
+                        f"{who} {verbs[0]} no personal data but {verbs[1]} {store.name} {port} "
+                        f"inside Private Network {pn.name}",
                         [
                             ref("workload", store),
                             ref("subnet", pn, f"{network.name}/{pn.name}"),
