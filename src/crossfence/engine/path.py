@@ -128,6 +128,10 @@ def _apply(
     return None
 
 
+# Next hops that take a packet out of its network: it leaves its segment, whatever comes next.
+_OUT_OF_THE_NETWORK = ("peering", "tunnel", "attachment", "internet_gateway")
+
+
 def _cross(
     network: Network,
     leaving: str | None,
@@ -223,7 +227,7 @@ class _Walker:
                 return "NO_ROUTE", None, network
             self.route_step(network, routes, hop, address)
             next_hop = routes[0].next_hop
-            if next_hop.kind in ("peering", "tunnel", "attachment", "internet_gateway") and _cross(
+            if next_hop.kind in _OUT_OF_THE_NETWORK and _cross(
                 network, segment, None, flow.source_address, address, flow, hop
             ):
                 return "DENIED_ACL", None, network
@@ -404,12 +408,7 @@ class _Walker:
                     route.source,
                 )
             )
-            if route.next_hop.kind in (
-                "peering",
-                "tunnel",
-                "attachment",
-                "internet_gateway",
-            ) and _cross(
+            if route.next_hop.kind in _OUT_OF_THE_NETWORK and _cross(
                 network,
                 segment,
                 None,
