@@ -171,3 +171,14 @@ def test_diff_json_both_ways() -> None:
 
 def test_diff_bad_input_exits_2(tmp_path: Path) -> None:
     assert _run("diff", EXAMPLE, tmp_path / "missing.yaml").exit_code == 2
+
+
+def test_a_suppression_of_an_unknown_check_is_bad_input(tmp_path: Path) -> None:
+    blueprint = tmp_path / "bp.yaml"
+    blueprint.write_text(
+        "suppressions:\n  - check: network.vpn-single-tunel\n    reason: typo\n", encoding="utf-8"
+    )
+    result = _run("check", blueprint)
+    assert result.exit_code == 2
+    assert "bp.yaml:2" in result.output
+    assert "did you mean 'network.vpn-single-tunnel'?" in result.output

@@ -211,9 +211,14 @@ class Context:
     def layered(self) -> LayeredReach:
         """Reach through pod NetworkPolicy, the cloud network, the east-west gateway and the mesh."""
         if self._layered is None:
+            import dataclasses
+
             from ..engine.layers import LayeredReach
 
-            self._layered = LayeredReach(self.blueprint, self.topology)
+            # LayeredReach adds the east-west gateways to the endpoints: on a copy, so the
+            # caller's topology (and a matrix computed from it later) stays as built
+            view = dataclasses.replace(self.topology, endpoints=dict(self.topology.endpoints))
+            self._layered = LayeredReach(self.blueprint, view)
         return self._layered
 
     def ask(

@@ -111,14 +111,45 @@ def _suppression(blueprint: Blueprint, finding: Finding) -> Any:
     return None
 
 
+def _check_suppressions(blueprint: Blueprint) -> None:
+    """A suppression must name a check that exists: a typo would silently suppress nothing."""
+    import difflib
+
+    from ..errors import BlueprintError, Problem
+
+    problems = []
+    for index, suppression in enumerate(blueprint.suppressions):
+        if suppression.check in REGISTRY:
+            continue
+        close = difflib.get_close_matches(suppression.check, list(REGISTRY), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        where = suppression.defined_at
+        problems.append(
+            Problem(
+                f"unknown check {suppression.check!r} (expected a check id of docs/checks.md{hint})",
+                where.file if where else None,
+                where.line if where else None,
+                where.column if where else None,
+                f"suppressions[{index}].check",
+                code="unknown-reference",
+            )
+        )
+    if problems:
+        raise BlueprintError(problems, summary=problems[0].message)
+
+
 def run_checks(
     blueprint: Blueprint, topology: Topology | None = None, skip: Iterable[str] = ()
 ) -> Report:
-    """Every registered check (but `skip`: ids or families) on the blueprint, folded and suppressed."""
+    """Every registered check (but `skip`: ids or families) on the blueprint, folded and suppressed.
+
+    Raises `BlueprintError` when a suppression names a check that does not exist.
+    """
     if topology is None:
         from ..ir.build import build_topology
 
         topology = build_topology(blueprint)
+    _check_suppressions(blueprint)
     skipped = set(skip)
     checks = [c for c in REGISTRY.values() if c.id not in skipped and c.family not in skipped]
     context = Context(blueprint, topology)

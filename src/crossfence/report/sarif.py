@@ -117,7 +117,6 @@ def sarif(report: Report) -> dict[str, Any]:
                     "driver": {
                         "name": "crossfence",
                         "version": __version__,
-                        "informationUri": "https://github.com/crossfence/crossfence",
                         "rules": [_rule(check) for check in report.checks],
                     }
                 },
