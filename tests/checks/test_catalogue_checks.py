@@ -93,6 +93,16 @@ POSITIVE: dict[str, tuple[list[Edit], list[str]]] = {
         [NO_SUPPRESSION],
         ["customer-db", "scw-vpc/pn-data", "scw-dns"],
     ),
+    "zerotrust.iap-bypass": (
+        [
+            (
+                "scaleway-network.yaml",
+                '"34.96.0.0/20", "34.127.192.0/18"]',
+                '"34.96.0.0/20", "34.127.192.0/18", "198.51.100.0/24"]',
+            )
+        ],
+        ["scw-edge", "public-lb"],
+    ),
     "intents.not-met": (
         [
             (
@@ -230,3 +240,30 @@ def _open_edge(edited: Callable[..., Blueprint]) -> Blueprint:
     assert edge is not None
     (edge / "edge.yaml").write_text("load_balancers: []\n", encoding="utf-8")
     return load(edge)
+
+
+def test_a_non_google_range_in_the_edge_acl_is_a_bypass(edited: Callable[..., Blueprint]) -> None:
+    """203.0.113.7 (the intent's client) is still refused; a client of 198.51.100.0/24 is not."""
+    edits, _ = POSITIVE["zerotrust.iap-bypass"]
+    [finding] = run_checks(edited(*edits)).findings
+    [flow] = finding.flows
+    assert (flow.source, flow.allowed) == ("198.51.100.1", True)
+    assert finding.message.startswith("198.51.100.1 reaches scw-edge:443 directly")
+
+
+def test_peer_ip_policy_that_leaves_out_a_peer(edited: Callable[..., Blueprint]) -> None:
+    report = run_checks(
+        edited(
+            (
+                "estate.yaml",
+                '    allowed_values: ["51.159.0.1", "51.159.0.2"]\n',
+                '    allowed_values: ["51.159.0.1"]\n',
+            )
+        )
+    )
+    assert only(report, "network.vpn-peer-ip-unrestricted") == [
+        "gcp",
+        "hub-vpn",
+        "restrict-vpn-peer-ips",
+    ]
+    assert "51.159.0.2: their tunnels cannot be established" in report.findings[0].message

@@ -148,6 +148,15 @@ def peer_ip_unrestricted(context: Context, check: Check) -> Iterator[Finding]:
                 "restrict the peer addresses",
                 [*objects, *(ref("org-policy", p) for p in policies)],
             )
+            continue
+        refused = sorted({ip for ips in by_gateway.values() for ip in ips} - allowed)
+        if refused:
+            # the constraint works, but the blueprint's own peers are outside it: no tunnel
+            yield check.finding(
+                f"compute.restrictVpnPeerIPs on {cloud_name} does not allow the peer address(es) "
+                f"{', '.join(refused)}: their tunnels cannot be established",
+                [*objects, *(ref("org-policy", p) for p in policies)],
+            )
 
 
 # -- addressing and routes --------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
+from typing import Any
 
 from ..engine.reach import reach
 from ..errors import InputError
@@ -27,18 +29,58 @@ def iap_bypass(context: Context, check: Check) -> Iterator[Finding]:
         for backend in lb.backends:
             if backend.kind != "internet_neg":
                 continue
-            flow = context.ask("internet", backend.target, f"tcp/{backend.port}")
-            if flow is None or not flow.allowed or flow.conditions:
-                continue
             target = context.blueprint.get("load_balancers", backend.target) or context.workload(
                 backend.target
             )
+            flows = []
+            for client in _clients(target):
+                flow = context.ask(client, backend.target, f"tcp/{backend.port}")
+                if flow is not None and flow.allowed and not flow.conditions:
+                    flows.append(flow)
+            if not flows:
+                continue
+            who = ", ".join(
+                "an internet client" if f.source == "internet" else f.source for f in flows
+            )
+            verb = "reaches" if len(flows) == 1 else "reach"
             yield check.finding(
-                f"an internet client reaches {backend.target}:{backend.port} directly, "
+                f"{who} {verb} {backend.target}:{backend.port} directly, "
                 f"bypassing {lb.name} and its IAP",
                 [ref("load-balancer", target), ref("load-balancer", lb)],
-                [flow],
+                flows,
             )
+
+
+GOOGLE_FRONT_ENDS = tuple(
+    ipaddress.ip_network(r)
+    for r in ("130.211.0.0/22", "35.191.0.0/16", "34.96.0.0/20", "34.127.192.0/18")
+)
+"""Where Google's external Application Load Balancer connects from: its front ends and health
+checks (https://cloud.google.com/load-balancing/docs/health-check-concepts#ip-ranges) and, for
+internet NEGs, https://cloud.google.com/load-balancing/docs/negs/internet-neg-concepts."""
+
+_SAMPLE_CLIENT = ipaddress.ip_address("203.0.113.7")
+"""The address `internet` stands for in reach (a documentation address, RFC 5737)."""
+
+
+def _clients(target: Any) -> list[str]:
+    """Who to probe the backend from: any internet client, and one address of each range its ACL
+    allows outside Google's front ends (a range that excludes the sample client would hide it)."""
+    clients = ["internet"]
+    for acl in getattr(target, "acls", ()):
+        if acl.action != "allow":
+            continue
+        for text in acl.ip_ranges:
+            network = ipaddress.ip_network(text)
+            if _SAMPLE_CLIENT in network or any(
+                network.subnet_of(google)  # type: ignore[arg-type]
+                for google in GOOGLE_FRONT_ENDS
+                if google.version == network.version
+            ):
+                continue
+            address = next(iter(network.hosts()), network.network_address)
+            clients.append(str(address))
+    return clients
 
 
 @register(
