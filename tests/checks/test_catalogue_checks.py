@@ -103,6 +103,16 @@ POSITIVE: dict[str, tuple[list[Edit], list[str]]] = {
         ],
         ["scw-edge", "public-lb"],
     ),
+    "zerotrust.iap-token-not-verified": (
+        [
+            (
+                "workloads.yaml",
+                "    iap_audience: /projects/123456789/global/backendServices/987654321\n",
+                "",
+            )
+        ],
+        ["customer-api", "public-lb"],
+    ),
     "intents.not-met": (
         [
             (
@@ -267,3 +277,13 @@ def test_peer_ip_policy_that_leaves_out_a_peer(edited: Callable[..., Blueprint])
         "restrict-vpn-peer-ips",
     ]
     assert "51.159.0.2: their tunnels cannot be established" in report.findings[0].message
+
+
+def test_iap_token_for_another_audience(edited: Callable[..., Blueprint]) -> None:
+    report = run_checks(
+        edited(("workloads.yaml", "backendServices/987654321\n", "backendServices/111\n"))
+    )
+    assert only(report, "zerotrust.iap-token-not-verified") == ["customer-api", "public-lb"]
+    assert (
+        "audience /projects/123456789/global/backendServices/111, not" in report.findings[0].message
+    )

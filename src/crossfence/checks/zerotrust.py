@@ -108,3 +108,47 @@ def internet_to_personal_data(context: Context, check: Check) -> Iterator[Findin
                 [ref("workload", workload)],
                 [flow],
             )
+
+
+def _behind(context: Context, name: str) -> list[str]:
+    """The workloads a load balancer finally sends to, through every load balancer behind it."""
+    seen: list[str] = []
+    queue = [name]
+    while queue:
+        current = queue.pop(0)
+        lb = context.blueprint.get("load_balancers", current)
+        if lb is None:
+            if current not in seen and context.workload(current) is not None:
+                seen.append(current)
+            continue
+        queue += [b.target for b in lb.backends if b.target != current]
+    return seen
+
+
+@register(
+    "zerotrust.iap-token-not-verified",
+    "high",
+    "A backend behind IAP does not verify the IAP token",
+    "IAP signs every request it lets through (`x-goog-iap-jwt-assertion`); a backend that does "
+    "not verify that JWT and its audience trusts whoever reaches it, so one network mistake (an "
+    "open ACL, a new path) removes the zero-trust edge altogether.",
+    "Verify the ES256 JWT on every request: issuer https://cloud.google.com/iap and the backend "
+    "service's audience (`iap_audience` on the workload).",
+)
+def iap_token_not_verified(context: Context, check: Check) -> Iterator[Finding]:
+    for lb in context.blueprint.load_balancers:
+        if lb.iap is None or not lb.iap.enabled:
+            continue
+        for name in _behind(context, lb.name):
+            workload = context.workload(name)
+            if workload is None or workload.iap_audience == lb.iap.audience:
+                continue
+            what = (
+                "does not verify the IAP JWT"
+                if workload.iap_audience is None
+                else f"verifies the IAP JWT for audience {workload.iap_audience}, not {lb.iap.audience}"
+            )
+            yield check.finding(
+                f"{name}, behind {lb.name} (IAP), {what}",
+                [ref("workload", workload), ref("load-balancer", lb)],
+            )

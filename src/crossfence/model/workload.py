@@ -77,6 +77,9 @@ class Workload(NamedModel):
     """Whether it stores or processes personal data."""
     hostname: str | None = None
     """External APIs: the DNS name (`restricted.googleapis.com`)."""
+    iap_audience: str | None = None
+    """Behind IAP: the audience whose signed header (`x-goog-iap-jwt-assertion`) the workload
+    verifies on every request; none means it does not verify it."""
 
     @model_validator(mode="after")
     def _placement(self) -> Workload:
