@@ -54,7 +54,7 @@ def private_api(context: Context, check: Check) -> Iterator[Finding]:
         clients = ", ".join(f"{flow.source} ({flow.disposition})" for flow, _ in flows)
         yield check.finding(
             f"{api_name} ({', '.join(api.addresses)}) has no private route from {clients}: "
-            "the calls would leave over the internet",
+            "the calls fail, or leave over the internet wherever a default route exists",
             [
                 *(ref("router", r) for r in routers),
                 ref("workload", api),
