@@ -198,7 +198,7 @@ def generate(workloads: int, rules: int, spokes: int, seed: int) -> Estate:
             "stateful": True,
             "applies_to": "all_interfaces",
             "inbound_rules": [
-                {"action": "accept", "ports": "tcp/443", "ip_ranges": ["10.0.0.0/8"]},
+                {"action": "accept", "ports": "tcp/443", "ip_ranges": ["10.0.0.0/19"]},
                 {"action": "accept", "ports": "tcp/8000-8100", "ip_ranges": ["172.16.0.0/16"]},
                 {"action": "drop", "ports": "tcp/22", "ip_ranges": ["10.0.0.0/8"]},
                 {"action": "accept", "ports": "tcp/22", "ip_ranges": ["172.16.0.0/22"]},
@@ -215,7 +215,7 @@ def generate(workloads: int, rules: int, spokes: int, seed: int) -> Estate:
                 {
                     "action": "accept",
                     "ports": "tcp/5432",
-                    "ip_ranges": ["10.0.0.0/8", "172.16.0.0/16"],
+                    "ip_ranges": ["10.0.0.0/19", "172.16.0.0/22"],
                 },
                 {"action": "accept", "ports": "tcp/22", "ip_ranges": ["172.16.0.0/22"]},
             ],
@@ -288,7 +288,7 @@ def generate(workloads: int, rules: int, spokes: int, seed: int) -> Estate:
         {
             "name": "allow-from-scaleway",
             "ports": ["tcp/443", "tcp/8443"],
-            "source_ranges": ["172.16.0.0/16"],
+            "source_ranges": ["172.16.0.0/22"],
             "target_tags": ["tier-app"],
         },
         {
@@ -329,7 +329,7 @@ def generate(workloads: int, rules: int, spokes: int, seed: int) -> Estate:
             hosts = rng.sample(source.hosts, min(len(source.hosts), rng.randint(1, 4)))
             rule["source_ranges"] = [f"{h}/32" for h in hosts]
             rule["target_tags"] = [target.name]
-        elif kind < 0.76:
+        elif kind < 0.71:
             # a subnet to a tier (sparingly: these open wide)
             net = rng.choice(list(subnet_cidrs))
             _, cidr = rng.choice(subnet_cidrs[net])
@@ -337,7 +337,7 @@ def generate(workloads: int, rules: int, spokes: int, seed: int) -> Estate:
             rule["target_tags"] = [target.name, f"tier-{target.tier}"][
                 : 1 if rng.random() < 0.8 else 2
             ][-1:]
-        elif kind < 0.90:
+        elif kind < 0.86:
             # deny a host or a small range, at a stronger priority
             source = rng.choice(gcp_apps)
             host = ipaddress.IPv4Address(rng.choice(source.hosts))
@@ -346,7 +346,7 @@ def generate(workloads: int, rules: int, spokes: int, seed: int) -> Estate:
             rule["action"] = "deny"
             rule["priority"] = rng.randint(100, 900)
             rule["target_tags"] = [target.name]
-        elif kind < 0.95:
+        elif kind < 0.98:
             # service-account target, from a tagged application
             source = rng.choice(by_network[target.network])
             rule["source_tags"] = [source.name]

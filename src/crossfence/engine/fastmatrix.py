@@ -42,10 +42,6 @@ __all__ = ["PackedConnections", "fast_connections"]
 # documentation address standing for any client of the internet (as in `matrix.pair_services`)
 INTERNET_CLIENT = 0xCB007107
 _TRANSPORTS = ("tcp", "udp", "sctp")
-# cells per evaluation chunk: bounds the (sources x destinations) scratch arrays
-_CHUNK_CELLS = 2_000_000
-# largest id table kept dense for intersections (ids x ids int32)
-_DENSE_IDS = 4096
 
 Progress = Callable[[int, int], None]
 
@@ -76,7 +72,7 @@ class _Sets:
     def __init__(self) -> None:
         self.sets: list[ServiceSet] = [ServiceSet.none(), ServiceSet.all()]
         self.ids: dict[ServiceSet, int] = {self.sets[0]: 0, self.sets[1]: 1}
-        self.lut = np.full((64, 64), -1, dtype=np.int32)
+        self.cache: dict[tuple[int, int], int] = {}
         self.formatted: list[list[str]] | None = None
 
     def intern(self, services: ServiceSet) -> int:
@@ -94,39 +90,27 @@ class _Sets:
             return b
         if a == 0 or b == 0:
             return 0
-        if a < self.lut.shape[0] and b < self.lut.shape[0]:
-            known = int(self.lut[a, b])
-            if known >= 0:
-                return known
-        out = self.intern(self.sets[a] & self.sets[b])
-        if a < self.lut.shape[0] and b < self.lut.shape[0]:
-            self.lut[a, b] = out
-        return out
+        key = (a, b) if a < b else (b, a)
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = self.intern(self.sets[a] & self.sets[b])
+        return found
 
     def combine(self, left: NDArray[np.int32], right: NDArray[np.int32]) -> NDArray[np.int32]:
         """Element-wise intersection of two id arrays."""
-        n = len(self.sets)
-        if n <= _DENSE_IDS:
-            if self.lut.shape[0] < n:
-                size = min(_DENSE_IDS, max(n, 2 * self.lut.shape[0]))
-                grown = np.full((size, size), -1, dtype=np.int32)
-                grown[: self.lut.shape[0], : self.lut.shape[0]] = self.lut
-                self.lut = grown
-            size = self.lut.shape[0]
-            code = left.astype(np.int64) * size + right
-            flat = self.lut.reshape(-1)
-            out = flat[code]
-            missing = out < 0
-            if missing.any():
-                for c in np.unique(code[missing]).tolist():
-                    self.lut[c // size, c % size] = self.meet(c // size, c % size)
-                out = self.lut.reshape(-1)[code]
-            result: NDArray[np.int32] = out.astype(np.int32, copy=False)
-            return result
-        code = left.astype(np.int64) * n + right
-        unique, inverse = np.unique(code, return_inverse=True)
-        mapped = np.array([self.meet(c // n, c % n) for c in unique.tolist()], dtype=np.int32)
-        return mapped[inverse].reshape(left.shape)
+        out = np.where(left == 1, right, left).astype(np.int32)
+        # everything else that is not trivially known: right not everything, sides different
+        hard = np.flatnonzero(
+            (left != 1) & (right != 1) & (left != right) & (left != 0) & (right != 0)
+        )
+        out[(right == 0)] = 0
+        if hard.size:
+            n = len(self.sets)
+            code = left[hard].astype(np.int64) * n + right[hard]
+            unique, inverse = np.unique(code, return_inverse=True)
+            mapped = np.array([self.meet(c // n, c % n) for c in unique.tolist()], dtype=np.int32)
+            out[hard] = mapped[inverse.reshape(-1)]
+        return out
 
 
 @dataclass
@@ -179,43 +163,85 @@ def _effective(flt: Filter, reply: bool) -> list[tuple[str, IpSet, IpSet, Servic
     return out
 
 
-def _compile(flt: Filter, reply: bool, sets: _Sets) -> _Compiled:
+class _Services:
+    """One cut of the service axis shared by every filter, so that a decision row over service
+    atoms means the same set whichever filter made it: rows and masks are cached across filters."""
+
+    def __init__(self, filters: Sequence[Filter], sets: _Sets) -> None:
+        cuts: list[ServiceSet] = [ServiceSet.protocol(p) for p in _TRANSPORTS]
+        low, high = EPHEMERAL_PORTS
+        cuts += [ServiceSet.ports(p, low, high) for p in _TRANSPORTS]
+        for flt in filters:
+            for rule in flt.rules:
+                cuts.append(rule.services)
+                if rule.source_ports is not None:
+                    cuts.append(rule.source_ports)
+        self.atoms = Atoms(set(cuts), ServiceSet)
+        self.sets = sets
+        self.masks: dict[ServiceSet, NDArray[np.bool_]] = {}
+        self.rows: dict[bytes, int] = {}
+
+    def mask(self, services: ServiceSet) -> NDArray[np.bool_]:
+        found = self.masks.get(services)
+        if found is None:
+            found = self.masks[services] = self.atoms.mask(services)
+        return found
+
+    def row_id(self, packed: NDArray[np.uint8]) -> int:
+        key = packed.tobytes()
+        found = self.rows.get(key)
+        if found is None:
+            bits = np.unpackbits(packed)[: len(self.atoms)].astype(np.bool_)
+            found = self.rows[key] = self.sets.intern(self.atoms.to_set(bits))
+        return found
+
+
+# largest (rules x remote atoms x service atoms) bool block of one first-match evaluation
+_MATCH_CELLS = 8_000_000
+
+
+def _compile(flt: Filter, reply: bool, services: _Services) -> _Compiled:
     rules = _effective(flt, reply)
     local_atoms = Atoms([r[1] for r in rules], IpSet)
     remote_atoms = Atoms([r[2] for r in rules], IpSet)
-    service_atoms = Atoms([r[3] for r in rules], ServiceSet)
     groups = [r[4] for r in rules]
     if any(b < a for a, b in itertools.pairwise(groups)):
-        return _compile_exact(flt, reply, sets, local_atoms, remote_atoms)
-    shape = (len(local_atoms), len(remote_atoms), len(service_atoms))
-    decision = np.full(shape, flt.default == "allow", dtype=np.bool_)
-    if rules:
+        return _compile_exact(flt, reply, services.sets, local_atoms, remote_atoms)
+    k = len(services.atoms)
+    shape = (len(local_atoms), len(remote_atoms), k)
+    default = flt.default == "allow"
+    if not rules:
+        decision = np.full(shape, default, dtype=np.bool_)
+    else:
         lm = local_atoms.masks([r[1] for r in rules])
         rm = remote_atoms.masks([r[2] for r in rules])
-        sm = service_atoms.masks([r[3] for r in rules])
-        # first match wins: paint from the last rule to the first; a group's `next` rules
-        # hand their packets to what the groups after it decide
-        after = decision
-        for index in range(len(rules) - 1, -1, -1):
-            action, _, _, _, group = rules[index]
-            if index == len(rules) - 1 or groups[index + 1] != group:
-                after = decision.copy() if any(r[0] == "next" for r in rules) else decision
-            cells = np.ix_(
-                np.flatnonzero(lm[index]), np.flatnonzero(rm[index]), np.flatnonzero(sm[index])
-            )
-            if action == "allow":
-                decision[cells] = True
-            elif action == "deny":
-                decision[cells] = False
-            else:
-                decision[cells] = after[cells]
-    rows = decision.reshape(shape[0] * shape[1], shape[2])
-    packed = np.packbits(rows, axis=1)
-    unique, inverse = np.unique(packed, axis=0, return_inverse=True)
-    ids = np.empty(len(unique), dtype=np.int32)
-    for k in range(len(unique)):
-        bits = np.unpackbits(unique[k])[: shape[2]].astype(np.bool_)
-        ids[k] = sets.intern(service_atoms.to_set(bits))
+        sm = np.stack([services.mask(r[3]) for r in rules])
+        if any(r[0] == "next" for r in rules):
+            decision = _paint(rules, groups, lm, rm, sm, shape, default)
+        else:
+            # first match wins: the first rule whose rectangle holds the cell decides; a last
+            # all-covering row stands for the filter's default
+            verdicts = np.array([r[0] == "allow" for r in rules] + [default], dtype=np.bool_)
+            decision = np.empty(shape, dtype=np.bool_)
+            for li in range(shape[0]):
+                covers = rm & lm[:, li : li + 1]
+                # remote atoms matched by the same rules decide alike: evaluate each pattern once
+                patterns, back = np.unique(
+                    np.packbits(covers, axis=0).T, axis=0, return_inverse=True
+                )
+                columns = np.unpackbits(patterns.T, axis=0, count=len(rules)).astype(np.bool_)
+                first_match = np.empty((columns.shape[1], k), dtype=np.bool_)
+                step = max(1, _MATCH_CELLS // ((len(rules) + 1) * k))
+                for first in range(0, columns.shape[1], step):
+                    block = columns[:, first : first + step, None] & sm[:, None, :]
+                    block = np.concatenate(
+                        (block, np.ones((1, *block.shape[1:]), dtype=np.bool_)), axis=0
+                    )
+                    first_match[first : first + step] = verdicts[block.argmax(axis=0)]
+                decision[li] = first_match[back.reshape(-1)]
+    rows = np.packbits(decision.reshape(shape[0] * shape[1], k), axis=1)
+    unique, inverse = np.unique(rows, axis=0, return_inverse=True)
+    ids = np.array([services.row_id(row) for row in unique], dtype=np.int32)
     table = ids[inverse.reshape(-1)].reshape(shape[0], shape[1])
     return _Compiled(
         np.asarray(local_atoms.boundaries[:-1], dtype=np.int64),
@@ -223,6 +249,35 @@ def _compile(flt: Filter, reply: bool, sets: _Sets) -> _Compiled:
         table,
         int(ids[0]) if len(ids) == 1 else None,
     )
+
+
+def _paint(
+    rules: list[tuple[str, IpSet, IpSet, ServiceSet, int]],
+    groups: list[int],
+    lm: NDArray[np.bool_],
+    rm: NDArray[np.bool_],
+    sm: NDArray[np.bool_],
+    shape: tuple[int, int, int],
+    default: bool,
+) -> NDArray[np.bool_]:
+    """First match with `next` rules: paint from the last rule to the first; a group's `next`
+    rules hand their packets to what the groups after it decide."""
+    decision = np.full(shape, default, dtype=np.bool_)
+    after = decision
+    for index in range(len(rules) - 1, -1, -1):
+        action, group = rules[index][0], groups[index]
+        if index == len(rules) - 1 or groups[index + 1] != group:
+            after = decision.copy()
+        cells = np.ix_(
+            np.flatnonzero(lm[index]), np.flatnonzero(rm[index]), np.flatnonzero(sm[index])
+        )
+        if action == "allow":
+            decision[cells] = True
+        elif action == "deny":
+            decision[cells] = False
+        else:
+            decision[cells] = after[cells]
+    return decision
 
 
 def _compile_exact(
@@ -305,11 +360,31 @@ class _Engine:
         self.names = sorted(topology.endpoints)
         self.endpoints = [topology.endpoints[n] for n in self.names]
         self.sets = _Sets()
+        self.codes: dict[tuple[str, int], tuple[NDArray[np.int64], list[Filter]]] = {}
+        self.tgt_private = np.zeros(0, dtype=np.int64)
+        self.services = _Services(self.all_filters(), self.sets)
         self.compiled: dict[tuple[int, bool], _Compiled] = {}
+        self.by_content: dict[tuple[object, ...], _Compiled] = {}
         self.filters: list[Filter] = []
         self.filter_number: dict[int, int] = {}
         self.reference: list[tuple[int, int]] = []
         """Pairs a class walk cannot stand for (ambiguous addresses): asked one by one."""
+
+    def all_filters(self) -> list[Filter]:
+        found: dict[int, Filter] = {}
+        for e in self.endpoints:
+            for flt in (*e.egress, *e.ingress, *e.public_ingress):
+                found[id(flt)] = flt
+            if e.proxy is not None and e.proxy.frontend_filter is not None:
+                found[id(e.proxy.frontend_filter)] = e.proxy.frontend_filter
+        for network in self.topology.networks.values():
+            if network.between_segments is not None:
+                found[id(network.between_segments)] = network.between_segments
+            for segment in network.segments:
+                for boundary in (segment.ingress, segment.egress):
+                    if boundary is not None:
+                        found[id(boundary)] = boundary
+        return list(found.values())
 
     # -- classes ---------------------------------------------------------------------------
 
@@ -378,6 +453,7 @@ class _Engine:
             [e.proxy is not None and e.public_address is not None for e in endpoints],
             dtype=np.bool_,
         )
+        self.tgt_private = tgt_private
         dst_net_none = np.array([e.network is None for e in endpoints], dtype=np.bool_)
         src_net_none = np.array([s.network is None for s in senders], dtype=np.bool_)
         dst_keys: dict[tuple[object, ...], list[int]] = {}
@@ -573,7 +649,12 @@ class _Engine:
         found = self.compiled.get(key)
         if found is None:
             self.number(flt)  # keeps the filter alive while its id is a key
-            found = self.compiled[key] = _compile(flt, reply, self.sets)
+            # equal small filters built apart (Scaleway builds one per instance) compile once
+            content = (flt.default, flt.rules, reply) if len(flt.rules) <= 32 else (id(flt), reply)
+            found = self.by_content.get(content)
+            if found is None:
+                found = self.by_content[content] = _compile(flt, reply, self.services)
+            self.compiled[key] = found
         return found
 
     def evaluate(
@@ -595,104 +676,149 @@ class _Engine:
         senders: list[Endpoint],
         out: tuple[list[NDArray[np.int64]], list[NDArray[np.int64]], list[NDArray[np.int32]]],
     ) -> None:
+        """Every member pair of the template's class pairs: candidates first, then each filter."""
         if not sources.size or not dests.size:
             return
         tgt_private, tgt_public, proxy_public, dst_net_none, src_net_none = targets
-        endpoints = self.endpoints
-        # per-destination filter groups for `di` slots
-        groups: dict[int, list[tuple[Filter, NDArray[np.int64]]]] = {}
-        for kind, slot, _, _ in template.entries:
-            if kind == "di" and slot not in groups:
-                by_filter: dict[int, tuple[Filter, list[int]]] = {}
-                for column, d in enumerate(dests.tolist()):
-                    flt = endpoints[d].ingress[slot]
-                    by_filter.setdefault(id(flt), (flt, []))[1].append(column)
-                groups[slot] = [(f, np.array(c, dtype=np.int64)) for f, c in by_filter.values()]
-        public_cols = proxy_public[dests]
-        rows_per_chunk = max(1, _CHUNK_CELLS // dests.size)
-        for first in range(0, sources.size, rows_per_chunk):
-            rows = sources[first : first + rows_per_chunk]
-            shape = (rows.size, dests.size)
-            src = src_addr[rows][:, None]
-            if public_cols.any():
-                use_public = public_cols[None, :] & (
-                    src_net_none[rows][:, None] | dst_net_none[dests][None, :]
-                )
-                tgt = np.where(use_public, tgt_public[dests][None, :], tgt_private[dests][None, :])
-            else:
-                tgt = tgt_private[dests][None, :]
-            keep = mask[src_class_of[rows][:, None], dst_class_of[dests][None, :]]
-            keep &= rows[:, None] != dests[None, :]
-            if not keep.any():
-                continue
-            if template.initial == 1:
-                result: NDArray[np.int32] | None = None
-            else:
-                result = np.full(shape, template.initial, dtype=np.int32)
-            for kind, slot, side, reply in template.entries:
-                values = self.entry(
-                    kind, slot, side, reply, rows, dests, src, tgt, shape, senders, groups
-                )
-                if values is None:
+        s, d = self.candidates(template, sources, dests, src_addr, proxy_public)
+        keep = mask[src_class_of[s], dst_class_of[d]] & (s != d)
+        s, d = s[keep], d[keep]
+        if not s.size:
+            return
+        use_public = proxy_public[d] & (src_net_none[s] | dst_net_none[d])
+        tgt = np.where(use_public, tgt_public[d], tgt_private[d])
+        src = src_addr[s]
+        result = np.full(s.size, template.initial, dtype=np.int32)
+        for kind, slot, side, reply in template.entries:
+            live = np.flatnonzero(result)
+            if not live.size:
+                break
+            local, remote = (src, tgt) if side == "src" else (tgt, src)
+            values = self.entry(
+                kind, slot, reply, s[live], d[live], local[live], remote[live], senders
+            )
+            if values is not None:
+                result[live] = self.sets.combine(result[live], values)
+        found = np.flatnonzero(result)
+        out[0].append(s[found])
+        out[1].append(d[found])
+        out[2].append(result[found])
+
+    def candidates(
+        self,
+        template: _Template,
+        sources: NDArray[np.int64],
+        dests: NDArray[np.int64],
+        src_addr: NDArray[np.int64],
+        proxy_public: NDArray[np.bool_],
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The pairs worth evaluating: those the destination's ingress filter lets something
+        through for (most ingress filters deny by default, so this is close to the answer),
+        or every pair when the template meets no such filter."""
+        slot = next(
+            (slot for kind, slot, _, reply in template.entries if kind == "di" and not reply), None
+        )
+        if slot is None:
+            return _cartesian(sources, dests)
+        parts_s: list[NDArray[np.int64]] = []
+        parts_d: list[NDArray[np.int64]] = []
+        by_filter: dict[int, tuple[Filter, list[int]]] = {}
+        for d in dests.tolist():
+            flt = self.endpoints[d].ingress[slot]
+            by_filter.setdefault(id(flt), (flt, []))[1].append(d)
+        source_addresses = src_addr[sources]
+        for flt, members in by_filter.values():
+            columns = np.array(members, dtype=np.int64)
+            public = proxy_public[columns]
+            if public.any():
+                # the target address depends on the source: keep every pair
+                ps, pd = _cartesian(sources, columns[public])
+                parts_s.append(ps)
+                parts_d.append(pd)
+                columns = columns[~public]
+                if not columns.size:
                     continue
-                result = values if result is None else self.sets.combine(result, values)
-            if result is None:
-                result = np.ones(shape, dtype=np.int32)
-            result = np.where(keep, result, 0).astype(np.int32)
-            r, c = np.nonzero(result)
-            if r.size:
-                out[0].append(rows[r])
-                out[1].append(dests[c])
-                out[2].append(result[r, c])
+            compiled = self.table(flt, False)
+            if compiled.constant == 0:
+                continue
+            local_atom = (
+                np.searchsorted(compiled.local, self.tgt_private[columns], side="right") - 1
+            )
+            remote_atom = np.searchsorted(compiled.remote, source_addresses, side="right") - 1
+            for atom in np.unique(local_atom).tolist():
+                picked = sources[compiled.table[atom][remote_atom] != 0]
+                if picked.size:
+                    ps, pd = _cartesian(picked, columns[local_atom == atom])
+                    parts_s.append(ps)
+                    parts_d.append(pd)
+        if not parts_s:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        return np.concatenate(parts_s), np.concatenate(parts_d)
 
     def entry(
         self,
         kind: str,
         slot: int,
-        side: str,
         reply: bool,
-        rows: NDArray[np.int64],
-        dests: NDArray[np.int64],
-        src: NDArray[np.int64],
-        tgt: NDArray[np.int64],
-        shape: tuple[int, int],
+        s: NDArray[np.int64],
+        d: NDArray[np.int64],
+        local: NDArray[np.int64],
+        remote: NDArray[np.int64],
         senders: list[Endpoint],
-        groups: dict[int, list[tuple[Filter, NDArray[np.int64]]]],
     ) -> NDArray[np.int32] | None:
-        """The ids of one template entry over a chunk; None when it allows everything."""
-        local, remote = (src, tgt) if side == "src" else (tgt, src)
+        """The ids one template entry gives each pair; None when it allows everything."""
         if kind == "fx":
             compiled = self.table(self.filters[slot], reply)
             if compiled.constant == 1:
                 return None
-            return np.broadcast_to(compiled.lookup(local, remote), shape).astype(np.int32)
-        if kind == "se":
-            by_filter: dict[int, tuple[Filter, list[int]]] = {}
-            for row, s in enumerate(rows.tolist()):
-                flt = senders[s].egress[slot]
-                by_filter.setdefault(id(flt), (flt, []))[1].append(row)
-            parts = [(f, np.array(r, dtype=np.int64)) for f, r in by_filter.values()]
-            compiled_parts = [(self.table(f, reply), r) for f, r in parts]
-            if all(c.constant == 1 for c, _ in compiled_parts):
-                return None
-            values = np.empty(shape, dtype=np.int32)
-            for compiled, picked in compiled_parts:
-                if compiled.constant is not None:
-                    values[picked] = compiled.constant
-                    continue
-                lo = local[picked] if local.shape[0] > 1 else local
-                re = remote[picked] if remote.shape[0] > 1 else remote
-                values[picked] = np.broadcast_to(compiled.lookup(lo, re), (picked.size, shape[1]))
-            return values
-        compiled_cols = [(self.table(f, reply), c) for f, c in groups[slot]]
-        if all(c.constant == 1 for c, _ in compiled_cols):
+            return compiled.lookup(local, remote)
+        owners = s if kind == "se" else d
+        codes, filters = self.slot_codes(kind, slot, senders)
+        compiled_all = [self.table(f, reply) for f in filters]
+        pair_codes = codes[owners]
+        present = np.unique(pair_codes)
+        if all(compiled_all[c].constant == 1 for c in present.tolist()):
             return None
-        values = np.empty(shape, dtype=np.int32)
-        for compiled, cols in compiled_cols:
+        values = np.ones(s.size, dtype=np.int32)
+        if present.size == 1:
+            groups = [(int(present[0]), np.arange(s.size))]
+        else:
+            order = np.argsort(pair_codes, kind="stable")
+            cuts = np.flatnonzero(np.diff(pair_codes[order])) + 1
+            groups = [(int(pair_codes[g[0]]), g) for g in np.split(order, cuts)]
+        for code, picked in groups:
+            compiled = compiled_all[code]
             if compiled.constant is not None:
-                values[:, cols] = compiled.constant
-                continue
-            lo = local[:, cols] if local.shape[1] > 1 else local
-            re = remote[:, cols] if remote.shape[1] > 1 else remote
-            values[:, cols] = np.broadcast_to(compiled.lookup(lo, re), (shape[0], cols.size))
+                values[picked] = compiled.constant
+            else:
+                values[picked] = compiled.lookup(local[picked], remote[picked])
         return values
+
+    def slot_codes(
+        self, kind: str, slot: int, senders: list[Endpoint]
+    ) -> tuple[NDArray[np.int64], list[Filter]]:
+        """Per endpoint, the number of its filter in one slot (its egress or ingress filter `slot`)."""
+        key = (kind, slot)
+        found = self.codes.get(key)
+        if found is None:
+            numbers: dict[int, int] = {}
+            filters: list[Filter] = []
+            codes = np.zeros(len(self.endpoints), dtype=np.int64)
+            for i, e in enumerate(self.endpoints):
+                own = senders[i].egress if kind == "se" else e.ingress
+                if slot < len(own):
+                    flt = own[slot]
+                    code = numbers.get(id(flt))
+                    if code is None:
+                        code = numbers[id(flt)] = len(filters)
+                        filters.append(flt)
+                    codes[i] = code
+            found = self.codes[key] = (codes, filters)
+        return found
+
+
+def _cartesian(
+    sources: NDArray[np.int64], dests: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    return np.repeat(sources, dests.size), np.tile(dests, sources.size)
