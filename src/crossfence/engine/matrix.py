@@ -51,20 +51,18 @@ class Matrix:
     def to_json(self) -> dict[str, Any]:
         """`{"endpoints": [...], "connections": [{"from", "to", "allowed": ["TCP/443", ...]}]}`."""
         if self._connections is None and self._packed is not None:
-            formatted: dict[int, list[str]] = {}
-            sets = self._packed.sets
+            # each distinct set is formatted once; pairs with the same set share its list
+            allowed = [services.format() for services in self._packed.sets]
             names = self.endpoints
-            rows = []
-            for a, b, i in zip(
-                self._packed.sources.tolist(),
-                self._packed.destinations.tolist(),
-                self._packed.ids.tolist(),
-                strict=True,
-            ):
-                allowed = formatted.get(i)
-                if allowed is None:
-                    allowed = formatted[i] = sets[i].format()
-                rows.append({"from": names[a], "to": names[b], "allowed": list(allowed)})
+            rows = [
+                {"from": names[a], "to": names[b], "allowed": allowed[i]}
+                for a, b, i in zip(
+                    self._packed.sources.tolist(),
+                    self._packed.destinations.tolist(),
+                    self._packed.ids.tolist(),
+                    strict=True,
+                )
+            ]
             return {"endpoints": self.endpoints, "connections": rows}
         return {
             "endpoints": self.endpoints,

@@ -11,6 +11,7 @@ allow / deny / goto_next, and a policy with no match passes on to the next level
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -35,6 +36,12 @@ class GcpInstance:
 
 def services_of(ports: Iterable[str]) -> ServiceSet:
     """`("tcp/443", "udp")` as a ServiceSet; `all` is every protocol."""
+    return _services(tuple(ports))
+
+
+@functools.lru_cache(maxsize=4096)
+def _services(ports: tuple[str, ...]) -> ServiceSet:
+    # tens of thousands of rules share a few port lists: parse each list once
     return ServiceSet.union_all(
         ServiceSet.all() if p == "all" else ServiceSet.parse(p) for p in ports
     )
