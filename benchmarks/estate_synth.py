@@ -276,8 +276,10 @@ def generate(workloads: int, rules: int, spokes: int, seed: int) -> Estate:
     # firewall rules, spread over the GCP networks in proportion to their applications
     gcp_apps = [a for a in apps if a.network != "scw-vpc"]
     scw_apps = by_network.get("scw-vpc", [])
-    rules_of = {n["name"]: n["firewall_rules"] for n in networks if n["cloud"] == "gcp"}
-    estate_wide = [
+    rules_of: dict[str, list[dict[str, Any]]] = {
+        n["name"]: n["firewall_rules"] for n in networks if n["cloud"] == "gcp"
+    }
+    estate_wide: list[dict[str, Any]] = [
         {"name": "allow-iap-ssh", "ports": ["tcp/22"], "source_ranges": ["35.235.240.0/20"]},
         {
             "name": "allow-health-checks",
@@ -363,7 +365,7 @@ def generate(workloads: int, rules: int, spokes: int, seed: int) -> Estate:
         made += 1
 
     advertised = [{"range": f"10.{s}.0.0/16", "description": f"spoke{s}"} for s in importing]
-    estate = {
+    estate: dict[str, list[dict[str, Any]]] = {
         "clouds": [
             {
                 "name": "gcp",

@@ -47,6 +47,7 @@ def measure(folder: Path, seed: int) -> dict[str, float | int]:
     """One size, in this process: every phase timed, peak memory after each."""
     from crossfence import build_topology, load, reach
     from crossfence.engine.matrix import connectivity, pair_services
+    from crossfence.engine.packets import ServiceSet
 
     row: dict[str, float | int] = {}
     start = time.perf_counter()
@@ -67,9 +68,17 @@ def measure(folder: Path, seed: int) -> dict[str, float | int]:
     document = matrix.to_json()
     row["json_s"] = time.perf_counter() - start
     row["json_mib"] = _peak_mib()
+    # flows the matrix allows: their reach walks the whole path and the way back
+    rng = random.Random(seed)
+    allowed = []
+    rows = document["connections"]
+    for row_ in rng.sample(rows, min(REACH_SAMPLES, len(rows))):
+        protocol, port = ServiceSet.from_strings(row_["allowed"]).sample()
+        allowed.append(
+            (row_["from"], row_["to"], protocol if port is None else f"{protocol}/{port}")
+        )
     del document, matrix
 
-    rng = random.Random(seed)
     names = sorted(n for n in topology.endpoints if n != "internet")
     ports = ["tcp/443", "tcp/8080", "tcp/5432", "tcp/22", "udp/53"]
     times = []
@@ -80,6 +89,16 @@ def measure(folder: Path, seed: int) -> dict[str, float | int]:
         times.append(time.perf_counter() - start)
     row["reach_ms"] = statistics.median(times) * 1000
     row["reach_max_ms"] = max(times) * 1000
+    times = []
+    disagree = 0
+    for a, b, port_text in allowed:
+        start = time.perf_counter()
+        answer = reach(topology, a, b, port_text)
+        times.append(time.perf_counter() - start)
+        disagree += not answer.allowed
+    row["reach_disagree"] = disagree
+    row["allowed_ms"] = statistics.median(times) * 1000
+    row["allowed_max_ms"] = max(times) * 1000
 
     everything = sorted(topology.endpoints)
     start = time.perf_counter()
@@ -111,7 +130,8 @@ def run_size(workloads: int, rules: int, spokes: int, seed: int) -> dict[str, fl
 
 HEADER = (
     f"{'workloads':>9} {'rules':>6} {'load s':>7} {'build s':>7} {'matrix s':>8} "
-    f"{'pairs':>9} {'json s':>7} {'reach ms':>8} {'(max)':>7} {'peak MiB':>8} "
+    f"{'pairs':>9} {'json s':>7} {'reach ms':>8} {'(max)':>7} {'allowed ms':>10} {'(max)':>7} "
+    f"{'peak MiB':>8} "
     f"{'matrix MiB':>10} {'reference s':>11}"
 )
 
@@ -121,7 +141,8 @@ def format_row(row: dict[str, float | int]) -> str:
     return (
         f"{row['workloads']:>9} {row['rules']:>6} {row['load_s']:>7.1f} {row['build_s']:>7.2f} "
         f"{row['matrix_s']:>8.2f} {row['pairs']:>9} {row['json_s']:>7.1f} "
-        f"{row['reach_ms']:>8.2f} {row['reach_max_ms']:>7.1f} {row['peak_mib']:>8.0f} "
+        f"{row['reach_ms']:>8.2f} {row['reach_max_ms']:>7.1f} {row['allowed_ms']:>10.2f} "
+        f"{row['allowed_max_ms']:>7.1f} {row['peak_mib']:>8.0f} "
         f"{grew:>+10.0f} {row['reference_s']:>11.0f}"
     )
 
@@ -141,6 +162,10 @@ def network(argv: list[str]) -> int:
         if args.json:
             print(json.dumps(row))
         sys.stdout.flush()
+    print(
+        "reach ms: random pairs (most denied early); allowed ms: pairs the matrix allows "
+        "(whole path and return path)"
+    )
     print(
         "matrix MiB: peak memory growth during the matrix; peak MiB: the whole process "
         "(load, build, matrix, json, reach); reference s: the per-pair matrix, extrapolated"
