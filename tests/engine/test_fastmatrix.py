@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import ipaddress
 import sys
+import tempfile
 from pathlib import Path
 from types import ModuleType
 
@@ -65,6 +66,20 @@ def test_generated_estates(tmp_path: Path, seed: int, spokes: int) -> None:
     folder = synth.write_estate(synth.generate(90, 400, spokes, seed), tmp_path / "estate")
     topology = build_topology(load(folder))
     assert len(topology.endpoints) == 91
+    _assert_same(topology)
+
+
+@settings(max_examples=4)
+@given(
+    st.integers(0, 2**16),
+    st.integers(20, 60),
+    st.integers(1, 4),
+)
+def test_generated_estates_any_seed(seed: int, workloads: int, spokes: int) -> None:
+    synth = _synth()
+    with tempfile.TemporaryDirectory() as tmp:
+        estate = synth.generate(workloads, workloads * 4, spokes, seed)
+        topology = build_topology(load(synth.write_estate(estate, Path(tmp) / "estate")))
     _assert_same(topology)
 
 
