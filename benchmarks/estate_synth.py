@@ -1,17 +1,4 @@
-"""A seeded synthetic multi-cloud estate (GCP hub and spokes, HA VPN + BGP to Scaleway) as a blueprint folder.
-
-Usage: `python benchmarks/estate_synth.py --workloads 10000 --rules 50000 --spokes 8 --out DIR`
-
-The shape follows the reference architecture: a GCP hub VPC peered with N spoke VPCs (the hub
-exports custom routes, most spokes import them), a Cloud Router with custom advertisement and an
-HA VPN (two tunnels, two BGP sessions) to a Scaleway VPC with Private Networks, a VPC ACL and
-security groups. Workloads are VMs grouped into applications (one network tag and service account
-per application, tier and environment tags), spread over the subnets of their network. Firewall
-rules are what such estates hold: application-to-application allows by source tag (same VPC) or
-by host ranges (across peerings), subnet-wide allows to a tier, denies of single hosts and small
-ranges at a stronger priority, service-account targets, egress denies, and a few estate-wide rules
-(IAP SSH, health checks, the Scaleway ranges).
-"""
+"""A seeded synthetic multi-cloud estate (GCP hub and spokes, HA VPN + BGP to Scaleway) as a blueprint folder."""
 
 from __future__ import annotations
 
@@ -23,6 +10,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+# Usage: `python benchmarks/estate_synth.py --workloads 10000 --rules 50000 --spokes 8 --out DIR`
+#
+# The shape follows the reference architecture: a GCP hub VPC peered with N spoke VPCs (the hub
+# exports custom routes, most spokes import them), a Cloud Router with custom advertisement and an
+# HA VPN (two tunnels, two BGP sessions) to a Scaleway VPC with Private Networks, a VPC ACL and
+# security groups. Workloads are VMs grouped into applications (one network tag and service account
+# per application, tier and environment tags), spread over the subnets of their network. Firewall
+# rules are what such estates hold: application-to-application allows by source tag (same VPC) or
+# by host ranges (across peerings), subnet-wide allows to a tier, denies of single hosts and small
+# ranges at a stronger priority, service-account targets, egress denies, and a few estate-wide rules
+# (IAP SSH, health checks, the Scaleway ranges).
 
 __all__ = ["Estate", "generate", "main", "write_estate"]
 

@@ -1,19 +1,4 @@
-"""Benchmarks: the network engine on synthetic estates (default), or crossfence vs NCA on Kubernetes (--k8s).
-
-Usage:
-    python benchmarks/run.py                      # network engine, the scaling curve up to 10k/50k
-    python benchmarks/run.py --sizes 1000:5000    # workloads:rules, comma-separated
-    python benchmarks/run.py --k8s [ARGS...]      # benchmarks/k8s_vs_nca.py with its own arguments
-    python benchmarks/run.py --all                # both
-
-Each size is generated (`estate_synth.py`, seeded) into a temporary folder and measured in a fresh
-process, so peak memory (`ru_maxrss`) belongs to that size alone: `load` (YAML + pydantic model +
-validation), `build` (IR and control plane), `matrix` (`crossfence.connectivity`, the full matrix
-as packed arrays), `json` (expanding it to `Matrix.to_json()`'s list of pairs), and one `reach`
-with its trace (median and worst of many random pairs, after load). `reference` is the per-pair
-matrix (`reference_connectivity`) extrapolated from a timed sample of pairs. Figures are printed,
-never asserted.
-"""
+"""Benchmarks: the network engine on synthetic estates (default), or crossfence vs NCA on Kubernetes (--k8s)."""
 
 from __future__ import annotations
 
@@ -27,6 +12,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+# Usage:
+#     python benchmarks/run.py                      # network engine, the scaling curve up to 10k/50k
+#     python benchmarks/run.py --sizes 1000:5000    # workloads:rules, comma-separated
+#     python benchmarks/run.py --k8s [ARGS...]      # benchmarks/k8s_vs_nca.py with its own arguments
+#     python benchmarks/run.py --all                # both
+#
+# Each size is generated (`estate_synth.py`, seeded) into a temporary folder and measured in a fresh
+# process, so peak memory (`ru_maxrss`) belongs to that size alone: `load` (YAML + pydantic model +
+# validation), `build` (IR and control plane), `matrix` (`crossfence.connectivity`, the full matrix
+# as packed arrays), `json` (expanding it to `Matrix.to_json()`'s list of pairs), and one `reach`
+# with its trace (median and worst of many random pairs, after load). `reference` is the per-pair
+# matrix (`reference_connectivity`) extrapolated from a timed sample of pairs. Figures are printed,
+# never asserted.
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))

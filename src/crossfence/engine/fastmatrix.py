@@ -1,25 +1,4 @@
-"""The full matrix, vectorised: endpoint classes, one path walk per class pair, filters as NumPy tables.
-
-The answer is the one `matrix.pair_services` gives for every pair (the differential tests hold it
-to that); only the work is shared:
-
-1. **Routing classes.** The walk of one flow (`path.follow`) depends on the source's network,
-   segment, region, the tags routes use, and on where its address and the destination's address
-   sit among every boundary that routing looks at (route prefixes, segment ranges, private ranges,
-   public and API addresses). Endpoints alike in all of that form a class; the walk is done once
-   per (source class, destination class) with `path.COLLECT` on, and gives a *template*: the
-   filters met in order, each with its side (which address is local) and direction (reply or not).
-   A filter that belongs to the endpoint (its own egress or ingress filters) is recorded as a slot,
-   so every member applies its own filter there.
-2. **Filters as tables.** Each filter (and direction) is compiled once: its rules cut the local
-   addresses, the remote addresses and the services into atoms; the first-match decision is a
-   bool array over (local atom, remote atom, service atom) painted from the last rule to the first
-   (groups with `next` painted from the result of the groups after them); each (local, remote)
-   cell becomes the id of an interned `ServiceSet`.
-3. **Composition.** For each template, the ids of every (source, destination) member pair are
-   looked up with NumPy and intersected through a table of id pairs; empty pairs are dropped and
-   the rest kept as arrays until the output asks for them.
-"""
+"""The full matrix, vectorised: endpoint classes, one path walk per class pair, filters as NumPy tables."""
 
 from __future__ import annotations
 
@@ -73,7 +52,6 @@ class _Sets:
         self.sets: list[ServiceSet] = [ServiceSet.none(), ServiceSet.all()]
         self.ids: dict[ServiceSet, int] = {self.sets[0]: 0, self.sets[1]: 1}
         self.cache: dict[tuple[int, int], int] = {}
-        self.formatted: list[list[str]] | None = None
 
     def intern(self, services: ServiceSet) -> int:
         found = self.ids.get(services)
@@ -349,7 +327,29 @@ class _Template:
 
 
 def fast_connections(topology: Topology, progress: Progress | None = None) -> PackedConnections:
-    """Every non-empty (source, destination) service set, in `sorted(topology.endpoints)` order."""
+    """Every non-empty (source, destination) service set, in `sorted(topology.endpoints)` order.
+
+    The answer is the one `matrix.pair_services` gives for every pair (the differential tests
+    hold it to that); only the work is shared:
+
+    1. Routing classes. The walk of one flow (`path.follow`) depends on the source's network,
+       segment, region and the tags routes use, and on where its address and the destination's
+       sit among every boundary routing looks at (route prefixes, segment ranges, private ranges,
+       public and API addresses). Endpoints alike in all of that form a class; the walk is done
+       once per (source class, destination class) with `path.COLLECT` on and gives a template:
+       the filters met in order, each with its side (which address is local) and direction. An
+       endpoint's own egress or ingress filter is recorded as a slot, so every member applies
+       its own filter there.
+    2. Filters as tables. Each filter (and direction) is compiled once: its rules cut local
+       addresses, remote addresses and services (one cut shared by all filters) into atoms; the
+       first matching rule decides each (local, remote, service) cell (painted from the last rule
+       when groups hand packets on with `next`), and each (local, remote) cell becomes the id of
+       an interned `ServiceSet`.
+    3. Composition. Candidate pairs come from the destinations' ingress tables (most deny by
+       default, so candidates are close to the answer); every filter of the template is looked
+       up for all candidates at once and the ids intersected; empty pairs are dropped and the
+       rest stay arrays until the output asks for them.
+    """
     return _Engine(topology, progress).run()
 
 
