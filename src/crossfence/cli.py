@@ -327,7 +327,7 @@ def matrix(
     else:
         result = _network_matrix(path, fmt.value)
     if fmt is MatrixFormat.json:
-        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+        result.write_json(sys.stdout)  # streamed: millions of pairs never sit in memory twice
     elif fmt is MatrixFormat.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(["from", "to", "allowed"])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import ipaddress
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -17,7 +19,7 @@ from hypothesis import strategies as st
 from crossfence import build_topology, load
 from crossfence.engine.fastmatrix import _compile, _Services, _Sets
 from crossfence.engine.filters import allowed_services, reply_services
-from crossfence.engine.matrix import connectivity, reference_connectivity
+from crossfence.engine.matrix import Matrix, connectivity, reference_connectivity
 from crossfence.engine.packets import IpSet, ServiceSet
 from crossfence.ir.types import Filter, FilterRule, Source, Topology
 
@@ -81,6 +83,19 @@ def test_generated_estates_any_seed(seed: int, workloads: int, spokes: int) -> N
         estate = synth.generate(workloads, workloads * 4, spokes, seed)
         topology = build_topology(load(synth.write_estate(estate, Path(tmp) / "estate")))
     _assert_same(topology)
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "reference"])
+def test_streamed_json_is_the_json_document(fast: bool) -> None:
+    topology = build_topology(load(EXAMPLE))
+    matrix = connectivity(topology) if fast else reference_connectivity(topology)
+    stream = io.StringIO()
+    matrix.write_json(stream, chunk=5)
+    assert stream.getvalue() == json.dumps(matrix.to_json(), indent=2) + "\n"
+    for empty in (Matrix([], {}), Matrix(["a", "b"])):
+        stream = io.StringIO()
+        empty.write_json(stream)
+        assert stream.getvalue() == json.dumps(empty.to_json(), indent=2) + "\n"
 
 
 def test_lazy_connections_match_json() -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, TextIO
 
 from ..ir.types import Endpoint, Filter, Topology
 from . import path as path_module
@@ -72,6 +73,57 @@ class Matrix:
                 if not services.is_empty()
             ],
         }
+
+    def write_json(self, stream: TextIO, chunk: int = 65536) -> None:
+        """Write `json.dumps(self.to_json(), indent=2)` and a newline, without building either:
+        rows are formatted from per-endpoint and per-set pieces and written in chunks, so a
+        matrix of millions of pairs costs a chunk of memory, not the whole document twice."""
+        names = [json.dumps(n) for n in self.endpoints]
+        stream.write('{\n  "endpoints": [')
+        stream.write(",".join(f"\n    {n}" for n in names))
+        stream.write("\n  ]," if names else "],")
+        rows: Iterable[tuple[int, int, int]]
+        if self._connections is None and self._packed is not None:
+            sets = self._packed.sets
+            rows = zip(
+                self._packed.sources.tolist(),
+                self._packed.destinations.tolist(),
+                self._packed.ids.tolist(),
+                strict=True,
+            )
+        else:
+            index = {n: i for i, n in enumerate(self.endpoints)}
+            sets = []
+            numbers: dict[ServiceSet, int] = {}
+            listed = []
+            for (a, b), services in self.connections.items():
+                if services.is_empty():
+                    continue
+                number = numbers.setdefault(services, len(sets))
+                if number == len(sets):
+                    sets.append(services)
+                listed.append((index[a], index[b], number))
+            rows = listed
+        allowed = [
+            "[" + ",".join(f"\n        {json.dumps(x)}" for x in s.format()) + "\n      ]"
+            if not s.is_empty()
+            else "[]"
+            for s in sets
+        ]
+        stream.write('\n  "connections": [')
+        buffer: list[str] = []
+        first = True
+        for src, dst, set_id in rows:
+            buffer.append(
+                f'{"" if first else ","}\n    {{\n      "from": {names[src]},\n      "to": {names[dst]},'
+                f'\n      "allowed": {allowed[set_id]}\n    }}'
+            )
+            first = False
+            if len(buffer) >= chunk:
+                stream.write("".join(buffer))
+                buffer.clear()
+        stream.write("".join(buffer))
+        stream.write("]\n}\n" if first else "\n  ]\n}\n")
 
 
 def _target_address(source: Endpoint, destination: Endpoint) -> int:
