@@ -157,3 +157,42 @@ def test_matrix_json_shape_and_key_pairs() -> None:
         ("customer-api", "gitlab-runner")
     ] == ["TCP/15443"]
     assert "internet" in data["endpoints"]
+
+
+def test_overlapping_cidr_reply_is_delivered_inside_the_overlapping_subnet(
+    tmp_path: Path,
+) -> None:
+    """With pn-apps renumbered into spoke-prod's range, a VM in pn-apps reaches frontend over the
+    VPN, but frontend's reply to 10.10.0.50 takes spoke-prod's own subnet route (a subnet route
+    is the most specific local choice, https://cloud.google.com/vpc/docs/routes#subnet-routes):
+    it never goes back over the VPN, so the connection fails with NO_RETURN_ROUTE."""
+    import shutil
+
+    variant = tmp_path / "variants" / "overlapping-cidr"
+    shutil.copytree(EXAMPLE / "variants" / "overlapping-cidr", variant)
+    shutil.copytree(EXAMPLE / "manifests", tmp_path / "manifests")
+    with (variant / "workloads.yaml").open("a") as stream:
+        stream.write(
+            "  - name: apps-bastion\n    kind: vm\n    network: scw-vpc\n"
+            "    subnet: pn-apps\n    addresses: [10.10.0.50]\n"
+        )
+    result = reach(build_topology(load(variant)), "apps-bastion", "frontend", "tcp/443")
+    assert not result.allowed and result.disposition == "NO_RETURN_ROUTE"
+    last = result.hops[-1].steps[-1]
+    assert last.action == "DROP"
+    assert "delivered inside spoke-prod (10.10.0.0/20), not to apps-bastion" in last.detail
+    # the forward path did cross the VPN: the failure is the reply's alone
+    assert "ARRIVE_AT_VPN_TUNNEL" in actions(result)
+
+
+def test_every_hop_of_a_trace_says_what_happened() -> None:
+    """A destination with no ingress filter of its own still gets a step (ARRIVE), so no hop of
+    a trace is empty."""
+    for source, destination, port in [
+        ("frontend", "customer-api", "tcp/8443"),
+        ("customer-api", "vault", "tcp/8200"),
+        ("dlp-client", "restricted-googleapis", "tcp/443"),
+        ("cloud-dns-forwarders", "scw-dns", "udp/53"),
+    ]:
+        result = ask(source, destination, port)
+        assert all(hop.steps for hop in result.hops), (source, destination)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ..ir.types import EPHEMERAL_PORTS, Filter, FilterRule
 from .packets import ServiceSet
 
-__all__ = ["Decision", "allowed_services", "decide", "reply_services"]
+__all__ = ["Decision", "allowed_services", "decide", "decide_reply", "reply_services"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,37 @@ def decide(
             if rule.action == "next":
                 skip_group = rule.group
                 continue
+            return Decision(rule.action == "allow", rule)
+    return Decision(flt.default == "allow", None)
+
+
+def _reply_match(rule: FilterRule, protocol: str, service_port: int | None) -> bool:
+    """Does `rule` match the reply to a connection on `service_port`?
+
+    The reply leaves the service port for the client's ephemeral port, which the filter cannot
+    know: the rule must cover the whole ephemeral range (the same rule as `reply_services`, so
+    `reach` and `matrix` agree).
+    """
+    if service_port is None:  # ICMP and other portless protocols
+        return rule.services.contains(protocol, None)
+    low, high = EPHEMERAL_PORTS
+    if not ServiceSet.ports(protocol, low, high).issubset(rule.services):
+        return False
+    return rule.source_ports is None or rule.source_ports.contains(protocol, service_port)
+
+
+def decide_reply(
+    flt: Filter, local: int, remote: int, protocol: str, service_port: int | None
+) -> Decision:
+    """First-match evaluation of the reply to a connection (stateless filters)."""
+    for rule in flt.rules:
+        # stateless filters have no groups: a `next` rule takes the packet and allows nothing,
+        # as in `reply_services`
+        if (
+            remote in rule.remote
+            and local in rule.local
+            and _reply_match(rule, protocol, service_port)
+        ):
             return Decision(rule.action == "allow", rule)
     return Decision(flt.default == "allow", None)
 

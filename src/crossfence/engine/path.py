@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from ..ir.types import Endpoint, Filter, Network, Route, Segment, Source, Topology
-from .filters import decide
+from .filters import decide, decide_reply
 from .routing import lookup
 
 __all__ = ["Flow", "Hop", "Step", "Trace", "follow"]
@@ -103,15 +103,11 @@ def _apply(
     for flt in filters:
         if reply and flt.stateful:
             continue
-        source_port = flow.port if reply else None
-        port = None if reply else flow.port
         if reply:
             # the reply goes from the service port to the client's ephemeral port
-            decision = decide(
-                flt, local, remote, flow.protocol, 65535 if port is None else port, source_port
-            )
+            decision = decide_reply(flt, local, remote, flow.protocol, flow.port)
         else:
-            decision = decide(flt, local, remote, flow.protocol, port)
+            decision = decide(flt, local, remote, flow.protocol, flow.port)
         rule = decision.rule
         what = f"rule {rule.name}" if rule else f"default ({flt.default})"
         verdict = "allowed" if decision.allowed else "denied"
@@ -449,6 +445,16 @@ class _Walker:
                     is not None
                 ):
                     return "DENIED_ACL"
+                if network.name != flow.source.network:
+                    # an overlapping range answers here first: the reply never reaches the client
+                    hop.steps.append(
+                        Step(
+                            "DROP",
+                            f"the reply to {_ip(reply.destination_address)} is delivered inside {network.name} ({route.destination}), not to {flow.source.name} in {flow.source.network}",
+                            route.source,
+                        )
+                    )
+                    return "NO_RETURN_ROUTE"
                 return None
             if route.next_hop.kind in ("peering", "attachment"):
                 network, segment = self.topology.networks[route.next_hop.target], None
@@ -570,6 +576,14 @@ def follow(topology: Topology, flow: Flow) -> Trace:
         return Trace(False, disposition, hops)
     hop = Hop(endpoint.name)
     hops.append(hop)
+    if not endpoint.ingress:
+        hop.steps.append(
+            Step(
+                "ARRIVE",
+                f"at {endpoint.kind} {endpoint.name} {_ip(flow.destination_address)}: no ingress filter applies",
+                endpoint.source,
+            )
+        )
     if (
         _apply(
             endpoint.ingress,
