@@ -208,6 +208,17 @@ def _overlapping_cidr(bp: Blueprint) -> None:
         if ipaddress.ip_network(text, strict=False).subnet_of(old)
     ]
     assert left == []
+    # nor do the manifests the variant reads (frontend's egress policy to the east-west gateway)
+    for cluster in bp.clusters:
+        for folder in cluster.manifests:
+            manifests = (VARIANTS / "overlapping-cidr" / folder).resolve()
+            text = "".join(p.read_text(encoding="utf-8") for p in manifests.rglob("*.yaml"))
+            pinned = [
+                t
+                for t in re.findall(r"\d+\.\d+\.\d+\.\d+(?:/\d+)?", text)
+                if ipaddress.ip_network(t, strict=False).subnet_of(old)
+            ]
+            assert pinned == [], (cluster.name, pinned)
     codes = [w.code for w in bp.warnings]
     assert codes and set(codes) == {"overlap-connected"}
     assert any("pn-apps" in w.message and "spoke-prod" in w.message for w in bp.warnings)
@@ -260,7 +271,11 @@ EXPECTED: dict[str, tuple[set[tuple[str, str]], Callable[[Blueprint], None]]] = 
         _single_tunnel,
     ),
     "edge-open": ({("load_balancers", "scw-edge")}, _edge_open),
-    "db-in-gcp": ({("workloads", "customer-db"), ("networks", "hub")}, _db_in_gcp),
+    # the cluster objects change only where they read the variant's own copy of the manifests
+    "db-in-gcp": (
+        {("workloads", "customer-db"), ("networks", "hub"), ("clusters", "kapsule-eu")},
+        _db_in_gcp,
+    ),
     "no-private-api-route": ({("routers", "hub-router")}, _no_private_api_route),
     "backup-plaintext": ({("backups", "customer-db-snapshots")}, _backup_plaintext),
     "overlapping-cidr": (
@@ -268,6 +283,7 @@ EXPECTED: dict[str, tuple[set[tuple[str, str]], Callable[[Blueprint], None]]] = 
             ("networks", "scw-vpc"),
             ("networks", "spoke-prod"),
             ("clusters", "kapsule-eu"),
+            ("clusters", "gke-prod"),
             ("security_groups", "scw-data-sg"),
             ("routing_policies", "scw-gcp-policy"),
             ("load_balancers", "scw-edge"),
@@ -306,3 +322,24 @@ def test_the_base_does_not_have_the_mistake(name: str, base: Blueprint) -> None:
     _, check = EXPECTED[name]
     with pytest.raises((AssertionError, StopIteration)):
         check(base)
+
+
+@pytest.mark.parametrize("name", ["db-in-gcp", "overlapping-cidr"])
+def test_own_manifests_differ_from_the_base_only_on_variant_lines(name: str) -> None:
+    """A variant that moves an address a NetworkPolicy pins carries its own copy of that
+    cluster's manifests, edited on commented lines only; the other clusters share the base's."""
+    own = VARIANTS / name / "manifests"
+    copies = sorted(p.relative_to(own) for p in own.rglob("*.yaml"))
+    assert copies
+    edited = 0
+    for relative in copies:
+        text = (own / relative).read_text(encoding="utf-8")
+        if text.startswith(f"# VARIANT {name}: "):
+            text = text.split("\n\n", 1)[1]  # the generated header
+        lines = text.splitlines()
+        base_lines = (EXAMPLE / "manifests" / relative).read_text(encoding="utf-8").splitlines()
+        assert len(lines) == len(base_lines)
+        changed = [b for a, b in zip(base_lines, lines, strict=True) if a != b]
+        assert all("VARIANT" in line for line in changed)
+        edited += len(changed)
+    assert edited == 1

@@ -148,6 +148,11 @@ VARIANTS: tuple[Variant, ...] = (
                 "    addresses: [10.0.0.20]      # VARIANT\n",
             ),
             Edit(
+                "manifests/kapsule-eu/shop.yaml",
+                "        - ipBlock: {cidr: 172.16.8.10/32}    # customer-db\n",
+                "        - ipBlock: {cidr: 10.0.0.20/32}      # customer-db (VARIANT: now in GCP)\n",
+            ),
+            Edit(
                 "gcp-network.yaml",
                 '        source_ranges: ["10.12.0.0/16"]\n'
                 '        target_tags: ["vault"]\n'
@@ -243,6 +248,11 @@ VARIANTS: tuple[Variant, ...] = (
                 "clusters.yaml",
                 "      east_west_gateway: {address: 172.16.0.100, port: 15443}\n",
                 "      east_west_gateway: {address: 10.10.1.100, port: 15443}   # VARIANT: pn-apps renumbered\n",
+            ),
+            Edit(
+                "manifests/gke-prod/web.yaml",
+                "        - ipBlock: {cidr: 172.16.0.100/32}   # kapsule-eu east-west gateway\n",
+                "        - ipBlock: {cidr: 10.10.1.100/32}    # kapsule-eu east-west gateway (VARIANT: renumbered)\n",
             ),
         ),
     ),
@@ -360,16 +370,42 @@ def _header(variant: Variant) -> str:
 
 
 def _base_files() -> dict[str, str]:
-    return {
+    """The base blueprint's YAML files, and its clusters' manifests (`manifests/<cluster>/...`)."""
+    files = {
         path.name: path.read_text(encoding="utf-8")
         for path in sorted(BASE.iterdir())
         if path.is_file() and path.suffix in (".yaml", ".yml")
     }
+    for path in sorted((BASE / "manifests").rglob("*")):
+        if path.is_file() and path.suffix in (".yaml", ".yml"):
+            files[path.relative_to(BASE).as_posix()] = path.read_text(encoding="utf-8")
+    return files
+
+
+def _own_manifests(text: str, folders: list[str]) -> str:
+    """Point the clusters whose manifests a variant edits at the variant's own copy."""
+    for folder in folders:
+        shared = f"../../{folder}]   # the base example's manifests"
+        if shared not in text:
+            raise SystemExit(f"no cluster reads {folder}: cannot give the variant its own copy")
+        text = text.replace(shared, f"{folder}]   # VARIANT: its own copy, edited")
+    return text
 
 
 def render(variant: Variant, base: dict[str, str]) -> dict[str, str]:
-    """The files of one variant: file name -> text."""
-    files = {name: _rebase(text) for name, text in base.items()}
+    """The files of one variant: file name (relative path) -> text.
+
+    Manifests are shared with the base example (`../../manifests/...`) unless the variant edits
+    one: then it gets its own copy of that cluster's folder, so the policies pinned to addresses
+    follow the mistake and the variant stays one mistake.
+    """
+    files = {name: _rebase(text) for name, text in base.items() if "/" not in name}
+    folders = sorted({e.file.rsplit("/", 1)[0] for e in variant.edits if "/" in e.file})
+    for name, text in base.items():
+        if "/" in name and name.rsplit("/", 1)[0] in folders:
+            files[name] = text
+    if folders:
+        files["clusters.yaml"] = _own_manifests(files["clusters.yaml"], folders)
     changed: list[str] = []
     for edit in variant.edits:
         if edit.file not in files:
@@ -384,6 +420,8 @@ def render(variant: Variant, base: dict[str, str]) -> dict[str, str]:
         files[edit.file] = text.replace(edit.old, edit.new)
         if edit.file not in changed:
             changed.append(edit.file)
+    if folders and "clusters.yaml" not in changed:
+        changed.append("clusters.yaml")
     for name in changed:
         files[name] = _header(variant) + files[name]
     return files
@@ -399,6 +437,7 @@ def generate(out: Path) -> list[Path]:
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
         for name, text in render(variant, base).items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / name).write_text(text, encoding="utf-8")
         written.append(folder)
     return written
