@@ -8,15 +8,17 @@ import shutil
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 
 from . import __version__
 from .errors import CrossfenceError, InputError, UnsupportedError
 from .examples import example_path
 from .inputs import is_manifests
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # The model (pydantic), the engine and the renderers are imported when a command needs them: a
 # command on Kubernetes manifests should not pay for the blueprint's machinery at start-up.
@@ -72,8 +74,29 @@ app = typer.Typer(
 
 # Piped output (CI logs, `make demo | less`) gets a readable width instead of Rich's 80 columns.
 _WIDTH = None if sys.stdout.isatty() else 120
-out = Console(highlight=False, width=_WIDTH)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Lazy:
+    """A Rich console made on first use: `matrix DIR --format json` prints no Rich at all, and
+    importing Rich's console costs ~50 ms of every run."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console(), name)
+
+
+out: Any = _Lazy(highlight=False, width=_WIDTH)
+err: Any = _Lazy(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
@@ -161,7 +184,7 @@ def validate(
     for warning in blueprint.warnings:
         err.print(f"[yellow]warning[/]: {warning}")
     if not quiet:
-        render_summary(blueprint, out)
+        render_summary(blueprint, out.console())
     note = f", {len(blueprint.warnings)} warning(s)" if blueprint.warnings else ""
     out.print(f"[green]valid[/]: {path}{note}")
 
@@ -249,7 +272,7 @@ def reach(
     if fmt is TextOrJson.json:
         out.print_json(json.dumps(result.to_json()))
     else:
-        render_reach(result, out)
+        render_reach(result, out.console())
     raise typer.Exit(EXIT_OK if result.allowed else EXIT_FINDINGS)
 
 
@@ -291,7 +314,9 @@ def _network_matrix(path: Path, fmt: str) -> Any:
     from .engine.matrix import connectivity
 
     topology = _topology(path, fmt)
-    with Progress(console=err, transient=True, disable=len(topology.endpoints) < 200) as progress:
+    with Progress(
+        console=err.console(), transient=True, disable=len(topology.endpoints) < 200
+    ) as progress:
         task = progress.add_task("matrix", total=None)
         return connectivity(
             topology, lambda done, total: progress.update(task, completed=done, total=total)
@@ -334,7 +359,7 @@ def matrix(
         for (a, b), services in result.connections.items():
             writer.writerow([a, b, " ".join(services.format())])
     else:
-        render_matrix(result, out)
+        render_matrix(result, out.console())
 
 
 @app.command()

@@ -117,7 +117,7 @@ def check(
     else:
         from .report.findings import render_report
 
-        render_report(report, out, traces)
+        render_report(report, out.console(), traces)
     failing = report.failing(fail_on.value) if fail_on is not FailOn.none else []
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_OK)
 
@@ -144,7 +144,7 @@ def diff(
     if fmt is DiffFormat.json:
         sys.stdout.write(json.dumps(diff_json(result), indent=2) + "\n")
     else:
-        render_diff(result, out)
+        render_diff(result, out.console())
 
 
 def register(app: typer.Typer) -> None:
