@@ -23,7 +23,10 @@ CHANGED: dict[str, dict[tuple[str, str], str]] = {
         ("cloud-dns-forwarders", "scw-dns"): "removed",
     },
     "edge-open": {("internet", "scw-edge"): "added"},
-    "db-in-gcp": {("customer-db", "internet"): "added", ("backup", "customer-db"): "removed"},
+    "db-in-gcp": {
+        ("customer-db", "restricted-googleapis"): "added",
+        ("backup", "customer-db"): "removed",
+    },
     "no-private-api-route": {
         ("dlp-client", "restricted-googleapis"): "removed",
         ("backup", "restricted-googleapis"): "removed",

@@ -196,3 +196,26 @@ def test_every_hop_of_a_trace_says_what_happened() -> None:
     ]:
         result = ask(source, destination, port)
         assert all(hop.steps for hop in result.hops), (source, destination)
+
+
+def test_a_vm_without_external_address_does_not_reach_the_internet(tmp_path: Path) -> None:
+    """https://cloud.google.com/vpc/docs/vpc#internet_access_reqs: a VM reaches the internet
+    through the default internet gateway only with an external IP address (or Cloud NAT, which
+    crossfence does not model yet). vault has none; Connectivity Tests calls the drop
+    NO_EXTERNAL_ADDRESS. Given an external address, the same flow is delivered."""
+    import shutil
+
+    result = ask("vault", "203.0.113.7", "tcp/443")
+    assert not result.allowed and result.disposition == "NO_EXTERNAL_ADDRESS"
+    assert "vault has no external (public) address" in result.hops[-1].steps[-1].detail
+    copy = tmp_path / "eu-sovereign"
+    shutil.copytree(EXAMPLE, copy)
+    workloads = copy / "workloads.yaml"
+    text = workloads.read_text(encoding="utf-8")
+    anchor = "  - name: vault\n"
+    assert text.count(anchor) == 1
+    block_end = text.index("\n  - name:", text.index(anchor) + 1)
+    text = text[:block_end] + "\n    public_address: 34.1.2.3" + text[block_end:]
+    workloads.write_text(text, encoding="utf-8")
+    public = reach(build_topology(load(copy)), "vault", "203.0.113.7", "tcp/443")
+    assert public.allowed and "FORWARD_TO_INTERNET" in actions(public)

@@ -64,7 +64,8 @@ class Trace:
     allowed: bool
     disposition: str
     """`DELIVERED`, or why it was dropped: `NO_ROUTE`, `NO_RETURN_ROUTE`, `DENIED_EGRESS`,
-    `DENIED_INGRESS`, `DENIED_ACL`, `PRIVATE_TRAFFIC_TO_INTERNET`, `NO_ENDPOINT`, `LOOP`."""
+    `DENIED_INGRESS`, `DENIED_ACL`, `PRIVATE_TRAFFIC_TO_INTERNET`, `NO_EXTERNAL_ADDRESS`,
+    `NO_ENDPOINT`, `LOOP`."""
     hops: list[Hop]
     delivered_to: Endpoint | None = None
     conditions: list[str] = field(default_factory=list)
@@ -343,6 +344,19 @@ class _Walker:
                         )
                     )
                     return "PRIVATE_TRAFFIC_TO_INTERNET", None, network
+                source = flow.source
+                if source.network is not None and source.public_address is None:
+                    # GCP: "to reach the internet, a VM needs an external IP address or Cloud
+                    # NAT"; AWS: an instance needs a public IPv4 address behind an internet
+                    # gateway. Connectivity Tests names this drop NO_EXTERNAL_ADDRESS.
+                    hop.steps.append(
+                        Step(
+                            "DROP",
+                            f"{source.name} has no external (public) address: the internet gateway does not carry its traffic to {_ip(address)}",
+                            routes[0].source,
+                        )
+                    )
+                    return "NO_EXTERNAL_ADDRESS", None, network
                 hop.steps.append(
                     Step("FORWARD_TO_INTERNET", "through the default internet gateway")
                 )

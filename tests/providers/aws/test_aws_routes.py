@@ -245,3 +245,23 @@ def test_vpc_peering_needs_routes_on_both_sides_and_is_not_transitive(tmp_path: 
     assert "no route to 10.2.1.10 in vpc-b" in transit.hops[-1].steps[0].detail
     one_way = reach(topology, "wc", "wa", "tcp/443")  # c has no route to a at all
     assert one_way.disposition == "NO_ROUTE"
+
+
+def test_an_instance_needs_a_public_address_to_use_the_internet_gateway(tmp_path: Path) -> None:
+    """https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html: "To use an
+    internet gateway, ... instances in the subnet must have a public IPv4 address or an Elastic
+    IP address". A route 0.0.0.0/0 → igw in the subnet's table is not enough."""
+    workloads = """
+workloads:
+  - {name: private-vm, kind: vm, network: vpc, subnet: public, addresses: [10.0.1.10]}
+  - name: public-vm
+    kind: vm
+    network: vpc
+    subnet: public
+    addresses: [10.0.1.11]
+    public_address: 15.188.10.11
+"""
+    topology = build_topology(blueprint(tmp_path, BASE + workloads))
+    private = reach(topology, "private-vm", "203.0.113.9", "tcp/443")
+    assert not private.allowed and private.disposition == "NO_EXTERNAL_ADDRESS"
+    assert reach(topology, "public-vm", "203.0.113.9", "tcp/443").allowed
