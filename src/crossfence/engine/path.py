@@ -345,7 +345,15 @@ class _Walker:
                     )
                     return "PRIVATE_TRAFFIC_TO_INTERNET", None, network
                 source = flow.source
-                if source.network is not None and source.public_address is None:
+                if source.network is not None and source.public_address is None and source.nat:
+                    hop.steps.append(
+                        Step(
+                            "APPLY_NAT",
+                            f"{source.name} has no external address: {source.nat.resource} translates its source address",
+                            source.nat,
+                        )
+                    )
+                elif source.network is not None and source.public_address is None:
                     # GCP: "to reach the internet, a VM needs an external IP address or Cloud
                     # NAT"; AWS: an instance needs a public IPv4 address behind an internet
                     # gateway. Connectivity Tests names this drop NO_EXTERNAL_ADDRESS.

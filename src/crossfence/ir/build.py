@@ -270,6 +270,8 @@ class _Builder:
             endpoint.public_address = int(ipaddress.ip_address(workload.public_address))
         network = self.bp.get("networks", str(network_name))
         provider = self.provider(cloud.name if cloud else None)
+        if provider == "gcp" and endpoint.public_address is None and network is not None:
+            endpoint.nat = self.cloud_nat(network, segment, region, addresses)
         if provider == "gcp" and workload.name in gcp and network is not None:
             ingress, egress = firewall_filters(self.bp, network, gcp[workload.name], peers)
             endpoint.ingress, endpoint.egress = (ingress,), (egress,)
@@ -290,6 +292,32 @@ class _Builder:
                 ]
                 endpoint.public_ingress = (*acls, *endpoint.ingress)
         return endpoint
+
+    def cloud_nat(
+        self, network: Any, segment: str | None, region: str | None, addresses: IpSet
+    ) -> Source | None:
+        """The Cloud NAT that translates this endpoint's addresses, if any: one on a router of
+        its network and region that serves its subnet and the range its addresses are in
+        (https://cloud.google.com/nat/docs/overview#specifications)."""
+        subnet = next((s for s in network.all_subnets if s.name == segment), None)
+        if subnet is None or addresses.is_empty():
+            return None
+        primary = IpSet.from_cidrs([subnet.cidr])
+        in_primary = addresses.issubset(primary)
+        for router in self.bp.routers:
+            cloud = self.bp.get("clouds", router.cloud)
+            router_region = router.region or (cloud.region if cloud else None)
+            if router.network != network.name or (region and router_region != region):
+                continue
+            for nat in router.nats:
+                mode = nat.source_subnetwork_ip_ranges_to_nat
+                if (
+                    mode == "ALL_SUBNETWORKS_ALL_IP_RANGES"
+                    or (mode == "ALL_SUBNETWORKS_ALL_PRIMARY_IP_RANGES" and in_primary)
+                    or (mode == "LIST_OF_SUBNETWORKS" and subnet.name in nat.subnetworks)
+                ):
+                    return Source.of(nat, f"router/{router.name}/nat/{nat.name}")
+        return None
 
     def load_balancers(self) -> None:
         for lb in self.bp.load_balancers:

@@ -240,6 +240,9 @@ class Endpoint:
     source: Source | None = None
     api_of: str | None = None
     """External APIs: the network whose internet gateway reaches them privately."""
+    nat: Source | None = None
+    """The NAT gateway that carries its traffic to the internet when it has no public address
+    (GCP Cloud NAT)."""
 
     @property
     def address(self) -> int:

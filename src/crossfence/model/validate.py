@@ -106,6 +106,47 @@ class _Validator:
         self.endpoints = {**self.index["workloads"], **self.index["load_balancers"]}
 
     # -- helpers -------------------------------------------------------------------------------
+    def cloud_nats(self, router: Any) -> None:
+        """Cloud NAT: unique names; LIST_OF_SUBNETWORKS names subnets of the router's network and
+        region (https://cloud.google.com/nat/docs/set-up-manage-network-address-translation)."""
+        names = [n.name for n in router.nats]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            self.report.add(
+                router,
+                ("nats",),
+                f"Cloud NAT '{name}' is defined twice (expected unique names)",
+                "duplicate-name",
+            )
+        network = self.index["networks"].get(router.network)
+        cloud = self.index["clouds"].get(router.cloud)
+        region = router.region or (cloud.region if cloud is not None else None)
+        subnets = {s.name: s for s in network.all_subnets} if network is not None else {}
+        for index, nat in enumerate(router.nats):
+            listed = nat.source_subnetwork_ip_ranges_to_nat == "LIST_OF_SUBNETWORKS"
+            if listed != bool(nat.subnetworks):
+                self.report.add(
+                    router,
+                    ("nats", index, "subnetworks"),
+                    "subnetworks are listed exactly when source_subnetwork_ip_ranges_to_nat is LIST_OF_SUBNETWORKS (expected both or neither)",
+                    "invalid-value",
+                )
+            for position, name in enumerate(nat.subnetworks):
+                subnet = subnets.get(name)
+                if network is not None and subnet is None:
+                    self.report.add(
+                        router,
+                        ("nats", index, "subnetworks", position),
+                        f"unknown subnet '{name}' in network '{router.network}' (expected one of: {', '.join(sorted(subnets)) or 'none defined'}{_did_you_mean(name, subnets)})",
+                        "unknown-reference",
+                    )
+                elif subnet is not None and subnet.region and region and subnet.region != region:
+                    self.report.add(
+                        router,
+                        ("nats", index, "subnetworks", position),
+                        f"subnet '{name}' is in {subnet.region}, the router in {region}: Cloud NAT is regional (expected a subnet of {region})",
+                        "invalid-value",
+                    )
+
     def ref(
         self,
         obj: Model,
@@ -527,6 +568,7 @@ class _Validator:
                     f"{router.asn} is not a private ASN; Cloud Router needs 64512-65534 or 4200000000-4294967294 (expected a private ASN)",
                     "asn",
                 )
+            self.cloud_nats(router)
             if router.advertise_mode == "default" and (
                 router.advertised_groups or router.advertised_ranges
             ):

@@ -13,6 +13,7 @@ __all__ = [
     "BgpEnd",
     "BgpSession",
     "CipherSuite",
+    "CloudNat",
     "Router",
     "RoutingPolicy",
     "TunnelEnd",
@@ -61,8 +62,24 @@ class AdvertisedRange(Model):
     """Why it is advertised."""
 
 
+class CloudNat(NamedModel):
+    """A Cloud NAT gateway on a Cloud Router: VMs and pods without an external IP address reach
+    the internet through it (https://cloud.google.com/nat/docs/overview). Regional: it serves
+    the subnets of its router's region."""
+
+    source_subnetwork_ip_ranges_to_nat: Literal[
+        "ALL_SUBNETWORKS_ALL_IP_RANGES",
+        "ALL_SUBNETWORKS_ALL_PRIMARY_IP_RANGES",
+        "LIST_OF_SUBNETWORKS",
+    ] = "ALL_SUBNETWORKS_ALL_IP_RANGES"
+    """Which source ranges it translates: every range of every subnet of the region (primary and
+    secondary, e.g. GKE pods), only the primary ranges, or every range of the listed subnets."""
+    subnetworks: tuple[Name, ...] = ()
+    """`LIST_OF_SUBNETWORKS`: the subnets it serves."""
+
+
 class Router(NamedModel):
-    """A GCP Cloud Router: the BGP speaker of an HA VPN."""
+    """A GCP Cloud Router: the BGP speaker of an HA VPN, and the home of Cloud NAT gateways."""
 
     cloud: Name
     """The cloud it is in."""
@@ -78,6 +95,8 @@ class Router(NamedModel):
     """Custom mode: groups to advertise (`all_subnets`: the subnets the router can see)."""
     advertised_ranges: tuple[AdvertisedRange, ...] = ()
     """Custom mode: extra ranges to advertise."""
+    nats: tuple[CloudNat, ...] = ()
+    """Cloud NAT gateways configured on this router."""
 
 
 class RoutingPolicy(NamedModel):
