@@ -197,6 +197,20 @@ class Connectivity:
         return f'{{"endpoints": [{", ".join(quoted)}], "connections": [{", ".join(parts)}]}}'
 
 
+def _classes(signature: NDArray[np.uint8]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Group identical rows: (first row of each class, class of each row), classes numbered in
+    order of first appearance. A dict of row bytes is exact and, unlike `np.unique(axis=0)`'s
+    sort of structured rows, linear (a third of the time at 5,000 pods)."""
+    seen: dict[bytes, int] = {}
+    rows = np.ascontiguousarray(signature)
+    pod_class = np.fromiter(
+        (seen.setdefault(row.tobytes(), len(seen)) for row in rows), dtype=np.intp, count=len(rows)
+    )
+    representative = np.full(len(seen), len(rows), dtype=np.intp)
+    np.minimum.at(representative, pod_class, np.arange(len(rows), dtype=np.intp))
+    return representative, pod_class
+
+
 def connectivity(cluster: Cluster) -> Connectivity:
     """The NetworkPolicy connectivity of every pod pair and pod/range pair of the cluster."""
     arrays = PolicyArrays(cluster)
@@ -214,10 +228,7 @@ def connectivity(cluster: Cluster) -> Connectivity:
     representative = np.zeros(0, dtype=np.intp)
     pod_class = np.zeros(0, dtype=np.intp)
     if n:
-        _, representative, pod_class = np.unique(
-            signature, axis=0, return_index=True, return_inverse=True
-        )
-        pod_class = pod_class.reshape(-1)
+        representative, pod_class = _classes(signature)
     c, x, k = len(representative), len(arrays.ip_atoms), len(arrays.service_atoms)
     words = max(1, -(-k // _WORD))
     every = _to_words(np.ones(k, dtype=np.bool_), words)
