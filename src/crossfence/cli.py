@@ -168,7 +168,12 @@ def validate(
 
     Every problem is printed as [bold]file:line:col: path.to.field: what is wrong (what was expected)[/];
     the exit code is 2 when there is an error. Warnings (legal but suspicious) do not fail.
+    PATH may also be a folder of Kubernetes/Istio manifests (one cluster): its namespaces and
+    what each holds are summarised.
     """
+    if is_manifests(path):
+        _validate_manifests(path, fmt, quiet)
+        return
     try:
         blueprint = load(path)
     except InputError as error:
@@ -186,6 +191,44 @@ def validate(
     if not quiet:
         render_summary(blueprint, out.console())
     note = f", {len(blueprint.warnings)} warning(s)" if blueprint.warnings else ""
+    out.print(f"[green]valid[/]: {path}{note}")
+
+
+def _manifests(path: Path, fmt: str = "text", warn: bool = True) -> Any:
+    """A folder of manifests loaded as one cluster, its warnings printed (`warn`); bad input exits 2."""
+    from .providers.kubernetes import load_manifests
+
+    try:
+        cluster = load_manifests(path)
+    except InputError as error:
+        _fail_input(error, TextOrJson.json if fmt == "json" else TextOrJson.text)
+    if warn:
+        for warning in cluster.warnings:
+            err.print(f"[yellow]warning[/]: {warning}")
+    return cluster
+
+
+def _folder_name(path: Path) -> str:
+    """What a report calls a folder of manifests: its name (`.` is the working directory's)."""
+    return path.resolve().name or str(path)
+
+
+def _validate_manifests(path: Path, fmt: TextOrJson, quiet: bool) -> None:
+    from .report.manifests import manifest_summary_json, render_manifest_summary
+
+    cluster = _manifests(path, fmt.value, warn=fmt is TextOrJson.text)
+    if fmt is TextOrJson.json:
+        payload = {
+            "valid": True,
+            "kind": "manifests",
+            "problems": [w.to_json() for w in cluster.warnings],
+            "summary": manifest_summary_json(cluster, _folder_name(path)),
+        }
+        out.print_json(json.dumps(payload))
+        return
+    if not quiet:
+        render_manifest_summary(cluster, _folder_name(path), out.console())
+    note = f", {len(cluster.warnings)} warning(s)" if cluster.warnings else ""
     out.print(f"[green]valid[/]: {path}{note}")
 
 

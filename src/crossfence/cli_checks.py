@@ -46,9 +46,10 @@ class DiffFormat(StrEnum):
 
 def _analyse(path: Path, fmt: str, skip: list[str]) -> tuple[Any, Report]:
     # imported here: cli.py imports this module at its end, and a command pays only for what it uses
-    from .checks import REGISTRY, run_checks
-    from .cli import TextOrJson, _blueprint, _build, _fail_input
+    from .checks import REGISTRY, run_checks, run_manifest_checks
+    from .cli import TextOrJson, _blueprint, _build, _fail_input, _folder_name, _manifests
     from .errors import InputError
+    from .inputs import is_manifests
 
     unknown = [
         s for s in skip if s not in REGISTRY and s not in {c.family for c in REGISTRY.values()}
@@ -59,6 +60,9 @@ def _analyse(path: Path, fmt: str, skip: list[str]) -> tuple[Any, Report]:
             f"(expected one of: {', '.join(sorted(REGISTRY))})"
         )
         _fail_input(error, TextOrJson.json if fmt == "json" else TextOrJson.text)
+    if is_manifests(path):
+        cluster = _manifests(path, fmt)
+        return cluster, run_manifest_checks(cluster, _folder_name(path), str(path), skip)
     blueprint = _blueprint(path, fmt)
     try:
         return blueprint, run_checks(blueprint, _build(blueprint), skip)
@@ -94,6 +98,9 @@ def check(
     Findings are grouped by severity, each with the objects involved (file:line) and the trace of
     any flow; suppressed findings are listed with their reason. Exit code 0 when no finding is at
     or above --fail-on (default high), 1 otherwise, 2 on bad input.
+
+    PATH may also be a folder of Kubernetes/Istio manifests (one cluster): the checks of
+    Kubernetes and Istio objects run on it (pod isolation, mTLS modes, allow-all policies).
     """
     from .cli import EXIT_FINDINGS, EXIT_OK, out
 
@@ -123,8 +130,12 @@ def check(
 
 
 def diff(
-    old: Annotated[Path, typer.Argument(help="The blueprint before (file or folder).")],
-    new: Annotated[Path, typer.Argument(help="The blueprint after (file or folder).")],
+    old: Annotated[
+        Path, typer.Argument(help="The blueprint before (file or folder), or a manifests folder.")
+    ],
+    new: Annotated[
+        Path, typer.Argument(help="The blueprint after (file or folder), or a manifests folder.")
+    ],
     fmt: Annotated[
         DiffFormat, typer.Option("--format", "-f", help="Output format.")
     ] = DiffFormat.text,
@@ -132,15 +143,32 @@ def diff(
     """What changes between two versions of a blueprint: the flows that become allowed or denied
     (per pair of endpoints, the services added and removed) and the findings that appear or go.
 
-    Exit code 0 (a difference is not a failure; use `check` to gate), 2 on bad input.
+    OLD and NEW may both be folders of Kubernetes/Istio manifests (one cluster each): the flows
+    are then the NetworkPolicy connectivity of `matrix DIR`, the findings those of `check DIR`.
+    Exit code 0 (a difference is not a failure; use `check` to gate), 2 on bad input or when one
+    is a blueprint and the other a manifests folder.
     """
     from .checks.diff import diff as compare
-    from .cli import _blueprint, out
+    from .checks.diff import diff_manifests
+    from .cli import TextOrJson, _blueprint, _fail_input, _manifests, out
+    from .errors import InputError
+    from .inputs import is_manifests
     from .report.diff import diff_json, render_diff
 
-    before = _blueprint(old, fmt.value)
-    after = _blueprint(new, fmt.value)
-    result = compare(before, after)
+    kinds = (is_manifests(old), is_manifests(new))
+    if kinds[0] != kinds[1]:
+        manifests, blueprint = (old, new) if kinds[0] else (new, old)
+        error = InputError.single(
+            f"{manifests} is a folder of Kubernetes/Istio manifests and {blueprint} a blueprint "
+            "(expected two blueprints, or two manifests folders)"
+        )
+        _fail_input(error, TextOrJson.json if fmt is DiffFormat.json else TextOrJson.text)
+    if kinds[0]:
+        result = diff_manifests(
+            _manifests(old, fmt.value), _manifests(new, fmt.value), str(old), str(new)
+        )
+    else:
+        result = compare(_blueprint(old, fmt.value), _blueprint(new, fmt.value))
     if fmt is DiffFormat.json:
         sys.stdout.write(json.dumps(diff_json(result), indent=2) + "\n")
     else:

@@ -47,6 +47,7 @@ def test_checks_are_well_formed() -> None:
             "dlp",
             "backup",
             "identity",
+            "kubernetes",
             "mesh",
             "intents",
         }

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..ir.types import Topology
     from ..model import Blueprint, Workload
     from ..model.intents import Suppression
+    from ..providers.kubernetes.resources import Cluster as KubeCluster
 
 __all__ = [
     "DOCS",
@@ -23,12 +24,15 @@ __all__ = [
     "Check",
     "Context",
     "Finding",
+    "ManifestContext",
     "ObjectRef",
+    "OwnManifests",
     "Severity",
     "covered",
     "overlaps",
     "ref",
     "register",
+    "register_manifest_check",
     "severity_at_least",
 ]
 
@@ -64,6 +68,7 @@ class ObjectRef:
 
 
 CheckFunction = Callable[["Context", "Check"], Iterable["Finding"]]
+ManifestCheckFunction = Callable[["ManifestContext", "Check"], Iterable["Finding"]]
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,9 @@ class Check:
     rank: int = 0
     """0: a cause. Higher ranks are consequences (a contradicted mesh policy: 1, an intent: 2):
     their finding folds into a lower-ranked finding that already shows the same flows."""
+    on_manifests: ManifestCheckFunction | None = field(default=None, repr=False, compare=False)
+    """Set for a check that reads only Kubernetes/Istio objects: it also runs on a folder of
+    manifests (`run_manifest_checks`), with the same function as `function`."""
 
     @property
     def family(self) -> str:
@@ -189,6 +197,21 @@ def register(
     return add
 
 
+def register_manifest_check(
+    id: str, severity: Severity, title: str, why: str, fix: str
+) -> Callable[[ManifestCheckFunction], ManifestCheckFunction]:
+    """Decorator: a check of Kubernetes/Istio objects only, which runs on a blueprint (each
+    cluster's own manifests) and on a folder of manifests alike."""
+
+    def add(function: ManifestCheckFunction) -> ManifestCheckFunction:
+        if id in REGISTRY:
+            raise ValueError(f"check {id} registered twice")
+        REGISTRY[id] = Check(id, severity, title, why, fix, function, 0, function)
+        return function
+
+    return add
+
+
 def ref(kind: str, obj: Any, name: str | None = None) -> ObjectRef:
     """An `ObjectRef` for a blueprint object, located where it was written."""
     where = getattr(obj, "defined_at", None)
@@ -198,10 +221,40 @@ def ref(kind: str, obj: Any, name: str | None = None) -> ObjectRef:
     return ObjectRef(kind, label, where.file, where.line)
 
 
-class Context:
+@dataclass(frozen=True)
+class OwnManifests:
+    """One cluster's own Kubernetes/Istio objects, as the manifest checks read them."""
+
+    kube: KubeCluster
+    cluster: str | None = None
+    """The blueprint cluster's name; None for a folder of manifests (one cluster, unnamed)."""
+
+    def name(self, namespaced: str) -> str:
+        """`namespaced` (`web/frontend`) prefixed with the cluster's name when there is one."""
+        return f"{self.cluster}/{namespaced}" if self.cluster else namespaced
+
+
+class ManifestContext:
+    """What a check of Kubernetes/Istio objects may read: each cluster's own manifests."""
+
+    def __init__(self, clusters: Iterable[OwnManifests] | None = None) -> None:
+        self._clusters = list(clusters) if clusters is not None else None
+
+    def manifests(self) -> list[OwnManifests]:
+        """Every cluster's own objects (loaded on first use)."""
+        if self._clusters is None:
+            self._clusters = self._load_manifests()
+        return self._clusters
+
+    def _load_manifests(self) -> list[OwnManifests]:
+        return []
+
+
+class Context(ManifestContext):
     """What a check may read: the blueprint, its topology, and reach through every layer (memoised)."""
 
     def __init__(self, blueprint: Blueprint, topology: Topology) -> None:
+        super().__init__()
         self.blueprint = blueprint
         self.topology = topology
         self._layered: LayeredReach | None = None
@@ -220,6 +273,29 @@ class Context:
             view = dataclasses.replace(self.topology, endpoints=dict(self.topology.endpoints))
             self._layered = LayeredReach(self.blueprint, view)
         return self._layered
+
+    def _load_manifests(self) -> list[OwnManifests]:
+        """Per blueprint cluster: the objects of its own manifests (`clusters[].manifests`) and the
+        blueprint's pods placed in it. Not the Istio objects crossfence derives from the blueprint
+        (the mesh-wide mTLS of `clusters[].mesh`, the global namespaces' policies): the blueprint's
+        own mesh checks read those where they are written."""
+        from ..engine.clusters import own_manifests
+        from ..providers.kubernetes.resources import Cluster as KubeCluster
+
+        clusters = []
+        for name, view in self.layered.views.items():
+            own = own_manifests(view.cluster)
+            blueprint_pods = [pod for pods in view.pods.values() for pod in pods]
+            kube = KubeCluster(
+                namespaces=dict(view.kube.namespaces),
+                pods=[*own.pods, *blueprint_pods],
+                services=own.services,
+                network_policies=own.network_policies,
+                authorization_policies=own.authorization_policies,
+                peer_authentications=own.peer_authentications,
+            )
+            clusters.append(OwnManifests(kube, name))
+        return clusters
 
     def ask(
         self,

@@ -1,17 +1,24 @@
-"""`diff`: the flows that become allowed or denied, and the findings that appear or go, between two blueprints."""
+"""`diff`: the flows that become allowed or denied, and the findings that appear or go, between two
+blueprints, or between two folders of Kubernetes/Istio manifests."""
 
 from __future__ import annotations
 
+import ipaddress
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .runner import run_checks
+from .runner import run_checks, run_manifest_checks
 
 if TYPE_CHECKING:
+    from ..engine.packets import IpSet
     from ..model import Blueprint
+    from ..providers.kubernetes import Connectivity
+    from ..providers.kubernetes.resources import Cluster as KubeCluster
     from .base import Finding
 
-__all__ = ["BlueprintDiff", "FlowChange", "diff"]
+__all__ = ["BlueprintDiff", "FlowChange", "diff", "diff_manifests"]
 
 
 @dataclass
@@ -111,6 +118,158 @@ def diff(old: Blueprint, new: Blueprint) -> BlueprintDiff:
         )
     found_before = {_key(f): f for f in run_checks(old).findings}
     found_after = {_key(f): f for f in run_checks(new).findings}
+    result.findings_added = [f for k, f in found_after.items() if k not in found_before]
+    result.findings_removed = [f for k, f in found_before.items() if k not in found_after]
+    return result
+
+
+# -- two folders of manifests ------------------------------------------------------------------
+
+Network = ipaddress.IPv4Network
+
+
+def _pieces(old: Iterable[Network], new: Iterable[Network]) -> list[Network]:
+    """The common refinement of two partitions of the address space into CIDR blocks: the blocks
+    of either that hold no smaller block of the other (two CIDR blocks nest or are disjoint)."""
+    blocks = sorted(set(old) | set(new), key=lambda n: (int(n.network_address), n.prefixlen))
+    return [
+        block
+        for block, following in zip(blocks, [*blocks[1:], None], strict=True)
+        if following is None or following.network_address != block.network_address
+    ]
+
+
+def _container(blocks: list[Network], starts: list[int], piece: Network) -> Network:
+    """The block of a partition that holds `piece` (sorted `blocks`, their first addresses)."""
+    return blocks[bisect_right(starts, int(piece.network_address)) - 1]
+
+
+def _pairs(
+    connectivity: Connectivity, pods: set[str], pieces_of: dict[str, list[str]]
+) -> dict[tuple[str, str], list[str]]:
+    """(from, to) -> allowed over the kept pods and the address pieces."""
+    pairs: dict[tuple[str, str], list[str]] = {}
+    for source, destination, allowed in connectivity.connections():
+        sources = [source] if source in pods else pieces_of.get(source, [])
+        destinations = [destination] if destination in pods else pieces_of.get(destination, [])
+        for a in sources:
+            for b in destinations:
+                pairs[(a, b)] = allowed
+    return pairs
+
+
+def _order(name: str) -> tuple[int, int, int, str]:
+    try:
+        network = ipaddress.IPv4Network(name.lstrip("(").split(" ", 1)[0].rstrip(","))
+    except ValueError:
+        return (0, 0, 0, name)  # a pod, namespace/name
+    return (1, int(network.network_address), network.prefixlen, name)
+
+
+def _terms(addresses: IpSet) -> list[tuple[Network, list[Network]]]:
+    """`addresses` as the fewest blocks named: the smallest block that covers them minus its
+    holes, or the terms of each half, whichever names fewer blocks."""
+    cidrs = addresses.to_cidrs()
+    if len(cidrs) <= 1:
+        return [(cidr, []) for cidr in cidrs]
+    low, high = addresses.min(), addresses.max()
+    cover = Network((low, 32 - (low ^ high).bit_length()), strict=False)
+    holes = (type(addresses).from_cidrs([cover]) - addresses).to_cidrs()
+    split = [
+        term
+        for half in cover.subnets(prefixlen_diff=1)
+        for term in _terms(addresses & type(addresses).from_cidrs([half]))
+    ]
+    if 1 + len(holes) < sum(1 + len(h) for _, h in split):
+        return [(cover, holes)]
+    return split
+
+
+def _range_name(networks: list[Network]) -> str:
+    """Address blocks as one name: `CIDR`, or `CIDR except CIDR, ...` as an ipBlock writes it;
+    several terms are joined by `, `, a term with holes in parentheses."""
+    from ..engine.packets import IpSet
+
+    terms = _terms(IpSet.from_cidrs(networks))
+    if len(terms) == 1 and terms[0][1]:
+        block, holes = terms[0]
+        return f"{block} except {', '.join(map(str, holes))}"
+    return ", ".join(
+        f"({block} except {', '.join(map(str, holes))})" if holes else str(block)
+        for block, holes in terms
+    )
+
+
+def _change(source: str, destination: str, was_list: list[str], now_list: list[str]) -> FlowChange:
+    from ..engine.packets import ServiceSet
+
+    was, now = ServiceSet.from_strings(was_list), ServiceSet.from_strings(now_list)
+    added, removed = now - was, was - now
+    return FlowChange(
+        source, destination, added.format(), removed.format(), was.format(), now.format()
+    )
+
+
+def diff_manifests(
+    old: KubeCluster, new: KubeCluster, old_name: str, new_name: str
+) -> BlueprintDiff:
+    """Compare the NetworkPolicy connectivity and the findings of the manifest checks.
+
+    Flows join pods common to both versions, and pods and address ranges. Ranges are compared on
+    the cuts of both versions (an ipBlock added in NEW splits OLD's ranges), so a range never
+    appears or goes; per pod, the pieces whose services change alike are named together, by
+    CIDR or as `CIDR except CIDR, ...`. Endpoints added and removed are pods.
+    """
+    from ..providers.kubernetes import connectivity
+
+    before, after = connectivity(old), connectivity(new)
+    pods_before = {pod.key for pod in old.pods}
+    pods_after = {pod.key for pod in new.pods}
+    common = pods_before & pods_after
+    ranges_before = [n for n in before.endpoints if n not in pods_before]
+    ranges_after = [n for n in after.endpoints if n not in pods_after]
+    pieces = _pieces(map(Network, ranges_before), map(Network, ranges_after))
+    pieces_before: dict[str, list[str]] = {}
+    pieces_after: dict[str, list[str]] = {}
+    for names, pieces_of in ((ranges_before, pieces_before), (ranges_after, pieces_after)):
+        blocks = sorted(map(Network, names), key=lambda n: int(n.network_address))
+        starts = [int(block.network_address) for block in blocks]
+        for piece in pieces:
+            pieces_of.setdefault(str(_container(blocks, starts, piece)), []).append(str(piece))
+    was_pairs = _pairs(before, common, pieces_before)
+    now_pairs = _pairs(after, common, pieces_after)
+    result = BlueprintDiff(
+        old_name,
+        new_name,
+        endpoints_added=sorted(pods_after - pods_before),
+        endpoints_removed=sorted(pods_before - pods_after),
+    )
+    # per pod and side, the address pieces whose services change alike are named as one range
+    ranges: dict[tuple[str, bool, tuple[str, ...], tuple[str, ...]], list[Network]] = {}
+    for pair in set(was_pairs) | set(now_pairs):
+        was_list, now_list = was_pairs.get(pair, []), now_pairs.get(pair, [])
+        if was_list == now_list:
+            continue
+        source, destination = pair
+        if source in common and destination in common:
+            result.flows.append(_change(source, destination, was_list, now_list))
+        elif source in common:
+            key = (source, True, tuple(was_list), tuple(now_list))
+            ranges.setdefault(key, []).append(Network(destination))
+        else:
+            key = (destination, False, tuple(was_list), tuple(now_list))
+            ranges.setdefault(key, []).append(Network(source))
+    for (pod, outbound, was_services, now_services), networks in ranges.items():
+        name = _range_name(networks)
+        source, destination = (pod, name) if outbound else (name, pod)
+        result.flows.append(_change(source, destination, list(was_services), list(now_services)))
+    result.flows = [
+        change
+        for change in sorted(result.flows, key=lambda c: (_order(c.source), _order(c.destination)))
+        if change.added or change.removed
+    ]
+    found_before = {_key(f): f for f in run_manifest_checks(old, old_name).findings}
+    found_after = {_key(f): f for f in run_manifest_checks(new, new_name).findings}
     result.findings_added = [f for k, f in found_after.items() if k not in found_before]
     result.findings_removed = [f for k, f in found_before.items() if k not in found_after]
     return result

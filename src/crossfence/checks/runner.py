@@ -1,4 +1,5 @@
-"""Run the registered checks on a blueprint, fold consequences into their cause, apply suppressions."""
+"""Run the registered checks on a blueprint (fold consequences into their cause, apply suppressions),
+or the checks of Kubernetes/Istio objects on a folder of manifests."""
 
 from __future__ import annotations
 
@@ -6,13 +7,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .base import REGISTRY, SEVERITIES, Check, Context, Finding, severity_at_least
+from .base import (
+    REGISTRY,
+    SEVERITIES,
+    Check,
+    Context,
+    Finding,
+    ManifestContext,
+    OwnManifests,
+    severity_at_least,
+)
 
 if TYPE_CHECKING:
     from ..ir.types import Topology
     from ..model import Blueprint
+    from ..providers.kubernetes.resources import Cluster as KubeCluster
 
-__all__ = ["Report", "run_checks"]
+__all__ = ["Report", "run_checks", "run_manifest_checks"]
 
 
 @dataclass
@@ -163,5 +174,28 @@ def run_checks(
     for finding in _fold(context, findings):
         finding.suppression = _suppression(blueprint, finding)
         (report.suppressed if finding.suppression else report.findings).append(finding)
+    report.findings.sort(key=lambda f: SEVERITIES.index(f.severity))
+    return report
+
+
+def run_manifest_checks(
+    cluster: KubeCluster, name: str, origin: str | None = None, skip: Iterable[str] = ()
+) -> Report:
+    """The checks that read Kubernetes/Istio objects only (but `skip`) on one folder of manifests.
+
+    The report names the folder where a blueprint report names the blueprint; a folder of
+    manifests has no intents and no suppressions, and one finding never explains another.
+    """
+    skipped = set(skip)
+    checks = [
+        c
+        for c in REGISTRY.values()
+        if c.on_manifests is not None and c.id not in skipped and c.family not in skipped
+    ]
+    context = ManifestContext([OwnManifests(cluster)])
+    report = Report(name, origin, checks, skipped=sorted(skipped))
+    for check in checks:
+        assert check.on_manifests is not None
+        report.findings.extend(check.on_manifests(context, check))
     report.findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     return report

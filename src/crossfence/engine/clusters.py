@@ -25,6 +25,7 @@ __all__ = [
     "ClusterView",
     "cluster_views",
     "mesh_principal",
+    "own_manifests",
 ]
 
 ISTIO_SYSTEM = "istio-system"
@@ -64,7 +65,8 @@ def _trust_domain(blueprint: Blueprint, cluster: Cluster) -> str:
     return "cluster.local"
 
 
-def _manifests(cluster: Cluster) -> KubeCluster:
+def own_manifests(cluster: Cluster) -> KubeCluster:
+    """The objects of a blueprint cluster's own manifests (`clusters[].manifests`), merged."""
     base = Path(cluster.defined_at.file).parent if cluster.defined_at else Path.cwd()
     merged = KubeCluster()
     for entry in cluster.manifests:
@@ -76,6 +78,8 @@ def _manifests(cluster: Cluster) -> KubeCluster:
         merged.authorization_policies.extend(loaded.authorization_policies)
         merged.peer_authentications.extend(loaded.peer_authentications)
         merged.warnings.extend(loaded.warnings)
+        for kind, count in loaded.skipped_kinds.items():
+            merged.skipped_kinds[kind] = merged.skipped_kinds.get(kind, 0) + count
     return merged
 
 
@@ -163,7 +167,7 @@ def cluster_views(blueprint: Blueprint) -> dict[str, ClusterView]:
     addresses = pod_addresses(blueprint)
     views: dict[str, ClusterView] = {}
     for cluster in blueprint.clusters:
-        kube = _manifests(cluster)
+        kube = own_manifests(cluster)
         for namespace in cluster.namespaces:
             labels = {"kubernetes.io/metadata.name": namespace.name, **namespace.labels}
             if namespace.istio_injection:

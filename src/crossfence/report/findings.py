@@ -88,7 +88,7 @@ def _finding(finding: Finding, console: Console, traces: bool) -> None:
 
 def render_report(report: Report, console: Console, traces: bool = True) -> None:
     """Findings grouped by severity, most severe first, then the suppressed ones, then the summary."""
-    where = f" ({escape(report.origin)})" if report.origin else ""
+    where = f" ({escape(report.origin)})" if report.origin not in (None, report.blueprint) else ""
     console.print(f"[bold]{escape(report.blueprint)}[/]{where}: {summary_line(report)}")
     for severity in SEVERITIES:
         group = [f for f in report.findings if f.severity == severity]

@@ -62,19 +62,30 @@ def catalogue(checks: Iterable[Check]) -> str:
         "sync). Accept a finding with a [Suppression](blueprint.md#suppression); skip a check or a",
         "family with `--skip ID`.",
         "",
+        "The checks marked *manifests* read only Kubernetes and Istio objects: they are the ones",
+        "`crossfence check DIR` runs on a folder of manifests (one cluster). On a blueprint they",
+        "read each cluster's own manifests (`clusters[].manifests`) with the blueprint's pods",
+        "placed in that cluster, not the Istio objects crossfence derives from the blueprint's own",
+        "fields (the mesh-wide mode of `clusters[].mesh`, a global namespace's PeerAuthentication",
+        "and AuthorizationPolicies): those are blueprint settings, which the blueprint's checks",
+        "read where they are written (`mesh.mtls-not-strict` for a global namespace's mode).",
+        "",
         "| id | severity | title |",
         "|---|---|---|",
     ]
     lines += [
-        f"| [`{c.id}`](#{c.id.replace('.', '')}) | {c.severity} | {_cell(c.title)} |"
+        f"| [`{c.id}`](#{c.id.replace('.', '')}) | {c.severity} | {_cell(c.title)}"
+        + (" (*manifests*)" if c.on_manifests is not None else "")
+        + " |"
         for c in checks
     ]
     for check in checks:
+        runs_on = ", *manifests*" if check.on_manifests is not None else ""
         lines += [
             "",
             f"## {check.id}",
             "",
-            f"**{check.severity}** — {check.title}.",
+            f"**{check.severity}**{runs_on} — {check.title}.",
             "",
             f"Why: {check.why}",
             "",

@@ -9,7 +9,8 @@ CronJobs: a controller `web/frontend` with `replicas: 2` gives pods `web/fronten
 default), in sorted `namespace/name` order, so the same manifests always give the same addresses.
 Namespaces that are referenced but not declared are created; every namespace carries the label
 `kubernetes.io/metadata.name` as the API server sets it. Unknown kinds are skipped with a warning
-(`Cluster.warnings`); malformed objects raise `ManifestError` listing every located problem.
+(`Cluster.warnings`) and counted per kind (`Cluster.skipped_kinds`); malformed objects raise
+`ManifestError` listing every located problem.
 """
 
 from __future__ import annotations
@@ -124,6 +125,8 @@ class _Loader:
                 self.cluster.peer_authentications.append(peer)
         else:
             fields.warn(path, f"kind {kind} is not analysed; skipped")
+            skipped = self.cluster.skipped_kinds
+            skipped[str(kind)] = skipped.get(str(kind), 0) + 1
 
     def pod_ip(self, fields: Fields, status: dict[str, Any], path: FieldPath) -> str | None:
         if status.get("podIP") is not None:

@@ -235,6 +235,8 @@ class Cluster:
     authorization_policies: list[AuthorizationPolicy] = field(default_factory=list)
     peer_authentications: list[PeerAuthentication] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    skipped_kinds: dict[str, int] = field(default_factory=dict)
+    """Objects of kinds crossfence does not analyse (ConfigMap, Ingress, ...), counted per kind."""
 
     def pod(self, key: str) -> Pod:
         """The pod named `namespace/name`; KeyError if there is none."""
