@@ -1,63 +1,78 @@
-"""Multi-document YAML reading that keeps `file:line:col` for every field (C parser, plain values)."""
+"""Multi-document YAML reading that keeps `file:line:col` for every field (rapidyaml, else ruamel)."""
 
 from __future__ import annotations
 
+import functools
 import io
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.resolver import VersionedResolver
-from ruamel.yaml.tag import Tag
+from typing import Any, Protocol
 
 from crossfence.providers.kubernetes.errors import Location, ManifestError, located
+from crossfence.providers.kubernetes.fastyaml import core_schema, read_fast
 
 __all__ = ["Document", "FieldPath", "format_path", "read_documents"]
 
 FieldPath = tuple[str | int, ...]
 
 _YAML_SUFFIXES = (".yaml", ".yml", ".json")
-_PLAIN = "crossfence:plain"  # a plain (unquoted) scalar, resolved later by _core_schema
+_PLAIN = "crossfence:plain"  # a plain (unquoted) scalar, resolved later by core_schema
 _STR = "tag:yaml.org,2002:str"
-# Shared tag objects: ruamel decodes each new Tag's text lazily, which is slow per scalar.
-_TAGS = {
-    name: Tag(suffix=name)
-    for name in (_PLAIN, _STR, "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
-}
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
-_FLOAT = re.compile(
-    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-)
 
 
-class _DeferredResolver(VersionedResolver):
-    """Tags plain scalars as such; ruamel's per-scalar version lookup costs more than parsing."""
+class Document(Protocol):
+    """One YAML document: its plain Python value, and where each of its fields sits in the file.
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is ScalarNode:
-            return _TAGS[_PLAIN] if implicit[0] else _TAGS[_STR]
-        if kind is SequenceNode:
-            return _TAGS["tag:yaml.org,2002:seq"]
-        return _TAGS["tag:yaml.org,2002:map"]
+    Two kinds implement it: `fastyaml.FastDocument` (rapidyaml, the usual one) and
+    `NodeDocument` (ruamel nodes, for files rapidyaml might read differently).
+    """
+
+    file: str
+    value: Any
+
+    def locate(self, path: FieldPath) -> Location:
+        """Location of the value at `path`, or of its deepest existing ancestor."""
+        ...
+
+    def locate_key(self, path: FieldPath) -> Location:
+        """Location of the key that introduces `path` (where an editor puts the cursor)."""
+        ...
 
 
-def _core_schema(text: str) -> Any:
-    """The YAML 1.2 core schema for a plain scalar."""
-    if _NULL.match(text):
-        return None
-    if _BOOL.match(text):
-        return text.lower() == "true"
-    if _INT.match(text):
-        return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
-    if _FLOAT.match(text):
-        return float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))
-    return text
+@functools.cache
+def _ruamel() -> tuple[Callable[[], Any], dict[str, Any]]:
+    """A maker of ruamel loaders whose resolver defers plain scalars, and the shared tags.
+
+    Imported on first use: most folders never need ruamel.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import ScalarNode, SequenceNode
+    from ruamel.yaml.resolver import VersionedResolver
+    from ruamel.yaml.tag import Tag
+
+    # Shared tag objects: ruamel decodes each new Tag's text lazily, which is slow per scalar.
+    tags = {
+        name: Tag(suffix=name)
+        for name in (_PLAIN, _STR, "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
+    }
+
+    class _DeferredResolver(VersionedResolver):
+        """Tags plain scalars as such; ruamel's per-scalar version lookup costs more than parsing."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is ScalarNode:
+                return tags[_PLAIN] if implicit[0] else tags[_STR]
+            if kind is SequenceNode:
+                return tags["tag:yaml.org,2002:seq"]
+            return tags["tag:yaml.org,2002:map"]
+
+    def new_yaml() -> Any:
+        # The C composer gives node marks at C speed; round-trip loading is ~10x slower.
+        yaml = YAML(typ="safe", pure=False)
+        yaml.Resolver = _DeferredResolver
+        return yaml
+
+    return new_yaml, tags
 
 
 def format_path(path: FieldPath) -> str:
@@ -71,22 +86,17 @@ def format_path(path: FieldPath) -> str:
     return text
 
 
-class Document:
-    """One YAML document: its plain Python value, and where each of its fields sits in the file."""
+class NodeDocument:
+    """A `Document` read by ruamel: locations are the start marks of its nodes."""
 
-    def __init__(self, file: str, node: Node, value: Any) -> None:
+    def __init__(self, file: str, node: Any, value: Any) -> None:
         self.file = file
         self.node = node
         self.value = value
 
     def locate(self, path: FieldPath) -> Location:
         """Location of the value at `path`, or of its deepest existing ancestor."""
-        node = self.node
-        for part in path:
-            child = _child(node, part)
-            if child is None:
-                break
-            node = child
+        node = self.locate_node(path)
         return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def locate_key(self, path: FieldPath) -> Location:
@@ -95,13 +105,13 @@ class Document:
             return self.locate(path)
         parent = self.locate_node(path[:-1])
         last = path[-1]
-        if isinstance(parent, MappingNode) and isinstance(last, str):
+        if parent.id == "mapping" and isinstance(last, str):
             for key, _ in parent.value:
-                if isinstance(key, ScalarNode) and key.value == last:
+                if key.id == "scalar" and key.value == last:
                     return Location(self.file, key.start_mark.line + 1, key.start_mark.column + 1)
         return self.locate(path)
 
-    def locate_node(self, path: FieldPath) -> Node:
+    def locate_node(self, path: FieldPath) -> Any:
         node = self.node
         for part in path:
             child = _child(node, part)
@@ -111,23 +121,23 @@ class Document:
         return node
 
 
-def _child(node: Node, part: str | int) -> Node | None:
-    if isinstance(node, MappingNode) and isinstance(part, str):
+def _child(node: Any, part: str | int) -> Any:
+    if node.id == "mapping" and isinstance(part, str):
         for key, value in node.value:
-            if isinstance(key, ScalarNode) and key.value == part:
-                return value  # type: ignore[no-any-return]
-    if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-        return node.value[part]  # type: ignore[no-any-return]
+            if key.id == "scalar" and key.value == part:
+                return value
+    if node.id == "sequence" and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part]
     return None
 
 
-def _plain(node: Node) -> Any:
+def _plain(node: Any, tags: dict[str, Any]) -> Any:
     """Node tree -> plain dict/list/str/int/bool/None; resolution is the YAML 1.2 core schema."""
-    if isinstance(node, ScalarNode):
+    if node.id == "scalar":
         text: str = node.value
-        if node.ctag is _TAGS[_PLAIN]:
-            return _core_schema(text)
-        if node.ctag is _TAGS[_STR]:
+        if node.ctag is tags[_PLAIN]:
+            return core_schema(text)
+        if node.ctag is tags[_STR]:
             return text
         tag = str(node.tag)
         if tag.endswith(":int"):
@@ -142,20 +152,20 @@ def _plain(node: Node) -> Any:
         if tag.endswith(":float"):
             return float(text.replace("_", ""))
         return text
-    if isinstance(node, SequenceNode):
-        return [_plain(item) for item in node.value]
-    if isinstance(node, MappingNode):
+    if node.id == "sequence":
+        return [_plain(item, tags) for item in node.value]
+    if node.id == "mapping":
         result: dict[Any, Any] = {}
         for key, value in node.value:
-            if isinstance(key, ScalarNode) and key.value == "<<" and key.ctag is _TAGS[_PLAIN]:
+            if key.id == "scalar" and key.value == "<<" and key.ctag is tags[_PLAIN]:
                 # `<<: *anchor` merges the anchored mapping; explicit keys win.
-                merged = _plain(value)
+                merged = _plain(value, tags)
                 for source in merged if isinstance(merged, list) else [merged]:
                     if isinstance(source, dict):
                         for k, v in source.items():
                             result.setdefault(k, v)
                 continue
-            result[_plain(key)] = _plain(value)
+            result[_plain(key, tags)] = _plain(value, tags)
         return result
     return None
 
@@ -171,9 +181,6 @@ def read_documents(path: str | Path) -> Iterator[Document]:
     root = Path(path)
     if not root.exists():
         raise ManifestError([located(Location(str(root), 0, 0), "", "no such file or directory")])
-    # The C composer gives node marks at C speed; round-trip loading is ~10x slower.
-    yaml = YAML(typ="safe", pure=False)
-    yaml.Resolver = _DeferredResolver
     for file in _files(root):
         name = str(file)
         try:
@@ -182,14 +189,29 @@ def read_documents(path: str | Path) -> Iterator[Document]:
             raise ManifestError(
                 [located(Location(name, 0, 0), "", f"cannot read: {error}")]
             ) from None
-        try:
-            nodes = list(yaml.compose_all(io.StringIO(text)))
-        except MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-            message = f"invalid YAML: {error.problem or error.context}"
-            raise ManifestError([located(Location(name, line, column), "", message)]) from None
-        for node in nodes:
-            if node is None:
-                continue
-            yield Document(name, node, _plain(node))
+        slow = functools.partial(_read_slow, name, text)
+        documents: Sequence[Document] | None = read_fast(name, text, slow)
+        yield from slow() if documents is None else documents
+
+
+def _read_slow(name: str, text: str) -> list[NodeDocument]:
+    """The documents of one file read by ruamel (its located error when the YAML is invalid)."""
+    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.reader import ReaderError
+
+    new_yaml, tags = _ruamel()
+    try:
+        nodes = list(new_yaml().compose_all(io.StringIO(text)))
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        message = f"invalid YAML: {error.problem or error.context}"
+        raise ManifestError([located(Location(name, line, column), "", message)]) from None
+    except ReaderError as error:  # a character YAML forbids; its position counts UTF-8 bytes
+        before = text.encode("utf-8")[: error.position]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        character = f" #x{error.character:04x}" if isinstance(error.character, int) else ""
+        message = f"invalid YAML: unacceptable character{character}: {error.reason}"
+        raise ManifestError([located(Location(name, line, column), "", message)]) from None
+    return [NodeDocument(name, node, _plain(node, tags)) for node in nodes if node is not None]

@@ -1,0 +1,656 @@
+"""Manifest YAML read at C speed by rapidyaml, or refused where ruamel might read it otherwise."""
+
+from __future__ import annotations
+
+import bisect
+import ctypes
+import json
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+import numpy as np
+import ryml
+from ryml import _ryml
+
+from crossfence.providers.kubernetes.errors import Location
+
+__all__ = ["FastDocument", "core_schema", "read_fast"]
+
+_Path = tuple[str | int, ...]
+
+# --- the YAML 1.2 core schema --------------------------------------------------------------------
+_INT_TEXT = r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
+_FLOAT_TEXT = (
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_NULL = re.compile(r"(?:~|null|Null|NULL|)\Z")
+_BOOL = re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z")
+_INT = re.compile(rf"(?:{_INT_TEXT})\Z")
+_FLOAT = re.compile(rf"(?:{_FLOAT_TEXT})\Z")
+
+
+def core_schema(text: str) -> Any:
+    """The YAML 1.2 core schema's value of a plain scalar (both readers resolve them so)."""
+    if _NULL.match(text):
+        return None
+    if _BOOL.match(text):
+        return text.lower() == "true"
+    if _INT.match(text):
+        return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
+    if _FLOAT.match(text):
+        return float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))
+    return text
+
+
+# --- what rapidyaml would read otherwise ----------------------------------------------------------
+# A non-empty text the core schema does not read as a string.
+_NOT_A_STRING = re.compile(
+    rf"~|null|Null|NULL|true|True|TRUE|false|False|FALSE|{_INT_TEXT}|{_FLOAT_TEXT}"
+)
+# The plain scalars rapidyaml emits bare, as the JSON value the core schema gives them: a JSON
+# string with one of these texts was quoted in the YAML.
+_BARE = re.compile(
+    r"-?(?:0(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?)?|[1-9][0-9]*(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
+    r"|true|false|null"
+)
+# In rapidyaml's JSON, a string that may not be a string to the core schema (one with escapes
+# cannot be), and whether it is a key; or a string starting with a space (rapidyaml makes some
+# misindented keys so) or with `]` or `}` (libyaml rejects such plain scalars): a plain scalar
+# can start with neither. An opening quote follows a bracket, a comma or a space.
+_JSON_CANDIDATE = re.compile(r'"(?<=[\[{,\s]")(?:([\]} ])|([-+.0-9~NTF][^"\\]*)"(:?))')
+_JSON_ODD_KEYS = ('"": ', '"null": ', '"true": ', '"false": ')
+# The bytes the pre-scan looks at more closely (all ASCII control characters but the newline).
+_CONTROL = bytes(range(32)).replace(b"\n", b"") + b"\x7f"
+_SPECIAL = frozenset(b"&*!@`?%\\<.[]{}|>\"'" + _CONTROL)
+_OTHER_BYTES = bytes(sorted(set(range(256)) - _SPECIAL))
+# non-ASCII characters libyaml rejects or counts as line breaks, and the byte order mark
+_BAD_UNICODE = re.compile("[\x80-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+# `&anchor`, `*alias`, `!tag`, `%` (directives), the reserved `@` and backquote, `?` (complex
+# keys) starting a token
+_INDICATOR = re.compile(r"[&*!%@`?](?<=(?<![^\s\[{,:])[&*!%@`?])")
+# escaped surrogates, which libyaml rejects and rapidyaml decodes
+_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+# a quoted key over several lines (libyaml wants implicit keys on one line, rapidyaml does not)
+_MULTILINE_KEY = re.compile(
+    r"\"(?<=(?<![^\s\[{,:-])\")(?=(?:[^\"\\\n]|\\[^\n])*+\\?\n)"
+    r"(?:[^\"\\]|\\[\s\S])*+\"[ ]*:(?=\s|\Z)"
+    r"|'(?<=(?<![^\s\[{,:-])')(?=(?:[^'\n]|'')*+\n)(?:[^']|'')*+'[ ]*:(?=\s|\Z)"
+)
+# a quoted scalar followed on its line by more than a `:`, `,`, bracket or comment
+_AFTER_QUOTE = re.compile(
+    r"\"(?<=(?<![^\s\[{,:-])\")(?:[^\"\\]|\\[\s\S])*+\"(?:[ ]+[^\s:#,\]}]|[^\s:,\]}])"
+    r"|'(?<=(?<![^\s\[{,:-])')(?:[^']|'')*+'(?:[ ]+[^\s:#,\]}]|[^\s:,\]}])"
+)
+# a block scalar header with spaces inside (`| -`), which rapidyaml accepts
+_SPACED_HEADER = re.compile(r"[|>](?<=\s[|>])[ ]+[-+0-9]")
+_FLOW_SPECIAL = re.compile(r"[\[\]{}\"'#?:,]")
+_AFTER_FLOW = re.compile(r"[ ]+#|[ ]*(?:[\n:,\]}]|\Z)")
+_QUOTED = {
+    '"': re.compile(r'"(?:[^"\\]|\\.)*+"', re.DOTALL),
+    "'": re.compile(r"'(?:[^']|'')*+'"),
+}
+_TOKEN_START = frozenset(" \n[{,:")
+_BLANK_LINE = re.compile(r"\n[ ]*\n")
+
+
+def _unsafe_text(text: str, raw: bytes) -> bool:
+    """Whether the YAML uses something rapidyaml may read otherwise than ruamel (conservative)."""
+    if not raw.isascii() and _BAD_UNICODE.search(text):
+        return True
+    present = set(raw.translate(None, _OTHER_BYTES))
+    if not present:
+        return False
+    if not present.isdisjoint(_CONTROL):
+        return True
+    if not present.isdisjoint(b"&*!%@`?") and _INDICATOR.search(text):
+        return True
+    if ord("\\") in present and _ESCAPE.search(text):
+        return True
+    if ord("<") in present and "<<" in text:
+        return True  # a merge key
+    if ord(".") in present and (text.startswith("...") or "\n..." in text):
+        return True  # a document end marker
+    if not present.isdisjoint(b"\"'") and (
+        _MULTILINE_KEY.search(text) or _AFTER_QUOTE.search(text)
+    ):
+        return True
+    if not present.isdisjoint(b"|>") and (not text.endswith("\n") or _SPACED_HEADER.search(text)):
+        return True  # a block scalar may end the file: libyaml adds no line break, rapidyaml does
+    return not present.isdisjoint(b"[]{}") and _unsafe_brackets(text)
+
+
+def _unsafe_brackets(text: str) -> bool:
+    """Whether a flow collection is not closed, holds a comment, a `?`, a plain `a:b`, a blank
+    line or a key over two lines, or is followed on its line by more than a `:`, `,`, bracket or
+    comment; or whether a `]` or `}` starts a token outside one. libyaml fails on most of these
+    where rapidyaml reads something."""
+    end = len(text)
+    next_of = dict.fromkeys("[{]}", -1)
+    position = 0
+    while True:
+        for bracket, found in next_of.items():
+            if found < position:
+                next_of[bracket] = text.find(bracket, position) % (end + 1)  # none: at the end
+        start = min(next_of.values())
+        if start == end:
+            return False
+        opening = text[start]
+        if start > 0 and text[start - 1] not in _TOKEN_START:
+            position = start + 1  # inside a plain scalar
+            continue
+        if opening in "]}":
+            return True
+        if text[start + 1 : start + 2] == ("]" if opening == "[" else "}"):
+            position = start + 2  # `[]` or `{}`
+        else:
+            position = _flow_end(text, start)
+            if position < 0:
+                return True
+        if not _AFTER_FLOW.match(text, position):
+            return True
+
+
+def _flow_end(text: str, start: int) -> int:
+    """Offset after the flow collection opening at `start`, or -1 if it is unsafe."""
+    depth = 0
+    position = separator = start
+    while True:
+        token = _FLOW_SPECIAL.search(text, position)
+        if token is None:
+            return -1  # not closed
+        char = token.group()
+        at = token.start()
+        position = token.end()
+        if char in "[{,":
+            depth += char != ","
+            separator = at
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                # rapidyaml may keep a blank line in a plain scalar before the bracket
+                return -1 if _BLANK_LINE.search(text, start, position) else position
+        elif char in "\"'":
+            if text[at - 1] in _TOKEN_START:
+                quoted = _QUOTED[char].match(text, at)
+                if quoted is None:
+                    return -1
+                position = quoted.end()
+        elif char == ":":
+            if text[position : position + 1] not in (" ", "\n") and text[at - 1] not in "\"'":
+                return -1  # `a:b`
+            if "\n" in text[separator + 1 : at].strip(" \n") or not text[
+                text.rfind("\n", 0, at) + 1 : at
+            ].strip(" "):
+                return -1  # a key over two lines, or a `:` on a line of its own
+        else:
+            return -1  # `#` or `?`
+
+
+def _unsafe_json(emitted: str, text: str) -> bool:
+    """Whether rapidyaml's JSON has a string the core schema does not read as one (where the
+    YAML may have it plain), or one that starts as no plain scalar does.
+
+    A value counts unless rapidyaml emits its text bare when plain (so it was quoted) or the YAML
+    has no plain token with its text; a key counts whenever the core schema does not read it as
+    a string (JSON keys all are strings).
+    """
+    if emitted.startswith('"') or any(key in emitted for key in _JSON_ODD_KEYS):
+        return True  # (a document that is a string is no manifest)
+    quoted = set()
+    for odd, string, colon in _JSON_CANDIDATE.findall(emitted):
+        if odd or (colon and _NOT_A_STRING.fullmatch(string)):
+            return True
+        if _NOT_A_STRING.fullmatch(string) and not _BARE.fullmatch(string):
+            quoted.add(string)  # quoted in the YAML, unless plain there (`status: "True"`)
+    for string in quoted:
+        if "inf" in string.lower() or "nan" in string.lower():
+            return True  # rapidyaml writes plain `inf` and `nan` as `.inf` and `.nan`
+        token = re.escape(string)
+        if re.search(rf"{token}(?<=(?<![^\s\[{{,:]){token})(?![^\s\]}},:])", text):
+            return True
+    return False
+
+
+_STDERR = threading.Lock()
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """rapidyaml prints its parse errors on file descriptor 2 before raising: hide them (one
+    thread at a time, or one could save the other's /dev/null as the real stderr)."""
+    with _STDERR:
+        try:
+            saved = os.dup(2)
+        except OSError:
+            yield
+            return
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(null)
+
+
+# --- reading --------------------------------------------------------------------------------------
+class _Locator(Protocol):
+    def locate(self, path: _Path) -> Location: ...
+
+    def locate_key(self, path: _Path) -> Location: ...
+
+
+def read_fast(
+    name: str, text: str, slow: Callable[[], Sequence[_Locator]]
+) -> list[FastDocument] | None:
+    """The documents of one file's `text`, or None when ruamel must read it.
+
+    The documents have the values and locations the ruamel reader (`yamlsource`) gives; `slow()`
+    gives that reader's documents and is called only if a location cannot be derived from
+    rapidyaml's tree. Three things make the result certain:
+
+    - A textual pre-scan refuses what rapidyaml reads otherwise than libyaml, or accepts where
+      libyaml fails: anchors, aliases, tags, directives, `@`, backquotes, `?`, `...`, merge
+      keys, escaped surrogates, tabs and the characters libyaml rejects or counts as line
+      breaks, quoted keys over several lines, text after a closing quote, spaced block scalar
+      headers, a block scalar that may end the file; in flow collections comments, `?`, a plain
+      `a:b`, blank lines, keys over two lines, text after the closing bracket. It is
+      conservative: a refused file is only slower.
+    - Values are rapidyaml's JSON emission read by `json`. rapidyaml emits a plain scalar bare
+      when it is a JSON number, `true`, `false` or `null`, else as a string; a JSON string whose
+      text the YAML 1.2 core schema reads as something else (`~`, `True`, `0x1F`, `012`...)
+      refuses the file if the YAML has that text plain somewhere, and `.inf` or `.nan` always
+      do (rapidyaml writes plain `inf` and `nan` so); so does a key the core schema does not
+      read as a string, or a string starting with a space, `]` or `}` (no plain scalar does). A
+      parse or JSON error refuses the file: invalid YAML gets ruamel's located error, as before.
+    - A location is derived from where a scalar's bytes sit in the parsed buffer, with libyaml's
+      conventions: a block mapping starts at its first key, a block sequence at its first `-`,
+      a flow collection at its bracket, a quoted scalar at its quote, a block scalar at its `|`
+      or `>`, an empty value right after its `:` or `-` (at the next `,` or `}` in a flow
+      mapping). Where a node's position cannot be derived so (an empty document, say), ruamel
+      composes the file, once, for its locations.
+
+    rapidyaml prints parse errors on file descriptor 2 before raising: fd 2 points at /dev/null
+    while it parses, so what other threads write to stderr meanwhile is lost.
+    """
+    raw = text.encode("utf-8")
+    if _unsafe_text(text, raw):
+        return None
+    buffer = bytearray(raw)
+    try:
+        with _quiet_stderr():
+            tree = ryml.parse_in_place(buffer)
+            root = tree.root_id()
+            emitted = None if tree.empty() else ryml.emit_json_malloc(tree, root)
+        if emitted is None:
+            return []
+        if _unsafe_json(emitted, text):
+            return None
+        values = json.loads(emitted, strict=False)
+    except (ryml.ExceptionBasic, RuntimeError, ValueError, RecursionError):
+        return None
+    if tree.is_stream(root):
+        nodes = list(ryml.children(tree, root))
+    else:
+        nodes, values = [root], [values]
+    if len(nodes) != len(values):
+        return None
+    source = _Source(name, raw, buffer, tree, slow)
+    return [FastDocument(source, i, node, values[i]) for i, node in enumerate(nodes)]
+
+
+class FastDocument:
+    """One document read by rapidyaml: its plain value, and where each of its fields sits."""
+
+    __slots__ = ("_index", "_keys", "_locations", "_node", "_source", "file", "value")
+
+    def __init__(self, source: _Source, index: int, node: int, value: Any) -> None:
+        self.file = source.name
+        self.value = value
+        self._source = source
+        self._index = index
+        self._node = node
+        self._locations: dict[_Path, Location] = {}
+        self._keys: dict[_Path, Location] = {}
+
+    def locate(self, path: _Path) -> Location:
+        """Location of the value at `path`, or of its deepest existing ancestor."""
+        location = self._locations.get(path)
+        if location is None:
+            location = self._locations[path] = self._source.locate(self._index, self._node, path)
+        return location
+
+    def locate_key(self, path: _Path) -> Location:
+        """Location of the key that introduces `path` (where an editor puts the cursor)."""
+        location = self._keys.get(path)
+        if location is None:
+            location = self._keys[path] = self._source.locate_key(self._index, self._node, path)
+        return location
+
+
+# --- locations ------------------------------------------------------------------------------------
+class _Unknown(Exception):
+    """A node's position cannot be derived from the tree: ruamel is asked."""
+
+
+class _Buffer(ctypes.Structure):
+    """CPython's `Py_buffer` (stable ABI): where the bytes of a memoryview are."""
+
+    _fields_ = [
+        ("buf", ctypes.c_void_p),
+        ("obj", ctypes.c_void_p),
+        ("len", ctypes.c_ssize_t),
+        ("itemsize", ctypes.c_ssize_t),
+        ("readonly", ctypes.c_int),
+        ("ndim", ctypes.c_int),
+        ("format", ctypes.c_char_p),
+        ("shape", ctypes.c_void_p),
+        ("strides", ctypes.c_void_p),
+        ("suboffsets", ctypes.c_void_p),
+        ("internal", ctypes.c_void_p),
+    ]
+
+
+_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
+_get_buffer.argtypes = [ctypes.py_object, ctypes.POINTER(_Buffer), ctypes.c_int]
+_get_buffer.restype = ctypes.c_int
+_release_buffer = ctypes.pythonapi.PyBuffer_Release
+_release_buffer.argtypes = [ctypes.POINTER(_Buffer)]
+_release_buffer.restype = None
+
+
+def _address(view: Any) -> int:
+    """Address of the first byte of a buffer (rapidyaml's scalars are memoryviews of the text)."""
+    buffer = _Buffer()
+    _get_buffer(view, buffer, 0)
+    address = buffer.buf or 0
+    _release_buffer(buffer)
+    return address
+
+
+_MAP, _SEQ = int(ryml.MAP), int(ryml.SEQ)
+_STREAM = int(ryml.STREAM) & ~_SEQ  # (a stream is a sequence of documents to rapidyaml)
+_KEYQUO, _VALQUO = int(ryml.KEYQUO), int(ryml.VALQUO)
+_BLOCK_SCALAR = int(ryml.VAL_LITERAL) | int(ryml.VAL_FOLDED)
+_FLOW = int(ryml.FLOW_SL) | int(ryml.FLOW_ML)
+_VALNIL = int(ryml.VALNIL)
+_NONE = int(ryml.NONE)
+# The extension's functions, called with the tree's SWIG pointer (`tree.this`), are five times
+# faster than the `Tree` methods, which matters at a few calls per located field.
+_type = _ryml.Tree_type
+_key = _ryml.Tree_key
+_val = _ryml.Tree_val
+_find_child = _ryml.Tree_find_child
+_child = _ryml.Tree_child
+_first_child = _ryml.Tree_first_child
+_num_children = _ryml.Tree_num_children
+_parent = _ryml.Tree_parent
+_child_pos = _ryml.Tree_child_pos
+_SPACES = re.compile(rb" *")
+_SPACES_AND_LINES = re.compile(rb"[ \n]*")
+_SPACE_AND_COMMENTS = re.compile(rb"(?:[ \n]|(?<![^ \n])#[^\n]*)*")
+_QUOTED_BYTES = {
+    ord('"'): re.compile(rb'"(?:[^"\\]|\\.)*+"', re.DOTALL),
+    ord("'"): re.compile(rb"'(?:[^']|'')*+'"),
+}
+
+
+class _Source:
+    """One file parsed by rapidyaml: byte offsets of nodes, then 1-based lines and columns."""
+
+    def __init__(
+        self,
+        name: str,
+        raw: bytes,
+        buffer: bytearray,
+        tree: Any,
+        slow: Callable[[], Sequence[_Locator]],
+    ) -> None:
+        self.name = name
+        self.raw = raw  # the text as parsed; `buffer`, its copy, is what rapidyaml parsed
+        self.buffer = buffer  # and filtered: scalars point into it, so it lives with the tree
+        self.tree = tree
+        self.this = tree.this
+        self.base = _address(buffer)
+        self.ascii = raw.isascii()
+        self._slow = slow
+        self._slow_documents: Sequence[_Locator] | None = None
+        self._line_starts: list[int] | None = None
+        self._item_offsets: dict[int, list[int]] = {}
+
+    def locate(self, index: int, document: int, path: _Path) -> Location:
+        try:
+            return self._location(self._start(self._walk(document, path)))
+        except _Unknown:
+            return self._slow_document(index).locate(path)
+
+    def locate_key(self, index: int, document: int, path: _Path) -> Location:
+        if path and isinstance(path[-1], str):
+            parent = self._walk(document, path[:-1])
+            child = _find_child(self.this, parent, path[-1])  # _NONE unless a mapping has it
+            if child != _NONE:
+                try:
+                    return self._location(self._key_start(child))
+                except _Unknown:
+                    return self._slow_document(index).locate_key(path)
+        return self.locate(index, document, path)
+
+    def _walk(self, node: int, path: _Path) -> int:
+        """The node at `path`, or its deepest existing ancestor (as `NodeDocument` walks)."""
+        this = self.this
+        for part in path:
+            if isinstance(part, str):
+                child = _find_child(this, node, part)  # _NONE unless a mapping has it
+            elif part >= 0 and _type(this, node) & _SEQ and part < _num_children(this, node):
+                child = _child(this, node, part)
+            else:
+                break
+            if child == _NONE:
+                break
+            node = child
+        return node
+
+    def _slow_document(self, index: int) -> _Locator:
+        if self._slow_documents is None:
+            self._slow_documents = self._slow()
+        return self._slow_documents[index]
+
+    # -- byte offsets of libyaml's start marks --
+    def _offset(self, view: Any) -> int:
+        if view is None:
+            raise _Unknown
+        offset = _address(view) - self.base
+        if not 0 <= offset <= len(self.raw):
+            raise _Unknown  # a scalar rapidyaml had to move out of the buffer
+        return offset
+
+    def _key_start(self, node: int) -> int:
+        offset = self._offset(_key(self.this, node))
+        if _type(self.this, node) & _KEYQUO:
+            offset -= 1  # at the quote
+            if offset < 0 or self.raw[offset] not in b"\"'":
+                raise _Unknown
+        return offset
+
+    def _key_end(self, node: int) -> int:
+        if _type(self.this, node) & _KEYQUO:
+            start = self._key_start(node)
+            match = _QUOTED_BYTES[self.raw[start]].match(self.raw, start)
+            if match is None:
+                raise _Unknown
+            return match.end()
+        view = _key(self.this, node)
+        return self._offset(view) + len(view)
+
+    def _after_indicator_node(self, node: int, kind: int) -> bool:
+        """Whether the node's start is found from the `:` or `-` before it: an empty value, `{}`,
+        `[]`, a block scalar (its bytes are below its header), or a sequence whose first item is
+        one of those."""
+        if kind & (_MAP | _SEQ):
+            first = _first_child(self.this, node)
+            if first == _NONE:
+                return True
+            if kind & _MAP:
+                return False
+            return self._after_indicator_node(first, _type(self.this, first))
+        return bool(kind & (_VALNIL | _BLOCK_SCALAR)) or _val(self.this, node) is None
+
+    def _start(self, node: int) -> int:
+        """Byte offset of libyaml's start mark of the node."""
+        this = self.this
+        raw = self.raw
+        kind = _type(this, node)
+        if self._after_indicator_node(node, kind):
+            return self._start_after_indicator(node, kind)
+        if kind & (_MAP | _SEQ):
+            first = _first_child(this, node)
+            inner = self._key_start(first) if kind & _MAP else self._start(first)
+            if kind & _MAP and not kind & _FLOW:
+                return inner  # a block mapping starts at its first key
+            # a flow collection starts at its bracket, a block sequence at its first `-`
+            opening = b"-" if not kind & _FLOW else b"{" if kind & _MAP else b"["
+            found = raw.rfind(opening, 0, inner)
+            if found < 0 or raw[found + 1 : inner].strip(b" \n"):
+                raise _Unknown
+            return found
+        offset = self._offset(_val(this, node))
+        if kind & _VALQUO:
+            offset -= 1  # at the quote
+            if offset < 0 or raw[offset] not in b"\"'":
+                raise _Unknown
+        return offset
+
+    def _start_after_indicator(self, node: int, kind: int) -> int:
+        after = self._after_indicator(node)
+        raw = self.raw
+        if not kind & (_MAP | _SEQ | _BLOCK_SCALAR):
+            # libyaml's empty scalar starts where the `:` or `-` ends in block collections, at
+            # the next token (`,` or `}`) in flow mappings
+            if _type(self.this, _parent(self.this, node)) & _FLOW:
+                return _SPACE_AND_COMMENTS.match(raw, after).end()  # type: ignore[union-attr]
+            return after
+        if kind & _BLOCK_SCALAR:
+            expected: tuple[bytes, ...] = (b"|", b">")
+            offset = _SPACES.match(raw, after).end()  # type: ignore[union-attr]
+        else:
+            spaces = _SPACE_AND_COMMENTS.match(raw, after)
+            offset = spaces.end() if spaces else after
+            expected = (b"-" if not kind & _FLOW else b"{" if kind & _MAP else b"[",)
+        if raw[offset : offset + 1] not in expected:
+            raise _Unknown
+        if expected == (b"-",) and raw[offset + 1 : offset + 2] not in (b" ", b"\n", b""):
+            raise _Unknown
+        return offset
+
+    def _after_indicator(self, node: int) -> int:
+        """Offset just after the `:` of a keyed node or the `-` of a block sequence item, or where
+        a flow sequence item starts."""
+        this = self.this
+        raw = self.raw
+        parent = _parent(this, node)
+        parent_kind = _type(this, parent) if parent != _NONE else _STREAM
+        if parent_kind & _STREAM:
+            raise _Unknown  # a document
+        if parent_kind & _MAP:
+            end = self._key_end(node)
+            while raw[end : end + 1] == b" ":
+                end += 1
+            if raw[end : end + 1] == b":":
+                return end + 1
+            if parent_kind & _FLOW and _type(this, node) & _VALNIL:
+                return end  # `{a, b: 1}`: `a` has no `:`
+            raise _Unknown
+        if parent_kind & _SEQ:
+            item: int = self._items(parent)[_child_pos(this, parent, node)]
+            # after the item's `-` in a block sequence; a flow sequence item starts right there
+            return item if parent_kind & _FLOW else item + 1
+        raise _Unknown
+
+    def _items(self, sequence: int) -> list[int]:
+        """Offsets of the `-` of each item of a block sequence, or of each item of a flow one."""
+        items = self._item_offsets.get(sequence)
+        if items is None:
+            if _type(self.this, sequence) & _FLOW:
+                items = self._flow_items(self._start(sequence) + 1)
+            else:
+                items = self._dashes(self._start(sequence))
+            if len(items) != _num_children(self.this, sequence):
+                raise _Unknown
+            self._item_offsets[sequence] = items
+        return items
+
+    def _dashes(self, first: int) -> list[int]:
+        """The `-` of each item of the block sequence whose first `-` is at `first`: those on the
+        lines below at its indentation, until a line indented less, or as much but not an item
+        (blank and comment lines aside)."""
+        raw = self.raw
+        column = first - (raw.rfind(b"\n", 0, first) + 1)
+        dashes = [first]
+        line = raw.find(b"\n", first) + 1
+        while 0 < line < len(raw):
+            end = raw.find(b"\n", line)
+            end = len(raw) if end < 0 else end
+            content = raw[line:end].lstrip(b" ")
+            indent = end - line - len(content)
+            if content and not content.startswith(b"#") and indent <= column:
+                if indent < column or content[:1] != b"-" or content[1:2] not in (b" ", b""):
+                    break
+                dashes.append(line + column)
+            line = end + 1
+        return dashes
+
+    def _flow_items(self, position: int) -> list[int]:
+        """Where each item of the flow sequence whose `[` ends at `position` starts (the
+        pre-scan ruled out comments and `?` in flow collections)."""
+        raw = self.raw
+        items: list[int] = []
+        while True:
+            position = _SPACES_AND_LINES.match(raw, position).end()  # type: ignore[union-attr]
+            if raw[position : position + 1] == b"]":
+                return items
+            items.append(position)
+            end = self._flow_item_end(position)
+            if end == position or raw[end : end + 1] not in (b",", b"]"):
+                raise _Unknown
+            position = end + (raw[end : end + 1] == b",")
+
+    def _flow_item_end(self, start: int) -> int:
+        """Offset of the `,` or bracket that ends the flow item starting at `start`."""
+        raw = self.raw
+        depth = 0
+        position = start
+        while position < len(raw):
+            char = raw[position]
+            if char in b"\"'" and (position == start or raw[position - 1] in b" \n[{,:"):
+                quoted = _QUOTED_BYTES[char].match(raw, position)
+                if quoted is None:
+                    raise _Unknown
+                position = quoted.end()
+                continue
+            if char in b"[{":
+                depth += 1
+            elif char in b"]}":
+                if depth == 0:
+                    return position
+                depth -= 1
+            elif char == ord(",") and depth == 0:
+                return position
+            position += 1
+        raise _Unknown
+
+    # -- lines and columns --
+    def _location(self, offset: int) -> Location:
+        starts = self._line_starts
+        if starts is None:
+            newlines = np.flatnonzero(np.frombuffer(self.raw, np.uint8) == ord("\n"))
+            starts = self._line_starts = [0, *(newlines + 1).tolist()]
+        line = bisect.bisect_right(starts, offset)
+        start = starts[line - 1]
+        column = offset - start if self.ascii else len(self.raw[start:offset].decode("utf-8"))
+        return Location(self.name, line, column + 1)
