@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crossfence.engine.packets import IntervalSet
 
-__all__ = ["Atoms", "contains_many", "contains_matrix"]
+__all__ = ["Atoms", "contains_many", "contains_matrix", "sorted_unique"]
 
 S = TypeVar("S", bound=IntervalSet)
 
@@ -88,6 +88,18 @@ def contains_matrix(sets: Sequence[IntervalSet], values: ArrayLike) -> NDArray[n
     return out
 
 
+def sorted_unique(values: NDArray[np.int64]) -> NDArray[np.int64]:
+    """`np.unique` of a 1-D integer array, without it: `np.unique` imports `numpy.ma` (~25 ms of
+    every command's start-up) to ask whether the array is masked."""
+    ordered = np.sort(values)
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=np.bool_)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 class Atoms(Generic[S]):
     """The atoms of one axis cut by a family of sets of class ``kind``.
 
@@ -106,7 +118,7 @@ class Atoms(Generic[S]):
             end = int(used.max()) if used.size else 0
         if used.size and (int(used.min()) < 0 or int(used.max()) > end):
             raise ValueError(f"a set reaches beyond the universe [0, {end})")
-        boundaries = np.unique(np.concatenate((np.array([0, end], dtype=np.int64), used)))
+        boundaries = sorted_unique(np.concatenate((np.array([0, end], dtype=np.int64), used)))
         boundaries.flags.writeable = False
         self._boundaries: NDArray[np.int64] = boundaries
         self._kind = kind

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from crossfence.engine.atoms import Atoms
+from crossfence.engine.atoms import Atoms, sorted_unique
 from crossfence.engine.packets import IpSet, ServiceSet
 from crossfence.providers.kubernetes.resources import (
     Cluster,
@@ -82,6 +82,18 @@ def fixed_services(ports: Sequence[NetworkPolicyPort]) -> ServiceSet:
     return services
 
 
+def _distinct_rows(rows: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
+    """(distinct rows in order of first appearance, index of each row's distinct row): what
+    `np.unique(axis=0, return_inverse=True)` gives up to order, without importing `numpy.ma`."""
+    seen: dict[bytes, int] = {}
+    inverse = np.fromiter(
+        (seen.setdefault(row.tobytes(), len(seen)) for row in rows), dtype=np.intp, count=len(rows)
+    )
+    first = np.full(len(seen), len(rows), dtype=np.intp)
+    np.minimum.at(first, inverse, np.arange(len(rows), dtype=np.intp))
+    return rows[first], inverse
+
+
 class PolicyArrays:
     """A cluster's selectors, peers and ports as arrays; one instance per `connectivity()` call."""
 
@@ -122,12 +134,12 @@ class PolicyArrays:
             for rule in (*policy.ingress, *policy.egress):
                 service_sets.append(fixed_services(rule.ports))
         for j, (_, protocol) in enumerate(self.named):
-            for number in np.unique(self.named_numbers[:, j]):
+            for number in sorted_unique(self.named_numbers[:, j]):
                 if number:
                     service_sets.append(ServiceSet.ports(protocol, int(number)))
         self.service_atoms: Atoms[ServiceSet] = Atoms(service_sets, ServiceSet)
         self.peer_cache: dict[object, tuple[BoolArray, BoolArray]] = {}
-        # Rules naming the same ports share their per-class combinations (np.unique is costly).
+        # Rules naming the same ports share their per-class combinations.
         self.named_combos: dict[tuple[int, ...], tuple[NDArray[np.int64], NDArray[np.intp]]] = {}
 
     @staticmethod
@@ -185,8 +197,7 @@ class PolicyArrays:
         columns = [self.named.index(spec) for spec in specs]
         key = tuple(columns)
         if key not in self.named_combos:
-            combos, inverse = np.unique(numbers[:, columns], axis=0, return_inverse=True)
-            self.named_combos[key] = (combos, inverse.reshape(-1))
+            self.named_combos[key] = _distinct_rows(np.ascontiguousarray(numbers[:, columns]))
         combos, inverse = self.named_combos[key]
         for row, combo in enumerate(combos):
             services = ServiceSet.none()
