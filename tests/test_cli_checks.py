@@ -128,6 +128,35 @@ def test_suppression_from_the_blueprint(tmp_path: Path) -> None:
     )
 
 
+def test_a_suppression_that_matches_nothing_is_reported(tmp_path: Path) -> None:
+    """A suppression whose objects match no finding (a typo, or a fixed mistake) would silently
+    hide a future finding: `check` warns with its location, as linters report unused `noqa`
+    comments; the JSON lists it. The base example's own suppression is used."""
+    assert json.loads(_run("check", EXAMPLE, "-f", "json").stdout)["unused_suppressions"] == []
+    folder = tmp_path / "estate"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("variants"))
+    with (folder / "intents.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "  - check: network.vpn-single-tunnel\n"
+            "    objects: [hub-vnp]\n"
+            "    reason: the second tunnel is being ordered (ticket NET-42)\n"
+        )
+    result = _run("check", folder)
+    assert result.exit_code == 0, result.output
+    assert "suppression of network.vpn-single-tunnel for hub-vnp matched no finding" in " ".join(
+        result.stdout.split()
+    )
+    data = json.loads(_run("check", folder, "-f", "json").stdout)
+    [unused] = data["unused_suppressions"]
+    assert unused["check"] == "network.vpn-single-tunnel" and unused["objects"] == ["hub-vnp"]
+    assert unused["file"].endswith("intents.yaml") and unused["line"] > 1
+    # a check that did not run leaves its suppressions alone
+    skipped = json.loads(
+        _run("check", folder, "-f", "json", "--skip", "network.vpn-single-tunnel").stdout
+    )
+    assert skipped["unused_suppressions"] == []
+
+
 def test_a_suppression_needs_a_reason(tmp_path: Path) -> None:
     blueprint = tmp_path / "bp.yaml"
     blueprint.write_text("suppressions:\n  - check: mesh.mtls-not-strict\n", encoding="utf-8")

@@ -36,6 +36,9 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[Finding] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    unused_suppressions: list[Any] = field(default_factory=list)
+    """Suppressions that matched no finding of a check that ran: stale, or a typo in `objects`;
+    left in place they would silently hide a future finding."""
 
     def counts(self) -> dict[str, int]:
         """Active findings per severity, most severe first."""
@@ -59,7 +62,19 @@ class Report:
             "skipped": self.skipped,
             "findings": [f.to_json() for f in self.findings],
             "suppressed": [f.to_json() for f in self.suppressed],
+            "unused_suppressions": [_suppression_json(s) for s in self.unused_suppressions],
         }
+
+
+def _suppression_json(suppression: Any) -> dict[str, Any]:
+    where = suppression.defined_at
+    return {
+        "check": suppression.check,
+        "objects": list(suppression.objects),
+        "reason": suppression.reason,
+        "file": where.file if where is not None else None,
+        "line": where.line if where is not None else None,
+    }
 
 
 def _pairs(context: Context, finding: Finding) -> set[tuple[str, str]]:
@@ -175,6 +190,11 @@ def run_checks(
         finding.suppression = _suppression(blueprint, finding)
         (report.suppressed if finding.suppression else report.findings).append(finding)
     report.findings.sort(key=lambda f: SEVERITIES.index(f.severity))
+    ran = {c.id for c in checks}
+    used = {id(f.suppression) for f in report.suppressed}
+    report.unused_suppressions = [
+        s for s in blueprint.suppressions if s.check in ran and id(s) not in used
+    ]
     return report
 
 

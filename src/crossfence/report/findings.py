@@ -8,7 +8,8 @@ The JSON shape (`crossfence check --format json`), stable::
      "checks": [{"id", "severity", "title", "why", "fix", "doc"}],
      "skipped": [str],
      "findings": [Finding],
-     "suppressed": [Finding]}
+     "suppressed": [Finding],
+     "unused_suppressions": [{"check", "objects", "reason", "file", "line"}]}
 
     Finding = {"check": str, "severity": str, "title": str, "message": str,
                "objects": [{"kind", "name", "file", "line"}],
@@ -17,7 +18,8 @@ The JSON shape (`crossfence check --format json`), stable::
                "explains": [{"check", "message", "objects"}],
                "suppressed": {"reason": str}}          # only in "suppressed"
 
-`summary` counts active findings (not suppressed). `explains` lists the findings folded into
+`unused_suppressions` are the blueprint's suppressions that matched no finding of a check that
+ran (stale, or a typo in `objects`). `summary` counts active findings (not suppressed). `explains` lists the findings folded into
 this one because the same mistake causes them (a broken intent, a contradicted mesh policy).
 """
 
@@ -101,5 +103,16 @@ def render_report(report: Report, console: Console, traces: bool = True) -> None
         console.print("[dim]SUPPRESSED[/]")
         for finding in report.suppressed:
             _finding(finding, console, traces=False)
+    for suppression in report.unused_suppressions:
+        where = suppression.defined_at
+        at = f"{where.file}:{where.line}: " if where is not None else ""
+        console.print(
+            escape(
+                f"warning: {at}suppression of {suppression.check}"
+                + (f" for {', '.join(suppression.objects)}" if suppression.objects else "")
+                + " matched no finding (remove it: it would hide a future one)"
+            ),
+            style="yellow",
+        )
     if not report.findings:
         console.print("[green]no finding[/]")
