@@ -20,6 +20,7 @@ def test_json_shape(variant_report: Report) -> None:
         "skipped",
         "findings",
         "suppressed",
+        "unused_suppressions",
     }
     assert set(data["summary"]) == {
         "checks",
