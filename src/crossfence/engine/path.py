@@ -360,8 +360,8 @@ class _Walker:
                     hop.steps.append(
                         Step(
                             "DROP",
-                            f"{source.name} has no external (public) address: the internet gateway does not carry its traffic to {_ip(address)}",
-                            routes[0].source,
+                            f"{source.name} has no external (public) address and no NAT serves it: the internet gateway does not carry its traffic to {_ip(address)}",
+                            source.source,  # where an external address would be given
                         )
                     )
                     return "NO_EXTERNAL_ADDRESS", None, network
