@@ -93,6 +93,22 @@ def _subnet_routes(topology: Topology, blueprint: Blueprint) -> None:
                                 f"pod range routed to {segment.name}",
                             )
                         )
+        for gateway in network.public_gateways:
+            for link in gateway.private_networks:
+                if link.push_default_route:
+                    # Scaleway: the Public Gateway is the Private Network's default route when
+                    # it pushes one (IPAM push_default_route), for that Private Network only
+                    ir.routes.append(
+                        Route(
+                            ipaddress.IPv4Network("0.0.0.0/0"),
+                            NextHop("internet_gateway", f"public-gateway/{gateway.name}"),
+                            "static",
+                            1000,
+                            Source.of(link, f"{network.name}/public-gateway/{gateway.name}"),
+                            f"default route pushed by public gateway {gateway.name}",
+                            segments=(link.private_network,),
+                        )
+                    )
         for route in network.routes:
             kind, target = route.next_hop
             if kind == "gateway":

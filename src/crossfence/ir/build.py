@@ -272,6 +272,16 @@ class _Builder:
         provider = self.provider(cloud.name if cloud else None)
         if provider == "gcp" and endpoint.public_address is None and network is not None:
             endpoint.nat = self.cloud_nat(network, segment, region, addresses)
+        if provider == "scaleway" and endpoint.public_address is None and network is not None:
+            endpoint.nat = next(
+                (
+                    Source.of(link, f"{network.name}/public-gateway/{gateway.name}")
+                    for gateway in network.public_gateways
+                    for link in gateway.private_networks
+                    if link.private_network == segment and link.enable_masquerade
+                ),
+                None,
+            )
         if provider == "gcp" and workload.name in gcp and network is not None:
             ingress, egress = firewall_filters(self.bp, network, gcp[workload.name], peers)
             endpoint.ingress, endpoint.egress = (ingress,), (egress,)

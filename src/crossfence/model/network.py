@@ -13,11 +13,13 @@ __all__ = [
     "FirewallPolicy",
     "FirewallPolicyRule",
     "FirewallRule",
+    "GatewayNetwork",
     "Network",
     "NetworkAcl",
     "NetworkAclRule",
     "Peering",
     "PortRange",
+    "PublicGateway",
     "Route",
     "RouteTable",
     "SecondaryRange",
@@ -330,6 +332,27 @@ class RouteTable(NamedModel):
     """Virtual private gateways whose BGP routes are propagated into this table."""
 
 
+class GatewayNetwork(Model):
+    """A Private Network attached to a Scaleway Public Gateway (Terraform `scaleway_vpc_gateway_network`)."""
+
+    private_network: Name
+    """The Private Network of this VPC."""
+    enable_masquerade: bool = True
+    """NAT: resources of the Private Network reach the internet with the gateway's address."""
+    push_default_route: bool = False
+    """Advertise the gateway as the Private Network's default route (IPAM `push_default_route`)."""
+
+
+class PublicGateway(NamedModel):
+    """A Scaleway Public Gateway: sits at the border of Private Networks and gives them access to
+    the internet through NAT (https://www.scaleway.com/en/developers/api/public-gateway/)."""
+
+    public_address: Address | None = None
+    """Its flexible IP address."""
+    private_networks: tuple[GatewayNetwork, ...] = ()
+    """The Private Networks attached to it."""
+
+
 class Network(NamedModel):
     """A VPC: GCP VPC network, Scaleway VPC, AWS VPC."""
 
@@ -351,6 +374,8 @@ class Network(NamedModel):
     """GCP VPC firewall rules."""
     acl: VpcAcl | None = None
     """Scaleway VPC ACL (between Private Networks)."""
+    public_gateways: tuple[PublicGateway, ...] = ()
+    """Scaleway Public Gateways of this VPC's Private Networks."""
     route_tables: tuple[RouteTable, ...] = ()
     """AWS route tables."""
     network_acls: tuple[NetworkAcl, ...] = ()

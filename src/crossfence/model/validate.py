@@ -262,6 +262,7 @@ class _Validator:
                 network.firewall_rules, "firewall rule", f" in network '{network.name}'"
             )
             self.address_plan(network)
+            self.public_gateways(network)
             for index, route in enumerate(network.routes):
                 kind, target = route.next_hop
                 if kind == "instance":
@@ -392,12 +393,39 @@ class _Validator:
                     sections, what = kinds[kind]
                     self.ref(route, (f"next_hop_{kind}",), target, sections, what)
 
+    def public_gateways(self, network: Network) -> None:
+        """Scaleway Public Gateways: unique names, attached to Private Networks of this VPC, each
+        Private Network to one gateway at most."""
+        self.duplicates(network.public_gateways, "public gateway", f" in network '{network.name}'")
+        names = [p.name for p in network.private_networks]
+        attached: dict[str, str] = {}
+        for gateway in network.public_gateways:
+            for index, link in enumerate(gateway.private_networks):
+                field = ("private_networks", index, "private_network")
+                if link.private_network not in names:
+                    self.report.add(
+                        gateway,
+                        field,
+                        f"unknown Private Network '{link.private_network}' in network '{network.name}' (expected one of: {', '.join(sorted(names)) or 'none defined'}{_did_you_mean(link.private_network, names)})",
+                        "unknown-reference",
+                    )
+                elif link.private_network in attached:
+                    self.report.add(
+                        gateway,
+                        field,
+                        f"Private Network '{link.private_network}' is already attached to public gateway '{attached[link.private_network]}' (expected one gateway per Private Network)",
+                        "duplicate-name",
+                    )
+                else:
+                    attached[link.private_network] = gateway.name
+
     def provider_fields(self, network: Network, provider: str | None) -> None:
         if provider is None:
             return
         only = {
             "private_networks": "scaleway",
             "acl": "scaleway",
+            "public_gateways": "scaleway",
             "firewall_rules": "gcp",
             "routes": "gcp",
             "cidr_blocks": "aws",
