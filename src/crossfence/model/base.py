@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping
@@ -107,6 +108,12 @@ class NamedModel(Model):
 def _check_cidr(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a CIDR (expected a string such as '10.0.0.0/24')")
+    return _normal_cidr(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normal_cidr(value: str) -> str:
+    """The network `value` writes, as text (cached: an estate's rules repeat their ranges)."""
     try:
         network = ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
@@ -202,6 +209,12 @@ def _check_port_spec(value: Any) -> str:
         raise ValueError(f"{value!r} has no protocol (expected e.g. 'tcp/{value}')")
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a port spec (expected e.g. 'tcp/443')")
+    return _normal_port_spec(value)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _normal_port_spec(value: str) -> str:
+    """The port spec `value` writes, in its normal form (cached: estates use a few dozen)."""
     protocol, low, high = parse_port_spec(value)
     if low is None:
         return protocol

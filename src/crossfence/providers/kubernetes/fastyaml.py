@@ -62,7 +62,10 @@ _BARE = re.compile(
 # cannot be), and whether it is a key; or a string starting with a space (rapidyaml makes some
 # misindented keys so) or with `]` or `}` (libyaml rejects such plain scalars): a plain scalar
 # can start with neither. An opening quote follows a bracket, a comma or a space.
-_JSON_CANDIDATE = re.compile(r'"(?<=[\[{,\s]")(?:([\]} ])|([-+.0-9~NTF][^"\\]*)"(:?))')
+# (The lookahead only filters first, for speed: most strings start otherwise.)
+_JSON_CANDIDATE = re.compile(
+    r'"(?=[\]} \-+.0-9~NTF])(?<=[\[{,\s]")(?:([\]} ])|([-+.0-9~NTF][^"\\]*)"(:?))'
+)
 _JSON_ODD_KEYS = ('"": ', '"null": ', '"true": ', '"false": ')
 # The bytes the pre-scan looks at more closely (all ASCII control characters but the newline).
 _CONTROL = bytes(range(32)).replace(b"\n", b"") + b"\x7f"
@@ -75,16 +78,21 @@ _BAD_UNICODE = re.compile("[\x80-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 _INDICATOR = re.compile(r"[&*!%@`?](?<=(?<![^\s\[{,:])[&*!%@`?])")
 # escaped surrogates, which libyaml rejects and rapidyaml decodes
 _ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+# The inside of a quoted scalar (on one line, or anywhere), its loops unrolled (a run of ordinary
+# characters between escapes) for speed: the regular expressions below try it at every quote.
+_DOUBLE_ON_LINE = r"[^\"\\\n]*+(?:\\[^\n][^\"\\\n]*+)*+"
+_DOUBLE = r"[^\"\\]*+(?:\\[\s\S][^\"\\]*+)*+"
+_SINGLE_ON_LINE = r"[^'\n]*+(?:''[^'\n]*+)*+"
+_SINGLE = r"[^']*+(?:''[^']*+)*+"
 # a quoted key over several lines (libyaml wants implicit keys on one line, rapidyaml does not)
 _MULTILINE_KEY = re.compile(
-    r"\"(?<=(?<![^\s\[{,:-])\")(?=(?:[^\"\\\n]|\\[^\n])*+\\?\n)"
-    r"(?:[^\"\\]|\\[\s\S])*+\"[ ]*:(?=\s|\Z)"
-    r"|'(?<=(?<![^\s\[{,:-])')(?=(?:[^'\n]|'')*+\n)(?:[^']|'')*+'[ ]*:(?=\s|\Z)"
+    rf"\"(?<=(?<![^\s\[{{,:-])\")(?={_DOUBLE_ON_LINE}\\?\n){_DOUBLE}\"[ ]*:(?=\s|\Z)"
+    rf"|'(?<=(?<![^\s\[{{,:-])')(?={_SINGLE_ON_LINE}\n){_SINGLE}'[ ]*:(?=\s|\Z)"
 )
 # a quoted scalar followed on its line by more than a `:`, `,`, bracket or comment
 _AFTER_QUOTE = re.compile(
-    r"\"(?<=(?<![^\s\[{,:-])\")(?:[^\"\\]|\\[\s\S])*+\"(?:[ ]+[^\s:#,\]}]|[^\s:,\]}])"
-    r"|'(?<=(?<![^\s\[{,:-])')(?:[^']|'')*+'(?:[ ]+[^\s:#,\]}]|[^\s:,\]}])"
+    rf"\"(?<=(?<![^\s\[{{,:-])\"){_DOUBLE}\"(?:[ ]+[^\s:#,\]}}]|[^\s:,\]}}])"
+    rf"|'(?<=(?<![^\s\[{{,:-])'){_SINGLE}'(?:[ ]+[^\s:#,\]}}]|[^\s:,\]}}])"
 )
 # a block scalar header with spaces inside (`| -`), which rapidyaml accepts
 _SPACED_HEADER = re.compile(r"[|>](?<=\s[|>])[ ]+[-+0-9]")
@@ -95,6 +103,17 @@ _QUOTED = {
     "'": re.compile(r"'(?:[^']|'')*+'"),
 }
 _TOKEN_START = frozenset(" \n[{,:")
+# a flow sequence on one line of double-quoted strings without escapes and plain scalars without
+# indicators (`["tcp/22", "tcp/443"]`, `[a, b]`), which `_flow_end` would walk token by token to
+# its closing bracket
+_SIMPLE_ITEM = r'(?:"[^"\\\n]*"|[^\s\[\]{}"\'#?:,]+)'
+_SIMPLE_FLOW = re.compile(rf"\[[ ]*(?:{_SIMPLE_ITEM}[ ]*(?:,[ ]*{_SIMPLE_ITEM}[ ]*)*)?\]")
+# text up to and including such flow sequences (or `{}`) where they start a token and are followed
+# by what `_AFTER_FLOW` allows: the brackets `_unsafe_brackets` would find safe one by one
+_SAFE_FLOWS = re.compile(
+    r"(?:[^\[\]{}]*+(?<![^ \n\[{,:])(?:" + _SIMPLE_FLOW.pattern + r"|\{\})"
+    r"(?=[ ]+#|[ ]*(?:[\n:,\]}]|\Z)))*+"
+)
 _BLANK_LINE = re.compile(r"\n[ ]*\n")
 
 
@@ -133,6 +152,7 @@ def _unsafe_brackets(text: str) -> bool:
     next_of = dict.fromkeys("[{]}", -1)
     position = 0
     while True:
+        position = _SAFE_FLOWS.match(text, position).end()  # type: ignore[union-attr]
         for bracket, found in next_of.items():
             if found < position:
                 next_of[bracket] = text.find(bracket, position) % (end + 1)  # none: at the end
@@ -157,6 +177,9 @@ def _unsafe_brackets(text: str) -> bool:
 
 def _flow_end(text: str, start: int) -> int:
     """Offset after the flow collection opening at `start`, or -1 if it is unsafe."""
+    simple = _SIMPLE_FLOW.match(text, start)
+    if simple:
+        return simple.end()
     depth = 0
     position = separator = start
     while True:
@@ -247,7 +270,12 @@ class _Locator(Protocol):
 
 
 def read_fast(
-    name: str, text: str, slow: Callable[[], Sequence[_Locator]]
+    name: str,
+    text: str,
+    slow: Callable[[], Sequence[_Locator]],
+    *,
+    refuse: Callable[[str, str], bool] | None = None,
+    unique_keys: bool = False,
 ) -> list[FastDocument] | None:
     """The documents of one file's `text`, or None when ruamel must read it.
 
@@ -276,6 +304,10 @@ def read_fast(
       mapping). Where a node's position cannot be derived so (an empty document, say), ruamel
       composes the file, once, for its locations.
 
+    A caller reading with other rules adds its own: `refuse(emitted, text)` refuses the file from
+    rapidyaml's JSON emission, and `unique_keys` refuses a file with a key twice in a mapping
+    (rapidyaml and `json` keep the last one silently).
+
     rapidyaml prints parse errors on file descriptor 2 before raising: fd 2 points at /dev/null
     while it parses, so what other threads write to stderr meanwhile is lost.
     """
@@ -290,9 +322,11 @@ def read_fast(
             emitted = None if tree.empty() else ryml.emit_json_malloc(tree, root)
         if emitted is None:
             return []
-        if _unsafe_json(emitted, text):
+        if _unsafe_json(emitted, text) or (refuse is not None and refuse(emitted, text)):
             return None
-        values = json.loads(emitted, strict=False)
+        values = json.loads(
+            emitted, strict=False, object_pairs_hook=_unique_keys if unique_keys else None
+        )
     except (ryml.ExceptionBasic, RuntimeError, ValueError, RecursionError):
         return None
     if tree.is_stream(root):
@@ -303,6 +337,14 @@ def read_fast(
         return None
     source = _Source(name, raw, buffer, tree, slow)
     return [FastDocument(source, i, node, values[i]) for i, node in enumerate(nodes)]
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, or ValueError if it has a key twice."""
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise ValueError("a duplicate key")
+    return mapping
 
 
 class FastDocument:
@@ -387,7 +429,7 @@ _type = _ryml.Tree_type
 _key = _ryml.Tree_key
 _val = _ryml.Tree_val
 _find_child = _ryml.Tree_find_child
-_child = _ryml.Tree_child
+_next_sibling = _ryml.Tree_next_sibling
 _first_child = _ryml.Tree_first_child
 _num_children = _ryml.Tree_num_children
 _parent = _ryml.Tree_parent
@@ -423,6 +465,7 @@ class _Source:
         self._slow_documents: Sequence[_Locator] | None = None
         self._line_starts: list[int] | None = None
         self._item_offsets: dict[int, list[int]] = {}
+        self._children: dict[int, list[int]] = {}
 
     def locate(self, index: int, document: int, path: _Path) -> Location:
         try:
@@ -447,14 +490,30 @@ class _Source:
         for part in path:
             if isinstance(part, str):
                 child = _find_child(this, node, part)  # _NONE unless a mapping has it
-            elif part >= 0 and _type(this, node) & _SEQ and part < _num_children(this, node):
-                child = _child(this, node, part)
+            elif part >= 0 and _type(this, node) & _SEQ:
+                children = self._items_of(node)
+                if part >= len(children):
+                    break
+                child = children[part]
             else:
                 break
             if child == _NONE:
                 break
             node = child
         return node
+
+    def _items_of(self, sequence: int) -> list[int]:
+        """The children of a sequence, by position (rapidyaml finds the n-th child by walking its
+        siblings: indexing thousands of items one by one would take quadratic time)."""
+        children = self._children.get(sequence)
+        if children is None:
+            this = self.this
+            children = self._children[sequence] = []
+            child = _first_child(this, sequence)
+            while child != _NONE:
+                children.append(child)
+                child = _next_sibling(this, child)
+        return children
 
     def _slow_document(self, index: int) -> _Locator:
         if self._slow_documents is None:
