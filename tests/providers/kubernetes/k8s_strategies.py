@@ -41,8 +41,11 @@ POD_NET = "10.0.0"
 labels = st.dictionaries(st.sampled_from(LABEL_KEYS), st.sampled_from(LABEL_VALUES), max_size=2)
 
 
+_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+
 @st.composite
-def selectors(draw: st.DrawFn) -> dict[str, Any]:
+def selectors(draw: st.DrawFn, operators: tuple[str, ...] = _OPERATORS) -> dict[str, Any]:
     selector: dict[str, Any] = {}
     match_labels = draw(
         st.dictionaries(st.sampled_from(LABEL_KEYS), st.sampled_from(LABEL_VALUES), max_size=1)
@@ -50,7 +53,7 @@ def selectors(draw: st.DrawFn) -> dict[str, Any]:
     if match_labels:
         selector["matchLabels"] = match_labels
     if draw(st.booleans()):
-        operator = draw(st.sampled_from(("In", "NotIn", "Exists", "DoesNotExist")))
+        operator = draw(st.sampled_from(operators))
         expression: dict[str, Any] = {
             "key": draw(st.sampled_from(LABEL_KEYS)),
             "operator": operator,
@@ -86,13 +89,16 @@ def ip_blocks(pod_ips: bool) -> st.SearchStrategy[dict[str, Any]]:
 
 
 @st.composite
-def peers(draw: st.DrawFn, pod_ips: bool) -> dict[str, Any]:
+def peers(draw: st.DrawFn, pod_ips: bool, nca: bool = False) -> dict[str, Any]:
     kind = draw(st.sampled_from(("pod", "namespace", "both", "ipBlock")))
     if kind == "ipBlock":
         return {"ipBlock": draw(ip_blocks(pod_ips))}
     peer: dict[str, Any] = {}
-    if kind in ("pod", "both"):
+    if kind == "pod":
         peer["podSelector"] = draw(selectors())
+    elif kind == "both":
+        # NCA's Exists / DoesNotExist select no pod of another namespace (deviation 4)
+        peer["podSelector"] = draw(selectors(("In", "NotIn") if nca else _OPERATORS))
     if kind in ("namespace", "both"):
         peer["namespaceSelector"] = draw(
             st.one_of(
@@ -122,10 +128,10 @@ port_specs = st.one_of(
 
 
 @st.composite
-def rules(draw: st.DrawFn, field: str, pod_ips: bool) -> dict[str, Any]:
+def rules(draw: st.DrawFn, field: str, pod_ips: bool, nca: bool = False) -> dict[str, Any]:
     rule: dict[str, Any] = {}
     if draw(st.integers(0, 4)):
-        rule[field] = draw(st.lists(peers(pod_ips), min_size=1, max_size=2))
+        rule[field] = draw(st.lists(peers(pod_ips, nca), min_size=1, max_size=2))
     if draw(st.integers(0, 2)):
         rule["ports"] = draw(st.lists(port_specs, min_size=1, max_size=2))
     return rule
@@ -136,11 +142,11 @@ def policies(draw: st.DrawFn, index: int, pod_ips: bool, nca: bool) -> dict[str,
     spec: dict[str, Any] = {"podSelector": draw(selectors())}
     shape = draw(st.sampled_from(("ingress", "egress", "both", "default")))
     if shape in ("ingress", "both", "default"):
-        spec["ingress"] = draw(st.lists(rules("from", pod_ips), max_size=2))
+        spec["ingress"] = draw(st.lists(rules("from", pod_ips, nca), max_size=2))
     if shape in ("egress", "both") or (shape == "default" and draw(st.booleans())):
         # NCA reads `egress: []` without policyTypes as egress-isolating (the API does not).
         minimum = 1 if nca and shape == "default" else 0
-        spec["egress"] = draw(st.lists(rules("to", pod_ips), min_size=minimum, max_size=2))
+        spec["egress"] = draw(st.lists(rules("to", pod_ips, nca), min_size=minimum, max_size=2))
     if shape == "ingress":
         spec["policyTypes"] = ["Ingress"]
     elif shape == "egress":
@@ -159,7 +165,8 @@ def policies(draw: st.DrawFn, index: int, pod_ips: bool, nca: bool) -> dict[str,
 @st.composite
 def clusters(draw: st.DrawFn, nca: bool = False) -> list[dict[str, Any]]:
     """Objects of one small cluster; `nca` leaves out what NCA reads differently from the API
-    (ipBlocks holding pod addresses, `egress: []` without policyTypes)."""
+    (ipBlocks holding pod addresses, `egress: []` without policyTypes, Exists / DoesNotExist
+    pod selectors beside a namespaceSelector)."""
     pod_ips = not nca
     objects: list[dict[str, Any]] = []
     for name in NAMESPACES:

@@ -10,7 +10,13 @@ comparison):
 2. NCA treats `egress: []` in a policy without policyTypes as affecting egress (isolating the
    selected pods for egress); the API server's defaulting (pkg/apis/networking/v1/defaults.go,
    `if len(obj.Egress) != 0`) adds Egress only for a non-empty egress list.
-3. NCA collapses a controller's replicas into one endpoint (`ns/web[Deployment]`) where
+3. A peer's podSelector with an `Exists` or `DoesNotExist` expression selects, in NCA, no pod
+   outside the policy's own namespace, even when the peer's namespaceSelector selects the pod's
+   namespace; `In`, `NotIn` and matchLabels do. The API's selector semantics
+   (k8s.io/apimachinery labels.Requirement.Matches: Exists matches every set of labels that has
+   the key) do not depend on the namespace, and the NetworkPolicy docs combine the two selectors
+   as "pods matching podSelector in namespaces matching namespaceSelector".
+4. NCA collapses a controller's replicas into one endpoint (`ns/web[Deployment]`) where
    crossfence lists `ns/web-0`, `ns/web-1`; naming only, so the generated clusters use bare pods.
 """
 
@@ -122,3 +128,52 @@ def test_nca_deviation_ipblock_does_not_match_pods(tmp_path: Path) -> None:
     (tmp_path / "cluster.yaml").write_text(IPBLOCK_OF_POD)
     differences = _compare(tmp_path)
     assert differences == {("x/client", "y/server"): (["*"], [])}
+
+
+EXISTS_ACROSS_NAMESPACES = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: ns1}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: ns2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: server, namespace: ns1}
+spec: {containers: [{name: main, image: app}]}
+status: {podIP: 10.0.0.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: ns2, labels: {app: a}}
+spec: {containers: [{name: main, image: app}]}
+status: {podIP: 10.0.0.5}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: from-any-app, namespace: ns1}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - namespaceSelector: {}
+          podSelector:
+            matchExpressions: [{key: app, operator: Exists}]
+"""
+
+
+def test_nca_deviation_exists_selects_no_pod_of_another_namespace(tmp_path: Path) -> None:
+    """Found by the generated comparison: ns2/client has the `app` label, and the peer selects
+    pods with `app` in every namespace, so it may reach ns1/server; NCA reports nothing (with
+    `matchLabels: {app: a}` instead, it allows the connection)."""
+    (tmp_path / "cluster.yaml").write_text(EXISTS_ACROSS_NAMESPACES)
+    assert _compare(tmp_path) == {("ns2/client", "ns1/server"): (["*"], [])}
+    (tmp_path / "cluster.yaml").write_text(
+        EXISTS_ACROSS_NAMESPACES.replace(
+            "matchExpressions: [{key: app, operator: Exists}]", "matchLabels: {app: a}"
+        )
+    )
+    assert _compare(tmp_path) == {}
