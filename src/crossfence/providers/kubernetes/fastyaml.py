@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import itertools
 import json
 import os
 import re
@@ -12,7 +13,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-import numpy as np
 import ryml
 from ryml import _ryml
 
@@ -707,8 +707,10 @@ class _Source:
     def _location(self, offset: int) -> Location:
         starts = self._line_starts
         if starts is None:
-            newlines = np.flatnonzero(np.frombuffer(self.raw, np.uint8) == ord("\n"))
-            starts = self._line_starts = [0, *(newlines + 1).tolist()]
+            # byte offset of every line start; no NumPy: the blueprint loader shares this
+            # reader, and `validate` on a blueprint should not pay NumPy's import
+            lines = self.raw.split(b"\n")[:-1]
+            starts = self._line_starts = [0, *itertools.accumulate(len(x) + 1 for x in lines)]
         line = bisect.bisect_right(starts, offset)
         start = starts[line - 1]
         column = offset - start if self.ascii else len(self.raw[start:offset].decode("utf-8"))
