@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from crossfence.engine.packets import IntervalSet
 
-__all__ = ["Atoms", "contains_many", "contains_matrix", "sorted_unique"]
+__all__ = ["Atoms", "contains_many", "contains_matrix", "distinct_rows", "sorted_unique"]
 
 S = TypeVar("S", bound=IntervalSet)
 
@@ -98,6 +98,21 @@ def sorted_unique(values: NDArray[np.int64]) -> NDArray[np.int64]:
     keep[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
+
+
+def distinct_rows(rows: NDArray[Any]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Group identical rows of a 2-D array: (first index of each group, group of each row),
+    groups numbered in order of first appearance. What `np.unique(axis=0, return_index=True,
+    return_inverse=True)` gives up to order; a dict of row bytes is exact, linear where
+    `np.unique` sorts structured rows, and does not import `numpy.ma`."""
+    rows = np.ascontiguousarray(rows)
+    seen: dict[bytes, int] = {}
+    inverse = np.fromiter(
+        (seen.setdefault(row.tobytes(), len(seen)) for row in rows), dtype=np.intp, count=len(rows)
+    )
+    first = np.full(len(seen), len(rows), dtype=np.intp)
+    np.minimum.at(first, inverse, np.arange(len(rows), dtype=np.intp))
+    return first, inverse
 
 
 class Atoms(Generic[S]):

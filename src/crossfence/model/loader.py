@@ -328,25 +328,25 @@ def _read_slow(yaml: Any, name: str, text: str) -> Any:
     from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError
 
-    try:
-        return yaml.load(text)
-    except DuplicateKeyError as exc:
-        mark = exc.problem_mark
+    def located(mark: Any, message: str) -> Problem:
         return Problem(
-            f"duplicate key: {exc.problem} (expected each key once per mapping)",
+            message,
             file=name,
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
             code="syntax",
         )
+
+    try:
+        return yaml.load(text)
+    except DuplicateKeyError as exc:
+        return located(
+            exc.problem_mark, f"duplicate key: {exc.problem} (expected each key once per mapping)"
+        )
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        return Problem(
+        return located(
+            exc.problem_mark or exc.context_mark,
             f"YAML syntax error: {exc.problem or exc.context} (expected valid YAML)",
-            file=name,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-            code="syntax",
         )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from crossfence.engine.atoms import Atoms, sorted_unique
+from crossfence.engine.atoms import Atoms, distinct_rows, sorted_unique
 from crossfence.engine.packets import IpSet, ServiceSet
 from crossfence.providers.kubernetes.resources import (
     Cluster,
@@ -80,18 +80,6 @@ def fixed_services(ports: Sequence[NetworkPolicyPort]) -> ServiceSet:
         elif isinstance(spec.port, int):
             services |= ServiceSet.ports(spec.protocol, spec.port, spec.end_port or spec.port)
     return services
-
-
-def _distinct_rows(rows: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
-    """(distinct rows in order of first appearance, index of each row's distinct row): what
-    `np.unique(axis=0, return_inverse=True)` gives up to order, without importing `numpy.ma`."""
-    seen: dict[bytes, int] = {}
-    inverse = np.fromiter(
-        (seen.setdefault(row.tobytes(), len(seen)) for row in rows), dtype=np.intp, count=len(rows)
-    )
-    first = np.full(len(seen), len(rows), dtype=np.intp)
-    np.minimum.at(first, inverse, np.arange(len(rows), dtype=np.intp))
-    return rows[first], inverse
 
 
 class PolicyArrays:
@@ -197,7 +185,9 @@ class PolicyArrays:
         columns = [self.named.index(spec) for spec in specs]
         key = tuple(columns)
         if key not in self.named_combos:
-            self.named_combos[key] = _distinct_rows(np.ascontiguousarray(numbers[:, columns]))
+            rows = numbers[:, columns]
+            first, inverse = distinct_rows(rows)
+            self.named_combos[key] = (rows[first], inverse)
         combos, inverse = self.named_combos[key]
         for row, combo in enumerate(combos):
             services = ServiceSet.none()
