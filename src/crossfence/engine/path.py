@@ -345,7 +345,19 @@ class _Walker:
                     )
                     return "PRIVATE_TRAFFIC_TO_INTERNET", None, network
                 source = flow.source
-                if source.network is not None and source.public_address is None and source.nat:
+                if source.network is not None and source.public_address is None:
+                    if source.nat is None:
+                        # GCP: "to reach the internet, a VM needs an external IP address or Cloud
+                        # NAT"; AWS: an instance needs a public IPv4 address behind an internet
+                        # gateway. Connectivity Tests names this drop NO_EXTERNAL_ADDRESS.
+                        hop.steps.append(
+                            Step(
+                                "DROP",
+                                f"{source.name} has no external (public) address and no NAT serves it: the internet gateway does not carry its traffic to {_ip(address)}",
+                                source.source,  # where an external address would be given
+                            )
+                        )
+                        return "NO_EXTERNAL_ADDRESS", None, network
                     hop.steps.append(
                         Step(
                             "APPLY_NAT",
@@ -353,18 +365,6 @@ class _Walker:
                             source.nat,
                         )
                     )
-                elif source.network is not None and source.public_address is None:
-                    # GCP: "to reach the internet, a VM needs an external IP address or Cloud
-                    # NAT"; AWS: an instance needs a public IPv4 address behind an internet
-                    # gateway. Connectivity Tests names this drop NO_EXTERNAL_ADDRESS.
-                    hop.steps.append(
-                        Step(
-                            "DROP",
-                            f"{source.name} has no external (public) address and no NAT serves it: the internet gateway does not carry its traffic to {_ip(address)}",
-                            source.source,  # where an external address would be given
-                        )
-                    )
-                    return "NO_EXTERNAL_ADDRESS", None, network
                 hop.steps.append(
                     Step("FORWARD_TO_INTERNET", "through the default internet gateway")
                 )
