@@ -272,3 +272,81 @@ def test_istio_kinds_are_imported(make_cluster: Any) -> None:
     assert [p.key for p in cluster.peer_authentications] == ["istio-system/default"]
     assert cluster.authorization_policies[0].action == "ALLOW"
     assert cluster.authorization_policies[0].rules == ()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "10.0.0.1",
+        "0.0.0.0",
+        "255.255.255.255",
+        "010.0.0.1",
+        "10.0.0",
+        "10.0.0.256",
+        "1e1.0.0.1",
+        " 10.0.0.1",
+        "10.0.0.1 ",
+        "0x0a.0.0.1",
+        "10.0.0.1/32",
+        "::1",
+        "10",
+    ],
+)
+def test_pod_addresses_are_read_as_ipaddress_reads_them(tmp_path: Path, address: str) -> None:
+    """`status.podIP` is accepted exactly when `ipaddress` takes it as IPv4 (no leading zeros, four
+    decimal parts; https://docs.python.org/3/library/ipaddress.html#ipaddress.IPv4Address),
+    and kept as written: the loader's fast path for canonical dotted quads changes nothing."""
+    import ipaddress
+
+    write(
+        tmp_path / "pod.yaml",
+        f"""
+        apiVersion: v1
+        kind: Pod
+        metadata: {{name: p, namespace: web}}
+        status: {{podIP: "{address}"}}
+        """,
+    )
+    try:
+        expected: str | None = str(ipaddress.IPv4Address(address))
+    except ValueError:
+        expected = None
+    if expected is None:
+        with pytest.raises(ManifestError, match=r"pod\.yaml:4:\d+: status\.podIP: "):
+            load_manifests(tmp_path)
+    else:
+        assert [p.ip for p in load_manifests(tmp_path).pods] == [expected]
+
+
+def test_locations_are_found_on_first_use_and_point_at_the_object(tmp_path: Path) -> None:
+    """Locations are deferred (found when read) yet give the same `file:line:col`, compare and
+    hash as plain ones, and a duplicate still quotes where the first definition is."""
+    from crossfence.providers.kubernetes import Location
+
+    path = write(
+        tmp_path / "objects.yaml",
+        """
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: web}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: web}
+        status: {podIP: 10.0.0.1}
+        """,
+    )
+    cluster = load_manifests(tmp_path)
+    (pod,) = cluster.pods
+    assert str(pod.location) == f"{path}:5:1"
+    assert pod.location == Location(str(path), 5, 1)
+    assert hash(pod.location) == hash(Location(str(path), 5, 1))
+    assert sorted([pod.location, cluster.namespaces["web"].location]) == [
+        Location(str(path), 1, 1),
+        Location(str(path), 5, 1),
+    ]
+    with path.open("a", encoding="utf-8") as stream:
+        stream.write("---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: web}\n")
+    with pytest.raises(ManifestError) as caught:
+        load_manifests(tmp_path)
+    assert str(caught.value) == (f"{path}:10:1: Pod web/p is already defined at {path}:5:1")

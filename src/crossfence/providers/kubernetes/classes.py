@@ -133,8 +133,8 @@ class PolicyArrays:
     @staticmethod
     def _ip_set(peer: NetworkPolicyPeer) -> IpSet:
         assert peer.ip_block is not None
-        block = IpSet.from_cidrs([str(peer.ip_block.cidr)], strict=False)
-        return block - IpSet.from_cidrs([str(e) for e in peer.ip_block.excepts], strict=False)
+        block = IpSet.from_cidrs([peer.ip_block.cidr])
+        return block - IpSet.from_cidrs(peer.ip_block.excepts)
 
     def selected(self, policy: NetworkPolicy) -> BoolArray:
         in_namespace: BoolArray = self.pod_namespace == self.ns_position[policy.namespace]

@@ -11,8 +11,8 @@ printed by the library. `Location` is where a policy or rule sits, for traces.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Sequence
 
 from crossfence import errors
 from crossfence.errors import Problem
@@ -20,13 +20,66 @@ from crossfence.errors import Problem
 __all__ = ["Location", "ManifestError", "Problem", "located"]
 
 
-@dataclass(frozen=True, order=True)
+@functools.total_ordering
 class Location:
-    """A place in a manifest file; line and column are 1-based (0 when unknown)."""
+    """A place in a manifest file; line and column are 1-based (0 when unknown).
 
-    file: str
-    line: int
-    column: int
+    Immutable, compared and hashed as `(file, line, column)`. The loader records one for every
+    object, rule and peer but few are ever printed, and finding a field's line costs more than
+    reading the field: `Location.deferred` stores how to find it and finds it on first use.
+    """
+
+    __slots__ = ("_column", "_line", "_resolve", "file")
+
+    def __init__(self, file: str, line: int, column: int) -> None:
+        self.file = file
+        self._line = line
+        self._column = column
+        self._resolve: Callable[[], Location] | None = None
+
+    @classmethod
+    def deferred(cls, file: str, resolve: Callable[[], Location]) -> Location:
+        """The location `resolve()` will give, found when its line or column is first read."""
+        location = cls(file, 0, 0)
+        location._resolve = resolve
+        return location
+
+    def _found(self) -> None:
+        resolve = self._resolve
+        if resolve is not None:
+            where = resolve()
+            self._line, self._column, self._resolve = where.line, where.column, None
+
+    @property
+    def line(self) -> int:
+        if self._resolve is not None:
+            self._found()
+        return self._line
+
+    @property
+    def column(self) -> int:
+        if self._resolve is not None:
+            self._found()
+        return self._column
+
+    def _key(self) -> tuple[str, int, int]:
+        return self.file, self.line, self.column
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __lt__(self, other: Location) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() < other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Location(file={self.file!r}, line={self.line}, column={self.column})"
 
     def __str__(self) -> str:
         if self.line <= 0:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
+import socket
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +32,8 @@ class Fields:
         self.warnings = warnings
 
     def locate(self, path: FieldPath) -> Location:
-        return self.document.locate(path)
+        """Where the value at `path` sits, found when first read (most never are)."""
+        return Location.deferred(self.document.file, functools.partial(self.document.locate, path))
 
     def error(self, path: FieldPath, message: str) -> None:
         self.errors.append(located(self.document.locate(path), format_path(path), message))
@@ -70,6 +73,8 @@ class Fields:
 
     def labels(self, value: Any, path: FieldPath) -> dict[str, str]:
         raw = self.mapping(value, path)
+        if all(type(k) is str and type(v) is str for k, v in raw.items()):
+            return dict(raw)  # the usual case, with nothing to convert or report
         return {str(k): self.string(v, (*path, str(k))) for k, v in raw.items()}
 
     def integer(self, value: Any, path: FieldPath, low: int, high: int) -> int | None:
@@ -107,6 +112,17 @@ class Fields:
         return network
 
     def address(self, value: Any, path: FieldPath) -> str | None:
+        if type(value) is str:
+            # A dotted quad written as inet_ntop writes it is an address ipaddress accepts, as
+            # is (no leading zeros, four parts); checked without building an IPv4Address.
+            try:
+                if (
+                    socket.inet_ntop(socket.AF_INET, socket.inet_pton(socket.AF_INET, value))
+                    == value
+                ):
+                    return value
+            except OSError:
+                pass
         try:
             address = ipaddress.ip_address(str(value))
         except ValueError:

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import gc
 import ipaddress
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from crossfence.providers.kubernetes.errors import ManifestError, Problem, located
+from crossfence.providers.kubernetes.errors import Location, ManifestError, Problem, located
 from crossfence.providers.kubernetes.fields import Fields
 from crossfence.providers.kubernetes.netpol_parse import parse_network_policy
 from crossfence.providers.kubernetes.resources import (
@@ -51,13 +50,27 @@ _CONTROLLERS: dict[str, tuple[str, ...]] = {
 _NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 
 
+class _PendingPod(NamedTuple):
+    """A `Pod`'s fields, its address not yet chosen when `ip` is None (same order as `Pod`)."""
+
+    namespace: str
+    name: str
+    labels: dict[str, str]
+    ip: str | None
+    ports: tuple[ContainerPort, ...]
+    service_account: str
+    annotations: dict[str, str]
+    location: Location
+    owner: str | None
+
+
 class _Loader:
     def __init__(self) -> None:
         self.cluster = Cluster()
         self.errors: list[Problem] = []
-        self.pending_pods: list[tuple[Pod, str | None]] = []  # (pod, ip or None)
+        self.pending_pods: list[_PendingPod] = []
         self.referenced_namespaces: set[str] = set()
-        self.seen: dict[tuple[str, str, str], str] = {}
+        self.seen: dict[tuple[str, str, str], Location] = {}
 
     def load(self, path: str | Path) -> Cluster:
         for document in read_documents(path):
@@ -92,7 +105,7 @@ class _Loader:
         if kind != "Namespace":
             self.referenced_namespaces.add(namespace)
         identity = (str(kind), namespace if kind != "Namespace" else "", name)
-        where = str(fields.locate(path))
+        where = fields.locate(path)
         if identity in self.seen:
             fields.error(
                 path, f"{kind} {namespace}/{name} is already defined at {self.seen[identity]}"
@@ -216,25 +229,20 @@ class _Loader:
             (*spec_path, "serviceAccountName"),
             "default",
         )
-        pod = Pod(
-            namespace,
-            name,
-            labels,
-            "",
-            tuple(ports),
-            account,
-            annotations,
-            fields.locate(path),
-            owner,
-        )
+        location = fields.locate(path)
         identity = ("Pod", namespace, name)
         if owner is not None and identity in self.seen:
             fields.error(
                 path, f"pod {namespace}/{name} of {owner} clashes with {self.seen[identity]}"
             )
             return
-        self.seen[identity] = str(fields.locate(path))
-        self.pending_pods.append((pod, ip))
+        self.seen[identity] = location
+        # built in `finish`, once its address is known
+        self.pending_pods.append(
+            _PendingPod(
+                namespace, name, labels, ip, tuple(ports), account, annotations, location, owner
+            )
+        )
 
     def service(
         self, fields: Fields, namespace: str, name: str, obj: dict[str, Any], path: FieldPath
@@ -258,12 +266,11 @@ class _Loader:
         for name in sorted(self.referenced_namespaces - set(self.cluster.namespaces)):
             self.cluster.namespaces[name] = Namespace(name, {_NAMESPACE_LABEL: name}, None)
         self.cluster.namespaces = dict(sorted(self.cluster.namespaces.items()))
-        used = {ip for _, ip in self.pending_pods if ip is not None}
+        used = {pod.ip for pod in self.pending_pods if pod.ip is not None}
         free = (str(address) for address in DEFAULT_POD_RANGE.hosts() if str(address) not in used)
         pods = []
-        for pod, ip in sorted(
-            self.pending_pods, key=lambda item: (item[0].namespace, item[0].name)
-        ):
+        for pod in sorted(self.pending_pods, key=lambda pod: (pod.namespace, pod.name)):
+            ip = pod.ip
             if ip is None:
                 ip = next(free, None)
                 if ip is None:
@@ -271,7 +278,7 @@ class _Loader:
                         located(pod.location, "", f"no free address in {DEFAULT_POD_RANGE}")
                     )
                     continue
-            pods.append(replace(pod, ip=ip))
+            pods.append(Pod(pod.namespace, pod.name, pod.labels, ip, *pod[4:]))
         self.cluster.pods = pods
 
 

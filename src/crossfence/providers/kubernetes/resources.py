@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -113,7 +114,8 @@ class Pod:
 
     @property
     def ip_int(self) -> int:
-        return int(ipaddress.IPv4Address(self.ip))
+        # `ip` is a checked dotted quad (the loader's): inet_aton reads it as IPv4Address would
+        return int.from_bytes(socket.inet_aton(self.ip), "big")
 
     def resolve_port(self, name: str, protocol: str) -> int | None:
         """The number of the container port called `name` with `protocol`, if this pod has it."""
