@@ -158,16 +158,23 @@ class Connectivity:
         quoted = [json.dumps(name) for name in self.endpoints]
         fragments: dict[bytes, str] = {}
 
+        def fragment(row: Words) -> str:
+            key = row.tobytes()
+            text = fragments.get(key)
+            if text is None:
+                text = fragments[key] = f', "allowed": {json.dumps(self._format(row))}}}'
+            return text
+
+        every = _to_words(np.ones(len(self._service_atoms), dtype=np.bool_), self._ingress.shape[2])
+        allow_all = fragment(every)
+
         def body(targets: NDArray[np.intp], words: Words) -> list[str]:
-            items = []
-            for j, row in zip(targets.tolist(), words, strict=True):
-                key = row.tobytes()
-                fragment = fragments.get(key)
-                if fragment is None:
-                    fragment = f', "allowed": {json.dumps(self._format(row))}}}'
-                    fragments[key] = fragment
-                items.append(quoted[j] + fragment)
-            return items
+            # Most pairs allow everything (pods no policy isolates): those take one shared
+            # fragment, and only the others are looked up one by one.
+            tails = [allow_all] * len(targets)
+            for t in np.flatnonzero((words != every).any(axis=1)).tolist():
+                tails[t] = fragment(words[t])
+            return list(map(str.__add__, map(quoted.__getitem__, targets.tolist()), tails))
 
         pods, pod_class, range_atom = self._pods, self._pod_class, self._range_atom
         rows: dict[tuple[str, int], tuple[list[int], list[str]]] = {}
