@@ -36,6 +36,19 @@ def test_arrays_agree_with_rule_by_rule_evaluation(objects: list[dict[str, Any]]
                 assert services.contains(protocol, port) == expected, (src, dst, protocol, port)
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clusters())
+def test_fast_dump_is_the_json_of_to_json(objects: list[dict[str, Any]]) -> None:
+    """`dumps()` (rows per class, shared fragments) is `json.dumps(to_json())` character for
+    character on generated clusters, ipBlock ranges and pods a policy isolates included."""
+    import json
+
+    with tempfile.TemporaryDirectory() as folder:
+        cluster = load_manifests(write_objects(Path(folder), objects))
+    result = connectivity(cluster)
+    assert result.dumps() == json.dumps(result.to_json())
+
+
 def test_json_shape_and_fast_dump_agree(make_cluster: Any) -> None:
     """`dumps()` is `json.dumps(to_json())`; absent pairs allow nothing."""
     import json

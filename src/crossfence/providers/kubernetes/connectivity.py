@@ -167,27 +167,48 @@ class Connectivity:
 
         every = _to_words(np.ones(len(self._service_atoms), dtype=np.bool_), self._ingress.shape[2])
         allow_all = fragment(every)
+        pods, c = self._pods, self._classes
+        pod_class, range_atom = self._pod_class, self._range_atom
+        # Class to class at once: what a class may open to another, to every range and from every
+        # range; a row of endpoints is then one gather by class. Most pairs allow everything
+        # (pods no policy isolates): they share one fragment, the others are looked up one by one.
+        between = self._egress[:, :c] & self._ingress[:, :c].transpose(1, 0, 2)
+        to_range = self._egress[:, c + range_atom]
+        from_range = self._ingress[:, c + range_atom].transpose(1, 0, 2)
+        tables = (between, to_range, from_range)
+        some: list[BoolArray] = [np.asarray(table.any(axis=2)) for table in tables]
+        partial: list[BoolArray] = [np.asarray((table != every).any(axis=2)) for table in tables]
+        ranges_at = np.arange(len(range_atom)) + pods
 
-        def body(targets: NDArray[np.intp], words: Words) -> list[str]:
-            # Most pairs allow everything (pods no policy isolates): those take one shared
-            # fragment, and only the others are looked up one by one.
+        def body(targets: NDArray[np.intp], words: Words, partial: BoolArray) -> list[str]:
             tails = [allow_all] * len(targets)
-            for t in np.flatnonzero((words != every).any(axis=1)).tolist():
+            for t in np.flatnonzero(partial).tolist():
                 tails[t] = fragment(words[t])
             return list(map(str.__add__, map(quoted.__getitem__, targets.tolist()), tails))
 
-        pods, pod_class, range_atom = self._pods, self._pod_class, self._range_atom
-        rows: dict[tuple[str, int], tuple[list[int], list[str]]] = {}
+        def pod_row(cs: int) -> tuple[list[int], list[str]]:
+            to_pods = np.flatnonzero(some[0][cs, pod_class])
+            ranges = np.flatnonzero(some[1][cs])
+            classes = pod_class[to_pods]
+            items = body(to_pods, between[cs, classes], partial[0][cs, classes])
+            items += body(ranges_at[ranges], to_range[cs, ranges], partial[1][cs, ranges])
+            return to_pods.tolist(), items
+
+        def range_row(r: int) -> tuple[list[int], list[str]]:
+            to_pods = np.flatnonzero(some[2][r, pod_class])
+            classes = pod_class[to_pods]
+            return to_pods.tolist(), body(to_pods, from_range[r, classes], partial[2][r, classes])
+
+        rows: dict[tuple[bool, int], tuple[list[int], list[str]]] = {}
         parts = []
         for i in range(len(self.endpoints)):
-            key = ("pod", int(pod_class[i])) if i < pods else ("range", int(range_atom[i - pods]))
+            is_pod = i < pods
+            key = (is_pod, int(pod_class[i]) if is_pod else i - pods)
             row = rows.get(key)
             if row is None:
-                words = self._row(i)
-                targets = np.flatnonzero(words.any(axis=1))
-                row = rows[key] = (targets.tolist(), body(targets, words[targets]))
+                row = rows[key] = pod_row(key[1]) if is_pod else range_row(key[1])
             targets_of, items = row
-            if i < pods:
+            if is_pod:
                 at = bisect_left(targets_of, i)
                 if at < len(targets_of) and targets_of[at] == i:
                     items = items[:at] + items[at + 1 :]  # not to itself
