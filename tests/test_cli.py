@@ -259,6 +259,36 @@ def test_version() -> None:
     assert result.stdout.strip() == f"crossfence {crossfence.__version__}"
 
 
+def test_python_m_crossfence_is_the_command_with_the_collector_tuned() -> None:
+    """`python -m crossfence` runs the same CLI (exit codes included), and the entry point sets
+    the collector's first threshold to 200,000 before the CLI's imports
+    (https://docs.python.org/3/library/gc.html#gc.set_threshold)."""
+    version = subprocess.run(
+        [sys.executable, "-m", "crossfence", "--version"], capture_output=True, text=True
+    )
+    assert (version.returncode, version.stdout.strip()) == (
+        0,
+        f"crossfence {crossfence.__version__}",
+    )
+    bad = subprocess.run(
+        [sys.executable, "-m", "crossfence", "validate", "/no/such/estate"],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2
+    assert "no such file or folder" in bad.stderr
+    probe = (
+        "import gc, sys\n"
+        "import crossfence.__main__ as entry\n"
+        "assert 'crossfence.cli' not in sys.modules\n"
+        "sys.argv = ['crossfence', '--version']\n"
+        "try:\n    entry.main()\nexcept SystemExit:\n    pass\n"
+        "print(gc.get_threshold()[0])\n"
+    )
+    tuned = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert tuned.stdout.splitlines()[-1] == "200000", tuned.stderr
+
+
 def test_help_lists_the_commands() -> None:
     result = _run("--help")
     assert result.exit_code == 0

@@ -113,10 +113,15 @@ class PolicyArrays:
             }
         )
         # Column per referenced (name, protocol): the container port number on each pod, 0 = none.
-        self.named_numbers = np.zeros((len(pods), len(self.named)), dtype=np.int64)
-        for j, (name, protocol) in enumerate(self.named):
-            for i, pod in enumerate(pods):
-                self.named_numbers[i, j] = pod.resolve_port(name, protocol) or 0
+        column = {spec: j for j, spec in enumerate(self.named)}
+        numbers = [[0] * len(self.named) for _ in pods]
+        for row, pod in zip(numbers, pods, strict=True):
+            # reversed: the first container port of a name wins, as `Pod.resolve_port` has it
+            for port in reversed(pod.ports):
+                j = column.get((port.name, port.protocol))
+                if j is not None:
+                    row[j] = port.port
+        self.named_numbers = np.array(numbers, dtype=np.int64).reshape(len(pods), len(self.named))
         service_sets = [ServiceSet.all()]
         for policy in cluster.network_policies:
             for rule in (*policy.ingress, *policy.egress):
