@@ -350,6 +350,12 @@ CASES = [
     "a: 'unclosed\n",
     "a: [unclosed\n",
     "a: {x: 1\n",
+    # a block scalar's content at column 0: libyaml indents it by one space at least, so this
+    # document-level `|` is empty and `name:` an error (found by test_edited_yaml_reads_alike)
+    '|\nname: "web"\n---\n---\nname : []\n',
+    "--- >\ntext\n",
+    "a: |\nb: 1\n",
+    "a: |\n\n  text\nb: 1\n",
 ]
 
 

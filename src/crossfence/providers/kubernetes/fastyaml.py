@@ -96,6 +96,10 @@ _AFTER_QUOTE = re.compile(
 )
 # a block scalar header with spaces inside (`| -`), which rapidyaml accepts
 _SPACED_HEADER = re.compile(r"[|>](?<=\s[|>])[ ]+[-+0-9]")
+# a block scalar header whose next non-blank line starts at column 0: libyaml indents block
+# scalar content by at least one space (so a document-level `|` is empty there and what follows
+# an error), rapidyaml reads the line as the scalar's content
+_UNINDENTED_BLOCK = re.compile(r"(?<!\S)[|>][-+0-9]*[ ]*(?:#[^\n]*)?\n(?:[ ]*\n)*[^ \n]")
 _FLOW_SPECIAL = re.compile(r"[\[\]{}\"'#?:,]")
 _AFTER_FLOW = re.compile(r"[ ]+#|[ ]*(?:[\n:,\]}]|\Z)")
 _QUOTED = {
@@ -138,7 +142,9 @@ def _unsafe_text(text: str, raw: bytes) -> bool:
         _MULTILINE_KEY.search(text) or _AFTER_QUOTE.search(text)
     ):
         return True
-    if not present.isdisjoint(b"|>") and (not text.endswith("\n") or _SPACED_HEADER.search(text)):
+    if not present.isdisjoint(b"|>") and (
+        not text.endswith("\n") or _SPACED_HEADER.search(text) or _UNINDENTED_BLOCK.search(text)
+    ):
         return True  # a block scalar may end the file: libyaml adds no line break, rapidyaml does
     return not present.isdisjoint(b"[]{}") and _unsafe_brackets(text)
 
@@ -287,9 +293,9 @@ def read_fast(
       libyaml fails: anchors, aliases, tags, directives, `@`, backquotes, `?`, `...`, merge
       keys, escaped surrogates, tabs and the characters libyaml rejects or counts as line
       breaks, quoted keys over several lines, text after a closing quote, spaced block scalar
-      headers, a block scalar that may end the file; in flow collections comments, `?`, a plain
-      `a:b`, blank lines, keys over two lines, text after the closing bracket. It is
-      conservative: a refused file is only slower.
+      headers, a block scalar that may end the file or whose next line is not indented; in
+      flow collections comments, `?`, a plain `a:b`, blank lines, keys over two lines, text
+      after the closing bracket. It is conservative: a refused file is only slower.
     - Values are rapidyaml's JSON emission read by `json`. rapidyaml emits a plain scalar bare
       when it is a JSON number, `true`, `false` or `null`, else as a string; a JSON string whose
       text the YAML 1.2 core schema reads as something else (`~`, `True`, `0x1F`, `012`...)
