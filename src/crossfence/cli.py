@@ -383,7 +383,8 @@ def matrix(
         except InputError as error:
             _fail_input(error, TextOrJson.json if fmt is MatrixFormat.json else TextOrJson.text)
         if fmt is MatrixFormat.json:
-            sys.stdout.write(kube.dumps() + "\n")
+            kube.write(sys.stdout)
+            sys.stdout.write("\n")
             return
         from .engine.matrix import Matrix
         from .engine.packets import ServiceSet

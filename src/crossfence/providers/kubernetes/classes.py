@@ -113,7 +113,7 @@ class PolicyArrays:
             }
         )
         # Column per referenced (name, protocol): the container port number on each pod, 0 = none.
-        column = {spec: j for j, spec in enumerate(self.named)}
+        column: dict[tuple[str | None, str], int] = {spec: j for j, spec in enumerate(self.named)}
         numbers = [[0] * len(self.named) for _ in pods]
         for row, pod in zip(numbers, pods, strict=True):
             # reversed: the first container port of a name wins, as `Pod.resolve_port` has it

@@ -1,6 +1,7 @@
 """Pod-to-pod (and ipBlock) connectivity of a whole cluster's NetworkPolicies, with NumPy.
 
-`connectivity(cluster) -> Connectivity`. Its `to_json()` (and the faster, identical `dumps()`) is::
+`connectivity(cluster) -> Connectivity`. Its `to_json()` (and the faster, identical `dumps()`, or
+`write(stream)`, which streams it) is::
 
     {"endpoints": ["ns/pod", ..., "0.0.0.0/5", ...],
      "connections": [{"from": "ns/a", "to": "ns/b", "allowed": ["TCP/443", "UDP", "*"]}, ...]}
@@ -26,6 +27,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_left
 from collections.abc import Iterator
+from typing import TextIO
 
 import numpy as np
 from numpy.typing import NDArray
@@ -149,7 +151,17 @@ class Connectivity:
         }
 
     def dumps(self) -> str:
-        """`json.dumps(self.to_json())`, built from fragments shared by a class (big clusters).
+        """`json.dumps(self.to_json())`, built from fragments shared by a class (big clusters)."""
+        return "".join(self._pieces())
+
+    def write(self, stream: TextIO) -> None:
+        """Write `dumps()` to `stream` piece by piece: the document is never whole in memory
+        (at 1,000 pods it is 4 MB, and fresh memory costs page faults)."""
+        for piece in self._pieces():
+            stream.write(piece)
+
+    def _pieces(self) -> Iterator[str]:
+        """The text of `dumps()`, in order: the endpoints, then one piece per source endpoint.
 
         Pods of one class have the same row, but for the pod itself: each class's list of
         `"to": …, "allowed": …` fragments is formatted once and joined, at C speed, behind each
@@ -200,7 +212,8 @@ class Connectivity:
             return to_pods.tolist(), body(to_pods, from_range[r, classes], partial[2][r, classes])
 
         rows: dict[tuple[bool, int], tuple[list[int], list[str]]] = {}
-        parts = []
+        yield f'{{"endpoints": [{", ".join(quoted)}], "connections": ['
+        separator = ""
         for i in range(len(self.endpoints)):
             is_pod = i < pods
             key = (is_pod, int(pod_class[i]) if is_pod else i - pods)
@@ -214,8 +227,9 @@ class Connectivity:
                     items = items[:at] + items[at + 1 :]  # not to itself
             if items:
                 prefix = f'{{"from": {quoted[i]}, "to": '
-                parts.append(prefix + f", {prefix}".join(items))
-        return f'{{"endpoints": [{", ".join(quoted)}], "connections": [{", ".join(parts)}]}}'
+                yield separator + prefix + f", {prefix}".join(items)
+                separator = ", "
+        yield "]}"
 
 
 def connectivity(cluster: Cluster) -> Connectivity:
