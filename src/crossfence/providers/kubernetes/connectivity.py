@@ -243,7 +243,8 @@ def connectivity(cluster: Cluster) -> Connectivity:
     peer_masks = [arrays.peer_masks(policies[i], rule) for i, rule in rules]
     # Class signature: selection by each policy, membership in each rule's peers, named ports.
     columns = [*selected, *(pods_mask for pods_mask, _ in peer_masks)]
-    bits = np.packbits(np.stack(columns, axis=1), axis=1) if columns else np.zeros((n, 0), np.uint8)
+    membership = np.stack(columns, axis=1) if columns else np.zeros((n, 0), np.bool_)
+    bits = np.packbits(membership, axis=1)
     named = arrays.named_numbers.view(np.uint8).reshape(n, 8 * len(arrays.named))
     signature = np.concatenate((bits, named), axis=1)
     representative = np.zeros(0, dtype=np.intp)
@@ -259,35 +260,53 @@ def connectivity(cluster: Cluster) -> Connectivity:
     }
     isolated = {"ingress": np.zeros(c, np.bool_), "egress": np.zeros(c, np.bool_)}
     class_named_numbers = arrays.named_numbers[representative]
-    for (i, rule), (peer_pods, peer_ranges) in zip(rules, peer_masks, strict=True):
+    # Every policy's selection and every rule's peers per class, in one gather.
+    by_class = membership[representative]
+    selected_classes = by_class[:, : len(policies)]
+    peer_classes = by_class[:, len(policies) :]
+    # Rules often name the same ports: their service mask (and its words) is made once.
+    port_masks: dict[tuple[tuple[str, int | str | None, int | None], ...], BoolArray] = {}
+    port_words: dict[tuple[tuple[str, int | str | None, int | None], ...], Words] = {}
+    for r, ((i, rule), (_, peer_ranges)) in enumerate(zip(rules, peer_masks, strict=True)):
         direction = rule.direction
         if direction.capitalize() not in policies[i].policy_types:
             continue  # e.g. egress rules of a policy whose policyTypes is [Ingress]
         table = tables[direction]
-        sel = np.flatnonzero(selected[i][representative])
-        peers = np.concatenate((peer_pods[representative], peer_ranges))
-        if not sel.size or not peers.any():
+        sel = np.flatnonzero(selected_classes[:, i])
+        peer_class = peer_classes[:, r]
+        if not sel.size or not (peer_class.any() or peer_ranges.any()):
             continue
-        fixed = (
-            arrays.service_atoms.mask(fixed_services(rule.ports))
-            if rule.ports
-            else np.ones(k, np.bool_)
-        )
+        ports = tuple((spec.protocol, spec.port, spec.end_port) for spec in rule.ports)
+        fixed = port_masks.get(ports)
+        if fixed is None:
+            fixed = port_masks[ports] = (
+                arrays.service_atoms.mask(fixed_services(rule.ports))
+                if rule.ports
+                else np.ones(k, np.bool_)
+            )
+            port_words[ports] = _to_words(fixed, words)
+        fixed_words = port_words[ports]
         if not any(isinstance(spec.port, str) for spec in rule.ports):
-            table[np.ix_(sel, np.flatnonzero(peers))] |= _to_words(fixed, words)
+            columns_of = np.concatenate(
+                (np.flatnonzero(peer_class), c + np.flatnonzero(peer_ranges))
+            )
+            table[np.ix_(sel, columns_of)] |= fixed_words
             continue
         # Named ports resolve on the receiving pod: the selected pod for ingress, the peer for egress.
         for mask, chosen in arrays.named_masks(rule, fixed, class_named_numbers):
             bits_of = _to_words(mask, words)
             if direction == "ingress":
-                rows = np.flatnonzero(selected[i][representative] & chosen)
-                table[np.ix_(rows, np.flatnonzero(peers))] |= bits_of
+                rows = np.flatnonzero(selected_classes[:, i] & chosen)
+                peers = np.concatenate(
+                    (np.flatnonzero(peer_class), c + np.flatnonzero(peer_ranges))
+                )
+                table[np.ix_(rows, peers)] |= bits_of
             else:
-                cols = np.flatnonzero(peers[:c] & chosen)
+                cols = np.flatnonzero(peer_class & chosen)
                 table[np.ix_(sel, cols)] |= bits_of
         if direction == "egress" and peer_ranges.any():
             # Addresses have no named ports: only the numeric part applies to ranges.
-            table[np.ix_(sel, c + np.flatnonzero(peer_ranges))] |= _to_words(fixed, words)
+            table[np.ix_(sel, c + np.flatnonzero(peer_ranges))] |= fixed_words
     for i, policy in enumerate(policies):
         for direction in ("ingress", "egress"):
             if direction.capitalize() in policy.policy_types:
