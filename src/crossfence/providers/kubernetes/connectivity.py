@@ -290,7 +290,7 @@ def connectivity(cluster: Cluster) -> Connectivity:
             columns_of = np.concatenate(
                 (np.flatnonzero(peer_class), c + np.flatnonzero(peer_ranges))
             )
-            table[np.ix_(sel, columns_of)] |= fixed_words
+            table[sel[:, None], columns_of] |= fixed_words
             continue
         # Named ports resolve on the receiving pod: the selected pod for ingress, the peer for egress.
         for mask, chosen in arrays.named_masks(rule, fixed, class_named_numbers):
@@ -300,13 +300,13 @@ def connectivity(cluster: Cluster) -> Connectivity:
                 peers = np.concatenate(
                     (np.flatnonzero(peer_class), c + np.flatnonzero(peer_ranges))
                 )
-                table[np.ix_(rows, peers)] |= bits_of
+                table[rows[:, None], peers] |= bits_of
             else:
                 cols = np.flatnonzero(peer_class & chosen)
-                table[np.ix_(sel, cols)] |= bits_of
+                table[sel[:, None], cols] |= bits_of
         if direction == "egress" and peer_ranges.any():
             # Addresses have no named ports: only the numeric part applies to ranges.
-            table[np.ix_(sel, c + np.flatnonzero(peer_ranges))] |= fixed_words
+            table[sel[:, None], c + np.flatnonzero(peer_ranges)] |= fixed_words
     for i, policy in enumerate(policies):
         for direction in ("ingress", "egress"):
             if direction.capitalize() in policy.policy_types:
