@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import shutil
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -398,6 +396,8 @@ def matrix(
     if fmt is MatrixFormat.json:
         result.write_json(sys.stdout)  # streamed: millions of pairs never sit in memory twice
     elif fmt is MatrixFormat.csv:
+        import csv
+
         writer = csv.writer(sys.stdout)
         writer.writerow(["from", "to", "allowed"])
         for (a, b), services in result.connections.items():
@@ -434,6 +434,8 @@ def init(
             f"[red]error[/]: {directory} is not empty (expected an empty or new folder; use --force)"
         )
         raise typer.Exit(EXIT_INPUT)
+    import shutil
+
     shutil.copytree(example_path(), directory, dirs_exist_ok=True)
     out.print(f"wrote the eu-sovereign reference example to {directory}")
     out.print(f"next: crossfence validate {directory}")
