@@ -5,7 +5,7 @@ The tree::
     CrossfenceError                 base of everything crossfence raises on purpose
     ├── InputError                  bad input: CLI exit code 2, never a traceback
     │   ├── BlueprintError          a blueprint that does not load or validate (all problems at once)
-    │   ├── ManifestError           Kubernetes/Istio manifests that do not parse
+    │   ├── ManifestError           Kubernetes/Istio manifests that do not read or load
     │   └── QueryError              a question that cannot be asked (unknown endpoint, bad port)
     └── UnsupportedError            valid input that crossfence does not model yet (exit code 2)
 
@@ -109,7 +109,13 @@ class BlueprintError(InputError):
 
 
 class ManifestError(InputError):
-    """Kubernetes or Istio manifests that do not parse."""
+    """Kubernetes or Istio manifests that do not read or load; every located problem found, the
+    first of them as the summary."""
+
+    def __post_init__(self) -> None:
+        if self.problems and self.summary == InputError.summary:
+            self.summary = str(self.problems[0])
+        super().__post_init__()
 
 
 class QueryError(InputError):

@@ -13,7 +13,7 @@ _SUFFIXES = (".yaml", ".yml")
 def _first_mapping(name: str, text: str) -> dict[str, Any] | None:
     """The first mapping document of a file: rapidyaml when it reads the file as ruamel would
     (the manifests path needs it anyway), else ruamel's C loader; None if there is none."""
-    from .providers.kubernetes.fastyaml import read_fast
+    from .located.fastyaml import read_fast
 
     fast = read_fast(name, text, lambda: ())
     if fast is not None:

@@ -1,6 +1,6 @@
 """Loading a blueprint from YAML (a file or a folder of files) with the line of every value.
 
-Files are read by rapidyaml (`providers.kubernetes.fastyaml`, C speed) when it reads them as
+Files are read by rapidyaml (`located.fastyaml`, C speed) when it reads them as
 ruamel's round-trip loader would, else by ruamel, which also gives the located errors of invalid
 YAML. Positions of a file rapidyaml read are resolved when asked, from its parsed tree.
 """
@@ -26,7 +26,7 @@ from .blueprint import SECTIONS, Blueprint
 from .validate import validate
 
 if TYPE_CHECKING:
-    from ..providers.kubernetes.fastyaml import FastDocument
+    from ..located.fastyaml import FastDocument
 
 __all__ = ["Positions", "format_path", "load", "load_documents"]
 
@@ -213,7 +213,7 @@ def _ruamel_reads_otherwise(emitted: str, text: str) -> bool:
     with such a text, a value with it that has a space or a tab (a timestamp, maybe folded), or
     one that the YAML `text` has as a plain token somewhere (it may be quoted where it is read;
     conservative)."""
-    from ..providers.kubernetes.fastyaml import _BARE
+    from ..located.fastyaml import _BARE
 
     strings = set()
     for string, colon in _RUAMEL_JSON_STRING.findall(emitted):
@@ -229,8 +229,8 @@ def _read_fast(name: str, text: str) -> list[FastDocument] | None:
     """The file's document (none or one) read by rapidyaml, or None when ruamel must read it: a
     file `fastyaml` refuses, one with several documents or a duplicate key (ruamel's errors), or
     one where ruamel's resolver may read a scalar otherwise."""
-    from ..providers.kubernetes import yamlsource
-    from ..providers.kubernetes.fastyaml import read_fast
+    from ..located import yamlsource
+    from ..located.fastyaml import read_fast
 
     documents = read_fast(
         name,

@@ -49,3 +49,22 @@ def test_manifest_error_is_a_project_input_error() -> None:
     """The CLI maps every InputError to exit code 2."""
     assert issubclass(kubernetes.ManifestError, errors.ManifestError)
     assert issubclass(kubernetes.ManifestError, errors.InputError)
+
+
+def test_explain_is_imported_on_first_use_and_stays_the_function() -> None:
+    """`matrix DIR` does not import the layered evaluator (nor the mesh); once imported,
+    `kubernetes.explain` is the function, even after its module was imported by name."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, inspect\n"
+        "import crossfence.providers.kubernetes as k\n"
+        "assert 'crossfence.providers.kubernetes.layered' not in sys.modules\n"
+        "assert 'crossfence.providers.istio' not in sys.modules\n"
+        "import crossfence.providers.kubernetes.layered\n"
+        "assert inspect.isfunction(k.explain), k.explain\n"
+        "from crossfence.providers.kubernetes import LayeredVerdict, Step, explain\n"
+        "assert explain is crossfence.providers.kubernetes.layered.explain\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from crossfence.located.yamlsource import FieldPath
 from crossfence.providers.kubernetes.errors import Location
 from crossfence.providers.kubernetes.fields import Fields
-from crossfence.providers.kubernetes.yamlsource import FieldPath
 
 __all__ = [
     "HTTP_ONLY_CONDITION_PREFIXES",

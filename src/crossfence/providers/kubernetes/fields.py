@@ -9,12 +9,12 @@ import socket
 from collections.abc import Mapping
 from typing import Any
 
+from crossfence.located.yamlsource import Document, FieldPath, format_path
 from crossfence.providers.kubernetes.errors import Location, Problem, located
 from crossfence.providers.kubernetes.resources import (
     LabelSelector,
     LabelSelectorRequirement,
 )
-from crossfence.providers.kubernetes.yamlsource import Document, FieldPath, format_path
 
 __all__ = ["Fields"]
 

@@ -20,6 +20,7 @@ import ipaddress
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from crossfence.located.yamlsource import FieldPath, read_documents
 from crossfence.providers.kubernetes.errors import Location, ManifestError, Problem, located
 from crossfence.providers.kubernetes.fields import Fields
 from crossfence.providers.kubernetes.netpol_parse import parse_network_policy
@@ -31,7 +32,6 @@ from crossfence.providers.kubernetes.resources import (
     Service,
     ServicePort,
 )
-from crossfence.providers.kubernetes.yamlsource import FieldPath, read_documents
 
 __all__ = ["DEFAULT_POD_RANGE", "load_manifests"]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crossfence.located.yamlsource import FieldPath
 from crossfence.providers.kubernetes.fields import Fields
 from crossfence.providers.kubernetes.resources import (
     IPBlock,
@@ -16,7 +17,6 @@ from crossfence.providers.kubernetes.resources import (
     NetworkPolicyPort,
     NetworkPolicyRule,
 )
-from crossfence.providers.kubernetes.yamlsource import FieldPath
 
 __all__ = ["parse_network_policy"]
 

@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from crossfence.providers.kubernetes.errors import Location, ManifestError, located
-from crossfence.providers.kubernetes.fastyaml import core_schema, read_fast
+from crossfence.errors import ManifestError
+from crossfence.located.fastyaml import core_schema, read_fast
+from crossfence.located.location import Location, located
 
 __all__ = ["Document", "FieldPath", "format_path", "read_documents"]
 

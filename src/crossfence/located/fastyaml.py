@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import ryml
 from ryml import _ryml
 
-from crossfence.providers.kubernetes.errors import Location
+from crossfence.located.location import Location
 
 __all__ = ["FastDocument", "core_schema", "read_fast"]
 

@@ -30,11 +30,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from k8s_strategies import clusters
 
-from crossfence.providers.kubernetes import fastyaml, load_manifests, yamlsource
-from crossfence.providers.kubernetes.errors import ManifestError
-from crossfence.providers.kubernetes.yamlsource import FieldPath, read_documents
+from crossfence.errors import ManifestError
+from crossfence.located import fastyaml, yamlsource
+from crossfence.located.yamlsource import FieldPath, read_documents
+from crossfence.providers.kubernetes import load_manifests
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 YAML_FILES = sorted(
     p
     for folder in (ROOT / "tests", ROOT / "examples")
