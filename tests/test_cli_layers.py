@@ -129,3 +129,18 @@ def test_manifest_folder_bad_object_is_located_exit_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["matrix", str(tmp_path)])
     assert result.exit_code == 2
     assert "bad.yaml:" in result.output and "Traceback" not in result.output
+
+
+def test_manifest_folder_matrix_text_with_no_allowed_pair(tmp_path: Path) -> None:
+    """A folder whose policies allow nothing (here: no pods at all, only ranges) says so in one
+    line instead of an empty table."""
+    (tmp_path / "policy.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: deny, namespace: web}\nspec:\n  podSelector: {}\n"
+        "  ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/1}}]}]\n"
+    )
+    result = runner.invoke(app, ["matrix", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (
+        result.stdout.strip() == "Connectivity (2 endpoints): no pair of endpoints allows anything"
+    )

@@ -33,7 +33,12 @@ def render_reach(result: Reach, console: Console) -> None:
 
 def render_matrix(matrix: Matrix, console: Console) -> None:
     """One row per allowed pair."""
-    table = Table(title=f"Connectivity ({len(matrix.endpoints)} endpoints)", title_justify="left")
+    title = f"Connectivity ({len(matrix.endpoints)} endpoints)"
+    if not matrix.connections:
+        # an empty table would wrap its title to the width of three column headers
+        console.print(f"{title}: no pair of endpoints allows anything")
+        return
+    table = Table(title=title, title_justify="left")
     table.add_column("from")
     table.add_column("to")
     table.add_column("allowed")
