@@ -78,6 +78,18 @@ class Connectivity:
         self._service_atoms = service_atoms
         self._position = {name: i for i, name in enumerate(self.endpoints)}
         self._formatted: dict[bytes, list[str]] = {}
+        self._every = _to_words(np.ones(len(service_atoms), dtype=np.bool_), ingress.shape[2])
+        self._tables: tuple[Words, Words, Words] | None = None
+
+    def _class_tables(self) -> tuple[Words, Words, Words]:
+        """What each class may open to each class `[class, class, word]`, to each range endpoint
+        `[class, range, word]`, and what each range endpoint may open to each class
+        `[range, class, word]`: made once, then a row of endpoints is one gather by class."""
+        if self._tables is None:
+            c, at = self._classes, self._classes + self._range_atom
+            between = self._egress[:, :c] & self._ingress[:, :c].transpose(1, 0, 2)
+            self._tables = (between, self._egress[:, at], self._ingress[:, at].transpose(1, 0, 2))
+        return self._tables
 
     def _words(self, source: int, destination: int) -> Words | None:
         pods, c = self._pods, self._classes
@@ -118,14 +130,12 @@ class Connectivity:
 
     def _row(self, i: int) -> Words:
         """What endpoint `i` may open towards every endpoint (itself included), as words."""
-        pods, c = self._pods, self._classes
-        pod_class, range_atom = self._pod_class, self._range_atom
-        if i >= pods:
-            from_range: Words = self._ingress[pod_class, c + range_atom[i - pods]]
-            return from_range
-        cs = pod_class[i]
-        to_pods = self._egress[cs, pod_class] & self._ingress[pod_class, cs]
-        return np.concatenate((to_pods, self._egress[cs, c + range_atom]))
+        between, to_range, from_range = self._class_tables()
+        if i >= self._pods:
+            from_pods: Words = from_range[i - self._pods, self._pod_class]
+            return from_pods
+        cs = self._pod_class[i]
+        return np.concatenate((between[cs, self._pod_class], to_range[cs]))
 
     def _rows(self) -> Iterator[tuple[int, NDArray[np.intp], Words]]:
         """Per source endpoint: destination indices that allow something, and their words."""
@@ -177,20 +187,16 @@ class Connectivity:
                 text = fragments[key] = f', "allowed": {json.dumps(self._format(row))}}}'
             return text
 
-        every = _to_words(np.ones(len(self._service_atoms), dtype=np.bool_), self._ingress.shape[2])
-        allow_all = fragment(every)
-        pods, c = self._pods, self._classes
-        pod_class, range_atom = self._pod_class, self._range_atom
-        # Class to class at once: what a class may open to another, to every range and from every
-        # range; a row of endpoints is then one gather by class. Most pairs allow everything
-        # (pods no policy isolates): they share one fragment, the others are looked up one by one.
-        between = self._egress[:, :c] & self._ingress[:, :c].transpose(1, 0, 2)
-        to_range = self._egress[:, c + range_atom]
-        from_range = self._ingress[:, c + range_atom].transpose(1, 0, 2)
-        tables = (between, to_range, from_range)
+        allow_all = fragment(self._every)
+        pods, pod_class = self._pods, self._pod_class
+        # Most pairs allow everything (pods no policy isolates): they share one fragment, the
+        # others are looked up one by one.
+        tables = between, to_range, from_range = self._class_tables()
         some: list[BoolArray] = [np.asarray(table.any(axis=2)) for table in tables]
-        partial: list[BoolArray] = [np.asarray((table != every).any(axis=2)) for table in tables]
-        ranges_at = np.arange(len(range_atom)) + pods
+        partial: list[BoolArray] = [
+            np.asarray((table != self._every).any(axis=2)) for table in tables
+        ]
+        ranges_at = np.arange(len(self._range_atom)) + pods
 
         def body(targets: NDArray[np.intp], words: Words, partial: BoolArray) -> list[str]:
             tails = [allow_all] * len(targets)
@@ -265,8 +271,8 @@ def connectivity(cluster: Cluster) -> Connectivity:
     selected_classes = by_class[:, : len(policies)]
     peer_classes = by_class[:, len(policies) :]
     # Rules often name the same ports: their service mask (and its words) is made once.
-    port_masks: dict[tuple[tuple[str, int | str | None, int | None], ...], BoolArray] = {}
-    port_words: dict[tuple[tuple[str, int | str | None, int | None], ...], Words] = {}
+    port_masks: dict[tuple[tuple[str, int | str | None, int | None], ...], tuple[BoolArray, Words]]
+    port_masks = {}
     for r, ((i, rule), (_, peer_ranges)) in enumerate(zip(rules, peer_masks, strict=True)):
         direction = rule.direction
         if direction.capitalize() not in policies[i].policy_types:
@@ -277,30 +283,25 @@ def connectivity(cluster: Cluster) -> Connectivity:
         if not sel.size or not (peer_class.any() or peer_ranges.any()):
             continue
         ports = tuple((spec.protocol, spec.port, spec.end_port) for spec in rule.ports)
-        fixed = port_masks.get(ports)
-        if fixed is None:
-            fixed = port_masks[ports] = (
+        cached = port_masks.get(ports)
+        if cached is None:
+            mask = (
                 arrays.service_atoms.mask(fixed_services(rule.ports))
                 if rule.ports
                 else np.ones(k, np.bool_)
             )
-            port_words[ports] = _to_words(fixed, words)
-        fixed_words = port_words[ports]
+            cached = port_masks[ports] = (mask, _to_words(mask, words))
+        fixed, fixed_words = cached
+        peer_columns = np.concatenate((np.flatnonzero(peer_class), c + np.flatnonzero(peer_ranges)))
         if not any(isinstance(spec.port, str) for spec in rule.ports):
-            columns_of = np.concatenate(
-                (np.flatnonzero(peer_class), c + np.flatnonzero(peer_ranges))
-            )
-            table[sel[:, None], columns_of] |= fixed_words
+            table[sel[:, None], peer_columns] |= fixed_words
             continue
         # Named ports resolve on the receiving pod: the selected pod for ingress, the peer for egress.
         for mask, chosen in arrays.named_masks(rule, fixed, class_named_numbers):
             bits_of = _to_words(mask, words)
             if direction == "ingress":
                 rows = np.flatnonzero(selected_classes[:, i] & chosen)
-                peers = np.concatenate(
-                    (np.flatnonzero(peer_class), c + np.flatnonzero(peer_ranges))
-                )
-                table[rows[:, None], peers] |= bits_of
+                table[rows[:, None], peer_columns] |= bits_of
             else:
                 cols = np.flatnonzero(peer_class & chosen)
                 table[sel[:, None], cols] |= bits_of
@@ -310,7 +311,7 @@ def connectivity(cluster: Cluster) -> Connectivity:
     for i, policy in enumerate(policies):
         for direction in ("ingress", "egress"):
             if direction.capitalize() in policy.policy_types:
-                isolated[direction] |= selected[i][representative]
+                isolated[direction] |= selected_classes[:, i]
     for direction, table in tables.items():
         table[~isolated[direction]] = every
     range_names: list[str] = []
