@@ -13,13 +13,11 @@ import ast
 import importlib.util
 import itertools
 import json
-import math
 import os
 import random
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
@@ -32,8 +30,9 @@ from k8s_strategies import clusters
 
 from crossfence.errors import ManifestError
 from crossfence.located import fastyaml, yamlsource
-from crossfence.located.yamlsource import FieldPath, read_documents
+from crossfence.located.yamlsource import read_documents
 from crossfence.providers.kubernetes import load_manifests
+from tests.located.yaml_compare import paths, same
 
 ROOT = Path(__file__).resolve().parents[2]
 YAML_FILES = sorted(
@@ -72,38 +71,6 @@ def _k8s_synth() -> ModuleType:
 
 
 # --- the comparison -------------------------------------------------------------------------------
-def _paths(value: Any, prefix: FieldPath = ()) -> Iterator[FieldPath]:
-    """Every path into `value`, and paths that stop short (a missing key or index, below a
-    scalar), whose location is their deepest existing ancestor's."""
-    yield prefix
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str):
-                yield from _paths(item, (*prefix, key))
-        yield (*prefix, "no-such-key")
-        yield (*prefix, 0)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _paths(item, (*prefix, index))
-        yield (*prefix, len(value))
-        yield (*prefix, "key")
-    else:
-        yield (*prefix, "below")
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal, with equal types all the way down (1 is not 1.0 nor True) and key order."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    return bool(a == b)
-
-
 def _compare(text: str, name: str = "m.yaml") -> str:
     """Assert the fast reader agrees with ruamel on `text`; how it read it: "fast", "lazy"
     (ruamel composed the file for some location) or "refused"."""
@@ -125,8 +92,8 @@ def _compare(text: str, name: str = "m.yaml") -> str:
     assert expected is not None, "read YAML that ruamel rejects"
     assert len(documents) == len(expected)
     for fast, reference in zip(documents, expected, strict=True):
-        assert _same(fast.value, reference.value), (fast.value, reference.value)
-        for path in _paths(reference.value):
+        assert same(fast.value, reference.value), (fast.value, reference.value)
+        for path in paths(reference.value):
             assert fast.locate(path) == reference.locate(path), path
             assert fast.locate_key(path) == reference.locate_key(path), path
     return "lazy" if composed else "fast"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from hypothesis import strategies as st
 from crossfence.model import load, loader
 from crossfence.model.base import Model
 from crossfence.model.loader import Loc, Positions, load_documents
+from tests.located.yaml_compare import paths, same
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "eu-sovereign"
@@ -53,40 +53,6 @@ def _estate_synth() -> ModuleType:
 
 
 # --- the comparison -------------------------------------------------------------------------------
-def _paths(value: Any, prefix: Loc = ()) -> Iterator[Loc]:
-    """Every path into `value`, and paths that stop short (a missing key or index, below a
-    scalar), whose position is their nearest ancestor's."""
-    yield prefix
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _paths(item, (*prefix, key))
-        yield (*prefix, "no-such-key")
-        yield (*prefix, 0)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _paths(item, (*prefix, index))
-        yield (*prefix, len(value))
-        yield (*prefix, -1)
-        yield (*prefix, "key")
-    else:
-        yield (*prefix, "below")
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal, with equal types all the way down (1 is not 1.0 nor True) and key order."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    if a == b:
-        return True
-    return repr(a) == repr(b)  # ruamel's tagged scalars (files only ruamel reads) have no `==`
-
-
 def _fast_items(positions: Positions) -> int:
     """How many merged items came from files rapidyaml read."""
     return sum(item is not None for items in positions._items.values() for item in items)
@@ -102,9 +68,9 @@ def _compare(path: Path) -> int:
             load_documents(path)
         return 0
     data, positions, problems = load_documents(path)
-    assert _same(data, expected_data)
+    assert same(data, expected_data)
     assert problems == expected_problems
-    for loc in _paths(expected_data):
+    for loc in paths(expected_data):
         for key in (False, True):
             assert positions.find(loc, key=key) == expected.find(loc, key=key), (loc, key)
     assert dict(positions.values) == dict(expected.values)
