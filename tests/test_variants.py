@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import ipaddress
 import os
 import re
@@ -10,12 +9,12 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from crossfence.model import SECTIONS, Blueprint, load
+from tests.scripts import load_script
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "eu-sovereign"
 VARIANTS = EXAMPLE / "variants"
@@ -37,19 +36,6 @@ SCENARIO_VARIANTS = (
     "eastwest-blocked",
     "dns-range-not-advertised",
 )
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("variants_generate", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look their module up in sys.modules while the module executes
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
 
 
 def _tree(folder: Path) -> dict[str, str]:
@@ -91,7 +77,7 @@ def base() -> Blueprint:
 def test_one_folder_per_scenario_mistake() -> None:
     folders = sorted(p.name for p in VARIANTS.iterdir() if p.is_dir() and p.name != "__pycache__")
     assert folders == sorted(SCENARIO_VARIANTS)
-    assert [v.name for v in _generator().VARIANTS] == list(SCENARIO_VARIANTS)
+    assert [v.name for v in load_script(GENERATOR).VARIANTS] == list(SCENARIO_VARIANTS)
 
 
 def test_committed_variants_match_the_generator(tmp_path: Path) -> None:
@@ -110,7 +96,7 @@ def test_committed_variants_match_the_generator(tmp_path: Path) -> None:
 
 
 def test_generator_refuses_an_edit_that_no_longer_matches() -> None:
-    generator = _generator()
+    generator = load_script(GENERATOR)
     base = generator._base_files()
     base["vpn.yaml"] = base["vpn.yaml"].replace("tunnel-1", "tunnel-b")
     single_tunnel = next(v for v in generator.VARIANTS if v.name == "single-tunnel")

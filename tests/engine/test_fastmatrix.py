@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import ipaddress
 import json
-import sys
 import tempfile
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.scripts import load_script
 
 from crossfence import build_topology, load
 from crossfence.engine.fastmatrix import _compile, _Services, _Sets
@@ -26,18 +24,6 @@ from crossfence.ir.types import Filter, FilterRule, Source, Topology
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "eu-sovereign"
 VARIANTS = sorted(p for p in (EXAMPLE / "variants").iterdir() if p.is_dir())
-
-
-def _synth() -> ModuleType:
-    """The benchmark's estate generator (benchmarks/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        "estate_synth", ROOT / "benchmarks" / "estate_synth.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("estate_synth", module)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _assert_same(topology: Topology) -> None:
@@ -64,7 +50,7 @@ def test_variants(variant: Path) -> None:
 
 @pytest.mark.parametrize(("seed", "spokes"), [(1, 2), (2, 3), (3, 4)])
 def test_generated_estates(tmp_path: Path, seed: int, spokes: int) -> None:
-    synth = _synth()
+    synth = load_script(ROOT / "benchmarks" / "estate_synth.py")
     folder = synth.write_estate(synth.generate(90, 400, spokes, seed), tmp_path / "estate")
     topology = build_topology(load(folder))
     assert len(topology.endpoints) == 91
@@ -78,7 +64,7 @@ def test_generated_estates(tmp_path: Path, seed: int, spokes: int) -> None:
     st.integers(1, 4),
 )
 def test_generated_estates_any_seed(seed: int, workloads: int, spokes: int) -> None:
-    synth = _synth()
+    synth = load_script(ROOT / "benchmarks" / "estate_synth.py")
     with tempfile.TemporaryDirectory() as tmp:
         estate = synth.generate(workloads, workloads * 4, spokes, seed)
         topology = build_topology(load(synth.write_estate(estate, Path(tmp) / "estate")))

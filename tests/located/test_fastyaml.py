@@ -10,7 +10,6 @@ manifests crossfence is benchmarked on must not be refused.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import itertools
 import json
 import os
@@ -20,7 +19,6 @@ import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -33,6 +31,7 @@ from crossfence.located import fastyaml, yamlsource
 from crossfence.located.yamlsource import read_documents
 from crossfence.providers.kubernetes import load_manifests
 from tests.located.yaml_compare import paths, same
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 YAML_FILES = sorted(
@@ -58,16 +57,6 @@ def _inline_manifests() -> list[tuple[str, str]]:
 
 
 INLINE = _inline_manifests()
-
-
-def _k8s_synth() -> ModuleType:
-    """The benchmark's cluster generator (benchmarks/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("k8s_synth", ROOT / "benchmarks" / "k8s_synth.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("k8s_synth", module)
-    spec.loader.exec_module(module)
-    return module
 
 
 # --- the comparison -------------------------------------------------------------------------------
@@ -125,7 +114,7 @@ def test_inline_manifests_were_found() -> None:
 
 def test_synthetic_clusters_read_alike_on_the_fast_path(tmp_path: Path) -> None:
     """The benchmark's clusters: the shape the speed is measured on."""
-    _k8s_synth().write_cluster(tmp_path, 150, 40, seed=3)
+    load_script(ROOT / "benchmarks" / "k8s_synth.py").write_cluster(tmp_path, 150, 40, seed=3)
     for path in sorted(tmp_path.glob("*.yaml")):
         assert _compare(path.read_text(encoding="utf-8"), str(path)) == "fast"
 
@@ -142,7 +131,7 @@ def test_generated_cluster_files_load_alike(tmp_path: Path) -> None:
     """Through `load_manifests`: the cluster (with its locations) equals ruamel's."""
     folder = tmp_path / "cluster"
     folder.mkdir()
-    _k8s_synth().write_cluster(folder, 60, 20, seed=5)
+    load_script(ROOT / "benchmarks" / "k8s_synth.py").write_cluster(folder, 60, 20, seed=5)
     fast = load_manifests(folder)
     original = yamlsource.read_fast
     try:

@@ -12,13 +12,10 @@ edge cases and on generated YAML.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -29,6 +26,7 @@ from crossfence.model import load, loader
 from crossfence.model.base import Model
 from crossfence.model.loader import Loc, Positions, load_documents
 from tests.located.yaml_compare import paths, same
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "eu-sovereign"
@@ -39,17 +37,6 @@ FILES = sorted(
     for p in EXAMPLE.rglob("*")
     if p.suffix in (".yaml", ".yml") and p.is_file() and "manifests" not in p.parts
 )
-
-
-def _estate_synth() -> ModuleType:
-    """The benchmark's estate generator (benchmarks/ is not a package)."""
-    path = ROOT / "benchmarks" / "estate_synth.py"
-    spec = importlib.util.spec_from_file_location("estate_synth", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("estate_synth", module)
-    spec.loader.exec_module(module)
-    return module
 
 
 # --- the comparison -------------------------------------------------------------------------------
@@ -113,7 +100,7 @@ def test_example_files_take_the_fast_path() -> None:
 @pytest.mark.parametrize("seed", [1, 2])
 def test_generated_estates_read_alike_on_the_fast_path(tmp_path: Path, seed: int) -> None:
     """The benchmark's estates: the shape the speed is measured on."""
-    synth = _estate_synth()
+    synth = load_script(ROOT / "benchmarks" / "estate_synth.py")
     synth.write_estate(synth.generate(120, 500, 3, seed), tmp_path)
     for path in sorted(tmp_path.glob("*.yaml")):
         assert _read_fast(path.read_text(encoding="utf-8")), path.name
