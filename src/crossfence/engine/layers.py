@@ -330,20 +330,13 @@ class LayeredReach:
             path=path,
         )
         decision = authorize(view.kube, pod, request)
-        location = (
-            decision.rule.location
-            if decision.rule
-            else decision.policy.location
-            if decision.policy
-            else None
-        )
+        location = decision.location
         resource = (
             f"AuthorizationPolicy/{decision.policy.namespace}/{decision.policy.name}"
             if decision.policy
             else "authorization"
         )
-        detail = decision.detail + "".join(f"; {note}" for note in decision.notes)
-        steps.append(Step("MESH_AUTHORIZATION", detail, _source(location, resource)))
+        steps.append(Step("MESH_AUTHORIZATION", decision.explanation, _source(location, resource)))
         verdicts.append(("DENIED_MESH_AUTHORIZATION", decision.allowed))
         return steps
 

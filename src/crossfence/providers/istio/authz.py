@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from crossfence.located.location import Location
 from crossfence.providers.istio.resources import (
     HTTP_ONLY_CONDITION_PREFIXES,
     HTTP_ONLY_OPERATION_FIELDS,
@@ -122,6 +123,18 @@ class AuthorizationDecision:
     policy: AuthorizationPolicy | None = None
     rule: AuthorizationRule | None = None
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def location(self) -> Location | None:
+        """Where the deciding rule sits, else its policy (None when no policy decided)."""
+        if self.rule is not None:
+            return self.rule.location
+        return self.policy.location if self.policy is not None else None
+
+    @property
+    def explanation(self) -> str:
+        """`detail`, then each note, `; `-separated: what a trace step says."""
+        return self.detail + "".join(f"; {note}" for note in self.notes)
 
 
 def _string_match(pattern: str, value: str | None) -> bool:

@@ -194,20 +194,13 @@ def _mesh_steps(
         host=host,
     )
     decision = authorize(cluster, destination, request)
-    detail = decision.detail + "".join(f"; {note}" for note in decision.notes)
-    rule_location = (
-        decision.rule.location
-        if decision.rule
-        else decision.policy.location
-        if decision.policy
-        else None
-    )
+    location = decision.location
     steps.append(
         Step(
             "mesh authorization",
             decision.action,
-            detail,
-            rule_location.file_line if rule_location else None,
+            decision.explanation,
+            location.file_line if location else None,
         )
     )
     return steps
