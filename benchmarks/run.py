@@ -45,8 +45,8 @@ def _peak_mib() -> float:
 def measure(folder: Path, seed: int) -> dict[str, float | int]:
     """One size, in this process: every phase timed, peak memory after each."""
     from crossfence import build_topology, load, reach
+    from crossfence.algebra.packets import ServiceSet
     from crossfence.engine.matrix import connectivity, pair_services
-    from crossfence.engine.packets import ServiceSet
 
     row: dict[str, float | int] = {}
     start = time.perf_counter()

@@ -384,8 +384,8 @@ def matrix(
             kube.write(sys.stdout)
             sys.stdout.write("\n")
             return
+        from .algebra.packets import ServiceSet
         from .engine.matrix import Matrix
-        from .engine.packets import ServiceSet
 
         result = Matrix(
             list(kube.endpoints),

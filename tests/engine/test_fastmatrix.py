@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from tests.scripts import load_script
 
 from crossfence import build_topology, load
+from crossfence.algebra.packets import IpSet, ServiceSet
 from crossfence.engine.fastmatrix import _compile, _Services, _Sets
 from crossfence.engine.filters import allowed_services, reply_services
 from crossfence.engine.matrix import Matrix, connectivity, reference_connectivity
-from crossfence.engine.packets import IpSet, ServiceSet
 from crossfence.ir.types import Filter, FilterRule, Source, Topology
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crossfence.algebra.packets import IpSet, ServiceSet
 from crossfence.engine.filters import decide_reply, reply_services
-from crossfence.engine.packets import IpSet, ServiceSet
 from crossfence.ir.types import Filter, FilterRule, Source
 
 ANY = IpSet.all()

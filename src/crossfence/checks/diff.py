@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .runner import run_checks, run_manifest_checks
 
 if TYPE_CHECKING:
-    from ..engine.packets import IpSet
+    from ..algebra.packets import IpSet
     from ..model import Blueprint
     from ..providers.kubernetes import Connectivity
     from ..providers.kubernetes.resources import Cluster as KubeCluster
@@ -89,8 +89,8 @@ def _key(finding: Finding) -> tuple[str, tuple[str, ...]]:
 
 def diff(old: Blueprint, new: Blueprint) -> BlueprintDiff:
     """Compare the connectivity matrices (endpoints common to both) and the active findings."""
+    from ..algebra.packets import ServiceSet
     from ..engine.matrix import connectivity
-    from ..engine.packets import ServiceSet
     from ..ir.build import build_topology
 
     before = connectivity(build_topology(old))
@@ -188,7 +188,7 @@ def _terms(addresses: IpSet) -> list[tuple[Network, list[Network]]]:
 def _range_name(networks: list[Network]) -> str:
     """Address blocks as one name: `CIDR`, or `CIDR except CIDR, ...` as an ipBlock writes it;
     several terms are joined by `, `, a term with holes in parentheses."""
-    from ..engine.packets import IpSet
+    from ..algebra.packets import IpSet
 
     terms = _terms(IpSet.from_cidrs(networks))
     if len(terms) == 1 and terms[0][1]:
@@ -201,7 +201,7 @@ def _range_name(networks: list[Network]) -> str:
 
 
 def _change(source: str, destination: str, was_list: list[str], now_list: list[str]) -> FlowChange:
-    from ..engine.packets import ServiceSet
+    from ..algebra.packets import ServiceSet
 
     was, now = ServiceSet.from_strings(was_list), ServiceSet.from_strings(now_list)
     added, removed = now - was, was - now

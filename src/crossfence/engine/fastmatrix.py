@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from ..algebra.atoms import Atoms
+from ..algebra.packets import IpSet, ServiceSet
 from ..ir.types import EPHEMERAL_PORTS, Endpoint, Filter, Topology
 from . import path as path_module
-from .atoms import Atoms
 from .filters import allowed_services, reply_services
-from .packets import IpSet, ServiceSet
 from .path import PRIVATE_RANGES, Flow, follow
 
 __all__ = ["PackedConnections", "fast_connections"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..algebra.packets import ServiceSet
 from ..ir.types import EPHEMERAL_PORTS, Filter, FilterRule
-from .packets import ServiceSet
 
 __all__ = ["Decision", "allowed_services", "decide", "decide_reply", "reply_services"]
 

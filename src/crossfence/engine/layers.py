@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 
+from ..algebra.packets import IpSet
 from ..ir.types import Endpoint, Source, Topology
 from ..model import Blueprint, Workload
 from ..providers.istio.authz import Request, authorize, has_sidecar, mtls_mode
@@ -21,7 +22,6 @@ from ..providers.kubernetes import Pod
 from ..providers.kubernetes.netpol import DirectionVerdict, evaluate_direction
 from ..providers.kubernetes.netpol import Endpoint as KubeEndpoint
 from .clusters import EAST_WEST, ClusterView, cluster_views, mesh_principal
-from .packets import IpSet
 from .path import Hop, Step
 from .reach import Reach, parse_port, reach
 

@@ -6,11 +6,11 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
+from ..algebra.packets import ServiceSet
 from ..ir.types import Endpoint, Filter, Topology
 from . import path as path_module
 from .fastmatrix import PackedConnections, fast_connections
 from .filters import allowed_services, reply_services
-from .packets import ServiceSet
 from .path import Flow, follow
 
 __all__ = ["Matrix", "connectivity", "pair_services", "reference_connectivity"]

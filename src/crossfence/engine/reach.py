@@ -6,10 +6,10 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..algebra.packets import IpSet
 from ..errors import QueryError
 from ..ir.types import Endpoint, Topology
 from ..model import parse_port_spec
-from .packets import IpSet
 from .path import Flow, Hop, Step, Trace, _is_private, follow
 from .routing import lookup
 

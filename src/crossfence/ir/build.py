@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ..engine.packets import IpSet, ServiceSet
+from ..algebra.packets import IpSet, ServiceSet
 from ..model import Blueprint, Cluster, LoadBalancer, Workload
 from ..model import Network as ModelNetwork
 from ..providers.aws.network_acls import network_acl_filters

@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..engine.packets import IpSet, ServiceSet
+from ..algebra.packets import IpSet, ServiceSet
 from ..model.base import Model
 
 __all__ = [

@@ -6,8 +6,8 @@ import ipaddress
 from pathlib import Path
 
 from crossfence import build_topology, reach
+from crossfence.algebra.packets import IpSet, ServiceSet
 from crossfence.engine.filters import allowed_services, decide
-from crossfence.engine.packets import IpSet, ServiceSet
 from crossfence.model import Blueprint, load
 from crossfence.providers.aws.security_groups import security_group_filters
 

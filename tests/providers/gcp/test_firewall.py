@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
+from crossfence.algebra.packets import IpSet, ServiceSet
 from crossfence.engine.filters import allowed_services, decide
-from crossfence.engine.packets import IpSet, ServiceSet
 from crossfence.model import Blueprint, load
 from crossfence.providers.gcp.firewall import GcpInstance, firewall_filters
 

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from k8s_strategies import PROBE_PORTS, clusters, write_objects
 
-from crossfence.engine.packets import IpSet
+from crossfence.algebra.packets import IpSet
 from crossfence.providers.kubernetes import connectivity, load_manifests
 from crossfence.providers.kubernetes.netpol import Endpoint, is_allowed
 

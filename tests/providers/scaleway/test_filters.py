@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
+from crossfence.algebra.packets import ServiceSet
 from crossfence.engine.filters import decide, reply_services
-from crossfence.engine.packets import ServiceSet
 from crossfence.model import load
 from crossfence.providers.scaleway.filters import vpc_acl_filter
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ...engine.packets import IpSet, ServiceSet
+from ...algebra.packets import IpSet, ServiceSet
 from ...ir.types import Filter, FilterRule, Source
 from ...model import Network, NetworkAcl, NetworkAclRule
 from ..gcp.firewall import services_of

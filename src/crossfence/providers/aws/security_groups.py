@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ...engine.packets import IpSet, ServiceSet
+from ...algebra.packets import IpSet, ServiceSet
 from ...ir.types import Filter, FilterRule, Source
 from ...model import Network, SecurityGroup, SecurityGroupRule
 from ..gcp.firewall import services_of

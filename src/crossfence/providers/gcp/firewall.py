@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ...engine.packets import IpSet, ServiceSet
+from ...algebra.packets import IpSet, ServiceSet
 from ...ir.types import Filter, FilterRule, Source
 from ...model import Blueprint, FirewallPolicy, FirewallRule, Network
 

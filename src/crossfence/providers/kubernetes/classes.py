@@ -2,7 +2,7 @@
 
 `PolicyArrays(cluster)` indexes labels so a selector is a few vectorised lookups, cuts the address
 axis at every ipBlock boundary and the service axis at every port a rule or a named container
-port uses (`crossfence.engine.atoms`), and gives each policy's selection and each rule's peers as
+port uses (`crossfence.algebra.atoms`), and gives each policy's selection and each rule's peers as
 bool arrays over pods and address ranges. `connectivity` builds on it.
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from crossfence.engine.atoms import Atoms, distinct_rows, sorted_unique
-from crossfence.engine.packets import IpSet, ServiceSet
+from crossfence.algebra.atoms import Atoms, distinct_rows, sorted_unique
+from crossfence.algebra.packets import IpSet, ServiceSet
 from crossfence.providers.kubernetes.resources import (
     Cluster,
     LabelSelector,

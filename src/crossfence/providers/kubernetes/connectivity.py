@@ -32,8 +32,8 @@ from typing import TextIO
 import numpy as np
 from numpy.typing import NDArray
 
-from crossfence.engine.atoms import Atoms, distinct_rows
-from crossfence.engine.packets import ServiceSet
+from crossfence.algebra.atoms import Atoms, distinct_rows
+from crossfence.algebra.packets import ServiceSet
 from crossfence.providers.kubernetes.classes import BoolArray, PolicyArrays, fixed_services
 from crossfence.providers.kubernetes.resources import Cluster
 

@@ -13,7 +13,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from crossfence.engine.packets import ServiceSet
+from crossfence.algebra.packets import ServiceSet
 
 __all__ = ["parse_connectivity", "pod_pairs", "run_nca"]
 

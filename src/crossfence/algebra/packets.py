@@ -10,7 +10,7 @@ Representation
 ``[start_i, stop_i)``, like ``range``. Intervals are sorted, disjoint and never touch (a stop is
 never the next start), so each set has exactly one representation. A point ``x`` is in the set
 iff an odd number of bounds are ``<= x`` -- this is what makes ``bisect`` and NumPy's
-``searchsorted`` answer membership directly (see ``crossfence.engine.atoms``).
+``searchsorted`` answer membership directly (see ``crossfence.algebra.atoms``).
 
 ``IpSet`` is an ``IntervalSet`` over IPv4 (points 0 .. 2**32-1).
 

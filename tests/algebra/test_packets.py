@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crossfence.engine.packets import (
+from crossfence.algebra.packets import (
     Box,
     IntervalSet,
     IpSet,

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crossfence.engine.atoms import Atoms, contains_many, contains_matrix
-from crossfence.engine.packets import IntervalSet, IpSet, ServiceSet
+from crossfence.algebra.atoms import Atoms, contains_many, contains_matrix
+from crossfence.algebra.packets import IntervalSet, IpSet, ServiceSet
 
 cidrs = st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 32)).map(
     lambda p: ipaddress.IPv4Network((p[0] >> (32 - p[1]) << (32 - p[1]) if p[1] else 0, p[1]))

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from crossfence.engine.packets import IntervalSet
+from crossfence.algebra.packets import IntervalSet
 
 __all__ = ["Atoms", "contains_many", "contains_matrix", "distinct_rows", "sorted_unique"]
 
