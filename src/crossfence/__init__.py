@@ -18,8 +18,8 @@ if TYPE_CHECKING:
         QueryError,
         UnsupportedError,
     )
-    from .ir.build import build_topology
     from .model import Blueprint, load
+    from .topology import build_topology
 
 __version__ = "0.1.0"
 
@@ -40,7 +40,7 @@ _EXPORTS = {
     "connectivity": "engine.matrix",
     "Reach": "engine.reach",
     "reach": "engine.reach",
-    "build_topology": "ir.build",
+    "build_topology": "topology",
     "Report": "checks",
     "run_checks": "checks",
 }

@@ -249,7 +249,7 @@ def _blueprint(path: Path, fmt: str = "text") -> Any:
 
 
 def _build(blueprint: Any) -> Any:
-    from .ir.build import build_topology
+    from .topology import build_topology
 
     return build_topology(blueprint)
 
@@ -304,9 +304,7 @@ def reach(
 
             blueprint = _blueprint(path, fmt.value)
             parse_port(port)
-            result = layered_reach(
-                blueprint, _build(blueprint), source, destination, port, method, http_path
-            )
+            result = layered_reach(_build(blueprint), source, destination, port, method, http_path)
     except InputError as error:
         _fail_input(error, fmt)
     assert isinstance(result, Reach)

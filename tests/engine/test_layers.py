@@ -7,8 +7,8 @@ from pathlib import Path
 
 from crossfence.engine.layers import LayeredReach
 from crossfence.engine.reach import Reach
-from crossfence.ir.build import build_topology
 from crossfence.model import load
+from crossfence.topology import build_topology
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eu-sovereign"
 
@@ -16,7 +16,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eu-sovereign"
 @cache
 def layers(variant: str | None = None) -> LayeredReach:
     blueprint = load(EXAMPLE / "variants" / variant if variant else EXAMPLE)
-    return LayeredReach(blueprint, build_topology(blueprint))
+    return LayeredReach(build_topology(blueprint))
 
 
 def ask(

@@ -6,8 +6,8 @@ import ipaddress
 from pathlib import Path
 
 from crossfence.engine.routing import lookup
-from crossfence.ir.build import build_topology
 from crossfence.model import load
+from crossfence.topology import build_topology
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eu-sovereign"
 
@@ -68,9 +68,7 @@ def test_scaleway_blocks_routes_without_routing_policy(tmp_path: Path) -> None:
     route propagation is enabled."""
     import shutil
 
-    shutil.copytree(
-        EXAMPLE, tmp_path / "bp", ignore=shutil.ignore_patterns("variants", "manifests")
-    )
+    shutil.copytree(EXAMPLE, tmp_path / "bp", ignore=shutil.ignore_patterns("variants"))
     vpn = tmp_path / "bp" / "vpn.yaml"
     vpn.write_text(vpn.read_text().replace(", routing_policy: scw-gcp-policy", ""))
     topology = build_topology(load(tmp_path / "bp"))

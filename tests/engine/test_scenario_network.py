@@ -9,9 +9,9 @@ import pytest
 
 from crossfence.engine.matrix import connectivity
 from crossfence.engine.reach import Reach, reach
-from crossfence.ir.build import build_topology
 from crossfence.ir.types import Topology
 from crossfence.model import load
+from crossfence.topology import build_topology
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eu-sovereign"
 

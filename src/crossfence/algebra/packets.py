@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import ipaddress
 import itertools
 import re
@@ -49,6 +50,7 @@ __all__ = [
     "PacketSet",
     "ServiceSet",
     "protocol_name",
+    "services_of",
 ]
 
 # Truth tables indexed by (inside_a << 1) | inside_b, used by the one merge routine behind every
@@ -1092,3 +1094,16 @@ class PacketSet:
 
     def __repr__(self) -> str:
         return f"PacketSet({[tuple(map(str, box)) for box in self._boxes]!r})"
+
+
+def services_of(ports: Iterable[str]) -> ServiceSet:
+    """`("tcp/443", "udp")` as a ServiceSet; `all` is every protocol."""
+    return _services(tuple(ports))
+
+
+@functools.lru_cache(maxsize=4096)
+def _services(ports: tuple[str, ...]) -> ServiceSet:
+    # tens of thousands of rules share a few port lists: parse each list once
+    return ServiceSet.union_all(
+        ServiceSet.all() if p == "all" else ServiceSet.parse(p) for p in ports
+    )

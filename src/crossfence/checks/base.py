@@ -264,14 +264,9 @@ class Context(ManifestContext):
     def layered(self) -> LayeredReach:
         """Reach through pod NetworkPolicy, the cloud network, the east-west gateway and the mesh."""
         if self._layered is None:
-            import dataclasses
-
             from ..engine.layers import LayeredReach
 
-            # LayeredReach adds the east-west gateways to the endpoints: on a copy, so the
-            # caller's topology (and a matrix computed from it later) stays as built
-            view = dataclasses.replace(self.topology, endpoints=dict(self.topology.endpoints))
-            self._layered = LayeredReach(self.blueprint, view)
+            self._layered = LayeredReach(self.topology)
         return self._layered
 
     def _load_manifests(self) -> list[OwnManifests]:
@@ -279,15 +274,14 @@ class Context(ManifestContext):
         blueprint's pods placed in it. Not the Istio objects crossfence derives from the blueprint
         (the mesh-wide mTLS of `clusters[].mesh`, the global namespaces' policies): the blueprint's
         own mesh checks read those where they are written."""
-        from ..engine.clusters import own_manifests
         from ..providers.kubernetes.resources import Cluster as KubeCluster
 
         clusters = []
-        for name, view in self.layered.views.items():
-            own = own_manifests(view.cluster)
-            blueprint_pods = [pod for pods in view.pods.values() for pod in pods]
+        for name, layer in self.topology.clusters.items():
+            own = layer.own
+            blueprint_pods = [pod for pods in layer.pods.values() for pod in pods]
             kube = KubeCluster(
-                namespaces=dict(view.kube.namespaces),
+                namespaces=dict(layer.kube.namespaces),
                 pods=[*own.pods, *blueprint_pods],
                 services=own.services,
                 network_policies=own.network_policies,

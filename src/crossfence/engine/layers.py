@@ -14,14 +14,12 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 
-from ..algebra.packets import IpSet
-from ..ir.types import Endpoint, Source, Topology
-from ..model import Blueprint, Workload
-from ..providers.istio.authz import Request, authorize, has_sidecar, mtls_mode
+from ..ir.layers import ClusterLayer, WorkloadIdentity
+from ..ir.types import Source, Topology
+from ..providers.istio.authz import Request, authorize, has_sidecar, mesh_principal, mtls_mode
 from ..providers.kubernetes import Pod
 from ..providers.kubernetes.netpol import DirectionVerdict, evaluate_direction
 from ..providers.kubernetes.netpol import Endpoint as KubeEndpoint
-from .clusters import EAST_WEST, ClusterView, cluster_views, mesh_principal
 from .path import Hop, Step
 from .reach import Reach, parse_port, reach
 
@@ -29,48 +27,30 @@ __all__ = ["LayeredReach", "layered_reach"]
 
 
 class LayeredReach:
-    """Builds the layered answer for one blueprint (cluster views are computed once)."""
+    """Builds the layered answers of one topology (its cluster layers are read once)."""
 
-    def __init__(self, blueprint: Blueprint, topology: Topology) -> None:
-        self.blueprint = blueprint
-        self.topology = topology
-        self.views = cluster_views(blueprint)
-        self._add_gateway_endpoints()
+    def __init__(self, topology: Topology) -> None:
+        self.views = topology.clusters
+        # the east-west gateways are network endpoints of the layered questions only: the
+        # caller's topology (and a matrix computed from it) stays as built
+        gateways = {
+            view.east_west_endpoint.name: view.east_west_endpoint
+            for view in self.views.values()
+            if view.east_west_endpoint is not None
+        }
+        self.topology = dataclasses.replace(topology, endpoints={**topology.endpoints, **gateways})
+        self.workloads = topology.workloads
 
-    def _add_gateway_endpoints(self) -> None:
-        """East-west gateways as network endpoints: they run on the nodes, so node filters apply."""
-        for name, view in self.views.items():
-            if view.east_west is None:
-                continue
-            cluster = view.cluster
-            sibling = next(
-                (self.topology.endpoints[w] for w in view.pods if w in self.topology.endpoints),
-                None,
-            )
-            self.topology.endpoints[f"{name}/{EAST_WEST}"] = Endpoint(
-                f"{name}/{EAST_WEST}",
-                "gateway",
-                _ipset(view.east_west.ip),
-                cluster.network,
-                cluster.cloud,
-                segment=cluster.subnet,
-                region=sibling.region if sibling else None,
-                tags=cluster.node_tags,
-                ingress=sibling.ingress if sibling else (),
-                egress=sibling.egress if sibling else (),
-                source=Source.of(cluster, f"cluster/{name}", "mesh.east_west_gateway"),
-            )
-
-    def _pod(self, workload: Workload | None) -> tuple[ClusterView, Pod] | None:
+    def _pod(self, workload: WorkloadIdentity | None) -> tuple[ClusterLayer, Pod] | None:
         if workload is None or workload.kind != "pods" or workload.cluster not in self.views:
             return None
         view = self.views[workload.cluster]
         pods = view.pods.get(workload.name)
         return (view, pods[0]) if pods else None
 
-    def _shared_global_namespace(self, a: Workload, b: Workload) -> bool:
-        for gns in self.blueprint.global_namespaces:
-            members = {(m.cluster, m.namespace) for m in gns.members}
+    def _shared_global_namespace(self, a: WorkloadIdentity, b: WorkloadIdentity) -> bool:
+        for gns in self.topology.global_namespaces:
+            members = gns.members
             if (a.cluster, a.namespace) in members and (b.cluster, b.namespace) in members:
                 return True
         return False
@@ -84,8 +64,8 @@ class LayeredReach:
         path: str | None = None,
     ) -> Reach:
         protocol, port = parse_port(port_text)
-        src_workload = self.blueprint.get("workloads", source)
-        dst_workload = self.blueprint.get("workloads", destination)
+        src_workload = self.workloads.get(source)
+        dst_workload = self.workloads.get(destination)
         src_pod = self._pod(src_workload)
         dst_pod = self._pod(dst_workload)
         if src_pod is None and dst_pod is None:
@@ -115,7 +95,7 @@ class LayeredReach:
                 target, target_port, label = (
                     KubeEndpoint(gateway.ip_int),
                     gateway.ports[0].port,
-                    f"{dst_pod[0].cluster.name} east-west gateway {gateway.ip}",
+                    f"{dst_pod[0].name} east-west gateway {gateway.ip}",
                 )
             else:
                 address = (
@@ -135,7 +115,8 @@ class LayeredReach:
         # 2. the cloud network (one or two legs)
         if via_gateway:
             assert dst_pod is not None and dst_pod[0].east_west is not None
-            gateway_name = f"{dst_pod[0].cluster.name}/{EAST_WEST}"
+            assert dst_pod[0].east_west_endpoint is not None
+            gateway_name = dst_pod[0].east_west_endpoint.name
             leg = reach(
                 self.topology, source, gateway_name, f"tcp/{dst_pod[0].east_west.ports[0].port}"
             )
@@ -199,7 +180,7 @@ class LayeredReach:
                     view, pod, client_ip, principal, protocol, port, method, path, verdicts, edge
                 )
             )
-            hops.append(Hop(f"{pod.key} ({view.cluster.name})", steps))
+            hops.append(Hop(f"{pod.key} ({view.name})", steps))
 
         denied = next((name for name, ok in verdicts if not ok), None)
         return Reach(
@@ -214,9 +195,9 @@ class LayeredReach:
 
     def _client(
         self,
-        src_pod: tuple[ClusterView, Pod] | None,
+        src_pod: tuple[ClusterLayer, Pod] | None,
         source: str,
-        view: ClusterView,
+        view: ClusterLayer,
         via_gateway: bool,
     ) -> tuple[Pod | None, int, str | None, str | None]:
         """Who the destination pod sees: (pod in its cluster, address, mTLS principal, edge note)."""
@@ -241,7 +222,7 @@ class LayeredReach:
             )
         endpoint = self.topology.endpoints.get(source)
         address = endpoint.address if endpoint is not None else int(ipaddress.IPv4Address(source))
-        if endpoint is not None and endpoint.proxy is not None and view.cluster.mesh is not None:
+        if endpoint is not None and endpoint.proxy is not None and view.meshed:
             # an edge load balancer enters the mesh through the cluster's ingress gateway
             gateway = dataclasses.replace(
                 view.ingress,
@@ -260,7 +241,7 @@ class LayeredReach:
                 gateway,
                 gateway.ip_int,
                 principal,
-                f"{source} enters the mesh through the Istio ingress gateway of {view.cluster.name}",
+                f"{source} enters the mesh through the Istio ingress gateway of {view.name}",
             )
         if src_pod is not None:
             return None, src_pod[1].ip_int, None, None
@@ -268,7 +249,7 @@ class LayeredReach:
 
     def _mesh(
         self,
-        view: ClusterView,
+        view: ClusterLayer,
         pod: Pod,
         client_ip: int,
         principal: str | None,
@@ -341,10 +322,6 @@ class LayeredReach:
         return steps
 
 
-def _ipset(address: str) -> IpSet:
-    return IpSet.from_addresses([address])
-
-
 def _source(location: object, resource: str) -> Source | None:
     if location is None:
         return Source(resource)
@@ -376,7 +353,6 @@ def _netpol_step(
 
 
 def layered_reach(
-    blueprint: Blueprint,
     topology: Topology,
     source: str,
     destination: str,
@@ -385,4 +361,4 @@ def layered_reach(
     path: str | None = None,
 ) -> Reach:
     """`reach` through every layer (see the module docstring)."""
-    return LayeredReach(blueprint, topology).ask(source, destination, port, method, path)
+    return LayeredReach(topology).ask(source, destination, port, method, path)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..algebra.packets import IpSet
+from ..algebra.ports import parse_port_spec
 from ..errors import QueryError
 from ..ir.types import Endpoint, Topology
-from ..model import parse_port_spec
 from .path import Flow, Hop, Step, Trace, _is_private, follow
 from .routing import lookup
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from ..algebra.packets import IpSet, ServiceSet
-from ..model.base import Model
+
+if TYPE_CHECKING:
+    from .control import BgpSession, RouteExchange, RoutePropagation
+    from .layers import ClusterLayer, GlobalNamespaceLayer, WorkloadIdentity
 
 __all__ = [
     "EPHEMERAL_PORTS",
@@ -23,6 +26,19 @@ __all__ = [
     "Topology",
     "Tunnel",
 ]
+
+
+class _Where(Protocol):
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+
+
+class _Located(Protocol):
+    @property
+    def defined_at(self) -> _Where | None: ...
+
 
 Action = Literal["allow", "deny"]
 RuleAction = Literal["allow", "deny", "next"]
@@ -44,8 +60,8 @@ class Source:
     line: int | None = None
 
     @classmethod
-    def of(cls, obj: Model | None, resource: str, rule: str | None = None) -> Source:
-        """The source of a blueprint object (its `defined_at`)."""
+    def of(cls, obj: _Located | None, resource: str, rule: str | None = None) -> Source:
+        """The source of an input object that knows where it was written (its `defined_at`)."""
         where = obj.defined_at if obj is not None else None
         return cls(resource, rule, where.file if where else None, where.line if where else None)
 
@@ -162,6 +178,9 @@ class Route:
     its route table); None: to every packet, wherever it comes from."""
     med: int = 0
     as_path: tuple[int, ...] = ()
+    exportable: bool = True
+    """Whether a route exchange (VPC peering) may carry it: GCP never exchanges static routes
+    towards the default internet gateway nor tagged ones."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +207,9 @@ class Network:
     whose destination fits in a subnet or static route's range."""
     between_segments: Filter | None = None
     """Scaleway VPC ACL: applies only to traffic between two segments of this network."""
+    shadow_dynamic_routes: bool = False
+    """Dynamic routes whose destination fits in a subnet or static route's range are ignored
+    (recorded in `shadowed`); set by the provider whose routing does this (GCP)."""
     internet_gateway: bool = True
     source: Source | None = None
 
@@ -259,5 +281,17 @@ class Topology:
     tunnels: dict[str, Tunnel] = field(default_factory=dict)
     gateways: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     """VPN gateway -> (network, segment it is attached to)."""
+    bgp_sessions: list[BgpSession] = field(default_factory=list)
+    """BGP sessions over the tunnels; the engine's control plane runs them."""
+    exchanges: list[RouteExchange] = field(default_factory=list)
+    """Route imports between networks once dynamic routes are learned (VPC peering)."""
+    propagations: list[RoutePropagation] = field(default_factory=list)
+    """Gateways' learned routes propagated into route tables (AWS virtual private gateways)."""
+    workloads: dict[str, WorkloadIdentity] = field(default_factory=dict)
+    """Who each workload is to the Kubernetes and mesh layers (cluster, namespace, identity)."""
+    clusters: dict[str, ClusterLayer] = field(default_factory=dict)
+    """Kubernetes clusters as policy layers: NetworkPolicies, Istio resources, pods, gateways."""
+    global_namespaces: list[GlobalNamespaceLayer] = field(default_factory=list)
+    """Mesh namespaces spanning clusters."""
     notes: list[str] = field(default_factory=list)
     """What the build ignored or approximated, said once."""

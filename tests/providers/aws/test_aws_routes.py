@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 from crossfence import build_topology, load, reach
-from crossfence.engine.routing import lookup
+from crossfence.engine.routing import converge, lookup
 from crossfence.ir.types import Network as IrNetwork
-from crossfence.ir.types import NextHop, Route, Source
+from crossfence.ir.types import NextHop, Route, Source, Topology
 from crossfence.model import Blueprint
 from crossfence.providers.aws.routes import (
-    propagated_routes,
+    route_propagations,
     route_table_routes,
     subnets_of_tables,
 )
@@ -77,10 +77,16 @@ def table(tmp_path: Path, learned: tuple[str, ...] = ()) -> tuple[IrNetwork, lis
         )
         for p in learned
     ]
-    more, more_notes = propagated_routes(network, bp.get("vpn_gateways", "vgw"), heard)
-    ir = IrNetwork("vpc", "aws", "aws", routes=routes + more)
-    ir.routes.sort(key=lambda r: (-r.destination.prefixlen, r.priority))
-    return ir, notes + more_notes
+    propagations, more_notes = route_propagations(network, bp.get("vpn_gateways", "vgw"))
+    topology = Topology(
+        networks={
+            "vpc": IrNetwork("vpc", "aws", "aws", routes=routes),
+            "vgw": IrNetwork("vgw", "aws", "aws", routes=heard),
+        },
+        propagations=propagations,
+    )
+    converge(topology)
+    return topology.networks["vpc"], notes + more_notes + topology.notes
 
 
 def targets(network: IrNetwork, address: str, segment: str | None) -> list[str]:

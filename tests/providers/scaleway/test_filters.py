@@ -63,8 +63,8 @@ def test_security_group_applies_to_all_interfaces_when_the_blueprint_says_so(
     import shutil
 
     from crossfence.engine.reach import reach
-    from crossfence.ir.build import build_topology
     from crossfence.model import load as load_blueprint
+    from crossfence.topology import build_topology
 
     shutil.copytree(EXAMPLE, tmp_path / "bp", ignore=shutil.ignore_patterns("variants"))
     sgs = tmp_path / "bp" / "scaleway-network.yaml"

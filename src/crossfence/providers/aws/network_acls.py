@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ...algebra.packets import IpSet, ServiceSet
+from ...algebra.packets import IpSet, ServiceSet, services_of
 from ...ir.types import Filter, FilterRule, Source
 from ...model import Network, NetworkAcl, NetworkAclRule
-from ..gcp.firewall import services_of
 
 __all__ = ["network_acl_filters"]
 

@@ -33,18 +33,18 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+from ...ir.control import RoutePropagation
 from ...ir.types import Network as IrNetwork
 from ...ir.types import NextHop, Route, Source
-from ...model import Blueprint, Network, Peering, RouteTable, VpnGateway
+from ...model import Blueprint, Network, Peering, VpnGateway
 
 __all__ = [
     "AWS_GATEWAY_TYPES",
     "PROPAGATED_PRIORITY",
     "advertised_prefixes",
     "gateway_network",
-    "propagated_routes",
+    "route_propagations",
     "route_table_routes",
-    "routing_domain",
     "subnets_of_tables",
     "vpc_prefixes",
 ]
@@ -54,11 +54,6 @@ PROPAGATED_PRIORITY = 100
 """Below every static route of the same prefix (static routes have priority 0)."""
 
 Prefix = ipaddress.IPv4Network
-
-
-def routing_domain(gateway: VpnGateway) -> str:
-    """The IR network a VPN gateway's tunnels end in: the gateway itself on AWS, else its VPC."""
-    return gateway.name if gateway.type in AWS_GATEWAY_TYPES else gateway.network
 
 
 def vpc_prefixes(network: Network) -> list[Prefix]:
@@ -177,13 +172,12 @@ def route_table_routes(blueprint: Blueprint, network: Network) -> tuple[list[Rou
     return routes, notes
 
 
-def propagated_routes(
-    network: Network, gateway: VpnGateway, learned: Iterable[Route]
-) -> tuple[list[Route], list[str]]:
-    """Routes a virtual private gateway propagates into the VPC's route tables that ask for them."""
+def route_propagations(
+    network: Network, gateway: VpnGateway
+) -> tuple[list[RoutePropagation], list[str]]:
+    """The route tables of a VPC that a virtual private gateway propagates its routes into."""
     tables, notes = subnets_of_tables(network)
-    local = vpc_prefixes(network)
-    routes: list[Route] = []
+    out: list[RoutePropagation] = []
     for table in network.route_tables:
         if gateway.name not in table.propagating_vpn_gateways or not tables[table.name]:
             continue
@@ -193,39 +187,19 @@ def propagated_routes(
                 "private gateways propagate routes into VPC route tables (add a static route)"
             )
             continue
-        seen: set[Prefix] = set()
-        for route in learned:
-            if route.destination in seen:
-                continue
-            seen.add(route.destination)
-            if _inside_local(route.destination, local):
-                notes.append(
-                    f"route table {table.name}: {route.destination} propagated by {gateway.name} "
-                    "overlaps the local route, which wins even against a more specific propagated route"
-                )
-                continue
-            routes.append(_propagated(table, network, gateway, route, tables[table.name]))
-    return routes, notes
-
-
-def _propagated(
-    table: RouteTable,
-    network: Network,
-    gateway: VpnGateway,
-    learned: Route,
-    subnets: tuple[str, ...],
-) -> Route:
-    return Route(
-        learned.destination,
-        NextHop("attachment", gateway.name),
-        "propagated",
-        PROPAGATED_PRIORITY,
-        Source.of(table, f"{network.name}/route-table/{table.name}", "propagating_vpn_gateways"),
-        f"route table {table.name}: propagated by {gateway.name} ({learned.detail})",
-        segments=subnets,
-        med=learned.med,
-        as_path=learned.as_path,
-    )
+        out.append(
+            RoutePropagation(
+                gateway.name,
+                network.name,
+                tables[table.name],
+                PROPAGATED_PRIORITY,
+                Source.of(
+                    table, f"{network.name}/route-table/{table.name}", "propagating_vpn_gateways"
+                ),
+                f"route table {table.name}",
+            )
+        )
+    return out, notes
 
 
 def advertised_prefixes(blueprint: Blueprint, gateway: VpnGateway) -> list[tuple[Prefix, str]]:

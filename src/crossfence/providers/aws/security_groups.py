@@ -23,10 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ...algebra.packets import IpSet, ServiceSet
+from ...algebra.packets import IpSet, ServiceSet, services_of
 from ...ir.types import Filter, FilterRule, Source
 from ...model import Network, SecurityGroup, SecurityGroupRule
-from ..gcp.firewall import services_of
 
 __all__ = ["DEFAULT_GROUP", "default_security_group_filters", "security_group_filters"]
 

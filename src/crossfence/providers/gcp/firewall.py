@@ -11,12 +11,11 @@ allow / deny / goto_next, and a policy with no match passes on to the next level
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ...algebra.packets import IpSet, ServiceSet
+from ...algebra.packets import IpSet, services_of
 from ...ir.types import Filter, FilterRule, Source
 from ...model import Blueprint, FirewallPolicy, FirewallRule, Network
 
@@ -32,19 +31,6 @@ class GcpInstance:
     service_account: str | None
     addresses: IpSet
     """Primary internal addresses (what source tags / service accounts match)."""
-
-
-def services_of(ports: Iterable[str]) -> ServiceSet:
-    """`("tcp/443", "udp")` as a ServiceSet; `all` is every protocol."""
-    return _services(tuple(ports))
-
-
-@functools.lru_cache(maxsize=4096)
-def _services(ports: tuple[str, ...]) -> ServiceSet:
-    # tens of thousands of rules share a few port lists: parse each list once
-    return ServiceSet.union_all(
-        ServiceSet.all() if p == "all" else ServiceSet.parse(p) for p in ports
-    )
 
 
 def _policy_rules(

@@ -43,11 +43,17 @@ __all__ = [
     "Request",
     "authorize",
     "has_sidecar",
+    "mesh_principal",
     "mtls_mode",
     "principal",
 ]
 
 TRUST_DOMAIN = "cluster.local"
+
+
+def mesh_principal(trust_domain: str, namespace: str, service_account: str) -> str:
+    """The SPIFFE identity Istio puts in a workload's certificate, as AuthorizationPolicy writes it."""
+    return f"{trust_domain}/ns/{namespace}/sa/{service_account}"
 
 
 def principal(pod: Pod) -> str:

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ...algebra.packets import IpSet, ServiceSet
+from ...algebra.packets import IpSet, ServiceSet, services_of
 from ...ir.types import Filter, FilterRule, Source
 from ...model import LoadBalancer, Network, SecurityGroup
-from ..gcp.firewall import services_of
 
 __all__ = ["lb_acl_filter", "security_group_filters", "vpc_acl_filter"]
 

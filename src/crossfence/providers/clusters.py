@@ -1,31 +1,33 @@
-"""Each blueprint cluster as the Kubernetes/Istio layers see it: manifests + blueprint pods + gateways + global policies."""
+"""Each blueprint cluster as the Kubernetes/Istio layers see it (manifests + blueprint pods + gateways + global policies), as IR policy layers."""
 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from pathlib import Path
 
-from ..ir.build import pod_addresses
+from ..algebra.packets import IpSet
+from ..ir.layers import ClusterLayer, GlobalNamespaceLayer, WorkloadIdentity
+from ..ir.types import Endpoint, Source, Topology
 from ..model import Blueprint, Cluster, GlobalNamespace, Workload
-from ..providers.istio.resources import (
+from .base import cluster_range
+from .istio.authz import mesh_principal
+from .istio.resources import (
     AuthorizationPolicy,
     AuthorizationRule,
     Operation,
     PeerAuthentication,
 )
-from ..providers.istio.resources import Source as IstioSource
-from ..providers.kubernetes import Location, Pod, load_manifests
-from ..providers.kubernetes.resources import Cluster as KubeCluster
-from ..providers.kubernetes.resources import ContainerPort, Namespace
+from .istio.resources import Source as IstioSource
+from .kubernetes import Location, Pod, load_manifests
+from .kubernetes.resources import Cluster as KubeCluster
+from .kubernetes.resources import ContainerPort, Namespace
 
 __all__ = [
     "EAST_WEST",
     "INGRESS",
-    "ClusterView",
-    "cluster_views",
-    "mesh_principal",
+    "cluster_layers",
     "own_manifests",
+    "pod_addresses",
 ]
 
 ISTIO_SYSTEM = "istio-system"
@@ -33,17 +35,24 @@ EAST_WEST = "istio-eastwestgateway"
 INGRESS = "istio-ingressgateway"
 
 
-@dataclass
-class ClusterView:
-    """One cluster for the Kubernetes and mesh layers, and where its workloads' pods are."""
-
-    cluster: Cluster
-    kube: KubeCluster
-    pods: dict[str, list[Pod]]
-    """Blueprint workload name -> its pods (replicas)."""
-    trust_domain: str
-    east_west: Pod | None
-    ingress: Pod
+def pod_addresses(blueprint: Blueprint) -> dict[str, list[int]]:
+    """Deterministic addresses for pod workloads without explicit ones: a /24 of the pod range each."""
+    out: dict[str, list[int]] = {}
+    for cluster in blueprint.clusters:
+        pods = cluster_range(blueprint, cluster, "pod_range")
+        if pods is None:
+            continue
+        block = 0
+        for workload in blueprint.workloads:
+            if workload.kind != "pods" or workload.cluster != cluster.name:
+                continue
+            if workload.addresses:
+                out[workload.name] = [int(ipaddress.ip_address(a)) for a in workload.addresses]
+                continue
+            base = int(pods.network_address) + block * 256 + 10
+            out[workload.name] = [base + i for i in range(workload.replicas)]
+            block += 1
+    return out
 
 
 def _location(obj: object, fallback: str) -> Location:
@@ -51,11 +60,6 @@ def _location(obj: object, fallback: str) -> Location:
     if where is None:
         return Location(fallback, 0, 0)
     return Location(where.file, where.line, where.column)
-
-
-def mesh_principal(trust_domain: str, namespace: str, service_account: str) -> str:
-    """The SPIFFE identity Istio puts in a workload's certificate, as AuthorizationPolicy writes it."""
-    return f"{trust_domain}/ns/{namespace}/sa/{service_account}"
 
 
 def _trust_domain(blueprint: Blueprint, cluster: Cluster) -> str:
@@ -162,12 +166,39 @@ def _global_policies(
     return policies, peer
 
 
-def cluster_views(blueprint: Blueprint) -> dict[str, ClusterView]:
-    """Every blueprint cluster with its manifests, blueprint pods, Istio gateways and global policies."""
-    addresses = pod_addresses(blueprint)
-    views: dict[str, ClusterView] = {}
+def cluster_layers(
+    blueprint: Blueprint, topology: Topology, addresses: dict[str, list[int]]
+) -> None:
+    """Every blueprint cluster with its manifests, blueprint pods, Istio gateways and global
+    policies; who each workload is; the global namespaces. Read by the layered questions."""
+    for workload in blueprint.workloads:
+        topology.workloads[workload.name] = WorkloadIdentity(
+            workload.name,
+            workload.kind,
+            workload.cluster,
+            workload.namespace,
+            workload.service_account,
+        )
+    for gns in blueprint.global_namespaces:
+        topology.global_namespaces.append(
+            GlobalNamespaceLayer(
+                gns.name,
+                frozenset((m.cluster, m.namespace) for m in gns.members),
+                gns.trust_domain,
+            )
+        )
     for cluster in blueprint.clusters:
-        kube = own_manifests(cluster)
+        own = own_manifests(cluster)
+        kube = KubeCluster(
+            namespaces=dict(own.namespaces),
+            pods=list(own.pods),
+            services=list(own.services),
+            network_policies=list(own.network_policies),
+            authorization_policies=list(own.authorization_policies),
+            peer_authentications=list(own.peer_authentications),
+            warnings=list(own.warnings),
+            skipped_kinds=dict(own.skipped_kinds),
+        )
         for namespace in cluster.namespaces:
             labels = {"kubernetes.io/metadata.name": namespace.name, **namespace.labels}
             if namespace.istio_injection:
@@ -230,7 +261,39 @@ def cluster_views(blueprint: Blueprint) -> dict[str, ClusterView]:
                     )
                     kube.authorization_policies.extend(policies)
                     kube.peer_authentications.append(peer)
-        views[cluster.name] = ClusterView(
-            cluster, kube, pods, _trust_domain(blueprint, cluster), east_west, ingress
+        layer = ClusterLayer(
+            cluster.name,
+            kube,
+            own,
+            pods,
+            _trust_domain(blueprint, cluster),
+            east_west,
+            ingress,
+            cluster.mesh is not None,
         )
-    return views
+        if east_west is not None:
+            layer.east_west_endpoint = _gateway_endpoint(topology, cluster, layer, east_west)
+        topology.clusters[cluster.name] = layer
+
+
+def _gateway_endpoint(
+    topology: Topology, cluster: Cluster, layer: ClusterLayer, gateway: Pod
+) -> Endpoint:
+    """The east-west gateway as a network endpoint: it runs on the nodes, so node filters apply."""
+    sibling = next(
+        (topology.endpoints[w] for w in layer.pods if w in topology.endpoints),
+        None,
+    )
+    return Endpoint(
+        f"{cluster.name}/{EAST_WEST}",
+        "gateway",
+        IpSet.from_addresses([gateway.ip]),
+        cluster.network,
+        cluster.cloud,
+        segment=cluster.subnet,
+        region=sibling.region if sibling else None,
+        tags=cluster.node_tags,
+        ingress=sibling.ingress if sibling else (),
+        egress=sibling.egress if sibling else (),
+        source=Source.of(cluster, f"cluster/{cluster.name}", "mesh.east_west_gateway"),
+    )

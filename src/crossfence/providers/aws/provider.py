@@ -1,0 +1,138 @@
+"""AWS as IR: VPCs with route tables and network ACLs, security groups, virtual private and transit gateways."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from ...algebra.packets import IpSet
+from ...ir.control import BgpSpeaker, ImportPolicy, RouteExchange
+from ...ir.types import Endpoint, Filter, Network
+from ..base import CloudProvider
+from .network_acls import network_acl_filters
+from .routes import (
+    AWS_GATEWAY_TYPES,
+    advertised_prefixes,
+    gateway_network,
+    route_propagations,
+    route_table_routes,
+)
+from .security_groups import DEFAULT_GROUP, default_security_group_filters, security_group_filters
+
+if TYPE_CHECKING:
+    from ...model import BgpEnd, BgpSession, Peering, VpnGateway, Workload
+    from ...model import Network as ModelNetwork
+
+__all__ = ["AwsProvider"]
+
+
+class AwsProvider(CloudProvider):
+    """Amazon Web Services."""
+
+    name: ClassVar[str] = "aws"
+    gateway_types: ClassVar[tuple[str, ...]] = AWS_GATEWAY_TYPES
+
+    def segment_filters(self, network: ModelNetwork) -> dict[str, tuple[Filter, Filter]]:
+        nacls, notes = network_acl_filters(network)
+        self.topology.notes.extend(notes)
+        return nacls
+
+    def gateway_network(self, gateway: VpnGateway) -> Network | None:
+        # a VGW/TGW routes with its own table: a routing domain between the VPC and its tunnels
+        return gateway_network(self.blueprint, gateway)
+
+    def routing_domain(self, gateway: VpnGateway) -> str:
+        return gateway.name
+
+    def prepare(self) -> None:
+        """Security group -> private addresses of its members (`<vpc>/default` for the VPC's
+        default group, which workloads listing no group get)."""
+        bp = self.blueprint
+        members: dict[str, list[IpSet]] = {}
+        for workload in bp.workloads:
+            cloud = bp.cloud_of(workload)
+            if (
+                workload.kind == "external_api"
+                or self.context.provider_name(cloud.name if cloud else None) != "aws"
+            ):
+                continue
+            groups, network = workload.security_groups, workload.network
+            if workload.kind == "pods":
+                cluster = bp.get("clusters", str(workload.cluster))
+                if cluster is None:
+                    continue
+                groups, network = groups + cluster.node_security_groups, cluster.network
+                addresses = IpSet.from_addresses(self.context.pods.get(workload.name, []))
+            else:
+                addresses = IpSet.from_addresses(workload.addresses)
+            for name in groups or (f"{network}/{DEFAULT_GROUP}",):
+                members.setdefault(name, []).append(addresses)
+        self.members = {name: IpSet.union_all(sets) for name, sets in members.items()}
+
+    def filters(
+        self, groups: tuple[str, ...], network: ModelNetwork | None
+    ) -> tuple[tuple[Filter, ...], tuple[Filter, ...]]:
+        """(ingress, egress) filters from the AWS security groups of one interface."""
+        found = [
+            g for g in (self.blueprint.get("security_groups", n) for n in groups) if g is not None
+        ]
+        if found:
+            inbound, outbound = security_group_filters(found, self.members)
+        elif network is not None:
+            default = self.members.get(f"{network.name}/{DEFAULT_GROUP}", IpSet.none())
+            inbound, outbound = default_security_group_filters(network, default)
+        else:
+            return (), ()
+        return (inbound,), (outbound,)
+
+    def endpoint(self, workload: Workload, endpoint: Endpoint, groups: tuple[str, ...]) -> None:
+        network = self.blueprint.get("networks", str(endpoint.network))
+        endpoint.ingress, endpoint.egress = self.filters(groups, network)
+        if endpoint.public_address is not None:
+            # from the internet through the internet gateway: the subnet's network ACL, then
+            # the security groups (the reply's ACL and route are not checked on this path)
+            ir = self.topology.networks.get(str(endpoint.network))
+            acls = [
+                s.ingress
+                for s in (ir.segments if ir else [])
+                if s.name == endpoint.segment and s.ingress is not None
+            ]
+            endpoint.public_ingress = (*acls, *endpoint.ingress)
+
+    def routes(self, network: ModelNetwork, ir: Network) -> None:
+        routes, notes = route_table_routes(self.blueprint, network)
+        ir.routes.extend(routes)
+        self.topology.notes.extend(notes)
+
+    def speaker(self, session: BgpSession, end: BgpEnd) -> BgpSpeaker | None:
+        gateway = self.blueprint.get("vpn_gateways", end.speaker)
+        if gateway is None:
+            return None
+        return BgpSpeaker(
+            gateway.name,
+            gateway.asn or 0,
+            gateway.name,
+            tuple(advertised_prefixes(self.blueprint, gateway)),
+            ImportPolicy(
+                default_accept=True,
+                default_reason=f"{gateway.name} installs BGP-learned routes in its own route table",
+            ),
+            end.advertised_route_priority,
+        )
+
+    def route_exchange(self, export_side: Peering, import_side: Peering) -> RouteExchange | None:
+        # AWS VPC peering exchanges no routes: route tables point at the peering connection
+        return None
+
+    def propagate(self) -> None:
+        """The route tables each virtual private gateway propagates its learned routes into."""
+        for gateway in self.blueprint.vpn_gateways:
+            network = self.blueprint.get("networks", gateway.network)
+            if (
+                gateway.type not in AWS_GATEWAY_TYPES
+                or network is None
+                or gateway.name not in self.topology.networks
+            ):
+                continue
+            propagations, notes = route_propagations(network, gateway)
+            self.topology.propagations.extend(propagations)
+            self.topology.notes.extend(notes)

@@ -1,0 +1,129 @@
+"""Google Cloud as IR: VPC networks, firewall rules and policies, Cloud Router, Cloud NAT, the external HTTPS load balancer."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, ClassVar
+
+from ...algebra.packets import IpSet, ServiceSet
+from ...ir.control import BgpSpeaker
+from ...ir.types import Endpoint, Filter, FilterRule, Network, Proxy, Source
+from ..base import CloudProvider
+from .firewall import GcpInstance, firewall_filters
+from .routing import cloud_nat, router_speaker, static_routes
+
+if TYPE_CHECKING:
+    from ...model import BgpEnd, BgpSession, LoadBalancer, Workload
+    from ...model import Network as ModelNetwork
+
+__all__ = ["GOOGLE_FRONT_END_RANGES", "GcpProvider"]
+
+# Global external Application Load Balancer with an internet NEG: requests to the external
+# backend come from these ranges (https://cloud.google.com/load-balancing/docs/negs/internet-neg-concepts#ip-ranges).
+GOOGLE_FRONT_END_RANGES = ("34.96.0.0/20", "34.127.192.0/18")
+
+
+class GcpProvider(CloudProvider):
+    """Google Cloud."""
+
+    name: ClassVar[str] = "gcp"
+    gateway_types: ClassVar[tuple[str, ...]] = ("ha_vpn", "classic_vpn")
+    load_balancer_kinds: ClassVar[tuple[str, ...]] = ("gcp_external_https",)
+
+    def configure_network(self, network: ModelNetwork, ir: Network) -> None:
+        ir.shadow_dynamic_routes = True
+
+    def prepare(self) -> None:
+        """Every GCP instance, for the firewall rules that match by tag or service account."""
+        bp = self.blueprint
+        self.instances: dict[str, GcpInstance] = {}
+        for workload in bp.workloads:
+            if (
+                workload.kind in ("vm", "managed_database", "load_balancer")
+                and self.context.provider_name(getattr(bp.cloud_of(workload), "name", None))
+                == "gcp"
+            ):
+                self.instances[workload.name] = GcpInstance(
+                    str(workload.network),
+                    workload.network_tags,
+                    workload.service_account,
+                    IpSet.from_addresses(workload.addresses),
+                )
+            elif workload.kind == "pods":
+                cluster = bp.get("clusters", str(workload.cluster))
+                if cluster is not None and self.context.provider_name(cluster.cloud) == "gcp":
+                    self.instances[workload.name] = GcpInstance(
+                        cluster.network,
+                        cluster.node_tags,
+                        cluster.node_service_account,
+                        IpSet.from_addresses(self.context.pods.get(workload.name, [])),
+                    )
+        self.peers = list(self.instances.values())
+
+    def endpoint(self, workload: Workload, endpoint: Endpoint, groups: tuple[str, ...]) -> None:
+        network = self.blueprint.get("networks", str(endpoint.network))
+        if network is None:
+            return
+        if endpoint.public_address is None:
+            endpoint.nat = cloud_nat(
+                self.blueprint, network, endpoint.segment, endpoint.region, endpoint.addresses
+            )
+        instance = self.instances.get(workload.name)
+        if instance is not None:
+            ingress, egress = firewall_filters(self.blueprint, network, instance, self.peers)
+            endpoint.ingress, endpoint.egress = (ingress,), (egress,)
+
+    def load_balancer(self, lb: LoadBalancer) -> Endpoint:
+        """The global external Application Load Balancer: Cloud Armor in front, IAP as a
+        condition, requests to the backends from Google's front ends."""
+        source = Source.of(lb, f"load-balancer/{lb.name}")
+        backends = tuple((b.target, ServiceSet.ports("tcp", b.port)) for b in lb.backends)
+        address = int(ipaddress.ip_address(lb.address))
+        rules = []
+        if lb.security_policy is not None and lb.security_policy.denied_ranges:
+            rules.append(
+                FilterRule(
+                    "cloud-armor-deny",
+                    "deny",
+                    IpSet.from_cidrs(lb.security_policy.denied_ranges),
+                    IpSet.all(),
+                    ServiceSet.all(),
+                    Source.of(lb.security_policy, f"cloud-armor/{lb.security_policy.name}"),
+                )
+            )
+        armor = Filter(
+            name=f"{lb.name} Cloud Armor",
+            layer="cloud-armor",
+            rules=tuple(rules),
+            default=lb.security_policy.default_action if lb.security_policy else "allow",
+            default_source=Source.of(
+                lb.security_policy or lb,
+                f"cloud-armor/{lb.security_policy.name if lb.security_policy else lb.name}",
+                "default",
+            ),
+        )
+        conditions: tuple[str, ...] = ()
+        if lb.iap is not None and lb.iap.enabled:
+            conditions = (
+                f"a valid IAP token (ES256 JWT in x-goog-iap-jwt-assertion, aud {lb.iap.audience})",
+            )
+        proxy = Proxy(backends, IpSet.from_cidrs(GOOGLE_FRONT_END_RANGES), None, armor, conditions)
+        return Endpoint(
+            lb.name,
+            "load_balancer",
+            IpSet.from_addresses([address]),
+            None,
+            lb.cloud,
+            services=ServiceSet.ports("tcp", lb.port),
+            public_address=address,
+            proxy=proxy,
+            source=source,
+        )
+
+    def routes(self, network: ModelNetwork, ir: Network) -> None:
+        self.subnet_routes(network, ir)
+        static_routes(network, ir)
+
+    def speaker(self, session: BgpSession, end: BgpEnd) -> BgpSpeaker | None:
+        router = self.blueprint.get("routers", end.speaker)
+        return router_speaker(self.blueprint, router, end) if router is not None else None

@@ -1,0 +1,101 @@
+"""Scaleway as IR: VPC and Private Networks, VPC ACL, security groups, Public Gateways, Load Balancer, Site-to-Site VPN."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, ClassVar
+
+from ...algebra.packets import IpSet, ServiceSet
+from ...ir.control import BgpSpeaker
+from ...ir.types import Endpoint, Filter, Network, Proxy, Source
+from ..base import CloudProvider
+from .filters import lb_acl_filter, security_group_filters, vpc_acl_filter
+from .routing import default_routes, gateway_speaker
+
+if TYPE_CHECKING:
+    from ...model import BgpEnd, BgpSession, LoadBalancer, Workload
+    from ...model import Network as ModelNetwork
+
+__all__ = ["ScalewayProvider"]
+
+
+class ScalewayProvider(CloudProvider):
+    """Scaleway."""
+
+    name: ClassVar[str] = "scaleway"
+    gateway_types: ClassVar[tuple[str, ...]] = ("scaleway_s2s",)
+    load_balancer_kinds: ClassVar[tuple[str, ...]] = ("scaleway_lb",)
+
+    def configure_network(self, network: ModelNetwork, ir: Network) -> None:
+        ir.between_segments = vpc_acl_filter(network)
+        # Private Networks reach the internet only through a Public Gateway
+        ir.internet_gateway = False
+
+    def filters(
+        self, groups: tuple[str, ...]
+    ) -> tuple[tuple[Filter, ...], tuple[Filter, ...], tuple[Filter, ...]]:
+        """(ingress, egress, public ingress) filters from Scaleway security groups."""
+        ingress: list[Filter] = []
+        egress: list[Filter] = []
+        public: list[Filter] = []
+        for name in groups:
+            group = self.blueprint.get("security_groups", name)
+            if group is None:
+                continue
+            inbound, outbound = security_group_filters(group)
+            if (group.applies_to or "public_interface") == "all_interfaces":
+                ingress.append(inbound)
+                egress.append(outbound)
+            else:
+                public.append(inbound)
+        return tuple(ingress), tuple(egress), tuple(public)
+
+    def endpoint(self, workload: Workload, endpoint: Endpoint, groups: tuple[str, ...]) -> None:
+        network = self.blueprint.get("networks", str(endpoint.network))
+        if endpoint.public_address is None and network is not None:
+            # a Public Gateway that masquerades the endpoint's Private Network
+            endpoint.nat = next(
+                (
+                    Source.of(link, f"{network.name}/public-gateway/{gateway.name}")
+                    for gateway in network.public_gateways
+                    for link in gateway.private_networks
+                    if link.private_network == endpoint.segment and link.enable_masquerade
+                ),
+                None,
+            )
+        endpoint.ingress, endpoint.egress, endpoint.public_ingress = self.filters(groups)
+
+    def load_balancer(self, lb: LoadBalancer) -> Endpoint:
+        """A Scaleway Load Balancer: its frontend ACL, backends reached from its private address."""
+        source = Source.of(lb, f"load-balancer/{lb.name}")
+        backends = tuple((b.target, ServiceSet.ports("tcp", b.port)) for b in lb.backends)
+        address = int(ipaddress.ip_address(lb.address))
+        private = lb.private_address
+        proxy = Proxy(
+            backends,
+            IpSet.from_addresses([private]) if private else IpSet.none(),
+            lb.network,
+            lb_acl_filter(lb),
+        )
+        return Endpoint(
+            lb.name,
+            "load_balancer",
+            IpSet.from_addresses([address]),
+            None,
+            lb.cloud,
+            segment=lb.private_network,
+            services=ServiceSet.ports("tcp", lb.port),
+            public_address=address,
+            proxy=proxy,
+            source=source,
+        )
+
+    def routes(self, network: ModelNetwork, ir: Network) -> None:
+        self.subnet_routes(network, ir)
+        default_routes(network, ir)
+
+    def speaker(self, session: BgpSession, end: BgpEnd) -> BgpSpeaker | None:
+        gateway = self.blueprint.get("vpn_gateways", end.speaker)
+        if gateway is None:
+            return None
+        return gateway_speaker(self.blueprint, self.topology, gateway, end)
