@@ -1,4 +1,4 @@
-"""The `check` and `diff` commands of the `crossfence` command line (registered on its Typer app)."""
+"""The checks commands of the `crossfence` command line: `check` and `diff`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,25 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-if TYPE_CHECKING:
-    from .checks import Report
+from ..errors import InputError
+from ..inputs import is_manifests
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    BlueprintPath,
+    TextOrJson,
+    build,
+    fail_input,
+    folder_name,
+    out,
+    read_blueprint,
+    read_manifests,
+)
 
-__all__ = ["CheckFormat", "FailOn", "register"]
+if TYPE_CHECKING:
+    from ..checks import Report
+
+__all__ = ["CheckFormat", "DiffFormat", "FailOn", "check", "diff"]
 
 
 class CheckFormat(StrEnum):
@@ -45,11 +60,8 @@ class DiffFormat(StrEnum):
 
 
 def _analyse(path: Path, fmt: str, skip: list[str]) -> tuple[Any, Report]:
-    # imported here: cli.py imports this module at its end, and a command pays only for what it uses
-    from .checks import REGISTRY, run_checks, run_manifest_checks
-    from .cli import TextOrJson, _blueprint, _build, _fail_input, _folder_name, _manifests
-    from .errors import InputError
-    from .inputs import is_manifests
+    # imported here: a command pays only for what it uses
+    from ..checks import REGISTRY, run_checks, run_manifest_checks
 
     unknown = [
         s for s in skip if s not in REGISTRY and s not in {c.family for c in REGISTRY.values()}
@@ -59,25 +71,19 @@ def _analyse(path: Path, fmt: str, skip: list[str]) -> tuple[Any, Report]:
             f"--skip {unknown[0]!r} is not a check id or family "
             f"(expected one of: {', '.join(sorted(REGISTRY))})"
         )
-        _fail_input(error, TextOrJson.json if fmt == "json" else TextOrJson.text)
+        fail_input(error, TextOrJson.json if fmt == "json" else TextOrJson.text)
     if is_manifests(path):
-        cluster = _manifests(path, fmt)
-        return cluster, run_manifest_checks(cluster, _folder_name(path), str(path), skip)
-    blueprint = _blueprint(path, fmt)
+        cluster = read_manifests(path, fmt)
+        return cluster, run_manifest_checks(cluster, folder_name(path), str(path), skip)
+    blueprint = read_blueprint(path, fmt)
     try:
-        return blueprint, run_checks(blueprint, _build(blueprint), skip)
+        return blueprint, run_checks(blueprint, build(blueprint), skip)
     except InputError as error:
-        _fail_input(error, TextOrJson.json if fmt == "json" else TextOrJson.text)
+        fail_input(error, TextOrJson.json if fmt == "json" else TextOrJson.text)
 
 
 def check(
-    path: Annotated[
-        Path,
-        typer.Argument(
-            help="A blueprint file, or a folder of blueprint files merged into one.",
-            show_default=False,
-        ),
-    ],
+    path: BlueprintPath,
     fmt: Annotated[
         CheckFormat, typer.Option("--format", "-f", help="Output format.")
     ] = CheckFormat.text,
@@ -102,27 +108,25 @@ def check(
     PATH may also be a folder of Kubernetes/Istio manifests (one cluster): the checks of
     Kubernetes and Istio objects run on it (pod isolation, mTLS modes, allow-all policies).
     """
-    from .cli import EXIT_FINDINGS, EXIT_OK, out
-
     _, report = _analyse(path, fmt.value, skip or [])
     if fmt is CheckFormat.json:
-        from .report.findings import report_json
+        from ..report.findings import report_json
 
         sys.stdout.write(report_json(report) + "\n")
     elif fmt is CheckFormat.sarif:
-        from .report.sarif import sarif
+        from ..report.sarif import sarif
 
         sys.stdout.write(json.dumps(sarif(report), indent=2) + "\n")
     elif fmt is CheckFormat.junit:
-        from .report.junit import junit
+        from ..report.junit import junit
 
         sys.stdout.write(junit(report))
     elif fmt is CheckFormat.markdown:
-        from .report.markdown import markdown
+        from ..report.markdown import markdown
 
         sys.stdout.write(markdown(report))
     else:
-        from .report.findings import render_report
+        from ..report.findings import render_report
 
         render_report(report, out.console(), traces)
     failing = report.failing(fail_on.value) if fail_on is not FailOn.none else []
@@ -148,12 +152,9 @@ def diff(
     Exit code 0 (a difference is not a failure; use `check` to gate), 2 on bad input or when one
     is a blueprint and the other a manifests folder.
     """
-    from .checks.diff import diff as compare
-    from .checks.diff import diff_manifests
-    from .cli import TextOrJson, _blueprint, _fail_input, _manifests, out
-    from .errors import InputError
-    from .inputs import is_manifests
-    from .report.diff import diff_json, render_diff
+    from ..checks.diff import diff as compare
+    from ..checks.diff import diff_manifests
+    from ..report.diff import diff_json, render_diff
 
     kinds = (is_manifests(old), is_manifests(new))
     if kinds[0] != kinds[1]:
@@ -162,20 +163,14 @@ def diff(
             f"{manifests} is a folder of Kubernetes/Istio manifests and {blueprint} a blueprint "
             "(expected two blueprints, or two manifests folders)"
         )
-        _fail_input(error, TextOrJson.json if fmt is DiffFormat.json else TextOrJson.text)
+        fail_input(error, TextOrJson.json if fmt is DiffFormat.json else TextOrJson.text)
     if kinds[0]:
         result = diff_manifests(
-            _manifests(old, fmt.value), _manifests(new, fmt.value), str(old), str(new)
+            read_manifests(old, fmt.value), read_manifests(new, fmt.value), str(old), str(new)
         )
     else:
-        result = compare(_blueprint(old, fmt.value), _blueprint(new, fmt.value))
+        result = compare(read_blueprint(old, fmt.value), read_blueprint(new, fmt.value))
     if fmt is DiffFormat.json:
         sys.stdout.write(json.dumps(diff_json(result), indent=2) + "\n")
     else:
         render_diff(result, out.console())
-
-
-def register(app: typer.Typer) -> None:
-    """Add `check` and `diff` to the `crossfence` app."""
-    app.command("check")(check)
-    app.command("diff")(diff)
