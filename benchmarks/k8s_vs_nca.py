@@ -25,8 +25,7 @@ import time
 from pathlib import Path
 
 from k8s_synth import write_cluster
-
-from crossfence.providers.kubernetes.nca import parse_connectivity, pod_pairs
+from nca_oracle import parse_connectivity, pod_pairs
 
 __all__ = ["main"]
 

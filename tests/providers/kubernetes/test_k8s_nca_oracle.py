@@ -30,9 +30,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from k8s_strategies import clusters, write_objects
+from tests.scripts import ROOT, load_script
 
 from crossfence.providers.kubernetes import connectivity, load_manifests
-from crossfence.providers.kubernetes.nca import pod_pairs, run_nca
+
+# the oracle (running NCA, reading its output) is shared with benchmarks/k8s_vs_nca.py
+_ORACLE = load_script(ROOT / "benchmarks" / "nca_oracle.py")
+pod_pairs, run_nca = _ORACLE.pod_pairs, _ORACLE.run_nca
 
 NCA = os.environ.get("NCA")
 pytestmark = [

@@ -10,7 +10,7 @@ Library API (stable; the CLI wires it):
   verdict of one connection with one step per layer (source egress NetworkPolicy, destination
   ingress NetworkPolicy, mesh mTLS, mesh authorization), each `{"action", "detail", "source"}`.
 
-`python -m crossfence.providers.kubernetes DIR` prints the connectivity JSON.
+`crossfence matrix DIR --format json` prints the connectivity JSON.
 """
 
 from __future__ import annotations

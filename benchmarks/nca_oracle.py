@@ -4,7 +4,9 @@
 txt_no_fw_rules` and returns `{(from, to): ServiceSet}` for pod pairs (NCA prints one line per
 pair and connection item, `ns/pod[Pod] => ns/pod[Pod] : {protocols:TCP,dst_ports:80,8000-8100}`
 or `All connections`). Address ranges are left out: NCA prints them as `a.b.c.d-e.f.g.h` ranges
-cut differently from crossfence's CIDR endpoints. Used by the oracle tests and the benchmark.
+cut differently from crossfence's CIDR endpoints. Used by the oracle tests
+(`tests/providers/kubernetes/test_k8s_nca_oracle.py`, which load this file by path) and by
+`k8s_vs_nca.py`; a test oracle, so it lives here rather than in the installed package.
 """
 
 from __future__ import annotations
