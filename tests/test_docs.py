@@ -16,8 +16,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from ruamel.yaml import YAML
 
+from crossfence import load
 from crossfence.errors import BlueprintError
-from crossfence.model import SECTIONS, Blueprint, load
+from crossfence.model import SECTIONS, Blueprint
 from crossfence.model.loader import load_documents
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from crossfence.model import Blueprint, load
+from crossfence import load
+from crossfence.model import Blueprint
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "eu-sovereign"
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from crossfence.model import SECTIONS, Blueprint, load
+from crossfence import load
+from crossfence.model import SECTIONS, Blueprint
 from tests.scripts import load_script
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "eu-sovereign"

@@ -18,17 +18,17 @@ if TYPE_CHECKING:
         QueryError,
         UnsupportedError,
     )
-    from .model import Blueprint, load
-    from .topology import build_topology
+    from .estate import build_topology, load
+    from .model import Blueprint
 
-__version__ = "0.1.0"
+from .version import __version__
 
 # Imported on first use (PEP 562): `crossfence matrix DIR` on Kubernetes manifests and
 # `import crossfence.providers.kubernetes` need neither pydantic nor the network engine, and a
 # whole-process run is what users (and the benchmark against network-config-analyzer) time.
 _EXPORTS = {
     "Blueprint": "model",
-    "load": "model",
+    "load": "estate",
     "BlueprintError": "errors",
     "CrossfenceError": "errors",
     "InputError": "errors",
@@ -40,7 +40,7 @@ _EXPORTS = {
     "connectivity": "engine.matrix",
     "Reach": "engine.reach",
     "reach": "engine.reach",
-    "build_topology": "topology",
+    "build_topology": "estate",
     "Report": "checks",
     "run_checks": "checks",
 }

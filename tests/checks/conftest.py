@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from crossfence import load
 from crossfence.checks import Report, run_checks
-from crossfence.model import Blueprint, load
+from crossfence.model import Blueprint
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eu-sovereign"
 

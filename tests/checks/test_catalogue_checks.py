@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
+from crossfence import load
 from crossfence.checks import REGISTRY, Report, run_checks
-from crossfence.model import Blueprint, load
+from crossfence.model import Blueprint
 
 from .conftest import Edit, only
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from crossfence import load
 from crossfence.checks.diff import BlueprintDiff, diff
-from crossfence.model import Blueprint, load
+from crossfence.model import Blueprint
 
 from .conftest import EXAMPLE
 from .test_variants import SEEDED

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from crossfence import load
 from crossfence.checks import Finding, Report, run_checks
-from crossfence.model import load
 
 from .conftest import EXAMPLE
 

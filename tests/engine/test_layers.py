@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from crossfence import load
 from crossfence.engine.layers import LayeredReach
 from crossfence.engine.reach import Reach
-from crossfence.model import load
-from crossfence.topology import build_topology
+from crossfence.estate import build_topology
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eu-sovereign"
 

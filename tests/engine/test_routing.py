@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
+from crossfence import load
 from crossfence.engine.routing import lookup
-from crossfence.model import load
-from crossfence.topology import build_topology
+from crossfence.estate import build_topology
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eu-sovereign"
 

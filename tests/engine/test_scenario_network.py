@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from crossfence import load
 from crossfence.engine.matrix import connectivity
 from crossfence.engine.reach import Reach, reach
+from crossfence.estate import build_topology
 from crossfence.ir.types import Topology
-from crossfence.model import load
-from crossfence.topology import build_topology
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eu-sovereign"
 

@@ -26,7 +26,7 @@ def test_the_reader_imports_no_numpy_pydantic_nor_ruamel() -> None:
 def test_loading_a_blueprint_does_not_import_numpy() -> None:
     """`crossfence validate` on a blueprint reads it with the shared reader, not through the
     Kubernetes package (whose connectivity engine is NumPy)."""
-    modules = _modules_after(f"import crossfence.model as m; m.load({str(EXAMPLE)!r})")
+    modules = _modules_after(f"import crossfence; crossfence.load({str(EXAMPLE)!r})")
     assert "crossfence.located.fastyaml" in modules
     assert "numpy" not in modules
     assert "crossfence.providers.kubernetes" not in modules

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from crossfence import load
 from crossfence.errors import BlueprintError, Problem
-from crossfence.model import Blueprint, load
+from crossfence.model import Blueprint
 
 # Clouds every case can refer to; written to estate.yaml beside the case file.
 CLOUDS = """\

@@ -22,7 +22,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crossfence.model import load, loader
+from crossfence import load
+from crossfence.model import loader
 from crossfence.model.base import Model
 from crossfence.model.loader import Loc, Positions, load_documents
 from tests.located.yaml_compare import paths, same

@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
+from crossfence import load
 from crossfence.errors import BlueprintError, Problem
-from crossfence.model import load, parse_port_spec
+from crossfence.model import parse_port_spec
 from crossfence.model.base import Cidr, PortSpec
 from crossfence.model.loader import load_documents
 

@@ -549,7 +549,9 @@ def test_provider_specific_fields_on_the_wrong_provider(case: Case) -> None:
         "Scaleway VPCs have Private Networks, not subnets (expected private_networks:)",
     )
     expect(
-        problems, "case.yaml:8:19", "routing_mode is a GCP setting (expected it unset on scaleway)"
+        problems,
+        "case.yaml:8:19",
+        "'routing_mode' is not available on scaleway networks (expected only on gcp)",
     )
 
 
@@ -562,7 +564,11 @@ def test_cloud_router_in_another_cloud(case: Case) -> None:
           - {name: r, cloud: scw, network: vpc, asn: 64514}
         """
     )
-    expect(problems, "case.yaml:4:22", "routers are GCP Cloud Routers (expected a gcp cloud)")
+    expect(
+        problems,
+        "case.yaml:4:22",
+        "routers are not available on scaleway clouds (expected a cloud of gcp)",
+    )
 
 
 # -- model constraints ---------------------------------------------------------------------------
@@ -785,8 +791,8 @@ def test_duplicate_name_uses_the_singular_of_the_section(tmp_path: Path) -> None
         "  - {name: p, cloud: s}\n"
         "  - {name: p, cloud: s}\n"
     )
+    from crossfence import load
     from crossfence.errors import BlueprintError
-    from crossfence.model import load
 
     with pytest.raises(BlueprintError) as caught:
         load(path)

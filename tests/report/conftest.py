@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from crossfence import load
 from crossfence.checks import Report, run_checks
-from crossfence.model import load
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eu-sovereign"
 SARIF_SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "sarif-schema-2.1.0.json"

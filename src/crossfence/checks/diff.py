@@ -91,7 +91,7 @@ def diff(old: Blueprint, new: Blueprint) -> BlueprintDiff:
     """Compare the connectivity matrices (endpoints common to both) and the active findings."""
     from ..algebra.packets import ServiceSet
     from ..engine.matrix import connectivity
-    from ..topology import build_topology
+    from ..estate import build_topology
 
     before = connectivity(build_topology(old))
     after = connectivity(build_topology(new))

@@ -172,7 +172,7 @@ def run_checks(
     Raises `BlueprintError` when a suppression names a check that does not exist.
     """
     if topology is None:
-        from ..topology import build_topology
+        from ..estate import build_topology
 
         topology = build_topology(blueprint)
     _check_suppressions(blueprint)

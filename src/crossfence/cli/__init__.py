@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from .. import __version__
 from ..errors import CrossfenceError, UnsupportedError
+from ..version import __version__
 from . import checks, estate, network
 from .common import EXIT_INPUT, EXIT_OK, err, out
 

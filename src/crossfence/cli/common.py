@@ -36,8 +36,8 @@ __all__ = [
 
 
 def load(path: Path) -> Any:
-    """The blueprint at PATH (`crossfence.model.load`, imported on first use)."""
-    from ..model import load as load_blueprint
+    """The blueprint at PATH (`crossfence.estate.load`, imported on first use)."""
+    from ..estate import load as load_blueprint
 
     return load_blueprint(path)
 
@@ -135,6 +135,6 @@ def read_blueprint(path: Path, fmt: str = "text") -> Any:
 
 def build(blueprint: Any) -> Any:
     """The topology (IR) of a blueprint (`crossfence.topology`, imported on first use)."""
-    from ..topology import build_topology
+    from ..estate import build_topology
 
     return build_topology(blueprint)

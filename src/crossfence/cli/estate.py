@@ -35,8 +35,9 @@ __all__ = ["init", "schema", "validate"]
 
 def json_schema() -> dict[str, Any]:
     from ..model import json_schema as blueprint_schema
+    from ..providers.registry import vocabulary
 
-    return blueprint_schema()
+    return blueprint_schema(vocabulary())
 
 
 def render_summary(blueprint: Any, console: Console) -> None:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -32,7 +32,6 @@ __all__ = [
     "Name",
     "NamedModel",
     "PortSpec",
-    "Provider",
     "SourceRef",
     "parse_port_spec",
 ]
@@ -161,9 +160,6 @@ def _check_asn(value: int) -> int:
 
 ASN = Annotated[int, AfterValidator(_check_asn)]
 """A BGP autonomous system number (2- or 4-byte)."""
-
-Provider = Literal["gcp", "scaleway", "aws"]
-"""The cloud providers crossfence models."""
 
 
 def _check_port_spec(value: Any) -> str:

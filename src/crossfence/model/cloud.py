@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from .base import Name, NamedModel, Provider
+from .base import Name, NamedModel
+from .vocabulary import Provider
 
 __all__ = ["Cloud", "OrgPolicy"]
 
@@ -17,7 +18,7 @@ class Cloud(NamedModel):
     """One cloud account/project/organisation the estate runs in."""
 
     provider: Provider
-    """Which provider: `gcp`, `scaleway` or `aws`."""
+    """Which provider: one of the registered providers (`gcp`, `scaleway`, `aws`)."""
     jurisdiction: Jurisdiction
     """Legal jurisdiction of the provider (ISO-style code: `EU`, `US`, `CH`, ...).
     Personal data must stay in the jurisdiction the estate's policy requires."""

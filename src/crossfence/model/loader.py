@@ -24,6 +24,7 @@ from ..errors import BlueprintError, Problem, sort_problems
 from .base import Model, SourceRef
 from .blueprint import SECTIONS, Blueprint
 from .validate import validate
+from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from ..located.fastyaml import FastDocument
@@ -729,22 +730,23 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load(path: str | Path) -> Blueprint:
-    """Load, merge and validate a blueprint file or folder.
+def load(path: str | Path, vocabulary: Vocabulary) -> Blueprint:
+    """Load, merge and validate a blueprint file or folder, with the words of the providers in
+    `vocabulary` (`crossfence.load` passes every registered provider's).
 
     Raises `BlueprintError` with every problem (errors and warnings) when any error is found;
     otherwise returns the immutable `Blueprint`, whose `warnings` lists what is legal but suspicious.
     """
     with _collector_paused():
-        return _load(Path(path), path)
+        return _load(Path(path), path, vocabulary)
 
 
-def _load(source: Path, path: str | Path) -> Blueprint:
+def _load(source: Path, path: str | Path, vocabulary: Vocabulary) -> Blueprint:
     data, positions, problems = load_documents(source)
     if problems:
         raise BlueprintError(sort_problems(problems), summary=f"{path}: invalid YAML")
     try:
-        blueprint = Blueprint.model_validate(data)
+        blueprint = Blueprint.model_validate(data, context={"vocabulary": vocabulary})
     except ValidationError as exc:
         raise BlueprintError(
             sort_problems(_problems_from_validation(exc, positions)),
@@ -752,7 +754,7 @@ def _load(source: Path, path: str | Path) -> Blueprint:
         ) from None
     _attach_locations(blueprint, positions)
     blueprint._origin = source
-    found = sort_problems(validate(blueprint, positions))
+    found = sort_problems(validate(blueprint, vocabulary, positions))
     if any(p.severity == "error" for p in found):
         raise BlueprintError(found, summary=f"{path}: invalid blueprint")
     blueprint._warnings = tuple(found)

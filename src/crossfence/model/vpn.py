@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from .base import ASN, Address, Cidr, Model, Name, NamedModel
+from .vocabulary import GatewayType
 
 __all__ = [
     "AdvertisedRange",
@@ -39,7 +40,7 @@ class VpnGateway(NamedModel):
     """The cloud it is in."""
     network: Name
     """The network (VPC) it serves."""
-    type: Literal["ha_vpn", "classic_vpn", "scaleway_s2s", "aws_vgw", "aws_tgw"]
+    type: GatewayType
     """Gateway kind."""
     region: str | None = None
     """Region; defaults to the cloud's."""

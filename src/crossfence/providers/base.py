@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..ir.control import BgpSpeaker, RouteExchange
 from ..ir.types import Endpoint, Filter, Network, NextHop, Route, Source, Topology
+from ..model.vocabulary import ProviderTerms
 
 if TYPE_CHECKING:
     from ..model import (
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
         Workload,
     )
     from ..model import Network as ModelNetwork
+    from ..model.validate.base import Validator
 
 __all__ = ["BuildContext", "CloudProvider", "cluster_range"]
 
@@ -80,6 +83,26 @@ class CloudProvider:
     """The VPN gateway `type`s that are this provider's."""
     load_balancer_kinds: ClassVar[tuple[str, ...]] = ()
     """The load balancer `kind`s that are this provider's."""
+    network_fields: ClassVar[frozenset[str]] = frozenset()
+    """The fields of `networks[]` only some providers have, that this one has."""
+    network_hints: ClassVar[Mapping[str, str]] = {}
+    """A provider-only network field this provider lacks -> what to tell the user instead."""
+    sections: ClassVar[frozenset[str]] = frozenset()
+    """Blueprint sections only some providers have (`routers`), that this one has."""
+    validation: ClassVar[tuple[Callable[[Validator], None], ...]] = ()
+    """What this provider refuses beyond the model's rules (`providers/<cloud>/validate.py`)."""
+
+    @classmethod
+    def terms(cls) -> ProviderTerms:
+        """This provider's words, for the model's validation."""
+        return ProviderTerms(
+            cls.name,
+            cls.gateway_types,
+            cls.network_fields,
+            dict(cls.network_hints),
+            cls.sections,
+            cls.validation,
+        )
 
     def __init__(self, context: BuildContext) -> None:
         self.context = context

@@ -15,7 +15,7 @@ from ..algebra.packets import IpSet, ServiceSet
 from ..ir.types import Endpoint, Network, Segment, Source, Topology, Tunnel
 from .base import BuildContext, CloudProvider, cluster_range
 from .clusters import cluster_layers, pod_addresses
-from .registry import PROVIDERS
+from . import registry
 
 if TYPE_CHECKING:
     from ..model import Blueprint, Workload
@@ -37,7 +37,7 @@ class _Build:
         self.topology = Topology()
         self.context = BuildContext(blueprint, self.topology, pod_addresses(blueprint))
         self.providers: dict[str, CloudProvider] = {
-            cls.name: cls(self.context) for cls in PROVIDERS
+            cls.name: cls(self.context) for cls in registry.PROVIDERS
         }
         self.unknown = _Unknown(self.context)
 

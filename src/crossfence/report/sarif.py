@@ -6,8 +6,8 @@ import hashlib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import __version__
 from ..checks import Check, Finding, ObjectRef, Report
+from ..version import __version__
 from .findings import trace_lines
 
 __all__ = ["sarif", "sarif_level"]

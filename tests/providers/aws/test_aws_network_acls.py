@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-from crossfence import build_topology, reach
+from crossfence import build_topology, load, reach
 from crossfence.engine.filters import decide
-from crossfence.model import Blueprint, load
+from crossfence.model import Blueprint
 from crossfence.providers.aws.network_acls import network_acl_filters
 
 HEAD = """

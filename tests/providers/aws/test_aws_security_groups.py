@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-from crossfence import build_topology, reach
+from crossfence import build_topology, load, reach
 from crossfence.algebra.packets import IpSet, ServiceSet
 from crossfence.engine.filters import allowed_services, decide
-from crossfence.model import Blueprint, load
+from crossfence.model import Blueprint
 from crossfence.providers.aws.security_groups import security_group_filters
 
 HEAD = """

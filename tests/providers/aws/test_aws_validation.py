@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from crossfence import load
 from crossfence.errors import BlueprintError
-from crossfence.model import load
 
 BLUEPRINT = """
 clouds: [{name: aws, provider: aws, jurisdiction: US, region: eu-west-3}]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
+from crossfence import load
 from crossfence.algebra.packets import IpSet, ServiceSet
 from crossfence.engine.filters import allowed_services, decide
-from crossfence.model import Blueprint, load
+from crossfence.model import Blueprint
 from crossfence.providers.gcp.firewall import GcpInstance, firewall_filters
 
 BASE = """

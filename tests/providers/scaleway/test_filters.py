@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
+from crossfence import load
 from crossfence.algebra.packets import ServiceSet
 from crossfence.engine.filters import decide, reply_services
-from crossfence.model import load
 from crossfence.providers.scaleway.filters import vpc_acl_filter
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "eu-sovereign"
@@ -47,7 +47,7 @@ def test_reply_rule_with_source_port_lets_the_database_answer() -> None:
 def test_security_group_filters_the_public_interface_by_default() -> None:
     """Instances docs, "Security group": security groups filter the public interface; traffic on a
     Private Network reaches the instance whatever its inbound default policy (`drop` here)."""
-    from crossfence.model import load as load_blueprint
+    from crossfence import load as load_blueprint
     from crossfence.providers.scaleway.filters import security_group_filters
 
     group = load_blueprint(EXAMPLE).get("security_groups", "scw-data-sg")
@@ -62,9 +62,9 @@ def test_security_group_applies_to_all_interfaces_when_the_blueprint_says_so(
     """The blueprint override `applies_to: all_interfaces` puts the group on the private path too."""
     import shutil
 
+    from crossfence import load as load_blueprint
     from crossfence.engine.reach import reach
-    from crossfence.model import load as load_blueprint
-    from crossfence.topology import build_topology
+    from crossfence.estate import build_topology
 
     shutil.copytree(EXAMPLE, tmp_path / "bp", ignore=shutil.ignore_patterns("variants"))
     sgs = tmp_path / "bp" / "scaleway-network.yaml"
@@ -85,7 +85,7 @@ def test_security_group_applies_to_all_interfaces_when_the_blueprint_says_so(
 def test_lb_acl_first_match_by_index_then_default() -> None:
     """Load Balancer docs, "ACL": rules are evaluated by index, the first match applies; here the
     Google front-end ranges are allowed and everything else gets the default `deny`."""
-    from crossfence.model import load as load_blueprint
+    from crossfence import load as load_blueprint
     from crossfence.providers.scaleway.filters import lb_acl_filter
 
     flt = lb_acl_filter(load_blueprint(EXAMPLE).get("load_balancers", "scw-edge"))

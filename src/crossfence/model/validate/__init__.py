@@ -11,6 +11,9 @@ from . import clusters, controls, dns, edge, names, networks, overlaps, vpn, wor
 from .base import Report, Validator
 
 if TYPE_CHECKING:
+    from ..vocabulary import Vocabulary
+
+if TYPE_CHECKING:
     from ..loader import Positions
 
 __all__ = ["validate"]
@@ -30,10 +33,16 @@ RULES: tuple[Callable[[Validator], None], ...] = (
 )
 
 
-def validate(blueprint: Blueprint, positions: Positions | None = None) -> Iterator[Problem]:
-    """Every semantic problem of the blueprint: errors (it must not be used) and warnings (suspicious)."""
+def validate(
+    blueprint: Blueprint, vocabulary: Vocabulary, positions: Positions | None = None
+) -> Iterator[Problem]:
+    """Every semantic problem of the blueprint: errors (it must not be used) and warnings
+    (suspicious); the model's rules, then each provider's own."""
     report = Report(positions)
-    validator = Validator(blueprint, report)
+    validator = Validator(blueprint, report, vocabulary)
     for rule in RULES:
         rule(validator)
+    for provider in vocabulary.providers:
+        for provider_rule in provider.rules:
+            provider_rule(validator)
     yield from report.problems

@@ -14,6 +14,7 @@ from ..network import Network, Subnet
 
 if TYPE_CHECKING:
     from ..loader import Positions
+    from ..vocabulary import Vocabulary
 
 __all__ = [
     "RESERVED_ENDPOINTS",
@@ -86,9 +87,10 @@ def names_of(items: Iterable[Any]) -> list[str]:
 class Validator:
     """The blueprint with its objects indexed by name, and the report the rules add to."""
 
-    def __init__(self, blueprint: Blueprint, report: Report) -> None:
+    def __init__(self, blueprint: Blueprint, report: Report, vocabulary: Vocabulary) -> None:
         self.bp = blueprint
         self.report = report
+        self.vocabulary = vocabulary
         self.index: dict[str, dict[str, Any]] = {
             section: {item.name: item for item in getattr(blueprint, section)}
             for section in (

@@ -16,8 +16,24 @@ def check(v: Validator) -> None:
     peerings(v)
 
 
+def provider_sections(v: Validator) -> None:
+    """Objects of sections only some providers have (`routers`: GCP Cloud Routers) must be in a
+    cloud of one of them."""
+    for section, owners in v.vocabulary.section_owners().items():
+        for item in getattr(v.bp, section):
+            provider = v.provider(item.cloud)
+            if provider is not None and provider not in owners:
+                v.report.add(
+                    item,
+                    ("cloud",),
+                    f"{section} are not available on {provider} clouds (expected a cloud of {' or '.join(owners)})",
+                    "provider",
+                )
+
+
 def clouds_and_networks(v: Validator) -> None:
     bp = v.bp
+    provider_sections(v)
     for policy in bp.org_policies:
         v.ref(policy, ("cloud",), policy.cloud, ("clouds",), "cloud")
     for network in bp.networks:
@@ -91,17 +107,6 @@ def clouds_and_networks(v: Validator) -> None:
     for group in bp.security_groups:
         v.ref(group, ("cloud",), group.cloud, ("clouds",), "cloud")
         v.ref(group, ("network",), group.network, ("networks",), "network")
-        if v.provider(group.cloud) == "aws":
-            for direction in ("inbound_rules", "outbound_rules"):
-                for i, rule in enumerate(getattr(group, direction)):
-                    if rule.action != "accept":
-                        v.report.add(
-                            group,
-                            (direction, i, "action"),
-                            "AWS security groups only allow (expected action: accept; "
-                            "use a network ACL to deny)",
-                            "invalid-value",
-                        )
         for direction in ("inbound_rules", "outbound_rules"):
             for i, rule in enumerate(getattr(group, direction)):
                 for j, name in enumerate(rule.security_groups):
@@ -187,40 +192,28 @@ def public_gateways(v: Validator, network: Network) -> None:
 
 
 def provider_fields(v: Validator, network: Network, provider: str | None) -> None:
-    if provider is None:
+    """Fields of `networks[]` that only some providers have (each provider lists its own)."""
+    terms = v.vocabulary.terms(provider)
+    if terms is None:
         return
-    only = {
-        "private_networks": "scaleway",
-        "acl": "scaleway",
-        "public_gateways": "scaleway",
-        "firewall_rules": "gcp",
-        "routes": "gcp",
-        "cidr_blocks": "aws",
-        "route_tables": "aws",
-        "network_acls": "aws",
-    }
-    for field, owner in only.items():
-        if getattr(network, field) and provider != owner:
-            v.report.add(
-                network,
-                (field,),
-                f"'{field}' is not available on {provider} networks (expected only on {owner})",
-                "provider",
-            )
-    if provider == "scaleway" and network.subnets:
+    for name, owners in v.vocabulary.network_fields().items():
+        if provider in owners or not _is_set(network, name):
+            continue
+        hint = terms.network_hints.get(name)
         v.report.add(
             network,
-            ("subnets",),
-            "Scaleway VPCs have Private Networks, not subnets (expected private_networks:)",
+            (name,),
+            hint
+            or f"'{name}' is not available on {provider} networks (expected only on {' or '.join(owners)})",
             "provider",
         )
-    if provider != "gcp" and network.routing_mode != "regional":
-        v.report.add(
-            network,
-            ("routing_mode",),
-            f"routing_mode is a GCP setting (expected it unset on {provider})",
-            "provider",
-        )
+
+
+def _is_set(network: Network, name: str) -> bool:
+    """Whether a field holds something other than its default."""
+    info = Network.model_fields[name]
+    default = info.get_default(call_default_factory=True)
+    return bool(getattr(network, name) != default)
 
 
 def address_plan(v: Validator, network: Network) -> None:

@@ -11,8 +11,6 @@ from .base import Validator, did_you_mean
 __all__ = ["check"]
 
 LINK_LOCAL = ipaddress.ip_network("169.254.0.0/16")
-# https://cloud.google.com/network-connectivity/docs/router/concepts/overview#asns
-GCP_PRIVATE_ASNS = ((64512, 65534), (4_200_000_000, 4_294_967_294))
 
 
 def check(v: Validator) -> None:
@@ -22,14 +20,8 @@ def check(v: Validator) -> None:
         network = v.ref(gateway, ("network",), gateway.network, ("networks",), "network")
         v.subnet_of(gateway, ("private_network",), network, gateway.private_network)
         provider = v.provider(gateway.cloud)
-        expected = {
-            "ha_vpn": "gcp",
-            "classic_vpn": "gcp",
-            "scaleway_s2s": "scaleway",
-            "aws_vgw": "aws",
-            "aws_tgw": "aws",
-        }[gateway.type]
-        if provider is not None and provider != expected:
+        expected = v.vocabulary.gateway_owner(gateway.type)
+        if provider is not None and expected is not None and provider != expected:
             v.report.add(
                 gateway,
                 ("type",),
@@ -47,20 +39,6 @@ def check(v: Validator) -> None:
     for router in bp.routers:
         v.ref(router, ("cloud",), router.cloud, ("clouds",), "cloud")
         v.ref(router, ("network",), router.network, ("networks",), "network")
-        if v.provider(router.cloud) not in (None, "gcp"):
-            v.report.add(
-                router,
-                ("cloud",),
-                "routers are GCP Cloud Routers (expected a gcp cloud)",
-                "provider",
-            )
-        if not any(low <= router.asn <= high for low, high in GCP_PRIVATE_ASNS):
-            v.report.add(
-                router,
-                ("asn",),
-                f"{router.asn} is not a private ASN; Cloud Router needs 64512-65534 or 4200000000-4294967294 (expected a private ASN)",
-                "asn",
-            )
         cloud_nats(v, router)
         if router.advertise_mode == "default" and (
             router.advertised_groups or router.advertised_ranges

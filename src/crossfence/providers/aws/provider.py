@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from ...algebra.packets import IpSet
@@ -17,10 +18,12 @@ from .routes import (
     route_table_routes,
 )
 from .security_groups import DEFAULT_GROUP, default_security_group_filters, security_group_filters
+from .validate import RULES
 
 if TYPE_CHECKING:
     from ...model import BgpEnd, BgpSession, Peering, VpnGateway, Workload
     from ...model import Network as ModelNetwork
+    from ...model.validate.base import Validator
 
 __all__ = ["AwsProvider"]
 
@@ -30,6 +33,10 @@ class AwsProvider(CloudProvider):
 
     name: ClassVar[str] = "aws"
     gateway_types: ClassVar[tuple[str, ...]] = AWS_GATEWAY_TYPES
+    network_fields: ClassVar[frozenset[str]] = frozenset(
+        {"subnets", "cidr_blocks", "route_tables", "network_acls"}
+    )
+    validation: ClassVar[tuple[Callable[[Validator], None], ...]] = RULES
 
     def segment_filters(self, network: ModelNetwork) -> dict[str, tuple[Filter, Filter]]:
         nacls, notes = network_acl_filters(network)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from ...algebra.packets import IpSet, ServiceSet
@@ -11,10 +12,12 @@ from ...ir.types import Endpoint, Filter, FilterRule, Network, Proxy, Source
 from ..base import CloudProvider
 from .firewall import GcpInstance, firewall_filters
 from .routing import cloud_nat, router_speaker, static_routes
+from .validate import RULES
 
 if TYPE_CHECKING:
     from ...model import BgpEnd, BgpSession, LoadBalancer, Workload
     from ...model import Network as ModelNetwork
+    from ...model.validate.base import Validator
 
 __all__ = ["GOOGLE_FRONT_END_RANGES", "GcpProvider"]
 
@@ -29,6 +32,11 @@ class GcpProvider(CloudProvider):
     name: ClassVar[str] = "gcp"
     gateway_types: ClassVar[tuple[str, ...]] = ("ha_vpn", "classic_vpn")
     load_balancer_kinds: ClassVar[tuple[str, ...]] = ("gcp_external_https",)
+    network_fields: ClassVar[frozenset[str]] = frozenset(
+        {"subnets", "routing_mode", "firewall_rules", "routes"}
+    )
+    sections: ClassVar[frozenset[str]] = frozenset({"routers"})
+    validation: ClassVar[tuple[Callable[[Validator], None], ...]] = RULES
 
     def configure_network(self, network: ModelNetwork, ir: Network) -> None:
         ir.shadow_dynamic_routes = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from ...algebra.packets import IpSet, ServiceSet
@@ -25,6 +26,12 @@ class ScalewayProvider(CloudProvider):
     name: ClassVar[str] = "scaleway"
     gateway_types: ClassVar[tuple[str, ...]] = ("scaleway_s2s",)
     load_balancer_kinds: ClassVar[tuple[str, ...]] = ("scaleway_lb",)
+    network_fields: ClassVar[frozenset[str]] = frozenset(
+        {"private_networks", "acl", "public_gateways", "managed_routing"}
+    )
+    network_hints: ClassVar[Mapping[str, str]] = {
+        "subnets": "Scaleway VPCs have Private Networks, not subnets (expected private_networks:)"
+    }
 
     def configure_network(self, network: ModelNetwork, ir: Network) -> None:
         ir.between_segments = vpc_acl_filter(network)
