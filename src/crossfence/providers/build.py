@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from ..algebra.packets import IpSet, ServiceSet
 from ..ir.types import Endpoint, Network, Segment, Source, Topology, Tunnel
+from . import registry
 from .base import BuildContext, CloudProvider, cluster_range
 from .clusters import cluster_layers, pod_addresses
-from . import registry
 
 if TYPE_CHECKING:
     from ..model import Blueprint, Workload
