@@ -65,16 +65,18 @@ class Vocabulary:
 
     def network_fields(self) -> dict[str, tuple[str, ...]]:
         """Provider-only network field -> the providers that have it, in registration order."""
-        out: dict[str, list[str]] = {}
-        for provider in self.providers:
-            for name in sorted(provider.network_fields):
-                out.setdefault(name, []).append(provider.name)
-        return {k: tuple(v) for k, v in sorted(out.items())}
+        return self._owners(lambda p: p.network_fields)
 
     def section_owners(self) -> dict[str, tuple[str, ...]]:
+        """Provider-only section -> the providers that have it, in registration order."""
+        return self._owners(lambda p: p.sections)
+
+    def _owners(
+        self, names: Callable[[ProviderTerms], frozenset[str]]
+    ) -> dict[str, tuple[str, ...]]:
         out: dict[str, list[str]] = {}
         for provider in self.providers:
-            for name in sorted(provider.sections):
+            for name in sorted(names(provider)):
                 out.setdefault(name, []).append(provider.name)
         return {k: tuple(v) for k, v in sorted(out.items())}
 

@@ -7,8 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..algebra.packets import IpSet, ServiceSet
 from ..ir.control import BgpSpeaker, RouteExchange
-from ..ir.types import Endpoint, Filter, Network, NextHop, Route, Source, Topology
+from ..ir.types import Endpoint, Filter, Network, NextHop, Proxy, Route, Source, Topology
 from ..model.vocabulary import ProviderTerms
 
 if TYPE_CHECKING:
@@ -141,6 +142,30 @@ class CloudProvider:
     def load_balancer(self, lb: LoadBalancer) -> Endpoint:
         """The endpoint of one of this provider's load balancers."""
         raise NotImplementedError(f"{self.name} has no load balancer kind {lb.kind}")
+
+    @staticmethod
+    def lb_backends(lb: LoadBalancer) -> tuple[tuple[str, ServiceSet], ...]:
+        """A load balancer's backends and the service each is reached on."""
+        return tuple((b.target, ServiceSet.ports("tcp", b.port)) for b in lb.backends)
+
+    @staticmethod
+    def public_load_balancer(
+        lb: LoadBalancer, proxy: Proxy, segment: str | None = None
+    ) -> Endpoint:
+        """A load balancer answering on its public address and frontend port, through `proxy`."""
+        address = int(ipaddress.ip_address(lb.address))
+        return Endpoint(
+            lb.name,
+            "load_balancer",
+            IpSet.from_addresses([address]),
+            None,
+            lb.cloud,
+            segment=segment,
+            services=ServiceSet.ports("tcp", lb.port),
+            public_address=address,
+            proxy=proxy,
+            source=Source.of(lb, f"load-balancer/{lb.name}"),
+        )
 
     # -- control plane ---------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -84,9 +83,6 @@ class GcpProvider(CloudProvider):
     def load_balancer(self, lb: LoadBalancer) -> Endpoint:
         """The global external Application Load Balancer: Cloud Armor in front, IAP as a
         condition, requests to the backends from Google's front ends."""
-        source = Source.of(lb, f"load-balancer/{lb.name}")
-        backends = tuple((b.target, ServiceSet.ports("tcp", b.port)) for b in lb.backends)
-        address = int(ipaddress.ip_address(lb.address))
         rules = []
         if lb.security_policy is not None and lb.security_policy.denied_ranges:
             rules.append(
@@ -115,18 +111,10 @@ class GcpProvider(CloudProvider):
             conditions = (
                 f"a valid IAP token (ES256 JWT in x-goog-iap-jwt-assertion, aud {lb.iap.audience})",
             )
-        proxy = Proxy(backends, IpSet.from_cidrs(GOOGLE_FRONT_END_RANGES), None, armor, conditions)
-        return Endpoint(
-            lb.name,
-            "load_balancer",
-            IpSet.from_addresses([address]),
-            None,
-            lb.cloud,
-            services=ServiceSet.ports("tcp", lb.port),
-            public_address=address,
-            proxy=proxy,
-            source=source,
+        proxy = Proxy(
+            self.lb_backends(lb), IpSet.from_cidrs(GOOGLE_FRONT_END_RANGES), None, armor, conditions
         )
+        return self.public_load_balancer(lb, proxy)
 
     def routes(self, network: ModelNetwork, ir: Network) -> None:
         self.subnet_routes(network, ir)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
-from ...algebra.packets import IpSet, ServiceSet
+from ...algebra.packets import IpSet
 from ...ir.control import BgpSpeaker
 from ...ir.types import Endpoint, Filter, Network, Proxy, Source
 from ..base import CloudProvider
@@ -74,28 +73,14 @@ class ScalewayProvider(CloudProvider):
 
     def load_balancer(self, lb: LoadBalancer) -> Endpoint:
         """A Scaleway Load Balancer: its frontend ACL, backends reached from its private address."""
-        source = Source.of(lb, f"load-balancer/{lb.name}")
-        backends = tuple((b.target, ServiceSet.ports("tcp", b.port)) for b in lb.backends)
-        address = int(ipaddress.ip_address(lb.address))
         private = lb.private_address
         proxy = Proxy(
-            backends,
+            self.lb_backends(lb),
             IpSet.from_addresses([private]) if private else IpSet.none(),
             lb.network,
             lb_acl_filter(lb),
         )
-        return Endpoint(
-            lb.name,
-            "load_balancer",
-            IpSet.from_addresses([address]),
-            None,
-            lb.cloud,
-            segment=lb.private_network,
-            services=ServiceSet.ports("tcp", lb.port),
-            public_address=address,
-            proxy=proxy,
-            source=source,
-        )
+        return self.public_load_balancer(lb, proxy, lb.private_network)
 
     def routes(self, network: ModelNetwork, ir: Network) -> None:
         self.subnet_routes(network, ir)
