@@ -59,7 +59,7 @@ def test_validate_the_example_prints_the_summary_tables() -> None:
     assert result.exit_code == 0, result.stderr
     for title in ("Clouds", "Networks", "Connections", "Clusters", "Workloads"):
         assert re.search(rf"^{title}\b", result.stdout, re.MULTILINE), f"no {title} table"
-    assert re.search(r"customer-db .*managed_database.*172\.16\.8\.10.*stores", result.stdout)
+    assert re.search(r"customer-db .*vm.*172\.16\.8\.10.*stores", result.stdout)
     assert re.search(r"hub-router .*ASN 64514", result.stdout)
     assert result.stdout.rstrip().endswith(f"valid: {EXAMPLE}")
     assert result.stderr == ""

@@ -102,7 +102,7 @@ def test_scaleway_vpc(bp: Blueprint) -> None:
     }
     db = bp.get("workloads", "customer-db")
     assert (db.kind, [(p.protocol, p.port) for p in db.ports]) == (
-        "managed_database",
+        "vm",
         [("tcp", 5432)],
     )
 

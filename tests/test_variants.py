@@ -152,7 +152,7 @@ def _edge_open(bp: Blueprint) -> None:
 def _db_in_gcp(bp: Blueprint) -> None:
     db = bp.get("workloads", "customer-db")
     assert (db.kind, db.network, db.subnet, db.addresses) == (
-        "managed_database",
+        "vm",
         "hub",
         "hub-ew1",
         ("10.0.0.20",),

@@ -137,12 +137,12 @@ VARIANTS: tuple[Variant, ...] = (
             Edit(
                 "workloads.yaml",
                 "  - name: customer-db\n"
-                "    kind: managed_database\n"
+                "    kind: vm\n"
                 "    network: scw-vpc\n"
                 "    subnet: pn-data\n"
                 "    addresses: [172.16.8.10]\n",
                 "  - name: customer-db\n"
-                "    kind: managed_database\n"
+                "    kind: vm\n"
                 "    network: hub                # VARIANT: in GCP (US provider), not Scaleway\n"
                 "    subnet: hub-ew1             # VARIANT\n"
                 "    addresses: [10.0.0.20]      # VARIANT\n",

@@ -440,6 +440,7 @@ class _Engine:
                     tuple(sorted(route_tags & set(sender.tags))),
                     len(sender.egress),
                     atom(address),
+                    sender.routed is not None,
                 )
             src_keys.setdefault(key, []).append(i)
         tgt_private = np.array(
@@ -483,6 +484,7 @@ class _Engine:
                 tuple(sorted(route_tags & set(e.tags))),
                 len(e.ingress),
                 atom(e.address),
+                e.routed is not None,
             )
             dst_keys.setdefault(key, []).append(i)
         # the walks run on a topology holding the endpoints they may meet, in the same order,

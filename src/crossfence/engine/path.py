@@ -172,6 +172,28 @@ class _Walker:
                 return endpoint
         return None
 
+    @staticmethod
+    def leaves_unrouted(flow: Flow, network: Network, segment: str | None) -> bool:
+        """Whether an unrouted source (a Scaleway Managed Database) sends out of its segment."""
+        source = flow.source
+        return (
+            source.routed is not None
+            and source.network == network.name
+            and segment != source.segment
+        )
+
+    @staticmethod
+    def drop_unrouted(hop: Hop, endpoint: Endpoint, here: str | None, there: str | None) -> None:
+        other = there if there != endpoint.segment else here
+        hop.steps.append(
+            Step(
+                "DROP",
+                f"{endpoint.name} is reached only within its own segment {endpoint.segment}: routing "
+                f"does not carry traffic between it and {other or 'another network'}",
+                endpoint.routed,
+            )
+        )
+
     def route_step(self, network: Network, routes: list[Route], hop: Hop, address: int) -> None:
         route = routes[0]
         targets = sorted({r.next_hop.target for r in routes})
@@ -261,6 +283,20 @@ class _Walker:
                         )
                     )
                     return "NO_ENDPOINT", None, network
+                if (
+                    endpoint.routed is not None and segment != endpoint.segment
+                ) or self.leaves_unrouted(
+                    flow, network, target_segment.name if target_segment else None
+                ):
+                    unrouted = (
+                        endpoint
+                        if endpoint.routed is not None and segment != endpoint.segment
+                        else flow.source
+                    )
+                    self.drop_unrouted(
+                        hop, unrouted, segment, target_segment.name if target_segment else None
+                    )
+                    return "NO_ROUTE", None, network
                 return "ARRIVED", endpoint, network
             if next_hop.kind == "peering":
                 hop.steps.append(Step("FORWARD_TO_PEER", f"over VPC peering to {next_hop.target}"))
@@ -283,6 +319,9 @@ class _Walker:
                     tunnel.networks[1] if tunnel.networks[0] == network.name else tunnel.networks[0]
                 )
                 here = self.gateway_segment(tunnel.gateways, network.name)
+                if self.leaves_unrouted(flow, network, here) and segment == flow.source.segment:
+                    self.drop_unrouted(hop, flow.source, segment, here)
+                    return "NO_ROUTE", None, network
                 # the packet crosses from its Private Network to the gateway's
                 crosses = (
                     network.between_segments is not None

@@ -265,6 +265,9 @@ class Endpoint:
     nat: Source | None = None
     """The NAT gateway that carries its traffic to the internet when it has no public address
     (GCP Cloud NAT)."""
+    routed: Source | None = None
+    """When set, routing does not carry its traffic beyond its own segment (Scaleway Managed
+    Databases do not support VPC routing): the source says why."""
 
     @property
     def address(self) -> int:

@@ -70,6 +70,10 @@ class ScalewayProvider(CloudProvider):
                 None,
             )
         endpoint.ingress, endpoint.egress, endpoint.public_ingress = self.filters(groups)
+        if workload.kind == "managed_database":
+            # https://www.scaleway.com/en/docs/vpc/reference-content/understanding-routing/#limitations:
+            # "Managed Databases are not currently compatible with routing"
+            endpoint.routed = Source.of(workload, f"workload/{workload.name}", "managed database")
 
     def load_balancer(self, lb: LoadBalancer) -> Endpoint:
         """A Scaleway Load Balancer: its frontend ACL, backends reached from its private address."""
