@@ -14,7 +14,7 @@ from ..algebra.packets import IpSet, ServiceSet
 from ..ir.types import EPHEMERAL_PORTS, Endpoint, Filter, Topology
 from . import path as path_module
 from .filters import allowed_services, reply_services
-from .path import PRIVATE_RANGES, Flow, follow
+from .path import PRIVATE_RANGES, Flow, follow, target_address
 
 __all__ = ["PackedConnections", "fast_connections"]
 
@@ -315,13 +315,41 @@ class _Owners:
         return best
 
 
+# An endpoint's own filter lists, by template kind: a class pair's walk records the slot, and
+# every member pair applies its own filter there.
+_LISTS: dict[str, tuple[str, str]] = {
+    "se": ("src", "egress"),
+    "si": ("src", "ingress"),
+    "spe": ("src", "public_egress"),
+    "spi": ("src", "public_ingress"),
+    "di": ("dst", "ingress"),
+    "de": ("dst", "egress"),
+    "dpi": ("dst", "public_ingress"),
+    "dpe": ("dst", "public_egress"),
+}
+
+
+def _shape(endpoint: Endpoint) -> tuple[object, ...]:
+    """What a walk's template depends on in an endpoint's own filters: which lists it has, how
+    long, and which filters in them are stateless (replies meet only those)."""
+    return (
+        endpoint.public_interface,
+        endpoint.public_address is not None,
+        tuple(
+            tuple(f.stateful for f in getattr(endpoint, name))
+            for name in ("egress", "ingress", "public_egress", "public_ingress")
+        ),
+    )
+
+
 @dataclass
 class _Template:
     """What the walk of one class pair met: filters in order, with their side and slot."""
 
     entries: tuple[tuple[str, int, str, bool], ...]
-    """(kind, slot or filter number, local side `src`/`dst`, reply); kind `se` (the source's
-    egress filter number `slot`), `di` (the destination's ingress filter), `fx` (a fixed filter)."""
+    """(kind, slot or filter number, local side `src`/`dst`, reply); kind `fx` (a fixed filter)
+    or one of an endpoint's own filter lists (`_LISTS`: `se` the source's egress filter number
+    `slot`, `di` the destination's ingress filter, ...)."""
     initial: int
     pairs: list[tuple[int, int]] = field(default_factory=list)
 
@@ -362,6 +390,7 @@ class _Engine:
         self.sets = _Sets()
         self.codes: dict[tuple[str, int], tuple[NDArray[np.int64], list[Filter]]] = {}
         self.tgt_private = np.zeros(0, dtype=np.int64)
+        self.plain_public = np.zeros(0, dtype=np.bool_)
         self.services = _Services(self.all_filters(), self.sets)
         self.compiled: dict[tuple[int, bool], _Compiled] = {}
         self.by_content: dict[tuple[object, ...], _Compiled] = {}
@@ -438,7 +467,7 @@ class _Engine:
                     sender.segment,
                     sender.region,
                     tuple(sorted(route_tags & set(sender.tags))),
-                    len(sender.egress),
+                    _shape(sender),
                     atom(address),
                     sender.routed is not None,
                 )
@@ -454,6 +483,11 @@ class _Engine:
             [e.proxy is not None and e.public_address is not None for e in endpoints],
             dtype=np.bool_,
         )
+        plain_public = np.array(
+            [e.proxy is None and e.public_address is not None for e in endpoints],
+            dtype=np.bool_,
+        )
+        self.plain_public = plain_public
         self.tgt_private = tgt_private
         dst_net_none = np.array([e.network is None for e in endpoints], dtype=np.bool_)
         src_net_none = np.array([s.network is None for s in senders], dtype=np.bool_)
@@ -482,7 +516,7 @@ class _Engine:
                 e.segment,
                 e.region,
                 tuple(sorted(route_tags & set(e.tags))),
-                len(e.ingress),
+                _shape(e),
                 atom(e.address),
                 e.routed is not None,
             )
@@ -606,14 +640,7 @@ class _Engine:
         source_address: int,
     ) -> tuple[tuple[tuple[str, int, str, bool], ...], int] | str | None:
         """The template of one class pair (None: nothing gets through; "reference": ask per pair)."""
-        target = (
-            destination.public_address
-            if destination.proxy is not None
-            and destination.public_address is not None
-            and (sender.network is None or destination.network is None)
-            else destination.address
-        )
-        assert target is not None
+        target = target_address(sender, destination)
         met: list[tuple[Filter, int, int, bool]] = []
         path_module.COLLECT = met
         try:
@@ -634,12 +661,14 @@ class _Engine:
             if side == "dst" and (local, remote) != (target, source_address):
                 return "reference"
             kind, slot = "fx", -1
-            if not reply and side == "src":
-                slot = next((k for k, f in enumerate(sender.egress) if f is flt), -1)
-                kind = "se" if slot >= 0 else "fx"
-            elif not reply and side == "dst":
-                slot = next((k for k, f in enumerate(destination.ingress) if f is flt), -1)
-                kind = "di" if slot >= 0 else "fx"
+            owner = sender if side == "src" else destination
+            for name, (where, attribute) in _LISTS.items():
+                if where != side:
+                    continue
+                slot = next((k for k, f in enumerate(getattr(owner, attribute)) if f is flt), -1)
+                if slot >= 0:
+                    kind = name
+                    break
             if kind == "fx":
                 slot = self.number(flt)
             entries.append((kind, slot, side, reply))
@@ -687,7 +716,11 @@ class _Engine:
         s, d = s[keep], d[keep]
         if not s.size:
             return
-        use_public = proxy_public[d] & (src_net_none[s] | dst_net_none[d])
+        # as `path.target_address`: a public address from the internet, a load balancer's
+        # public frontend from anywhere outside its network
+        use_public = (proxy_public[d] & (src_net_none[s] | dst_net_none[d])) | (
+            self.plain_public[d] & src_net_none[s]
+        )
         tgt = np.where(use_public, tgt_public[d], tgt_private[d])
         src = src_addr[s]
         result = np.full(s.size, template.initial, dtype=np.int32)
@@ -731,7 +764,7 @@ class _Engine:
         source_addresses = src_addr[sources]
         for flt, members in by_filter.values():
             columns = np.array(members, dtype=np.int64)
-            public = proxy_public[columns]
+            public = proxy_public[columns] | self.plain_public[columns]
             if public.any():
                 # the target address depends on the source: keep every pair
                 ps, pd = _cartesian(sources, columns[public])
@@ -775,7 +808,7 @@ class _Engine:
             if compiled.constant == 1:
                 return None
             return compiled.lookup(local, remote)
-        owners = s if kind == "se" else d
+        owners = s if _LISTS[kind][0] == "src" else d
         codes, filters = self.slot_codes(kind, slot, senders)
         compiled_all = [self.table(f, reply) for f in filters]
         pair_codes = codes[owners]
@@ -808,7 +841,8 @@ class _Engine:
             filters: list[Filter] = []
             codes = np.zeros(len(self.endpoints), dtype=np.int64)
             for i, e in enumerate(self.endpoints):
-                own = senders[i].egress if kind == "se" else e.ingress
+                side, attribute = _LISTS[kind]
+                own = getattr(senders[i] if side == "src" else e, attribute)
                 if slot < len(own):
                     flt = own[slot]
                     code = numbers.get(id(flt))

@@ -11,7 +11,7 @@ from ..ir.types import Endpoint, Filter, Topology
 from . import path as path_module
 from .fastmatrix import PackedConnections, fast_connections
 from .filters import allowed_services, reply_services
-from .path import Flow, follow
+from .path import Flow, follow, target_address
 
 __all__ = ["Matrix", "connectivity", "pair_services", "reference_connectivity"]
 
@@ -126,16 +126,6 @@ class Matrix:
         stream.write("]\n}\n" if first else "\n  ]\n}\n")
 
 
-def _target_address(source: Endpoint, destination: Endpoint) -> int:
-    if (
-        destination.proxy is not None
-        and destination.public_address is not None
-        and (source.network is None or destination.network is None)
-    ):
-        return destination.public_address
-    return destination.address
-
-
 def _as_source(endpoint: Endpoint) -> Endpoint:
     """A load balancer sends from its egress side (Google front ends; its private address)."""
     if endpoint.proxy is None:
@@ -163,7 +153,7 @@ def pair_services(topology: Topology, source: Endpoint, destination: Endpoint) -
     path_module.COLLECT = met
     try:
         trace = follow(
-            topology, Flow(sender, source_address, _target_address(sender, destination), "tcp", 1)
+            topology, Flow(sender, source_address, target_address(sender, destination), "tcp", 1)
         )
     finally:
         path_module.COLLECT = None

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 
 from ..ir.types import Endpoint, Filter, Network, Route, Segment, Source, Topology
 from .filters import decide, decide_reply
 from .routing import lookup
 
-__all__ = ["Flow", "Hop", "Step", "Trace", "follow"]
+__all__ = ["Flow", "Hop", "Step", "Trace", "follow", "target_address"]
 
 MAX_HOPS = 16
+_TRANSPORTS = ("tcp", "udp", "sctp")
+# 198.51.100.1 (TEST-NET-2) stands for an address a NAT allocates itself (GCP Cloud NAT with
+# automatic allocation, a Public Gateway without a known address): only rules that admit any
+# address admit it.
+AUTO_NAT_ADDRESS = 0xC6336401
 # Destinations the internet gateway never forwards (GCP Connectivity Tests: PRIVATE_TRAFFIC_TO_INTERNET).
 PRIVATE_RANGES = [
     ipaddress.IPv4Network(c)
@@ -81,6 +87,11 @@ def _is_private(address: int) -> bool:
     return any(ip in net for net in PRIVATE_RANGES)
 
 
+def _rule_label(name: str) -> str:
+    """`rule web-in`, `rule 3 ("...")`: a rule's name as a trace reads it, said once."""
+    return name if re.search(r"\brule\b", name) else f"rule {name}"
+
+
 # When set, _apply records (filter, local, remote, reply) and lets everything through: the matrix
 # walks each path once and intersects the services every filter on it allows.
 COLLECT: list[tuple[Filter, int, int, bool]] | None = None
@@ -110,7 +121,7 @@ def _apply(
         else:
             decision = decide(flt, local, remote, flow.protocol, flow.port)
         rule = decision.rule
-        what = f"rule {rule.name}" if rule else f"default ({flt.default})"
+        what = _rule_label(rule.name) if rule else f"default ({flt.default})"
         verdict = "allowed" if decision.allowed else "denied"
         note = f"; {flt.note}" if flt.note else ""
         hop.steps.append(
@@ -365,7 +376,27 @@ class _Walker:
                     ),
                     None,
                 )
+                source = flow.source
+                own = source.network == network.name
                 if api is not None:
+                    where = network.segment_of(flow.source_address) if own else None
+                    if (
+                        own
+                        and source.public_address is None
+                        and where is not None
+                        and not where.private_api_access
+                    ):
+                        # "Set whether VMs in this subnet can access Google services without
+                        # assigning external IP addresses through Private Google Access"
+                        # (https://cloud.google.com/vpc/docs/private-google-access)
+                        hop.steps.append(
+                            Step(
+                                "DROP",
+                                f"{source.name} has no external address and Private Google Access is off on subnet {where.name}: {api.name} is not reached",
+                                where.source,
+                            )
+                        )
+                        return "PRIVATE_GOOGLE_ACCESS_DISALLOWED", None, network
                     hop.steps.append(
                         Step(
                             "DELIVER_TO_GOOGLE_API",
@@ -383,24 +414,48 @@ class _Walker:
                         )
                     )
                     return "PRIVATE_TRAFFIC_TO_INTERNET", None, network
-                source = flow.source
-                if source.network is not None and source.public_address is None:
-                    if source.nat is None:
-                        # GCP: "to reach the internet, a VM needs an external IP address or Cloud
-                        # NAT"; AWS: an instance needs a public IPv4 address behind an internet
-                        # gateway. Connectivity Tests names this drop NO_EXTERNAL_ADDRESS.
-                        hop.steps.append(
-                            Step(
-                                "DROP",
-                                f"{source.name} has no external (public) address and no NAT serves it: the internet gateway does not carry its traffic to {_ip(address)}",
-                                source.source,  # where an external address would be given
-                            )
+                if not own:
+                    # an internet gateway translates only its own network's addresses (GCP Cloud
+                    # NAT serves the network's subnet ranges; an AWS internet gateway the VPC's
+                    # instances' public addresses): traffic from beyond it is not carried
+                    hop.steps.append(
+                        Step(
+                            "DROP",
+                            f"{source.name} is not in {network.name}: its internet gateway has no external address for it and its NAT does not translate it",
+                            routes[0].source,
                         )
-                        return "NO_EXTERNAL_ADDRESS", None, network
+                    )
+                    return "NO_EXTERNAL_ADDRESS", None, network
+                if source.public_address is not None:
                     hop.steps.append(
                         Step(
                             "APPLY_NAT",
-                            f"{source.name} has no external address: {source.nat.resource} translates its source address",
+                            f"the internet gateway translates {_ip(flow.source_address)} to {source.name}'s external address {_ip(source.public_address)}",
+                            source.source,
+                        )
+                    )
+                elif source.nat is None:
+                    # GCP: "to reach the internet, a VM needs an external IP address or Cloud
+                    # NAT"; AWS: an instance needs a public IPv4 address behind an internet
+                    # gateway. Connectivity Tests names this drop NO_EXTERNAL_ADDRESS.
+                    hop.steps.append(
+                        Step(
+                            "DROP",
+                            f"{source.name} has no external (public) address and no NAT serves it: the internet gateway does not carry its traffic to {_ip(address)}",
+                            source.source,  # where an external address would be given
+                        )
+                    )
+                    return "NO_EXTERNAL_ADDRESS", None, network
+                else:
+                    nat_address = (
+                        _ip(source.nat_address)
+                        if source.nat_address is not None
+                        else f"an address it allocates ({_ip(AUTO_NAT_ADDRESS)} stands for it)"
+                    )
+                    hop.steps.append(
+                        Step(
+                            "APPLY_NAT",
+                            f"{source.name} has no external address: {source.nat.resource} translates its source address to {nat_address}",
                             source.nat,
                         )
                     )
@@ -429,6 +484,280 @@ class _Walker:
                 return found[1]
         return None
 
+    # -- arriving ---------------------------------------------------------------------------
+
+    def arrive(self, flow: Flow, hops: list[Hop], endpoint: Endpoint, last: Network) -> Trace:
+        """The packet reached its endpoint over a private path: its ingress filters, the reply."""
+        hop = Hop(endpoint.name)
+        hops.append(hop)
+        if not endpoint.ingress:
+            hop.steps.append(
+                Step(
+                    "ARRIVE",
+                    f"at {endpoint.kind} {endpoint.name} {_ip(flow.destination_address)}: no ingress filter applies",
+                    endpoint.source,
+                )
+            )
+        if (
+            _apply(
+                endpoint.ingress,
+                flow.destination_address,
+                flow.source_address,
+                flow,
+                hop,
+                "APPLY_INGRESS_FILTER",
+            )
+            is not None
+        ):
+            return Trace(False, "DENIED_INGRESS", hops)
+        if flow.protocol in _TRANSPORTS:
+            failure = self.returns(flow, hops, endpoint, last)
+            if failure is not None:
+                return Trace(False, failure, hops)
+        hop.steps.append(
+            Step(
+                "DELIVER",
+                f"to {endpoint.name} {_ip(flow.destination_address)}"
+                + (" with a route back" if flow.protocol in _TRANSPORTS else ""),
+                endpoint.source,
+            )
+        )
+        return Trace(True, "DELIVERED", hops, endpoint)
+
+    # -- the internet ---------------------------------------------------------------------
+
+    def translated(self, source: Endpoint) -> int:
+        """The address internet hosts see as the source: its public address, else its NAT's."""
+        if source.public_address is not None:
+            return source.public_address
+        if source.nat_address is not None:
+            return source.nat_address
+        return AUTO_NAT_ADDRESS
+
+    def leaves_by_public_interface(self, flow: Flow, network: Network) -> bool:
+        """A Scaleway Instance with a flexible IP: what no VPC route covers leaves through its
+        public interface (a Public Gateway's pushed default route, when there is one, wins)."""
+        source = flow.source
+        return (
+            source.public_interface
+            and source.public_address is not None
+            and not lookup(
+                network, flow.destination_address, source.region, source.tags, source.segment
+            )
+        )
+
+    def public_interface_out(self, flow: Flow, hop: Hop) -> str | None:
+        """Leave through the public interface: its outbound filters; None when it may go on."""
+        source = flow.source
+        assert source.public_address is not None
+        if (
+            _apply(
+                source.public_egress,
+                flow.source_address,
+                flow.destination_address,
+                flow,
+                hop,
+                "APPLY_EGRESS_FILTER",
+            )
+            is not None
+        ):
+            return "DENIED_EGRESS"
+        if _is_private(flow.destination_address):
+            hop.steps.append(
+                Step(
+                    "DROP",
+                    f"{_ip(flow.destination_address)} is a private address and no VPC route covers it: "
+                    "the public interface does not carry it",
+                    source.source,
+                )
+            )
+            return "PRIVATE_TRAFFIC_TO_INTERNET"
+        hop.steps.append(
+            Step(
+                "FORWARD_TO_INTERNET",
+                f"no VPC route covers {_ip(flow.destination_address)}: through the public interface "
+                f"of {source.name}, from its public address {_ip(source.public_address)}",
+                source.source,
+            )
+        )
+        return None
+
+    def internet_leg(
+        self, flow: Flow, hops: list[Hop], hop: Hop, client: int, via_public_interface: bool
+    ) -> Trace:
+        """Across the internet to a public address of the estate, or to a host of the internet;
+        `client` is the source address the far end sees (after NAT)."""
+        leg = Flow(flow.source, client, flow.destination_address, flow.protocol, flow.port)
+        from_estate = flow.source.network is not None
+        transport = flow.protocol in _TRANSPORTS
+        target = self.public_endpoint(flow.destination_address)
+        if target is None:
+            if not from_estate:
+                hop.steps.append(
+                    Step(
+                        "DROP",
+                        f"{_ip(flow.destination_address)} is not a public address of the estate",
+                    )
+                )
+                return Trace(False, "NO_ROUTE", hops)
+            hop.steps.append(
+                Step("DELIVER", f"to the internet host {_ip(flow.destination_address)}")
+            )
+            failure = self.inbound_reply(flow, hops, via_public_interface) if transport else None
+            if failure is not None:
+                return Trace(False, failure, hops)
+            return Trace(True, "DELIVERED", hops, self.topology.endpoints.get("internet"))
+        there = Hop(target.name)
+        hops.append(there)
+        if target.proxy is not None:
+            if COLLECT is None and not target.services.contains(flow.protocol, flow.port):
+                there.steps.append(
+                    Step(
+                        "DROP",
+                        f"no frontend of {target.name} listens on {flow.protocol}/{flow.port} "
+                        f"(it listens on {', '.join(target.services.format())})",
+                        target.source,
+                    )
+                )
+                return Trace(False, "NO_FRONTEND", hops)
+            filters = target.public_ingress + (
+                (target.proxy.frontend_filter,) if target.proxy.frontend_filter else ()
+            )
+            if _apply(
+                filters, flow.destination_address, client, leg, there, "APPLY_INGRESS_FILTER"
+            ):
+                return Trace(False, "DENIED_ACL", hops)
+        elif target.public_interface:
+            failure = self.public_interface_in(leg, there, target)
+            if failure is not None:
+                return Trace(False, failure, hops)
+        else:
+            failure = self.translated_in(leg, hops, there, target)
+            if failure is not None:
+                return Trace(False, failure, hops)
+        there.steps.append(
+            Step(
+                "DELIVER",
+                f"to {target.name} (public address {_ip(flow.destination_address)})"
+                + (" with a route back" if transport and target.proxy is None else ""),
+                target.source,
+            )
+        )
+        if from_estate and transport:
+            failure = self.inbound_reply(flow, hops, via_public_interface)
+            if failure is not None:
+                return Trace(False, failure, hops)
+        return Trace(True, "DELIVERED", hops, target)
+
+    def public_interface_in(self, leg: Flow, hop: Hop, target: Endpoint) -> str | None:
+        """Into a public interface of its own: its inbound filters, and its replies' way out."""
+        public = leg.destination_address
+        if _apply(
+            target.public_ingress, public, leg.source_address, leg, hop, "APPLY_INGRESS_FILTER"
+        ):
+            return "DENIED_INGRESS"
+        if leg.protocol not in _TRANSPORTS or target.network is None:
+            return None
+        network = self.topology.networks[target.network]
+        routes = lookup(network, leg.source_address, target.region, target.tags, target.segment)
+        if routes:
+            # Scaleway: "The Public Gateway's default route advertisement takes priority over the
+            # default route through a resource's public interface. Outbound and inbound public
+            # traffic for resources receiving the route advertisement is therefore directed
+            # through the Public Gateway" (https://www.scaleway.com/en/docs/public-gateways/concepts/#default-route)
+            route = routes[0]
+            hop.steps.append(
+                Step(
+                    "DROP",
+                    f"the reply to {_ip(leg.source_address)} follows {route.destination} → "
+                    f"{route.next_hop.kind} {route.next_hop.target} ({route.detail}), not the public "
+                    f"interface: it leaves from another address and the client never sees an answer "
+                    f"from {_ip(public)}",
+                    route.source,
+                )
+            )
+            return "NO_RETURN_ROUTE"
+        if _apply(
+            target.public_egress, public, leg.source_address, leg, hop, "APPLY_REPLY_FILTER", True
+        ):
+            return "DENIED_REPLY"
+        return None
+
+    def translated_in(self, leg: Flow, hops: list[Hop], hop: Hop, target: Endpoint) -> str | None:
+        """Into the VPC through its internet gateway, which translates the public address to the
+        private one (1:1 NAT): the segment's boundary filter, the endpoint's own filters (GCP
+        firewall rules and policies, AWS security groups), and the reply back the same way."""
+        assert target.network is not None
+        network = self.topology.networks[target.network]
+        hop.steps.append(
+            Step(
+                "APPLY_NAT",
+                f"the internet gateway of {network.name} translates {_ip(leg.destination_address)} "
+                f"to {target.name}'s private address {_ip(target.address)}",
+                target.source,
+            )
+        )
+        entering = next((s for s in network.segments if s.name == target.segment), None)
+        if _cross(network, None, entering, leg.source_address, leg.destination_address, leg, hop):
+            return "DENIED_ACL"
+        if _apply(
+            target.ingress,
+            leg.destination_address,
+            leg.source_address,
+            leg,
+            hop,
+            "APPLY_INGRESS_FILTER",
+        ):
+            return "DENIED_INGRESS"
+        if leg.protocol in _TRANSPORTS:
+            return self.returns(leg, hops, target, network)
+        return None
+
+    def inbound_reply(self, flow: Flow, hops: list[Hop], via_public_interface: bool) -> str | None:
+        """The reply from the internet back into the source: what filters it statelessly (a
+        stateless security group, the subnet's network ACL)."""
+        source = flow.source
+        hop = Hop(f"{source.name} (reply)")
+        failure = None
+        if via_public_interface:
+            if _apply(
+                source.public_ingress,
+                flow.source_address,
+                flow.destination_address,
+                flow,
+                hop,
+                "APPLY_REPLY_FILTER",
+                True,
+            ):
+                failure = "DENIED_REPLY"
+        elif source.network is not None:
+            network = self.topology.networks[source.network]
+            entering = next((s for s in network.segments if s.name == source.segment), None)
+            if _cross(
+                network,
+                None,
+                entering,
+                flow.destination_address,
+                flow.source_address,
+                flow,
+                hop,
+                reply=True,
+            ):
+                failure = "DENIED_ACL"
+            elif _apply(
+                source.ingress,
+                flow.source_address,
+                flow.destination_address,
+                flow,
+                hop,
+                "APPLY_REPLY_FILTER",
+                True,
+            ):
+                failure = "DENIED_REPLY"
+        if hop.steps:
+            hops.append(hop)
+        return failure
+
     def returns(
         self, flow: Flow, hops: list[Hop], destination: Endpoint, start: Network
     ) -> str | None:
@@ -440,6 +769,20 @@ class _Walker:
         segment = destination.segment
         hop = Hop(f"{destination.name} (reply)")
         hops.append(hop)
+        # a stateless filter of the destination itself sees the reply leave (and one of the
+        # client's sees it arrive): "Stateless security groups strictly apply the default policy
+        # and inbound/outbound rules, regardless of whether a connection is initiated from your
+        # Instance or not" (https://www.scaleway.com/en/docs/instances/concepts/#security-group)
+        if _apply(
+            destination.egress,
+            flow.destination_address,
+            flow.source_address,
+            flow,
+            hop,
+            "APPLY_REPLY_FILTER",
+            reply=True,
+        ):
+            return "DENIED_REPLY"
         for _ in range(MAX_HOPS):
             routes = lookup(
                 network,
@@ -516,6 +859,16 @@ class _Walker:
                         )
                     )
                     return "NO_RETURN_ROUTE"
+                if _apply(
+                    flow.source.ingress,
+                    flow.source_address,
+                    flow.destination_address,
+                    flow,
+                    hop,
+                    "APPLY_REPLY_FILTER",
+                    reply=True,
+                ):
+                    return "DENIED_REPLY"
                 return None
             if route.next_hop.kind in ("peering", "attachment"):
                 network, segment = self.topology.networks[route.next_hop.target], None
@@ -540,6 +893,17 @@ class _Walker:
         return "NO_RETURN_ROUTE"
 
 
+def target_address(source: Endpoint, destination: Endpoint) -> int:
+    """The address a flow from `source` to `destination` is sent to: a public address from the
+    internet (and a load balancer's public frontend from anywhere outside its network), else
+    the private one."""
+    if destination.public_address is not None and (
+        source.network is None or (destination.proxy is not None and destination.network is None)
+    ):
+        return destination.public_address
+    return destination.address
+
+
 def follow(topology: Topology, flow: Flow) -> Trace:
     """The trace of one flow through the network layers (cloud firewalls, routes, ACLs)."""
     walker = _Walker(topology)
@@ -558,39 +922,7 @@ def follow(topology: Topology, flow: Flow) -> Trace:
     hops.append(start)
     if source.network is None:
         # from the internet: only public addresses answer
-        target = walker.public_endpoint(flow.destination_address)
-        if target is None:
-            start.steps.append(
-                Step(
-                    "DROP", f"{_ip(flow.destination_address)} is not a public address of the estate"
-                )
-            )
-            return Trace(False, "NO_ROUTE", hops)
-        hop = Hop(target.name)
-        hops.append(hop)
-        filters = target.public_ingress + (
-            (target.proxy.frontend_filter,) if target.proxy and target.proxy.frontend_filter else ()
-        )
-        if (
-            _apply(
-                filters,
-                flow.destination_address,
-                flow.source_address,
-                flow,
-                hop,
-                "APPLY_INGRESS_FILTER",
-            )
-            is not None
-        ):
-            return Trace(False, "DENIED_ACL" if target.proxy else "DENIED_INGRESS", hops)
-        hop.steps.append(
-            Step(
-                "DELIVER",
-                f"to {target.name} (public address {_ip(flow.destination_address)})",
-                target.source,
-            )
-        )
-        return Trace(True, "DELIVERED", hops, target)
+        return walker.internet_leg(flow, hops, start, flow.source_address, False)
     if (
         _apply(
             source.egress,
@@ -604,69 +936,17 @@ def follow(topology: Topology, flow: Flow) -> Trace:
     ):
         return Trace(False, "DENIED_EGRESS", hops)
     network = topology.networks[source.network]
+    if walker.leaves_by_public_interface(flow, network):
+        disposition = walker.public_interface_out(flow, start)
+        if disposition is not None:
+            return Trace(False, disposition, hops)
+        assert source.public_address is not None
+        return walker.internet_leg(flow, hops, start, source.public_address, True)
     disposition, endpoint, last = walker.forward(
         flow, hops, network, source.segment, source.region, source.tags
     )
     if disposition == "INTERNET":
-        target = walker.public_endpoint(flow.destination_address)
-        if target is None:
-            hops[-1].steps.append(
-                Step("DELIVER", f"to the internet host {_ip(flow.destination_address)}")
-            )
-            return Trace(True, "DELIVERED", hops, topology.endpoints.get("internet"))
-        hop = Hop(target.name)
-        hops.append(hop)
-        filters = target.public_ingress + (
-            (target.proxy.frontend_filter,) if target.proxy and target.proxy.frontend_filter else ()
-        )
-        if (
-            _apply(
-                filters,
-                flow.destination_address,
-                flow.source_address,
-                flow,
-                hop,
-                "APPLY_INGRESS_FILTER",
-            )
-            is not None
-        ):
-            return Trace(False, "DENIED_ACL" if target.proxy else "DENIED_INGRESS", hops)
-        hop.steps.append(Step("DELIVER", f"to {target.name}", target.source))
-        return Trace(True, "DELIVERED", hops, target)
+        return walker.internet_leg(flow, hops, hops[-1], walker.translated(source), False)
     if disposition != "ARRIVED" or endpoint is None or last is None:
         return Trace(False, disposition, hops)
-    hop = Hop(endpoint.name)
-    hops.append(hop)
-    if not endpoint.ingress:
-        hop.steps.append(
-            Step(
-                "ARRIVE",
-                f"at {endpoint.kind} {endpoint.name} {_ip(flow.destination_address)}: no ingress filter applies",
-                endpoint.source,
-            )
-        )
-    if (
-        _apply(
-            endpoint.ingress,
-            flow.destination_address,
-            flow.source_address,
-            flow,
-            hop,
-            "APPLY_INGRESS_FILTER",
-        )
-        is not None
-    ):
-        return Trace(False, "DENIED_INGRESS", hops)
-    if flow.protocol in ("tcp", "udp", "sctp"):
-        failure = walker.returns(flow, hops, endpoint, last)
-        if failure is not None:
-            return Trace(False, failure, hops)
-    hops[-1].steps.append(
-        Step(
-            "DELIVER",
-            f"to {endpoint.name} {_ip(flow.destination_address)}"
-            + (" with a route back" if flow.protocol in ("tcp", "udp", "sctp") else ""),
-            endpoint.source,
-        )
-    )
-    return Trace(True, "DELIVERED", hops, endpoint)
+    return walker.arrive(flow, hops, endpoint, last)

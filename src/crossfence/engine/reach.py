@@ -10,7 +10,7 @@ from ..algebra.packets import IpSet
 from ..algebra.ports import parse_port_spec
 from ..errors import QueryError
 from ..ir.types import Endpoint, Topology
-from .path import Flow, Hop, Step, Trace, _is_private, follow
+from .path import Flow, Hop, Step, Trace, _is_private, follow, target_address
 from .routing import lookup
 
 __all__ = ["Reach", "parse_port", "reach", "resolve"]
@@ -122,13 +122,7 @@ def _leg(
     protocol: str,
     port: int | None,
 ) -> Trace:
-    address = (
-        target.public_address
-        if target.proxy
-        and (source.network is None or target.network is None)
-        and target.public_address
-        else target.address
-    )
+    address = target_address(source, target)
     return follow(topology, Flow(source, source_address, address, protocol, port))
 
 
@@ -138,6 +132,9 @@ def reach(topology: Topology, source_name: str, destination_name: str, port_text
     protocol, port = parse_port(port_text)
     source, source_address = resolve(topology, source_name, "from")
     destination, destination_address = resolve(topology, destination_name, "to")
+    if destination.name == destination_name and destination.kind != "internet":
+        # named, not addressed: from the internet a workload is reached at its public address
+        destination_address = target_address(source, destination)
     if source is destination and source.name != "internet":
         raise QueryError.single(f"--from and --to are both {source.name} (expected two endpoints)")
     direct = follow(topology, Flow(source, source_address, destination_address, protocol, port))

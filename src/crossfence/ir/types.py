@@ -133,6 +133,9 @@ class Segment:
     egress: Filter | None = None
     """Stateless filter on packets leaving the segment (AWS network ACL); traffic within the
     segment meets neither."""
+    private_api_access: bool = True
+    """Whether hosts of the segment without a public address reach the provider's APIs through
+    the internet gateway (GCP Private Google Access is a per-subnet setting)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,15 +259,25 @@ class Endpoint:
     egress: tuple[Filter, ...] = ()
     ingress: tuple[Filter, ...] = ()
     public_address: int | None = None
+    public_interface: bool = False
+    """Its public address is on an interface of its own, outside the VPC's routing (a Scaleway
+    Instance's flexible IP): traffic no VPC route covers leaves through it, `public_ingress` and
+    `public_egress` filter it. When False, the VPC's internet gateway translates the public
+    address to the private one (GCP external IPs, AWS public IPs) and the packet meets the
+    segment's and the endpoint's own filters as any other."""
     public_ingress: tuple[Filter, ...] = ()
-    """Filters on the public interface (Scaleway security groups)."""
+    """Filters on the public interface, inbound (Scaleway security groups)."""
+    public_egress: tuple[Filter, ...] = ()
+    """Filters on the public interface, outbound (a stateless security group checks replies)."""
     proxy: Proxy | None = None
     source: Source | None = None
     api_of: str | None = None
     """External APIs: the network whose internet gateway reaches them privately."""
     nat: Source | None = None
     """The NAT gateway that carries its traffic to the internet when it has no public address
-    (GCP Cloud NAT)."""
+    (GCP Cloud NAT, a Scaleway Public Gateway)."""
+    nat_address: int | None = None
+    """The public address that NAT gives its traffic; None when the NAT allocates it itself."""
     routed: Source | None = None
     """When set, routing does not carry its traffic beyond its own segment (Scaleway Managed
     Databases do not support VPC routing): the source says why."""

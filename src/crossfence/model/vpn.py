@@ -77,6 +77,10 @@ class CloudNat(NamedModel):
     secondary, e.g. GKE pods), only the primary ranges, or every range of the listed subnets."""
     subnetworks: tuple[Name, ...] = ()
     """`LIST_OF_SUBNETWORKS`: the subnets it serves."""
+    nat_ips: tuple[Address, ...] = ()
+    """The external addresses it translates to (Terraform `nat_ips` with
+    `nat_ip_allocate_option = MANUAL_ONLY`); empty: Google allocates them (`AUTO_ONLY`), and
+    crossfence treats the address as unknown, so only rules that admit any address admit it."""
 
 
 class Router(NamedModel):

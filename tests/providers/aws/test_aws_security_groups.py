@@ -179,6 +179,11 @@ def test_internet_to_a_public_address_meets_the_subnet_acl_and_the_groups(tmp_pa
           - {rule_number: 110, action: allow, ports: tcp/8443, cidr: 0.0.0.0/0}
         egress:
           - {rule_number: 100, action: allow, ports: tcp/1024-65535, cidr: 0.0.0.0/0}
+    route_tables:
+      - name: public-rt
+        main: true
+        routes:
+          - {name: internet, destination: 0.0.0.0/0, next_hop_gateway: default_internet_gateway}
 workloads:
   - name: web
     kind: vm
@@ -197,7 +202,7 @@ security_groups:
     topology = build_topology(bp)
     assert reach(topology, "internet", "15.188.10.10", "tcp/443").allowed
     blocked = reach(topology, "internet", "15.188.10.10", "tcp/22")
-    assert blocked.disposition == "DENIED_INGRESS"
+    assert blocked.disposition == "DENIED_ACL"
     assert "public-acl (ingress of subnet a): denied by rule *" in blocked.hops[-1].steps[-1].detail
     no_rule = reach(topology, "internet", "15.188.10.10", "tcp/8443")
     assert no_rule.disposition == "DENIED_INGRESS"

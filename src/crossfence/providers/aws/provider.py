@@ -93,17 +93,10 @@ class AwsProvider(CloudProvider):
 
     def endpoint(self, workload: Workload, endpoint: Endpoint, groups: tuple[str, ...]) -> None:
         network = self.blueprint.get("networks", str(endpoint.network))
+        # a public IPv4 address is translated by the internet gateway: traffic to it meets the
+        # subnet's network ACL and route table and the security groups as any other
+        # (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html)
         endpoint.ingress, endpoint.egress = self.filters(groups, network)
-        if endpoint.public_address is not None:
-            # from the internet through the internet gateway: the subnet's network ACL, then
-            # the security groups (the reply's ACL and route are not checked on this path)
-            ir = self.topology.networks.get(str(endpoint.network))
-            acls = [
-                s.ingress
-                for s in (ir.segments if ir else [])
-                if s.name == endpoint.segment and s.ingress is not None
-            ]
-            endpoint.public_ingress = (*acls, *endpoint.ingress)
 
     def routes(self, network: ModelNetwork, ir: Network) -> None:
         routes, notes = route_table_routes(self.blueprint, network)

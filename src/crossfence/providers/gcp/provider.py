@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -39,6 +40,13 @@ class GcpProvider(CloudProvider):
 
     def configure_network(self, network: ModelNetwork, ir: Network) -> None:
         ir.shadow_dynamic_routes = True
+        # Private Google Access is a setting of each subnet
+        # (https://cloud.google.com/vpc/docs/configure-private-google-access)
+        access = {s.name: s.private_google_access for s in network.all_subnets}
+        ir.segments = [
+            dataclasses.replace(s, private_api_access=access.get(s.name, False))
+            for s in ir.segments
+        ]
 
     def prepare(self) -> None:
         """Every GCP instance, for the firewall rules that match by tag or service account."""
@@ -72,9 +80,11 @@ class GcpProvider(CloudProvider):
         if network is None:
             return
         if endpoint.public_address is None:
-            endpoint.nat = cloud_nat(
+            nat = cloud_nat(
                 self.blueprint, network, endpoint.segment, endpoint.region, endpoint.addresses
             )
+            if nat is not None:
+                endpoint.nat, endpoint.nat_address = nat
         instance = self.instances.get(workload.name)
         if instance is not None:
             ingress, egress = firewall_filters(self.blueprint, network, instance, self.peers)

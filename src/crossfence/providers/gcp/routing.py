@@ -106,9 +106,10 @@ def cloud_nat(
     segment: str | None,
     region: str | None,
     addresses: IpSet,
-) -> Source | None:
-    """The Cloud NAT that translates these addresses, if any: one on a router of their network
-    and region that serves their subnet and the range they are in."""
+) -> tuple[Source, int | None] | None:
+    """The Cloud NAT that translates these addresses, if any, and the address it gives them when
+    it has fixed ones: one on a router of their network and region that serves their subnet and
+    the range they are in."""
     subnet = next((s for s in network.all_subnets if s.name == segment), None)
     if subnet is None or addresses.is_empty():
         return None
@@ -126,5 +127,6 @@ def cloud_nat(
                 or (mode == "ALL_SUBNETWORKS_ALL_PRIMARY_IP_RANGES" and in_primary)
                 or (mode == "LIST_OF_SUBNETWORKS" and subnet.name in nat.subnetworks)
             ):
-                return Source.of(nat, f"router/{router.name}/nat/{nat.name}")
+                fixed = int(ipaddress.ip_address(nat.nat_ips[0])) if nat.nat_ips else None
+                return Source.of(nat, f"router/{router.name}/nat/{nat.name}"), fixed
     return None

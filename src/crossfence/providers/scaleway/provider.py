@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
@@ -37,13 +38,15 @@ class ScalewayProvider(CloudProvider):
         # Private Networks reach the internet only through a Public Gateway
         ir.internet_gateway = False
 
-    def filters(
-        self, groups: tuple[str, ...]
-    ) -> tuple[tuple[Filter, ...], tuple[Filter, ...], tuple[Filter, ...]]:
-        """(ingress, egress, public ingress) filters from Scaleway security groups."""
+    def filters(self, groups: tuple[str, ...]) -> tuple[tuple[Filter, ...], ...]:
+        """(ingress, egress, public ingress, public egress) filters from Scaleway security
+        groups: "Security Groups only allow the filtering of public traffic to and from your
+        Instances" (https://www.scaleway.com/en/docs/instances/concepts/#security-group); a
+        blueprint may say `applies_to: all_interfaces`."""
         ingress: list[Filter] = []
         egress: list[Filter] = []
-        public: list[Filter] = []
+        public_in: list[Filter] = []
+        public_out: list[Filter] = []
         for name in groups:
             group = self.blueprint.get("security_groups", name)
             if group is None:
@@ -52,24 +55,33 @@ class ScalewayProvider(CloudProvider):
             if (group.applies_to or "public_interface") == "all_interfaces":
                 ingress.append(inbound)
                 egress.append(outbound)
-            else:
-                public.append(inbound)
-        return tuple(ingress), tuple(egress), tuple(public)
+            public_in.append(inbound)
+            public_out.append(outbound)
+        return tuple(ingress), tuple(egress), tuple(public_in), tuple(public_out)
 
     def endpoint(self, workload: Workload, endpoint: Endpoint, groups: tuple[str, ...]) -> None:
         network = self.blueprint.get("networks", str(endpoint.network))
         if endpoint.public_address is None and network is not None:
             # a Public Gateway that masquerades the endpoint's Private Network
-            endpoint.nat = next(
+            gateway, link = next(
                 (
-                    Source.of(link, f"{network.name}/public-gateway/{gateway.name}")
+                    (gateway, link)
                     for gateway in network.public_gateways
                     for link in gateway.private_networks
                     if link.private_network == endpoint.segment and link.enable_masquerade
                 ),
-                None,
+                (None, None),
             )
-        endpoint.ingress, endpoint.egress, endpoint.public_ingress = self.filters(groups)
+            if gateway is not None and link is not None:
+                endpoint.nat = Source.of(link, f"{network.name}/public-gateway/{gateway.name}")
+                if gateway.public_address is not None:
+                    endpoint.nat_address = int(ipaddress.ip_address(gateway.public_address))
+        filters = self.filters(groups)
+        endpoint.ingress, endpoint.egress = filters[0], filters[1]
+        if endpoint.public_address is not None:
+            # an Instance's flexible IP is on its public interface, outside the VPC's routing
+            endpoint.public_interface = True
+            endpoint.public_ingress, endpoint.public_egress = filters[2], filters[3]
         if workload.kind == "managed_database":
             # https://www.scaleway.com/en/docs/vpc/reference-content/understanding-routing/#limitations:
             # "Managed Databases are not currently compatible with routing"
