@@ -230,7 +230,7 @@ class _Walker:
                 hop.steps.append(
                     Step(
                         "SHADOWED_ROUTE",
-                        f"{shadowed.destination} ({shadowed.detail}) is shadowed by {winner.kind} route {winner.destination}: GCP ignores dynamic routes that conflict with subnet or static routes",
+                        f"{shadowed.destination} ({shadowed.detail}) is not used: it fits in the {winner.kind} route {winner.destination}, and subnet routes come first (a dynamic route never overrides a subnet range)",
                         shadowed.source,
                     )
                 )
@@ -466,14 +466,17 @@ class _Walker:
             if next_hop.kind == "drop":
                 hop.steps.append(Step("DROP", "blackhole route", routes[0].source))
                 return "NO_ROUTE", None, network
+            # an appliance (instance, address) or an internal load balancer as next hop forwards
+            # by rules of its own that the blueprint does not describe: say so, never guess
             hop.steps.append(
                 Step(
-                    "DROP",
-                    f"next hop {next_hop.kind} {next_hop.target} is not modelled",
+                    "NEXT_HOP_NOT_MODELLED",
+                    f"the route sends {_ip(address)} to {next_hop.kind.replace('_', ' ')} {next_hop.target}, "
+                    "which forwards by its own configuration: crossfence does not model what it does next",
                     routes[0].source,
                 )
             )
-            return "NO_ROUTE", None, network
+            return "NEXT_HOP_NOT_MODELLED", None, network
         return "LOOP", None, network
 
     def gateway_segment(self, gateways: tuple[str, str], network: str) -> str | None:

@@ -22,6 +22,31 @@ __all__ = ["converge", "lookup"]
 
 Prefix = ipaddress.IPv4Network
 
+# The private IPv4 ranges a subnet may use; any other subnet range is a privately used public
+# range (https://cloud.google.com/vpc/docs/subnets#valid-ranges), whose subnet routes a VPC
+# peering exchanges only when both sides say so.
+PRIVATE_SUBNET_RANGES = tuple(
+    ipaddress.IPv4Network(c)
+    for c in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "240.0.0.0/4",
+    )
+)
+
+
+def privately_used_public(prefix: Prefix) -> bool:
+    """A subnet range outside every private range."""
+    return not any(prefix.subnet_of(private) for private in PRIVATE_SUBNET_RANGES)
+
 
 def _bgp(topology: Topology) -> None:
     learned: dict[str, list[Route]] = defaultdict(list)
@@ -95,6 +120,8 @@ def _exchange(topology: Topology) -> None:
         for route in topology.networks[exporter].routes:
             kind: Literal["peering-subnet", "peering-static", "peering-dynamic"]
             if route.kind == "subnet":
+                if not exchange.public_subnet_routes and privately_used_public(route.destination):
+                    continue
                 kind = "peering-subnet"
             elif route.kind in ("static", "dynamic"):
                 if not exchange.custom_routes or not route.exportable:
@@ -133,13 +160,13 @@ def converge(topology: Topology) -> Topology:
 
 
 def _shadow_dynamic_routes(network: Network) -> None:
-    """A dynamic route that conflicts with a subnet or static route is not used (GCP:
-    https://cloud.google.com/vpc/docs/routes#route-types, Network Analyzer "dynamic route shadowed")."""
-    strong = [
-        r
-        for r in network.routes
-        if r.kind in ("subnet", "peering-subnet", "static", "peering-static")
-    ]
+    """Subnet routes come first: a dynamic route whose destination equals or fits within a
+    subnet or peering subnet range is never used. A dynamic route more specific than a broad
+    static route is used for its range (most specific destination first). GCP:
+    https://cloud.google.com/vpc/docs/routes#routeselection ("Subnet routes and peering subnet
+    routes are considered first"), https://cloud.google.com/vpc/docs/vpc-peering#interaction-subnet-static,
+    Network Analyzer "dynamic route shadowed"."""
+    strong = [r for r in network.routes if r.kind in ("subnet", "peering-subnet")]
     kept = []
     for route in network.routes:
         if route.kind in ("dynamic", "peering-dynamic"):

@@ -88,6 +88,9 @@ class RouteExchange:
     source: Source
     detail: str
     """How the trace names it (`over peering hub-to-prod → prod-to-hub`)."""
+    public_subnet_routes: bool = True
+    """Whether subnet routes of privately used public ranges cross (GCP: the exporter's
+    `export_subnet_routes_with_public_ip` and the importer's `import_subnet_routes_with_public_ip`)."""
 
 
 @dataclass(frozen=True, slots=True)

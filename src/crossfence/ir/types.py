@@ -143,7 +143,14 @@ class NextHop:
     """Where a route sends a packet."""
 
     kind: Literal[
-        "local", "peering", "tunnel", "internet_gateway", "drop", "instance", "attachment"
+        "local",
+        "peering",
+        "tunnel",
+        "internet_gateway",
+        "drop",
+        "instance",
+        "attachment",
+        "load_balancer",
     ]
     target: str = ""
     """Peer network, tunnel name, instance name, or (`attachment`) the routing domain the packet

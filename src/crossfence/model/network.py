@@ -95,6 +95,9 @@ class Route(NamedModel):
     """AWS: send to this transit gateway."""
     next_hop_peering: Name | None = None
     """AWS: send over this VPC peering connection."""
+    next_hop_ilb: Address | Name | None = None
+    """GCP: send to this internal passthrough Network Load Balancer (its forwarding rule's name or
+    address; Terraform `next_hop_ilb`)."""
     blackhole: bool = False
     """Drop matching traffic."""
 
@@ -110,6 +113,7 @@ class Route(NamedModel):
                 "next_hop_vpn_gateway",
                 "next_hop_transit_gateway",
                 "next_hop_peering",
+                "next_hop_ilb",
             )
             if getattr(self, name) is not None
         ] + (["blackhole"] if self.blackhole else [])
@@ -118,7 +122,8 @@ class Route(NamedModel):
             raise ValueError(
                 f"a route needs exactly one next hop, found {found} (expected one of "
                 "next_hop_gateway, next_hop_ip, next_hop_instance, next_hop_vpn_tunnel, "
-                "next_hop_vpn_gateway, next_hop_transit_gateway, next_hop_peering, blackhole)"
+                "next_hop_vpn_gateway, next_hop_transit_gateway, next_hop_peering, next_hop_ilb, "
+                "blackhole)"
             )
         return self
 
@@ -133,6 +138,7 @@ class Route(NamedModel):
             "vpn_gateway",
             "transit_gateway",
             "peering",
+            "ilb",
         ):
             value = getattr(self, f"next_hop_{kind}")
             if value is not None:
@@ -360,6 +366,10 @@ class Network(NamedModel):
     """The cloud the network is in."""
     routing_mode: Literal["regional", "global"] = "regional"
     """GCP dynamic routing mode: whether Cloud Routers learn routes for all regions."""
+    delete_default_routes_on_create: bool = False
+    """GCP: the network has no system-generated default route (0.0.0.0/0 to the default internet
+    gateway, which GCP creates with every network unless it is deleted; Terraform
+    `delete_default_routes_on_create`)."""
     cidr_blocks: tuple[Cidr, ...] = ()
     """AWS: the VPC's CIDR blocks (subnets must lie inside them)."""
     subnets: tuple[Subnet, ...] = ()

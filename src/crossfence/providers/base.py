@@ -219,6 +219,8 @@ class CloudProvider:
             export_side.export_custom_routes and import_side.import_custom_routes,
             Source.of(export_side, f"peering/{export_side.name}"),
             f"over peering {export_side.name} → {import_side.name}",
+            export_side.export_subnet_routes_with_public_ip
+            and import_side.import_subnet_routes_with_public_ip,
         )
 
     def propagate(self) -> None:

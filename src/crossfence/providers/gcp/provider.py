@@ -11,7 +11,7 @@ from ...ir.control import BgpSpeaker
 from ...ir.types import Endpoint, Filter, FilterRule, Network, Proxy, Source
 from ..base import CloudProvider
 from .firewall import GcpInstance, firewall_filters
-from .routing import cloud_nat, router_speaker, static_routes
+from .routing import cloud_nat, default_route, router_speaker, static_routes
 from .validate import RULES
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class GcpProvider(CloudProvider):
     gateway_types: ClassVar[tuple[str, ...]] = ("ha_vpn", "classic_vpn")
     load_balancer_kinds: ClassVar[tuple[str, ...]] = ("gcp_external_https",)
     network_fields: ClassVar[frozenset[str]] = frozenset(
-        {"subnets", "routing_mode", "firewall_rules", "routes"}
+        {"subnets", "routing_mode", "firewall_rules", "routes", "delete_default_routes_on_create"}
     )
     sections: ClassVar[frozenset[str]] = frozenset({"routers"})
     validation: ClassVar[tuple[Callable[[Validator], None], ...]] = RULES
@@ -128,6 +128,7 @@ class GcpProvider(CloudProvider):
 
     def routes(self, network: ModelNetwork, ir: Network) -> None:
         self.subnet_routes(network, ir)
+        default_route(network, ir)
         static_routes(network, ir)
 
     def speaker(self, session: BgpSession, end: BgpEnd) -> BgpSpeaker | None:

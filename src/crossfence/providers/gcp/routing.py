@@ -26,13 +26,33 @@ if TYPE_CHECKING:
     from ...model import BgpEnd, Blueprint, Router
     from ...model import Network as ModelNetwork
 
-__all__ = ["advertised_by_router", "cloud_nat", "router_speaker", "static_routes"]
+__all__ = ["advertised_by_router", "cloud_nat", "default_route", "router_speaker", "static_routes"]
 
 Prefix = ipaddress.IPv4Network
 
 
+def default_route(network: ModelNetwork, ir: Network) -> None:
+    """The system-generated default route: 0.0.0.0/0 to the default internet gateway, priority
+    1000, in every network unless deleted ("Can be removed or replaced",
+    https://cloud.google.com/vpc/docs/routes#route-types)."""
+    if network.delete_default_routes_on_create:
+        return
+    ir.routes.append(
+        Route(
+            ipaddress.IPv4Network("0.0.0.0/0"),
+            NextHop("internet_gateway", "default-internet-gateway"),
+            "static",
+            1000,
+            Source.of(network, f"network/{network.name}", "default route"),
+            "system-generated default route (delete_default_routes_on_create: true removes it)",
+            exportable=False,
+        )
+    )
+
+
 def static_routes(network: ModelNetwork, ir: Network) -> None:
-    """The network's static routes, each with its next hop."""
+    """The network's static routes, each with its next hop
+    (https://cloud.google.com/vpc/docs/static-routes#next-hops)."""
     for route in network.routes:
         kind, target = route.next_hop
         if kind == "gateway":
@@ -41,6 +61,8 @@ def static_routes(network: ModelNetwork, ir: Network) -> None:
             hop = NextHop("tunnel", target)
         elif kind == "instance" or kind == "ip":
             hop = NextHop("instance", target)
+        elif kind == "ilb":
+            hop = NextHop("load_balancer", target)
         elif kind == "blackhole":
             hop = NextHop("drop", "blackhole")
         else:
