@@ -41,10 +41,8 @@ def static_routes(network: ModelNetwork, ir: Network) -> None:
             hop = NextHop("tunnel", target)
         elif kind == "instance" or kind == "ip":
             hop = NextHop("instance", target)
-        elif kind == "blackhole":
-            hop = NextHop("drop", "blackhole")
         else:
-            continue
+            continue  # validation refuses next hops GCP routes do not have (validate.py)
         ir.routes.append(
             Route(
                 ipaddress.IPv4Network(route.destination),
