@@ -314,16 +314,20 @@ def generate(workloads: int, rules: int, spokes: int, seed: int) -> Estate:
         serial += 1
         kind = rng.random()
         if kind < 0.45:
-            # app to app in the same VPC: by source tag (or source service account)
+            # app to app in the same VPC: by tags (or by service accounts: GCP does not mix the
+            # two in one rule, https://cloud.google.com/compute/docs/reference/rest/v1/firewalls)
             peers = by_network[target.network]
             source = rng.choice(peers)
             if rng.random() < 0.8:
                 rule["source_tags"] = [source.name]
+                rule["target_tags"] = [target.name]
             else:
                 rule["source_service_accounts"] = [
                     f"{source.name}@synthetic.iam.gserviceaccount.com"
                 ]
-            rule["target_tags"] = [target.name]
+                rule["target_service_accounts"] = [
+                    f"{target.name}@synthetic.iam.gserviceaccount.com"
+                ]
         elif kind < 0.70:
             # app to app across the hub, or from Scaleway: by host ranges
             source = rng.choice(gcp_apps if rng.random() < 0.9 or not scw_apps else scw_apps)
@@ -348,9 +352,9 @@ def generate(workloads: int, rules: int, spokes: int, seed: int) -> Estate:
             rule["priority"] = rng.randint(100, 900)
             rule["target_tags"] = [target.name]
         elif kind < 0.98:
-            # service-account target, from a tagged application
+            # service-account target, from another application's service account
             source = rng.choice(by_network[target.network])
-            rule["source_tags"] = [source.name]
+            rule["source_service_accounts"] = [f"{source.name}@synthetic.iam.gserviceaccount.com"]
             rule["target_service_accounts"] = [f"{target.name}@synthetic.iam.gserviceaccount.com"]
         else:
             # egress deny to a range (exfiltration guard)

@@ -39,7 +39,9 @@ def test_a_high_finding_exits_1_with_its_trace() -> None:
     assert "mesh.policy-contradicted-by-network" in result.output
     assert "deny-mesh-egress-to-scaleway" in result.output  # the rule, from the trace
     lines = (VARIANTS / "eastwest-blocked" / "gcp-network.yaml").read_text().splitlines()
-    line = next(i for i, text in enumerate(lines, 1) if "name: deny-mesh-egress-to-scaleway" in text)
+    line = next(
+        i for i, text in enumerate(lines, 1) if "name: deny-mesh-egress-to-scaleway" in text
+    )
     assert f"gcp-network.yaml:{line}" in result.output
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from crossfence import load
+from crossfence.algebra.packets import ServiceSet, services_of
 from crossfence.errors import BlueprintError, Problem
 from crossfence.model import parse_port_spec
 from crossfence.model.base import Cidr, PortSpec
@@ -470,6 +471,18 @@ def test_port_range_round_trips(protocol: str, a: int, b: int, case_: str) -> No
     # the normal form is a fixed point
     assert TypeAdapter(PortSpec).validate_python(normalized) == normalized
     assert parse_port_spec(normalized) == (protocol, low, high)
+
+
+@given(st.integers(min_value=0, max_value=255), st.sampled_from(["proto", "PROTO"]))
+def test_protocol_number_round_trips_to_the_services_it_names(number: int, prefix: str) -> None:
+    """`proto/N` is IP protocol N (GCP firewall rules take "the IP protocol number",
+    https://cloud.google.com/compute/docs/reference/rest/v1/firewalls); its normal form is the
+    protocol's name when GCP has one, reads back to itself, and is exactly protocol N."""
+    normalized = TypeAdapter(PortSpec).validate_python(f"{prefix}/{number}")
+    named = {1: "icmp", 4: "ipip", 6: "tcp", 17: "udp", 50: "esp", 51: "ah", 132: "sctp"}
+    assert normalized == named.get(number, f"proto/{number}")
+    assert TypeAdapter(PortSpec).validate_python(normalized) == normalized
+    assert services_of([normalized]) == ServiceSet.protocol(number)
 
 
 @given(PORTED, PORT, PORT)

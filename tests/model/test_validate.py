@@ -575,42 +575,6 @@ def test_cloud_router_in_another_cloud(case: Case) -> None:
 
 
 @pytest.mark.parametrize(
-    ("rule", "message"),
-    [
-        (
-            "{name: f, target_tags: [a], target_service_accounts: [b@x]}",
-            "a firewall rule cannot use target_tags and target_service_accounts together "
-            "(expected one of them)",
-        ),
-        (
-            "{name: f, source_tags: [a], source_service_accounts: [b@x]}",
-            "a firewall rule cannot use source_tags and source_service_accounts together "
-            "(expected one of them)",
-        ),
-        (
-            "{name: f, direction: egress, source_ranges: [10.0.0.0/8]}",
-            "an egress rule has no sources (expected destination_ranges; the targets are the sources)",
-        ),
-    ],
-    ids=["targets", "sources", "egress-sources"],
-)
-def test_firewall_rule_constraints(case: Case, rule: str, message: str) -> None:
-    problems = case(
-        f"""
-        networks:
-          - name: hub
-            cloud: gcp
-            firewall_rules:
-              - {rule}
-        """
-    )
-    (problem,) = problems
-    assert where(problem) == "case.yaml:5:9"
-    assert problem.path == "networks[0].firewall_rules[0]"
-    assert problem.message == message
-
-
-@pytest.mark.parametrize(
     ("hops", "found"),
     [
         ("", "none"),
@@ -741,6 +705,132 @@ def test_peering_without_its_reverse_side_is_a_warning(valid_case: ValidCase) ->
         "no peering from 'dev' back to 'hub': GCP keeps the peering INACTIVE"
     )
     assert warning.message.endswith("(expected a peering with network: dev, peer_network: hub)")
+
+
+def test_one_sided_aws_peering_is_not_inactive(valid_case: ValidCase) -> None:
+    """An AWS VPC peering connection is one object, requester and accepter
+    (https://docs.aws.amazon.com/vpc/latest/peering/create-vpc-peering-connection.html): written
+    once, it is complete; `peering-inactive` is GCP's two-sided peering only."""
+    blueprint = valid_case(
+        """
+        networks:
+          - {name: a, cloud: aws, cidr_blocks: [10.0.0.0/16]}
+          - {name: b, cloud: aws, cidr_blocks: [10.1.0.0/16]}
+        peerings:
+          - {name: pcx-ab, network: a, peer_network: b}
+        """
+    )
+    assert blueprint.warnings == ()
+
+
+def test_gcp_peering_between_overlapping_subnets_is_an_error(case: Case) -> None:
+    """https://cloud.google.com/vpc/docs/vpc-peering#no-subnet-overlap: "No subnet IP range can
+    exactly match, contain, or fit within another subnet IP range in a peered VPC network. At the
+    time of peering, Google Cloud checks if subnets with overlapping IP ranges exist; if they do,
+    then the peering fails." Secondary ranges are subnet IP ranges too."""
+    problems = case(
+        """
+        networks:
+          - name: hub
+            cloud: gcp
+            subnets: [{name: hub-ew1, cidr: 10.0.0.0/24}]
+          - name: prod
+            cloud: gcp
+            subnets:
+              - name: nodes
+                cidr: 10.10.0.0/20
+                secondary_ranges: [{name: pods, cidr: 10.0.0.0/16}]
+        peerings:
+          - {name: hub-to-prod, network: hub, peer_network: prod}
+          - {name: prod-to-hub, network: prod, peer_network: hub}
+        """
+    )
+    (problem,) = problems
+    assert (problem.severity, problem.code) == ("error", "overlap")
+    assert where(problem) == "case.yaml:12:53"
+    assert problem.path == "peerings[0].peer_network"
+    assert problem.message == (
+        "10.0.0.0/16 (nodes/pods in 'prod') overlaps 10.0.0.0/24 (hub-ew1 in 'hub'): a VPC "
+        "peering between overlapping ranges fails (expected disjoint address space across "
+        "peered networks)"
+    )
+
+
+def test_aws_peering_between_overlapping_cidr_blocks_is_an_error(case: Case) -> None:
+    """https://docs.aws.amazon.com/vpc/latest/peering/create-vpc-peering-connection.html: "Ensure
+    that the VPCs do not have overlapping IPv4 CIDR blocks. If they overlap, the status of the VPC
+    peering connection immediately goes to failed." The VPCs' blocks count, even when their
+    subnets are disjoint."""
+    problems = case(
+        """
+        networks:
+          - name: a
+            cloud: aws
+            cidr_blocks: [10.0.0.0/16]
+            subnets: [{name: a1, cidr: 10.0.1.0/24}]
+          - name: b
+            cloud: aws
+            cidr_blocks: [10.0.0.0/16]
+            subnets: [{name: b2, cidr: 10.0.2.0/24}]
+        peerings:
+          - {name: pcx-ab, network: a, peer_network: b}
+        """
+    )
+    (problem,) = problems
+    assert (problem.severity, problem.code) == ("error", "overlap")
+    assert problem.path == "peerings[0].peer_network"
+    assert problem.message.startswith(
+        "10.0.0.0/16 (CIDR block in 'b') overlaps 10.0.0.0/16 (CIDR block in 'a'): a VPC peering "
+        "between overlapping ranges fails"
+    )
+
+
+def test_overlap_through_a_third_peered_network_stays_a_warning(valid_case: ValidCase) -> None:
+    """GCP checks the subnets of the two peered networks
+    (https://cloud.google.com/vpc/docs/vpc-peering#no-subnet-overlap); two spokes of one hub are
+    not peered with each other (peering is not transitive), so their overlap is only suspicious."""
+    blueprint = valid_case(
+        """
+        networks:
+          - {name: hub, cloud: gcp, subnets: [{name: h, cidr: 10.0.0.0/24}]}
+          - {name: dev, cloud: gcp, subnets: [{name: d, cidr: 10.20.0.0/24}]}
+          - {name: prod, cloud: gcp, subnets: [{name: p, cidr: 10.20.0.0/24}]}
+        peerings:
+          - {name: hub-to-dev, network: hub, peer_network: dev}
+          - {name: dev-to-hub, network: dev, peer_network: hub}
+          - {name: hub-to-prod, network: hub, peer_network: prod}
+          - {name: prod-to-hub, network: prod, peer_network: hub}
+        """
+    )
+    (warning,) = blueprint.warnings
+    assert (warning.severity, warning.code) == ("warning", "overlap-connected")
+
+
+@pytest.mark.parametrize(
+    ("policy", "location", "message"),
+    [
+        (
+            "{name: p, cloud: gcp, kind: regional, networks: [hub]}",
+            "case.yaml:7:5",
+            "a regional network firewall policy has one target region (expected region:, "
+            "e.g. europe-west1)",
+        ),
+        (
+            "{name: p, cloud: gcp, kind: network, region: europe-west1, networks: [hub]}",
+            "case.yaml:7:50",
+            "a network firewall policy has no region (expected kind: regional, or no region:)",
+        ),
+    ],
+    ids=["regional-without-region", "region-on-a-global-policy"],
+)
+def test_firewall_policy_region(case: Case, policy: str, location: str, message: str) -> None:
+    """https://cloud.google.com/vpc/docs/regional-firewall-policies: "The regional network
+    firewall policies have one and only one target region, while the global network firewall
+    policies apply automatically to all regions." """
+    problems = case(HUB + f"firewall_policies:\n  - {policy}\n")
+    (problem,) = problems
+    assert (where(problem), problem.message) == (location, message)
+    assert problem.path == "firewall_policies[0].region"
 
 
 def test_a_network_cannot_peer_with_itself(case: Case) -> None:

@@ -164,7 +164,8 @@ ASN = Annotated[int, AfterValidator(_check_asn)]
 
 def _check_port_spec(value: Any) -> str:
     if isinstance(value, int):
-        raise ValueError(f"{value!r} has no protocol (expected e.g. 'tcp/{value}')")
+        also = f", or 'proto/{value}' for IP protocol {value}" if 0 <= value <= 255 else ""
+        raise ValueError(f"{value!r} has no protocol (expected e.g. 'tcp/{value}'{also})")
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a port spec (expected e.g. 'tcp/443')")
     return _normal_port_spec(value)
@@ -175,7 +176,7 @@ def _normal_port_spec(value: str) -> str:
     """The port spec `value` writes, in its normal form (cached: estates use a few dozen)."""
     protocol, low, high = parse_port_spec(value)
     if low is None:
-        return protocol
+        return f"proto/{protocol}" if protocol.isdigit() else protocol
     return f"{protocol}/{low}" if low == high else f"{protocol}/{low}-{high}"
 
 
@@ -185,12 +186,13 @@ PortSpec = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^([tT][cC][pP]|[uU][dD][pP]|[sS][cC][tT][pP])(/\d+(-\d+)?)?$|^([iI][cC][mM][pP]|[eE][sS][pP]|[aA][hH]|[aA][lL][lL]|[aA][nN][yY]|\*)$",
-            "examples": ["tcp/443", "tcp/8000-8100", "udp", "icmp", "all"],
+            "pattern": r"^([tT][cC][pP]|[uU][dD][pP]|[sS][cC][tT][pP])(/\d+(-\d+)?)?$|^([iI][cC][mM][pP]|[eE][sS][pP]|[aA][hH]|[iI][pP][iI][pP]|[aA][lL][lL]|[aA][nN][yY]|\*)$|^[pP][rR][oO][tT][oO]/\d{1,3}$",
+            "examples": ["tcp/443", "tcp/8000-8100", "udp", "icmp", "proto/47", "all"],
         }
     ),
 ]
-"""A protocol with an optional port or port range: ``tcp/443``, ``tcp/8000-8100``, ``udp``, ``all``."""
+"""A protocol with an optional port or port range: ``tcp/443``, ``tcp/8000-8100``, ``udp``,
+``ipip``, ``proto/47`` (an IP protocol by number), ``all``."""
 
 
 def _freeze_labels(value: Mapping[str, str]) -> Mapping[str, str]:

@@ -49,7 +49,7 @@ class Blueprint(Model):
     peerings: tuple[Peering, ...] = ()
     """VPC peering sides."""
     firewall_policies: tuple[FirewallPolicy, ...] = ()
-    """GCP hierarchical and network firewall policies."""
+    """GCP hierarchical, global network and regional network firewall policies."""
     security_groups: tuple[SecurityGroup, ...] = ()
     """Scaleway and AWS security groups."""
     vpn_gateways: tuple[VpnGateway, ...] = ()

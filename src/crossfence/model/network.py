@@ -156,7 +156,7 @@ class FirewallRule(NamedModel):
     action: Literal["allow", "deny"] = "allow"
     """What a matching packet gets."""
     ports: tuple[PortSpec, ...] = ("all",)
-    """Protocols and ports: `tcp/443`, `tcp/8000-8100`, `udp`, `icmp`, `all`."""
+    """Protocols and ports: `tcp/443`, `tcp/8000-8100`, `udp`, `icmp`, `ipip`, `proto/47`, `all`."""
     source_ranges: tuple[Cidr, ...] = ()
     """Ingress: source ranges."""
     destination_ranges: tuple[Cidr, ...] = ()
@@ -174,40 +174,18 @@ class FirewallRule(NamedModel):
     enable_logging: bool = False
     """Firewall rules logging."""
 
-    @model_validator(mode="after")
-    def _documented_constraints(self) -> FirewallRule:
-        # https://cloud.google.com/firewall/docs/firewalls#rule_assignment — combinations GCP rejects.
-        if self.target_tags and self.target_service_accounts:
-            raise ValueError(
-                "a firewall rule cannot use target_tags and target_service_accounts together "
-                "(expected one of them)"
-            )
-        if self.source_tags and self.source_service_accounts:
-            raise ValueError(
-                "a firewall rule cannot use source_tags and source_service_accounts together "
-                "(expected one of them)"
-            )
-        if self.direction == "egress" and (
-            self.source_tags or self.source_service_accounts or self.source_ranges
-        ):
-            raise ValueError(
-                "an egress rule has no sources (expected destination_ranges; "
-                "the targets are the sources)"
-            )
-        return self
-
 
 class FirewallPolicyRule(Model):
-    """A rule of a hierarchical or network firewall policy."""
+    """A rule of a hierarchical, global network or regional network firewall policy."""
 
     priority: int = Field(ge=0, le=2147483647)
     """Lower is evaluated first; priorities are unique within a policy."""
     direction: Literal["ingress", "egress"] = "ingress"
     """Traffic direction."""
     action: Literal["allow", "deny", "goto_next"]
-    """`goto_next` passes evaluation to the next level (next policy, then VPC rules)."""
+    """`allow` and `deny` decide; `goto_next` passes evaluation to the next step of the order."""
     ports: tuple[PortSpec, ...] = ("all",)
-    """Protocols and ports."""
+    """Protocols and ports: `tcp/443`, `udp`, `icmp`, `ipip`, `proto/47`, `all`."""
     source_ranges: tuple[Cidr, ...] = ()
     """Ingress source ranges (empty: any)."""
     destination_ranges: tuple[Cidr, ...] = ()
@@ -221,14 +199,18 @@ class FirewallPolicyRule(Model):
 
 
 class FirewallPolicy(NamedModel):
-    """A GCP hierarchical (organisation/folder) or network firewall policy."""
+    """A GCP hierarchical (organisation/folder), global network or regional network firewall policy."""
 
     cloud: Name
     """The cloud it belongs to."""
-    kind: Literal["hierarchical", "network"] = "network"
-    """Hierarchical policies apply to every network of the cloud and are evaluated first."""
+    kind: Literal["hierarchical", "network", "regional"] = "network"
+    """`hierarchical` (every network of the cloud, evaluated first), `network` (a global network
+    firewall policy) or `regional` (a regional network firewall policy, for one region)."""
+    region: str | None = None
+    """Regional policies: their one target region; they apply to the instances of the associated
+    networks in that region."""
     networks: tuple[Name, ...] = ()
-    """Network policies: the networks the policy is associated with."""
+    """Network and regional policies: the networks the policy is associated with."""
     rules: tuple[FirewallPolicyRule, ...] = ()
     """Rules, evaluated by priority."""
 
@@ -370,6 +352,11 @@ class Network(NamedModel):
     """GCP: the network has no system-generated default route (0.0.0.0/0 to the default internet
     gateway, which GCP creates with every network unless it is deleted; Terraform
     `delete_default_routes_on_create`)."""
+    network_firewall_policy_enforcement_order: Literal[
+        "AFTER_CLASSIC_FIREWALL", "BEFORE_CLASSIC_FIREWALL"
+    ] = "AFTER_CLASSIC_FIREWALL"
+    """GCP: whether the network firewall policies are evaluated after the VPC firewall rules
+    (the default) or before them."""
     cidr_blocks: tuple[Cidr, ...] = ()
     """AWS: the VPC's CIDR blocks (subnets must lie inside them)."""
     subnets: tuple[Subnet, ...] = ()

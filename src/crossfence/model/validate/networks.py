@@ -92,6 +92,22 @@ def clouds_and_networks(v: Validator) -> None:
                 "(expected no networks: list; use kind: network to associate with networks)",
                 "invalid-value",
             )
+        if fw_policy.kind == "regional" and fw_policy.region is None:
+            v.report.add(
+                fw_policy,
+                ("region",),
+                "a regional network firewall policy has one target region "
+                "(expected region:, e.g. europe-west1)",
+                "missing",
+            )
+        if fw_policy.kind != "regional" and fw_policy.region is not None:
+            v.report.add(
+                fw_policy,
+                ("region",),
+                f"a {fw_policy.kind} firewall policy has no region "
+                "(expected kind: regional, or no region:)",
+                "invalid-value",
+            )
         priorities: dict[tuple[str, int], int] = {}
         for i, rule in enumerate(fw_policy.rules):
             key = (rule.direction, rule.priority)
@@ -274,18 +290,3 @@ def peerings(v: Validator) -> None:
                 "duplicate-name",
             )
         pairs[key] = peering
-    for (network, peer), peering in pairs.items():
-        if (
-            (peer, network) not in pairs
-            and network in v.index["networks"]
-            and peer in v.index["networks"]
-        ):
-            v.report.add(
-                peering,
-                ("peer_network",),
-                f"no peering from '{peer}' back to '{network}': GCP keeps the peering INACTIVE "
-                "until both sides exist (expected a peering with network: "
-                f"{peer}, peer_network: {network})",
-                "peering-inactive",
-                severity="warning",
-            )

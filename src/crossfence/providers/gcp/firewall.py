@@ -1,12 +1,20 @@
 """GCP VPC firewall rules and firewall policies as IR filters, per target instance.
 
-Semantics (https://cloud.google.com/firewall/docs/firewalls): priority 0-65535, lower first; at
-equal priority a deny rule beats an allow rule; implied rules allow all egress and deny all
-ingress at the lowest priority; a rule without targets applies to every instance; source tags
+VPC firewall rules (https://cloud.google.com/firewall/docs/firewalls): priority 0-65535, lower
+first; at equal priority a deny rule beats an allow rule; implied rules allow all egress and deny
+all ingress at the lowest priority; a rule without targets applies to every instance; source tags
 and source service accounts match only instances of the same VPC network; rules are stateful.
-Hierarchical policies, then network firewall policies, are evaluated before VPC rules
-(https://cloud.google.com/firewall/docs/firewall-policies-overview#rule-evaluation), each rule
-allow / deny / goto_next, and a policy with no match passes on to the next level.
+
+Evaluation order (https://cloud.google.com/firewall/docs/firewall-policies-rule-eval-order), set
+per network by `network_firewall_policy_enforcement_order`:
+AFTER_CLASSIC_FIREWALL (the default): hierarchical policies, VPC firewall rules, the global network
+firewall policy, the regional network firewall policy of the instance's region, implied rules;
+BEFORE_CLASSIC_FIREWALL: hierarchical policies, global network, regional network, VPC firewall
+rules, implied rules. Within a policy, rules go by priority; allow and deny stop the evaluation,
+goto_next passes to the next step, and a policy where nothing matches falls through to the next
+step (every policy ends in undeletable lowest-priority goto_next rules,
+https://cloud.google.com/firewall/docs/pre-defined-rules). Each step is one IR rule group, the
+groups increasing along the rule list; the implied rules are the filter's default.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from ...algebra.packets import IpSet, services_of
 from ...ir.types import Filter, FilterRule, Source
 from ...model import Blueprint, FirewallPolicy, FirewallRule, Network
 
-__all__ = ["GcpInstance", "firewall_filters"]
+__all__ = ["GcpInstance", "evaluation_steps", "firewall_filters"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +39,38 @@ class GcpInstance:
     service_account: str | None
     addresses: IpSet
     """Primary internal addresses (what source tags / service accounts match)."""
+    region: str | None = None
+    """Its region (or zone): which regional network firewall policies apply to it."""
+
+
+def _in_region(location: str | None, region: str | None) -> bool:
+    """Whether a region, or a zone of it (`europe-west1-b`), is `region`."""
+    if location is None or region is None:
+        return False
+    head, _, tail = location.rpartition("-")
+    return location == region or (head == region and len(tail) == 1 and tail.isalpha())
+
+
+def evaluation_steps(
+    blueprint: Blueprint, network: Network, region: str | None
+) -> list[FirewallPolicy | None]:
+    """The steps GCP evaluates for an instance of `network` in `region`, in order: the policies,
+    and None where the VPC firewall rules are; the implied rules follow them all.
+
+    Hierarchical policies go in the order the blueprint lists them (the organisation's first, then
+    the folders' from the top: the model has no resource hierarchy of its own).
+    """
+    policies = blueprint.firewall_policies
+    hierarchical = [p for p in policies if p.kind == "hierarchical" and p.cloud == network.cloud]
+    network_policies = [p for p in policies if p.kind == "network" and network.name in p.networks]
+    regional = [
+        p
+        for p in policies
+        if p.kind == "regional" and network.name in p.networks and _in_region(region, p.region)
+    ]
+    if network.network_firewall_policy_enforcement_order == "BEFORE_CLASSIC_FIREWALL":
+        return [*hierarchical, *network_policies, *regional, None]
+    return [*hierarchical, None, *network_policies, *regional]
 
 
 def _policy_rules(
@@ -72,8 +112,13 @@ class _Index:
     def __init__(self, blueprint: Blueprint, peers: Sequence[GcpInstance]) -> None:
         self.blueprint = blueprint
         self.peers = peers
-        self.filters: dict[tuple[str, tuple[str, ...], str | None], tuple[Filter, Filter]] = {}
-        self.ordered: dict[tuple[str, str], list[tuple[FirewallRule, FilterRule | None]]] = {}
+        self.filters: dict[
+            tuple[str, tuple[str, ...], str | None, tuple[str, ...]], tuple[Filter, Filter]
+        ] = {}
+        self.ordered: dict[tuple[str, str], list[FirewallRule]] = {}
+        # (network, direction, position, group) -> the IR rule: the VPC rules' group depends on
+        # how many policies come before them, which may differ by region
+        self.built: dict[tuple[str, str, int, int], FilterRule] = {}
         self.by_tag: dict[tuple[str, str], dict[str, list[int]]] = {}
         self.by_account: dict[tuple[str, str], dict[str, list[int]]] = {}
         self.untargeted: dict[tuple[str, str], list[int]] = {}
@@ -107,7 +152,7 @@ class _Index:
         rules = [r for r in network.firewall_rules if not r.disabled and r.direction == direction]
         # deny before allow at equal priority; then declaration order for stable traces
         rules.sort(key=lambda r: (r.priority, 0 if r.action == "deny" else 1))
-        self.ordered[key] = [(r, None) for r in rules]
+        self.ordered[key] = rules
         by_tag: dict[str, list[int]] = {}
         by_account: dict[str, list[int]] = {}
         untargeted: list[int] = []
@@ -140,10 +185,10 @@ class _Index:
         ordered = self.ordered[key]
         out = []
         for position in sorted(positions):
-            rule, built = ordered[position]
-            if built is None or built.group != group:
-                built = _ir_rule(rule, network, direction, group, self)
-                ordered[position] = (rule, built)
+            built = self.built.get((*key, position, group))
+            if built is None:
+                built = _ir_rule(ordered[position], network, direction, group, self)
+                self.built[(*key, position, group)] = built
             out.append(built)
         return out
 
@@ -193,28 +238,21 @@ def firewall_filters(
 ) -> tuple[Filter, Filter]:
     """The (ingress, egress) filters GCP applies to one instance of `network`."""
     index = _index_for(blueprint, peers)
-    key = (network.name, tuple(sorted(set(instance.tags))), instance.service_account)
+    steps = evaluation_steps(blueprint, network, instance.region)
+    # instances that differ only by region share filters unless a regional policy tells them apart
+    regional = tuple(p.name for p in steps if p is not None and p.kind == "regional")
+    key = (network.name, tuple(sorted(set(instance.tags))), instance.service_account, regional)
     cached = index.filters.get(key)
     if cached is not None:
         return cached
     filters = []
     for direction in ("ingress", "egress"):
         rules: list[FilterRule] = []
-        group = 0
-        levels = [
-            p
-            for p in blueprint.firewall_policies
-            if p.kind == "hierarchical" and p.cloud == network.cloud
-        ]
-        levels += [
-            p
-            for p in blueprint.firewall_policies
-            if p.kind == "network" and network.name in p.networks
-        ]
-        for policy in levels:
-            rules.extend(_policy_rules(policy, instance, direction, group))
-            group += 1
-        rules.extend(index.vpc_rules(network, instance, direction, group))
+        for group, step in enumerate(steps):
+            if step is None:
+                rules.extend(index.vpc_rules(network, instance, direction, group))
+            else:
+                rules.extend(_policy_rules(step, instance, direction, group))
         implied: Literal["allow", "deny"] = "deny" if direction == "ingress" else "allow"
         filters.append(
             Filter(

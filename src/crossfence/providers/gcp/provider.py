@@ -33,9 +33,16 @@ class GcpProvider(CloudProvider):
     gateway_types: ClassVar[tuple[str, ...]] = ("ha_vpn", "classic_vpn")
     load_balancer_kinds: ClassVar[tuple[str, ...]] = ("gcp_external_https",)
     network_fields: ClassVar[frozenset[str]] = frozenset(
-        {"subnets", "routing_mode", "firewall_rules", "routes", "delete_default_routes_on_create"}
+        {
+            "subnets",
+            "routing_mode",
+            "network_firewall_policy_enforcement_order",
+            "firewall_rules",
+            "routes",
+            "delete_default_routes_on_create",
+        }
     )
-    sections: ClassVar[frozenset[str]] = frozenset({"routers"})
+    sections: ClassVar[frozenset[str]] = frozenset({"routers", "firewall_policies"})
     validation: ClassVar[tuple[Callable[[Validator], None], ...]] = RULES
 
     def configure_network(self, network: ModelNetwork, ir: Network) -> None:
@@ -63,6 +70,7 @@ class GcpProvider(CloudProvider):
                     workload.network_tags,
                     workload.service_account,
                     IpSet.from_addresses(workload.addresses),
+                    self.context.region(workload),
                 )
             elif workload.kind == "pods":
                 cluster = bp.get("clusters", str(workload.cluster))
@@ -72,6 +80,7 @@ class GcpProvider(CloudProvider):
                         cluster.node_tags,
                         cluster.node_service_account,
                         IpSet.from_addresses(self.context.pods.get(workload.name, [])),
+                        self.context.region(cluster),
                     )
         self.peers = list(self.instances.values())
 

@@ -63,10 +63,8 @@ def static_routes(network: ModelNetwork, ir: Network) -> None:
             hop = NextHop("instance", target)
         elif kind == "ilb":
             hop = NextHop("load_balancer", target)
-        elif kind == "blackhole":
-            hop = NextHop("drop", "blackhole")
         else:
-            continue
+            continue  # validation refuses next hops GCP routes do not have (validate.py)
         ir.routes.append(
             Route(
                 ipaddress.IPv4Network(route.destination),
