@@ -96,8 +96,9 @@ class FilterRule:
     source_ports: ServiceSet | None = None
     """Stateless filters only: protocol and source ports (None: any)."""
     group: int = 0
-    """Rules are evaluated group by group (hierarchical policy, network policy, VPC rules);
-    a `next` rule sends its packets on to the next group."""
+    """Rules are evaluated group by group, one group per step of the provider's order (GCP:
+    hierarchical policies, VPC rules, global then regional network policies); a `next` rule
+    sends its packets on to the next group."""
 
 
 @dataclass(frozen=True, slots=True)
