@@ -115,6 +115,8 @@ def _effective(flt: Filter, reply: bool) -> list[tuple[str, IpSet, IpSet, Servic
     transports = ServiceSet.union_all(ServiceSet.protocol(p) for p in _TRANSPORTS)
     out = []
     for rule in flt.rules:
+        if rule.conditions and rule.action != "allow":
+            continue  # denies some requests only (as `filters.allowed_services`)
         if reply:
             # reply_services: the reply leaves the service port for an ephemeral client port
             ported = ServiceSet.union_all(

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from ..algebra.packets import ServiceSet
 from ..ir.types import EPHEMERAL_PORTS, Filter, FilterRule
 
-__all__ = ["Decision", "allowed_services", "decide", "decide_reply", "reply_services"]
+__all__ = [
+    "Decision",
+    "allowed_services",
+    "decide",
+    "decide_for_requests",
+    "decide_reply",
+    "reply_services",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,41 @@ def decide(
     return Decision(flt.default == "allow", None)
 
 
+def decide_for_requests(
+    flt: Filter, local: int, remote: int, protocol: str, port: int | None
+) -> tuple[Decision, tuple[str, ...]]:
+    """First-match evaluation when rules carry request conditions: the decision and what a
+    request must satisfy for it. A rule with conditions splits the requests: those that meet
+    them take its action, the others go on down the list."""
+    rules = flt.rules
+
+    def walk(start: int) -> tuple[Decision, tuple[str, ...]]:
+        for index in range(start, len(rules)):
+            rule = rules[index]
+            if not (
+                remote in rule.remote
+                and local in rule.local
+                and rule.services.contains(protocol, port)
+                and _ports_match(rule, protocol, None)
+            ):
+                continue
+            if not rule.conditions:
+                return Decision(rule.action == "allow", rule), ()
+            when = " and ".join(rule.conditions)
+            rest, rest_conditions = walk(index + 1)
+            if rule.action == "allow":
+                if rest.allowed and not rest_conditions:
+                    return rest, ()
+                alternative = f" (or: {'; '.join(rest_conditions)})" if rest.allowed else ""
+                return Decision(True, rule), (f"{when}{alternative}",)
+            if not rest.allowed:
+                return rest, ()
+            return rest, (f"not ({when})", *rest_conditions)
+        return Decision(flt.default == "allow", None), ()
+
+    return walk(0)
+
+
 def _reply_match(rule: FilterRule, protocol: str, service_port: int | None) -> bool:
     """Does `rule` match the reply to a connection on `service_port`?
 
@@ -87,15 +129,23 @@ def decide_reply(
     return Decision(flt.default == "allow", None)
 
 
+def _some_requests_denied(rule: FilterRule) -> bool:
+    """A deny rule with request conditions denies some requests, not the service: the services a
+    filter may let through pass it by (an allow rule with conditions lets some requests through,
+    which the services count as allowed, like an IAP-protected backend)."""
+    return bool(rule.conditions) and rule.action != "allow"
+
+
 def allowed_services(flt: Filter, local: int, remote: int) -> ServiceSet:
-    """Every service a forward packet between the two addresses may use through the filter."""
+    """Every service a forward packet between the two addresses may use through the filter
+    (for some request, where rules carry request conditions)."""
     allowed = ServiceSet.none()
     remaining = ServiceSet.all()
     skipped_by_group: dict[int, ServiceSet] = {}
     for rule in flt.rules:
         if remaining.is_empty():
             break
-        if remote not in rule.remote or local not in rule.local:
+        if remote not in rule.remote or local not in rule.local or _some_requests_denied(rule):
             continue
         if rule.source_ports is not None:
             low, high = EPHEMERAL_PORTS
@@ -136,7 +186,7 @@ def reply_services(flt: Filter, local: int, remote: int) -> ServiceSet:
     for rule in flt.rules:
         if remaining.is_empty():
             break
-        if remote not in rule.remote or local not in rule.local:
+        if remote not in rule.remote or local not in rule.local or _some_requests_denied(rule):
             continue
         protocols = [
             p

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..ir.types import Endpoint, Filter, Network, Route, Segment, Source, Topology
-from .filters import decide, decide_reply
+from .filters import decide, decide_for_requests, decide_reply
 from .routing import lookup
 
 __all__ = ["Flow", "Hop", "Step", "Trace", "follow", "target_address"]
@@ -105,8 +105,10 @@ def _apply(
     hop: Hop,
     action: str,
     reply: bool = False,
+    conditions: list[str] | None = None,
 ) -> Filter | None:
-    """Apply filters in order; the one that denies, or None."""
+    """Apply filters in order; the one that denies, or None. Where rules carry request
+    conditions, `conditions` receives what a request must satisfy to be let through."""
     if COLLECT is not None:
         COLLECT.extend(
             (flt, local, remote, reply) for flt in filters if not (reply and flt.stateful)
@@ -115,15 +117,22 @@ def _apply(
     for flt in filters:
         if reply and flt.stateful:
             continue
+        required: tuple[str, ...] = ()
         if reply:
             # the reply goes from the service port to the client's ephemeral port
             decision = decide_reply(flt, local, remote, flow.protocol, flow.port)
+        elif any(r.conditions for r in flt.rules):
+            decision, required = decide_for_requests(flt, local, remote, flow.protocol, flow.port)
+            if conditions is not None:
+                conditions.extend(required)
         else:
             decision = decide(flt, local, remote, flow.protocol, flow.port)
         rule = decision.rule
         what = _rule_label(rule.name) if rule else f"default ({flt.default})"
         verdict = "allowed" if decision.allowed else "denied"
         note = f"; {flt.note}" if flt.note else ""
+        if required:
+            note += f"; only for requests where {', and '.join(required)}"
         hop.steps.append(
             Step(
                 action,
@@ -426,7 +435,7 @@ class _Walker:
                         )
                     )
                     return "NO_EXTERNAL_ADDRESS", None, network
-                if source.public_address is not None:
+                if source.public_address is not None and not source.public_interface:
                     hop.steps.append(
                         Step(
                             "APPLY_NAT",
@@ -531,7 +540,7 @@ class _Walker:
 
     def translated(self, source: Endpoint) -> int:
         """The address internet hosts see as the source: its public address, else its NAT's."""
-        if source.public_address is not None:
+        if source.public_address is not None and not source.public_interface:
             return source.public_address
         if source.nat_address is not None:
             return source.nat_address
@@ -612,6 +621,7 @@ class _Walker:
             return Trace(True, "DELIVERED", hops, self.topology.endpoints.get("internet"))
         there = Hop(target.name)
         hops.append(there)
+        required: list[str] = []
         if target.proxy is not None:
             if COLLECT is None and not target.services.contains(flow.protocol, flow.port):
                 there.steps.append(
@@ -627,7 +637,13 @@ class _Walker:
                 (target.proxy.frontend_filter,) if target.proxy.frontend_filter else ()
             )
             if _apply(
-                filters, flow.destination_address, client, leg, there, "APPLY_INGRESS_FILTER"
+                filters,
+                flow.destination_address,
+                client,
+                leg,
+                there,
+                "APPLY_INGRESS_FILTER",
+                conditions=required,
             ):
                 return Trace(False, "DENIED_ACL", hops)
         elif target.public_interface:
@@ -650,6 +666,10 @@ class _Walker:
             failure = self.inbound_reply(flow, hops, via_public_interface)
             if failure is not None:
                 return Trace(False, failure, hops)
+        if target.proxy is not None and required:
+            return Trace(
+                True, "DELIVERED", hops, target, [f"a request where {c}" for c in required]
+            )
         return Trace(True, "DELIVERED", hops, target)
 
     def public_interface_in(self, leg: Flow, hop: Hop, target: Endpoint) -> str | None:

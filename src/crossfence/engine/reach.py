@@ -145,6 +145,7 @@ def reach(topology: Topology, source_name: str, destination_name: str, port_text
         direct.allowed,
         direct.disposition,
         direct.hops,
+        list(direct.conditions),
         legs=[direct],
     )
     if (
@@ -207,6 +208,7 @@ def reach(topology: Topology, source_name: str, destination_name: str, port_text
             )
         hops.extend(trace.hops)
         legs.append(trace)
+        conditions.extend(trace.conditions)
         if not trace.allowed:
             return Reach(
                 source_name,

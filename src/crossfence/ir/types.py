@@ -95,6 +95,10 @@ class FilterRule:
     source: Source
     source_ports: ServiceSet | None = None
     """Stateless filters only: protocol and source ports (None: any)."""
+    conditions: tuple[str, ...] = ()
+    """What a request must also carry for the rule to match (HTTP conditions of a load-balancer
+    ACL, `the path begins with /api`); empty: the rule matches on addresses and services alone.
+    A question about packets, not requests, treats such a rule as matching some requests only."""
     group: int = 0
     """Rules are evaluated group by group, one group per step of the provider's order (GCP:
     hierarchical policies, VPC rules, global then regional network policies); a `next` rule

@@ -17,6 +17,7 @@ from typing import Literal
 from ...algebra.packets import IpSet, ServiceSet, services_of
 from ...ir.types import Filter, FilterRule, Source
 from ...model import LoadBalancer, Network, SecurityGroup
+from ...model.edge import LbAcl
 
 __all__ = ["lb_acl_filter", "security_group_filters", "vpc_acl_filter"]
 
@@ -104,8 +105,22 @@ def security_group_filters(group: SecurityGroup) -> tuple[Filter, Filter]:
     return out[0], out[1]
 
 
+def _http_conditions(acl: LbAcl) -> tuple[str, ...]:
+    """An ACL's HTTP filter: "the traffic must match both filters" when it also has an IP one
+    (https://www.scaleway.com/en/docs/load-balancer/reference-content/acls/)."""
+    out = []
+    if acl.http_path_begins:
+        out.append("the path begins with " + " or ".join(acl.http_path_begins))
+    if acl.http_header:
+        out.append(f"the request carries the header {acl.http_header}")
+    return tuple(out)
+
+
 def lb_acl_filter(lb: LoadBalancer) -> Filter:
-    """The frontend ACL of a Scaleway load balancer, by client address."""
+    """The frontend ACL of a Scaleway load balancer: first match by index; a rule with an HTTP
+    filter matches only the requests that pass it; no match: the default action (allow unless
+    the blueprint says otherwise: "If traffic reaches the end of the list of ACLs without any
+    actions being applied to it, it is allowed to pass to the backend")."""
     rules = tuple(
         FilterRule(
             name=acl.name,
@@ -114,6 +129,7 @@ def lb_acl_filter(lb: LoadBalancer) -> Filter:
             local=IpSet.all(),
             services=ServiceSet.ports("tcp", lb.port),
             source=Source.of(acl, f"load-balancer/{lb.name}/acl", acl.name),
+            conditions=_http_conditions(acl),
         )
         for acl in sorted(lb.acls, key=lambda a: a.index)
     )

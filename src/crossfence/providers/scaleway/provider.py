@@ -61,8 +61,9 @@ class ScalewayProvider(CloudProvider):
 
     def endpoint(self, workload: Workload, endpoint: Endpoint, groups: tuple[str, ...]) -> None:
         network = self.blueprint.get("networks", str(endpoint.network))
-        if endpoint.public_address is None and network is not None:
-            # a Public Gateway that masquerades the endpoint's Private Network
+        if network is not None:
+            # a Public Gateway that masquerades the endpoint's Private Network (an Instance's
+            # flexible IP is on its own interface: traffic routed to the gateway is masqueraded)
             gateway, link = next(
                 (
                     (gateway, link)
