@@ -283,8 +283,9 @@ def peerings(v: Validator) -> None:
             v.report.add(
                 peering,
                 ("peer_network",),
-                f"no peering from '{peer}' back to '{network}': GCP keeps the peering INACTIVE "
-                "until both sides exist (expected a peering with network: "
+                f"no peering from '{peer}' back to '{network}': GCP keeps the peering INACTIVE, "
+                "a Scaleway VPC connector stays Orphan, until both sides exist (expected a "
+                "peering with network: "
                 f"{peer}, peer_network: {network})",
                 "peering-inactive",
                 severity="warning",
