@@ -299,6 +299,9 @@ class _Walker:
                     return "NO_ROUTE", None, network
                 return "ARRIVED", endpoint, network
             if next_hop.kind == "peering":
+                if self.leaves_unrouted(flow, network, None) and segment == flow.source.segment:
+                    self.drop_unrouted(hop, flow.source, segment, None)
+                    return "NO_ROUTE", None, network
                 if (
                     network.between_segments is not None
                     and segment is not None

@@ -154,6 +154,10 @@ def test_a_managed_database_is_not_reached_over_a_peering(tmp_path: Path) -> Non
     blueprint = text(routes_a=A_TO_B, routes_b=B_TO_A)
     result = ask(tmp_path, blueprint, "app-a", "db-b", "tcp/5432")
     assert result.disposition == "NO_ROUTE"
+    # nor does it send over the peering
+    out = ask(tmp_path, blueprint, "db-b", "app-a", "tcp/8080")
+    assert out.disposition == "NO_ROUTE"
+    assert "FORWARD_TO_PEER" not in actions(out)
     assert any(
         "db-b is reached only within its own segment" in s.detail
         for h in result.hops
@@ -161,6 +165,10 @@ def test_a_managed_database_is_not_reached_over_a_peering(tmp_path: Path) -> Non
     )
 
 
+OPEN_8080 = (
+    "        - {action: accept, protocol: tcp, source: 172.16.0.0/24, destination: 172.17.0.0/24, destination_ports: '8080'}\n"
+    "        - {action: accept, protocol: tcp, source: 172.17.0.0/24, source_ports: '8080', destination: 172.16.0.0/24}"
+)
 ACL_B = """    acl:
       default_policy: drop
       rules:
@@ -179,11 +187,7 @@ def test_the_vpc_acl_filters_what_enters_its_private_networks_over_a_peering(
     assert result.disposition == "DENIED_ACL"
     # leaving pn-b towards the connector is the same boundary
     assert ask(tmp_path, closed, "app-b", "app-a", "tcp/8080").disposition == "DENIED_ACL"
-    rules = (
-        "        - {action: accept, protocol: tcp, source: 172.16.0.0/24, destination: 172.17.0.0/24, destination_ports: '8080'}\n"
-        "        - {action: accept, protocol: tcp, source: 172.17.0.0/24, source_ports: '8080', destination: 172.16.0.0/24}"
-    )
-    opened = text(routes_a=A_TO_B, routes_b=B_TO_A, acl_b=ACL_B.replace("{rules}", rules))
+    opened = text(routes_a=A_TO_B, routes_b=B_TO_A, acl_b=ACL_B.replace("{rules}", OPEN_8080))
     result = ask(tmp_path, opened, "app-a", "app-b", "tcp/8080")
     assert result.disposition == "DELIVERED"
     assert actions(result).count("APPLY_ACL") == 1
@@ -308,3 +312,19 @@ def test_a_route_goes_through_a_connector_of_its_own_vpc(tmp_path: Path) -> None
             "peering with network: vpc-a)",
         )
     ]
+
+
+@pytest.mark.parametrize("with_acl", [False, True])
+def test_the_matrix_agrees_with_the_walk(tmp_path: Path, with_acl: bool) -> None:
+    """The vectorised matrix answers the peering, the ACL at its boundary and the Managed
+    Database as the hop-by-hop walk does."""
+    from crossfence.engine.matrix import connectivity, reference_connectivity
+
+    acl = ACL_B.replace("{rules}", OPEN_8080) if with_acl else ""
+    (tmp_path / "bp.yaml").write_text(text(routes_a=A_TO_B, routes_b=B_TO_A, acl_b=acl))
+    topology = build_topology(load(tmp_path / "bp.yaml"))
+    fast, reference = connectivity(topology), reference_connectivity(topology)
+    assert fast.to_json() == reference.to_json()
+    assert ("app-a", "app-b") in fast.connections
+    assert ("app-a", "db-b") not in fast.connections
+    assert ("db-b", "app-a") not in fast.connections

@@ -118,3 +118,14 @@ def test_without_routing_an_icmp_probe_does_not_leave_either(tmp_path: Path) -> 
     topology = build_topology(load(tmp_path / "bp.yaml"))
     assert reach(topology, "app-b", "gcp-app", "icmp").disposition == "NO_ROUTE"
     assert reach(topology, "app-a", "app-b", "icmp").disposition == "NO_ROUTE"
+
+
+@pytest.mark.parametrize("routing", ["true", "false"])
+def test_the_matrix_agrees_with_the_walk(tmp_path: Path, routing: str) -> None:
+    from crossfence.engine.matrix import connectivity, reference_connectivity
+
+    (tmp_path / "bp.yaml").write_text(ESTATE.replace("{routing}", routing))
+    topology = build_topology(load(tmp_path / "bp.yaml"))
+    fast, reference = connectivity(topology), reference_connectivity(topology)
+    assert fast.to_json() == reference.to_json()
+    assert (("app-b", "gcp-app") in fast.connections) is (routing == "true")
