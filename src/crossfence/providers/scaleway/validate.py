@@ -74,33 +74,7 @@ def _route(v: Validator, network: Network, route: Route) -> None:
             "provider",
         )
     elif kind == "instance":
-        workload = v.index["workloads"].get(target)  # an unknown name is reported by the model
-        if workload is None:
-            pass
-        elif workload.kind == "managed_database":
-            v.report.add(
-                route,
-                ("next_hop_instance",),
-                f"'{target}' is a Managed Database: routing is not compatible with Managed "
-                "Databases (expected an Instance or Elastic Metal server: a vm workload)",
-                "invalid-value",
-            )
-        elif workload.kind != "vm":
-            v.report.add(
-                route,
-                ("next_hop_instance",),
-                f"'{target}' is a {workload.kind} workload (expected an Instance or Elastic "
-                "Metal server: a vm workload)",
-                "invalid-value",
-            )
-        elif workload.network != network.name:
-            v.report.add(
-                route,
-                ("next_hop_instance",),
-                f"'{target}' is not attached to a Private Network of '{network.name}' "
-                "(expected a resource of this VPC)",
-                "invalid-value",
-            )
+        _resource_hop(v, network, route, target)
     elif kind == "peering":
         _connector_hop(v, network, route, target)
     destination = ipaddress.ip_network(route.destination)
@@ -116,6 +90,38 @@ def _route(v: Validator, network: Network, route: Route) -> None:
                 "route-shadowed",
                 severity="warning",
             )
+
+
+def _resource_hop(v: Validator, network: Network, route: Route, target: str) -> None:
+    """The next-hop resource: an Instance or Elastic Metal server ("The resource must be attached
+    to a Private Network in this VPC"), never a Managed Database."""
+    workload = v.index["workloads"].get(target)
+    if workload is None:
+        return  # an unknown name is reported by the model's rules
+    if workload.kind == "managed_database":
+        v.report.add(
+            route,
+            ("next_hop_instance",),
+            f"'{target}' is a Managed Database: routing is not compatible with Managed "
+            "Databases (expected an Instance or Elastic Metal server: a vm workload)",
+            "invalid-value",
+        )
+    elif workload.kind != "vm":
+        v.report.add(
+            route,
+            ("next_hop_instance",),
+            f"'{target}' is a {workload.kind} workload (expected an Instance or Elastic "
+            "Metal server: a vm workload)",
+            "invalid-value",
+        )
+    elif workload.network != network.name:
+        v.report.add(
+            route,
+            ("next_hop_instance",),
+            f"'{target}' is not attached to a Private Network of '{network.name}' "
+            "(expected a resource of this VPC)",
+            "invalid-value",
+        )
 
 
 def _connector_hop(v: Validator, network: Network, route: Route, target: str) -> None:
@@ -198,8 +204,8 @@ def _same_region(v: Validator, side: Peering, network: Network, peer: Network) -
 
 
 def _conflicts(v: Validator, side: Peering, network: Network, peer: Network) -> None:
-    """ "If an overlap is detected, the two peering connectors will show a Conflict status"
-    (https://www.scaleway.com/en/docs/vpc-peering/concepts/#cidr-block)."""
+    """Overlapping Private Networks: "If an overlap is detected, the two peering connectors will
+    show a Conflict status" (https://www.scaleway.com/en/docs/vpc-peering/concepts/#cidr-block)."""
     for mine in network.private_networks:
         for theirs in peer.private_networks:
             if ipaddress.ip_network(mine.cidr).overlaps(ipaddress.ip_network(theirs.cidr)):
