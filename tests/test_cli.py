@@ -84,8 +84,8 @@ def test_validate_every_variant(name: str) -> None:
         assert result.stderr == ""
 
 
-def test_there_are_thirteen_variants() -> None:
-    assert len(VARIANTS) == 13
+def test_there_are_fifteen_variants() -> None:
+    assert len(VARIANTS) == 15
 
 
 def test_validate_a_broken_file_prints_every_problem_located(tmp_path: Path) -> None:

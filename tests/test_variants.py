@@ -36,6 +36,8 @@ SCENARIO_VARIANTS = (
     "no-peer-ip-restriction",
     "eastwest-blocked",
     "dns-range-not-advertised",
+    "managed-db-other-network",
+    "vm-public-ip-open",
 )
 
 
@@ -151,11 +153,12 @@ def _edge_open(bp: Blueprint) -> None:
 
 def _db_in_gcp(bp: Blueprint) -> None:
     db = bp.get("workloads", "customer-db")
-    assert (db.kind, db.network, db.subnet, db.addresses) == (
+    assert (db.kind, db.network, db.subnet, db.addresses, db.security_groups) == (
         "vm",
         "hub",
         "hub-ew1",
         ("10.0.0.20",),
+        (),
     )
     assert db.personal_data == "stores"
     cloud = bp.cloud_of(db)
@@ -250,6 +253,35 @@ def _dns_range_not_advertised(bp: Blueprint) -> None:
     assert "35.199.192.0/19" in bp.get("routing_policies", "scw-gcp-policy").prefix_filter_in
 
 
+def _managed_db_other_network(bp: Blueprint) -> None:
+    db = bp.get("workloads", "customer-db")
+    assert (db.kind, db.network, db.subnet, db.addresses) == (
+        "managed_database",
+        "scw-vpc",
+        "pn-data",
+        ("172.16.8.10",),
+    )
+    assert db.security_groups == ()  # a Managed Database is not an Instance
+    api = bp.get("clusters", "kapsule-eu")
+    assert (api.network, api.subnet) == ("scw-vpc", "pn-apps")  # another Private Network
+
+
+def _vm_public_ip_open(bp: Blueprint) -> None:
+    db = bp.get("workloads", "customer-db")
+    assert (db.kind, db.subnet, db.public_address) == ("vm", "pn-data", "51.15.8.10")
+    assert db.security_groups == ("customer-db-sg",)
+    group = bp.get("security_groups", "customer-db-sg")
+    assert (group.inbound_default_policy, group.applies_to) == ("drop", None)
+    [rule] = group.inbound_rules
+    assert (rule.action, rule.ports, rule.ip_ranges) == ("accept", "tcp/5432", ("0.0.0.0/0",))
+    # a Scaleway address of its own, not scw-edge's nor inside any range of the estate
+    edge = bp.get("load_balancers", "scw-edge")
+    assert db.public_address != edge.address
+    address = ipaddress.ip_address(db.public_address)
+    ranges = [s.cidr for n in bp.networks for s in n.all_subnets]
+    assert not any(address in ipaddress.ip_network(r) for r in ranges)
+
+
 EXPECTED: dict[str, tuple[set[tuple[str, str]], Callable[[Blueprint], None]]] = {
     "peering-no-export": ({("peerings", "hub-to-prod")}, _peering_no_export),
     "default-advertisement": ({("routers", "hub-router")}, _default_advertisement),
@@ -285,6 +317,11 @@ EXPECTED: dict[str, tuple[set[tuple[str, str]], Callable[[Blueprint], None]]] = 
     ),
     "eastwest-blocked": ({("networks", "spoke-prod")}, _eastwest_blocked),
     "dns-range-not-advertised": ({("routers", "hub-router")}, _dns_range_not_advertised),
+    "managed-db-other-network": ({("workloads", "customer-db")}, _managed_db_other_network),
+    "vm-public-ip-open": (
+        {("workloads", "customer-db"), ("security_groups", "customer-db-sg")},
+        _vm_public_ip_open,
+    ),
 }
 
 

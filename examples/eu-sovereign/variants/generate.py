@@ -140,12 +140,14 @@ VARIANTS: tuple[Variant, ...] = (
                 "    kind: vm\n"
                 "    network: scw-vpc\n"
                 "    subnet: pn-data\n"
-                "    addresses: [172.16.8.10]\n",
+                "    addresses: [172.16.8.10]\n"
+                "    security_groups: [customer-db-sg]\n",
                 "  - name: customer-db\n"
                 "    kind: vm\n"
                 "    network: hub                # VARIANT: in GCP (US provider), not Scaleway\n"
                 "    subnet: hub-ew1             # VARIANT\n"
-                "    addresses: [10.0.0.20]      # VARIANT\n",
+                "    addresses: [10.0.0.20]      # VARIANT\n"
+                "    # VARIANT: no Scaleway security group (the hub firewall rule below admits it)\n",
             ),
             Edit(
                 "manifests/kapsule-eu/shop.yaml",
@@ -331,6 +333,64 @@ VARIANTS: tuple[Variant, ...] = (
                 "gcp-network.yaml",
                 "      - range: 35.199.192.0/19\n        description: Cloud DNS forwarding sources\n",
                 "      # VARIANT: 35.199.192.0/19 (Cloud DNS forwarding sources) not advertised\n",
+            ),
+        ),
+    ),
+    Variant(
+        "managed-db-other-network",
+        "customer-db is a Scaleway Managed Database for PostgreSQL in pn-data instead of "
+        "PostgreSQL on an Instance: Managed Databases do not support VPC routing, so customer-api "
+        "(Kapsule pods, pn-apps) cannot reach it, although the VPC ACL and the global policy "
+        "allow the flow. Only workloads on pn-data reach it.",
+        (
+            Edit(
+                "workloads.yaml",
+                "  - name: customer-db\n"
+                "    kind: vm\n"
+                "    network: scw-vpc\n"
+                "    subnet: pn-data\n"
+                "    addresses: [172.16.8.10]\n"
+                "    security_groups: [customer-db-sg]\n",
+                "  - name: customer-db\n"
+                "    kind: managed_database        # VARIANT: a Managed Database for PostgreSQL\n"
+                "    network: scw-vpc\n"
+                "    subnet: pn-data\n"
+                "    addresses: [172.16.8.10]\n"
+                "    # VARIANT: no security group (a Managed Database is not an Instance)\n",
+            ),
+        ),
+    ),
+    Variant(
+        "vm-public-ip-open",
+        "customer-db (PostgreSQL on an Instance in pn-data) gets a flexible IP, 51.15.8.10, and "
+        "its security group accepts TCP 5432 from 0.0.0.0/0: the personal data is reachable from "
+        "the internet without the zero-trust edge (a security group filters exactly that public "
+        "interface).",
+        (
+            Edit(
+                "workloads.yaml",
+                "    addresses: [172.16.8.10]\n    security_groups: [customer-db-sg]\n",
+                "    addresses: [172.16.8.10]\n"
+                "    public_address: 51.15.8.10    # VARIANT: a flexible IP on the Instance\n"
+                "    security_groups: [customer-db-sg]\n",
+            ),
+            Edit(
+                "scaleway-network.yaml",
+                "  - name: customer-db-sg\n"
+                "    cloud: scw\n"
+                "    inbound_default_policy: drop\n"
+                "    outbound_default_policy: accept\n"
+                "    stateful: true\n",
+                "  - name: customer-db-sg\n"
+                "    cloud: scw\n"
+                "    inbound_default_policy: drop\n"
+                "    outbound_default_policy: accept\n"
+                "    stateful: true\n"
+                "    inbound_rules:               # VARIANT: PostgreSQL open to the internet\n"
+                "      - action: accept\n"
+                "        ports: tcp/5432\n"
+                '        ip_ranges: ["0.0.0.0/0"]\n'
+                "        description: anyone may connect to PostgreSQL   # VARIANT\n",
             ),
         ),
     ),

@@ -276,9 +276,9 @@ class _Walker:
                     network, segment, target_segment, flow.source_address, address, flow, hop
                 ):
                     return "DENIED_ACL", None, network
+                # a packet from a VPC peering (no segment) enters a Private Network too
                 if (
                     network.between_segments is not None
-                    and segment is not None
                     and target_segment is not None
                     and segment != target_segment.name
                 ) and (
@@ -319,6 +319,23 @@ class _Walker:
                     return "NO_ROUTE", None, network
                 return "ARRIVED", endpoint, network
             if next_hop.kind == "peering":
+                if self.leaves_unrouted(flow, network, None) and segment == flow.source.segment:
+                    self.drop_unrouted(hop, flow.source, segment, None)
+                    return "NO_ROUTE", None, network
+                if (
+                    network.between_segments is not None
+                    and segment is not None
+                    and _apply(
+                        (network.between_segments,),
+                        address,
+                        flow.source_address,
+                        flow,
+                        hop,
+                        "APPLY_ACL",
+                    )
+                    is not None
+                ):
+                    return "DENIED_ACL", None, network  # it leaves its Private Network
                 hop.steps.append(Step("FORWARD_TO_PEER", f"over VPC peering to {next_hop.target}"))
                 network, segment, tags = self.topology.networks[next_hop.target], None, ()
                 continue
@@ -857,7 +874,6 @@ class _Walker:
                     return "DENIED_ACL"
                 if (
                     network.between_segments is not None
-                    and segment is not None
                     and target is not None
                     and target.name != segment
                     and _apply(
@@ -894,6 +910,22 @@ class _Walker:
                     return "DENIED_REPLY"
                 return None
             if route.next_hop.kind in ("peering", "attachment"):
+                if (
+                    route.next_hop.kind == "peering"
+                    and network.between_segments is not None
+                    and segment is not None
+                    and _apply(
+                        (network.between_segments,),
+                        reply.destination_address,
+                        reply.source_address,
+                        flow,
+                        hop,
+                        "APPLY_ACL_REPLY",
+                        reply=True,
+                    )
+                    is not None
+                ):
+                    return "DENIED_ACL"
                 network, segment = self.topology.networks[route.next_hop.target], None
                 continue
             if route.next_hop.kind == "tunnel":

@@ -70,6 +70,7 @@ def _bgp(topology: Topology) -> None:
                         session.source,
                         f"learned over BGP session {session.name} from {sender.name} (AS {sender.asn}; {why}; {reason})",
                         region=receiver.region,
+                        segments=receiver.segments,
                         med=sender.route_priority,
                         as_path=(sender.asn,),
                     )

@@ -62,6 +62,9 @@ class BgpSpeaker:
     """The priority (MED) its announcements carry (GCP `advertised_route_priority`)."""
     region: str | None = None
     """Routes it learns apply only to this region (GCP regional dynamic routing); None: all."""
+    segments: tuple[str, ...] | None = None
+    """Routes it learns apply only to packets from these segments (a Scaleway VPN gateway's
+    Private Network, in a VPC that does not route between its Private Networks); None: all."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,8 @@ class Subnet(NamedModel):
 
 
 class Route(NamedModel):
-    """A static route. Exactly one next hop is set."""
+    """A static route (GCP), a route-table route (AWS) or a VPC custom route (Scaleway). Exactly
+    one next hop is set."""
 
     destination: Cidr
     """Destination range."""
@@ -84,9 +85,11 @@ class Route(NamedModel):
     next_hop_gateway: Literal["default_internet_gateway"] | None = None
     """Send to the internet gateway (GCP `default-internet-gateway`, AWS IGW)."""
     next_hop_ip: Address | None = None
-    """Send to this address in the network."""
+    """Send to this address in the network (Scaleway: the private address of the next-hop
+    resource on a Private Network)."""
     next_hop_instance: Name | None = None
-    """Send to this VM workload (appliance)."""
+    """Send to this VM workload (appliance; Scaleway: an Instance or Elastic Metal server on a
+    Private Network of the VPC)."""
     next_hop_vpn_tunnel: Name | None = None
     """Send into this VPN tunnel (classic/static routing)."""
     next_hop_vpn_gateway: Name | None = None
@@ -94,7 +97,8 @@ class Route(NamedModel):
     next_hop_transit_gateway: Name | None = None
     """AWS: send to this transit gateway."""
     next_hop_peering: Name | None = None
-    """AWS: send over this VPC peering connection."""
+    """AWS: send over this VPC peering connection. Scaleway: through this VPC connector (a
+    peering whose `network` is the route's VPC)."""
     next_hop_ilb: Address | Name | None = None
     """GCP: send to this internal passthrough Network Load Balancer (its forwarding rule's name or
     address; Terraform `next_hop_ilb`)."""
@@ -364,9 +368,11 @@ class Network(NamedModel):
     private_networks: tuple[Subnet, ...] = ()
     """Scaleway Private Networks (layer 2) of this VPC."""
     managed_routing: bool = True
-    """Scaleway: with managed routing all Private Networks of the VPC reach each other."""
+    """Scaleway: VPC routing is activated, so all Private Networks of the VPC reach each other;
+    `false` describes a VPC on which routing was never activated (each Private Network reaches
+    only itself)."""
     routes: tuple[Route, ...] = ()
-    """GCP static (custom) routes."""
+    """GCP static (custom) routes; Scaleway VPC custom routes."""
     firewall_rules: tuple[FirewallRule, ...] = ()
     """GCP VPC firewall rules."""
     acl: VpcAcl | None = None
@@ -385,7 +391,8 @@ class Network(NamedModel):
 
 
 class Peering(NamedModel):
-    """One side of a VPC peering (GCP peerings are made of two sides, one per network)."""
+    """One side of a VPC peering: a GCP peering side, or a Scaleway VPC connector (`network` is
+    its origin VPC, `peer_network` its target). Both are made of two sides, one per network."""
 
     network: Name
     """The network this side belongs to."""

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from ...algebra.packets import IpSet
-from ...ir.control import BgpSpeaker
+from ...ir.control import BgpSpeaker, RouteExchange
 from ...ir.types import Endpoint, Filter, Network, Proxy, Source
 from ..base import CloudProvider
 from .filters import lb_acl_filter, security_group_filters, vpc_acl_filter
-from .routing import default_routes, gateway_speaker
+from .routing import custom_routes, default_routes, gateway_speaker, private_network_scope
+from .validate import RULES
 
 if TYPE_CHECKING:
-    from ...model import BgpEnd, BgpSession, LoadBalancer, Workload
+    from ...model import BgpEnd, BgpSession, LoadBalancer, Peering, Workload
     from ...model import Network as ModelNetwork
+    from ...model.validate.base import Validator
 
 __all__ = ["ScalewayProvider"]
 
@@ -27,11 +29,12 @@ class ScalewayProvider(CloudProvider):
     gateway_types: ClassVar[tuple[str, ...]] = ("scaleway_s2s",)
     load_balancer_kinds: ClassVar[tuple[str, ...]] = ("scaleway_lb",)
     network_fields: ClassVar[frozenset[str]] = frozenset(
-        {"private_networks", "acl", "public_gateways", "managed_routing"}
+        {"private_networks", "acl", "public_gateways", "managed_routing", "routes"}
     )
     network_hints: ClassVar[Mapping[str, str]] = {
         "subnets": "Scaleway VPCs have Private Networks, not subnets (expected private_networks:)"
     }
+    validation: ClassVar[tuple[Callable[[Validator], None], ...]] = RULES
 
     def configure_network(self, network: ModelNetwork, ir: Network) -> None:
         ir.between_segments = vpc_acl_filter(network)
@@ -101,6 +104,8 @@ class ScalewayProvider(CloudProvider):
 
     def routes(self, network: ModelNetwork, ir: Network) -> None:
         self.subnet_routes(network, ir)
+        private_network_scope(network, ir)
+        custom_routes(self.blueprint, network, ir)
         default_routes(network, ir)
 
     def speaker(self, session: BgpSession, end: BgpEnd) -> BgpSpeaker | None:
@@ -108,3 +113,9 @@ class ScalewayProvider(CloudProvider):
         if gateway is None:
             return None
         return gateway_speaker(self.blueprint, self.topology, gateway, end)
+
+    def route_exchange(self, export_side: Peering, import_side: Peering) -> RouteExchange | None:
+        # "Custom routes are not created automatically": a VPC connector exchanges no route;
+        # traffic crosses only where a custom route of each side points at its connector
+        # (https://www.scaleway.com/en/docs/vpc-peering/reference-content/features-limitations/)
+        return None
