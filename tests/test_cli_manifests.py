@@ -178,7 +178,7 @@ def test_validate_prints_every_located_error_and_exits_2(tmp_path: Path) -> None
 def test_check_the_example_manifests_finds_nothing() -> None:
     result = _run("check", GKE_PROD)
     assert result.exit_code == 0, result.output
-    assert f"gke-prod ({GKE_PROD}): 0 findings, 0 suppressed; 3 checks" in result.output
+    assert f"gke-prod ({GKE_PROD}): 0 findings, 0 suppressed; 4 checks" in result.output
     assert "no finding" in result.output
 
 
@@ -187,7 +187,7 @@ def test_check_a_high_finding_exits_1_with_its_location(tmp_path: Path) -> None:
     result = _run("check", folder)
     assert result.exit_code == 1
     output = _flat(result)
-    assert f"cluster ({folder}): 1 finding (1 high), 0 suppressed; 3 checks" in output
+    assert f"cluster ({folder}): 1 finding (1 high), 0 suppressed; 4 checks" in output
     assert "mesh.authorization-allows-all" in output
     assert f"AuthorizationPolicy/web/allow-all ({folder / 'mesh.yaml'}:1)" in output
     assert "doc: docs/checks.md#meshauthorization-allows-all" in output
@@ -226,7 +226,7 @@ def test_check_json(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert (data["blueprint"], data["path"]) == ("cluster", str(folder))
     assert data["summary"] == {
-        "checks": 3,
+        "checks": 4,
         "critical": 0,
         "high": 1,
         "medium": 1,
@@ -238,6 +238,7 @@ def test_check_json(tmp_path: Path) -> None:
         "kubernetes.pods-not-isolated",
         "mesh.peer-authentication-not-strict",
         "mesh.authorization-allows-all",
+        "mesh.authorization-http-rule-on-tcp-port",
     ]
     assert data["skipped"] == ["network"] and data["suppressed"] == []
     high, medium = data["findings"]

@@ -24,6 +24,7 @@ MANIFEST_CHECKS = [
     "kubernetes.pods-not-isolated",
     "mesh.peer-authentication-not-strict",
     "mesh.authorization-allows-all",
+    "mesh.authorization-http-rule-on-tcp-port",
 ]
 
 DEPLOYMENT = """\

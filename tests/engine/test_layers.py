@@ -64,6 +64,18 @@ def test_1_a_method_the_global_policy_does_not_allow_is_denied_by_the_mesh() -> 
     assert not result.allowed and result.disposition == "DENIED_MESH_AUTHORIZATION"
 
 
+def test_1_without_a_request_the_connection_is_allowed_only_for_the_policy_requests() -> None:
+    """customer-api serves plain HTTP on 8443 (`app_protocol: http`): the sidecar sees methods
+    and paths, so a connection is allowed only for GET and POST on /api/* (SCENARIO.md)."""
+    result = ask("frontend", "customer-api", "tcp/8443")
+    assert result.allowed and result.disposition == "DELIVERED"
+    assert result.conditions == [
+        "an HTTP request GET or POST on /api/* "
+        "(AuthorizationPolicy shop/shop-frontend-to-customer-api rule 0)"
+    ]
+    assert steps(result)["MESH_PROTOCOL"].startswith("port 8443 is HTTP to the sidecar")
+
+
 def test_2_frontend_to_customer_db_denied_by_its_egress_networkpolicy() -> None:
     result = ask("frontend", "customer-db", "tcp/5432")
     assert not result.allowed and result.disposition == "DENIED_EGRESS_NETPOL"
@@ -82,6 +94,13 @@ def test_3_edge_enters_the_mesh_through_the_ingress_gateway() -> None:
     seen = steps(result)
     assert "ingress gateway" in seen["MESH_INGRESS_GATEWAY"]
     assert "customer-api-from-edge" in seen["MESH_AUTHORIZATION"]
+    # without a request: the IAP token, and the paths the edge policy admits
+    open_question = ask("internet", "customer-api", "tcp/8443")
+    assert open_question.allowed
+    assert open_question.conditions[1] == (
+        "an HTTP request on /api/* or /healthz "
+        "(AuthorizationPolicy shop/customer-api-from-edge rule 0)"
+    )
 
 
 def test_5_customer_api_to_vault_allowed_to_gitlab_runner_denied() -> None:
@@ -96,6 +115,10 @@ def test_eastwest_blocked_variant_drops_the_mesh_path_at_the_gcp_firewall() -> N
     )
     assert not result.allowed and result.disposition == "DENIED_EGRESS"
     assert "deny" in steps(result)["APPLY_EGRESS_FILTER"]
+    # without a request: still denied, and a denied connection lists no request it is allowed for
+    open_question = ask("frontend", "customer-api", "tcp/8443", variant="eastwest-blocked")
+    assert not open_question.allowed and open_question.conditions == []
+    assert "allowed only for the HTTP requests" in steps(open_question)["MESH_AUTHORIZATION"]
 
 
 def test_mtls_permissive_variant_shows_plaintext_is_accepted() -> None:

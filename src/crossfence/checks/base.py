@@ -271,7 +271,7 @@ class Context(ManifestContext):
 
     def _load_manifests(self) -> list[OwnManifests]:
         """Per blueprint cluster: the objects of its own manifests (`clusters[].manifests`) and the
-        blueprint's pods placed in it. Not the Istio objects crossfence derives from the blueprint
+        blueprint's pods placed in it (with the Services their port declarations stand for). Not the Istio objects crossfence derives from the blueprint
         (the mesh-wide mTLS of `clusters[].mesh`, the global namespaces' policies): the blueprint's
         own mesh checks read those where they are written."""
         from ..providers.kubernetes.resources import Cluster as KubeCluster
@@ -280,10 +280,12 @@ class Context(ManifestContext):
         for name, layer in self.topology.clusters.items():
             own = layer.own
             blueprint_pods = [pod for pods in layer.pods.values() for pod in pods]
+            # the Services standing for blueprint workloads: their ports' protocols
+            blueprint_services = [s for s in layer.kube.services if s.owner is not None]
             kube = KubeCluster(
                 namespaces=dict(layer.kube.namespaces),
                 pods=[*own.pods, *blueprint_pods],
-                services=own.services,
+                services=[*own.services, *blueprint_services],
                 network_policies=own.network_policies,
                 authorization_policies=own.authorization_policies,
                 peer_authentications=own.peer_authentications,

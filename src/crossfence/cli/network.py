@@ -142,7 +142,9 @@ def _manifest_reach(
     disposition = (
         "DELIVERED" if verdict.allowed else f"DENIED_{verdict.decided_by.upper().replace(' ', '_')}"
     )
-    return Reach(source, destination, port.lower(), verdict.allowed, disposition, hops)
+    return Reach(
+        source, destination, port.lower(), verdict.allowed, disposition, hops, [*verdict.conditions]
+    )
 
 
 def _network_matrix(path: Path, fmt: str) -> Any:

@@ -7,6 +7,9 @@ network path is source pod → east-west gateway, then gateway → destination p
 cluster; the destination's NetworkPolicy sees the gateway pod, and its sidecar sees the source's
 identity (https://istio.io/latest/docs/setup/install/multicluster/multi-primary_multi-network/).
 An edge load balancer in front of a meshed pod reaches it through the cluster's ingress gateway.
+The destination sidecar reads the port as its protocol says (`providers.istio.protocol`); on an
+HTTP port a question without a method or path is answered for every request, and a connection
+allowed only for some requests carries their description in `Reach.conditions`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import ipaddress
 
 from ..ir.layers import ClusterLayer, WorkloadIdentity
 from ..ir.types import Source, Topology
-from ..providers.istio.authz import Request, authorize, has_sidecar, mesh_principal, mtls_mode
+from ..providers.istio.authz import Request, has_sidecar, mesh_principal, mtls_mode
+from ..providers.istio.connection import authorize_connection
 from ..providers.kubernetes import Pod
 from ..providers.kubernetes.netpol import DirectionVerdict, evaluate_direction
 from ..providers.kubernetes.netpol import Endpoint as KubeEndpoint
@@ -74,6 +78,7 @@ class LayeredReach:
         client_name = source
         verdicts: list[tuple[str, bool]] = []
         conditions: list[str] = []
+        requests: list[str] = []  # the mesh's: which requests the connection is allowed for
 
         via_gateway = (
             src_pod is not None
@@ -177,7 +182,17 @@ class LayeredReach:
             verdicts.append(("DENIED_INGRESS_NETPOL", verdict.allowed))
             steps.extend(
                 self._mesh(
-                    view, pod, client_ip, principal, protocol, port, method, path, verdicts, edge
+                    view,
+                    pod,
+                    client_ip,
+                    principal,
+                    protocol,
+                    port,
+                    method,
+                    path,
+                    verdicts,
+                    requests,
+                    edge,
                 )
             )
             hops.append(Hop(f"{pod.key} ({view.name})", steps))
@@ -190,7 +205,8 @@ class LayeredReach:
             denied is None,
             denied or "DELIVERED",
             hops,
-            conditions,
+            # a denied connection carries no request; the trace still shows the mesh's answer
+            [*conditions, *requests] if denied is None else conditions,
         )
 
     def _client(
@@ -258,8 +274,11 @@ class LayeredReach:
         method: str | None,
         path: str | None,
         verdicts: list[tuple[str, bool]],
+        conditions: list[str],
         edge: str | None,
     ) -> list[Step]:
+        """The destination's sidecar: mTLS, the port's protocol, authorization. A connection
+        allowed only for some HTTP requests adds their description to `conditions`."""
         if not has_sidecar(view.kube, pod):
             return [Step("MESH", f"{pod.key} has no Istio sidecar: the mesh enforces nothing")]
         if protocol != "tcp" or port is None:
@@ -310,15 +329,25 @@ class LayeredReach:
             method=method,
             path=path,
         )
-        decision = authorize(view.kube, pod, request)
-        location = decision.location
-        resource = (
-            f"AuthorizationPolicy/{decision.policy.namespace}/{decision.policy.name}"
-            if decision.policy
-            else "authorization"
+        answer = authorize_connection(view.kube, pod, request)
+        steps.append(
+            Step(
+                "MESH_PROTOCOL",
+                answer.protocol.describe(port),
+                _source(answer.protocol.location, answer.protocol.resource)
+                if answer.protocol.resource
+                else None,
+            )
         )
-        steps.append(Step("MESH_AUTHORIZATION", decision.explanation, _source(location, resource)))
-        verdicts.append(("DENIED_MESH_AUTHORIZATION", decision.allowed))
+        policy = answer.decision.policy
+        resource = (
+            f"AuthorizationPolicy/{policy.namespace}/{policy.name}" if policy else "authorization"
+        )
+        steps.append(
+            Step("MESH_AUTHORIZATION", answer.explanation, _source(answer.location, resource))
+        )
+        verdicts.append(("DENIED_MESH_AUTHORIZATION", answer.allowed))
+        conditions.extend(answer.conditions)
         return steps
 
 

@@ -29,9 +29,28 @@ class Port(Model):
     protocol: Literal["tcp", "udp", "sctp"] = "tcp"
     """Transport protocol."""
     name: str | None = None
-    """Port name (Kubernetes named ports)."""
-    app_protocol: Literal["http", "https", "grpc", "tcp", "tls", "postgres"] | None = None
-    """Application protocol, for L7 policies."""
+    """Port name (Kubernetes named ports). For pods in a mesh, a `<protocol>[-<suffix>]` name
+    gives the port's protocol when `app_protocol` is not set, as a Service port's name does."""
+    app_protocol: (
+        Literal[
+            "http",
+            "http2",
+            "grpc",
+            "grpc-web",
+            "https",
+            "tls",
+            "tcp",
+            "mongo",
+            "mysql",
+            "redis",
+            "postgres",
+        ]
+        | None
+    ) = None
+    """Application protocol, for L7 policies; for pods in a mesh, what a Service port's
+    `appProtocol` says (it takes precedence over the name): `http`, `http2`, `grpc`, `grpc-web`
+    are HTTP to the sidecar, `https` and `tls` opaque TLS, `tcp`, `mongo`, `mysql`, `redis`
+    opaque TCP; anything else, or neither field, is auto-detected."""
 
 
 PortEntry = Annotated[Port, BeforeValidator(_port_shorthand, json_schema_input_type=Port | str)]

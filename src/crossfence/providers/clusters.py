@@ -20,7 +20,7 @@ from .istio.resources import (
 from .istio.resources import Source as IstioSource
 from .kubernetes import Location, Pod, load_manifests
 from .kubernetes.resources import Cluster as KubeCluster
-from .kubernetes.resources import ContainerPort, Namespace
+from .kubernetes.resources import ContainerPort, Namespace, Service, ServicePort
 
 __all__ = [
     "EAST_WEST",
@@ -103,6 +103,30 @@ def _workload_pods(workload: Workload, addresses: list[int]) -> list[Pod]:
         )
         for index, address in enumerate(addresses)
     ]
+
+
+def _workload_service(workload: Workload) -> Service:
+    """The Service a pods workload stands for: its ports, with their `name` and `app_protocol`,
+    are what Istio reads a port's protocol from (a Service port's `name` and `appProtocol`)."""
+    where = _location(workload, "blueprint")
+    return Service(
+        str(workload.namespace),
+        workload.name,
+        dict(workload.labels),
+        tuple(
+            ServicePort(
+                p.port,
+                p.port,
+                p.protocol.upper(),
+                p.name,
+                p.app_protocol,
+                _location(p, "blueprint"),
+            )
+            for p in workload.ports
+        ),
+        where,
+        owner=f"Workload/{workload.name}",
+    )
 
 
 def _global_policies(
@@ -211,6 +235,7 @@ def cluster_layers(
             if workload.kind == "pods" and workload.cluster == cluster.name:
                 pods[workload.name] = _workload_pods(workload, addresses.get(workload.name, []))
                 kube.pods.extend(pods[workload.name])
+                kube.services.append(_workload_service(workload))
                 if workload.namespace not in kube.namespaces:
                     kube.namespaces[str(workload.namespace)] = Namespace(
                         str(workload.namespace),

@@ -11,7 +11,8 @@ import pytest
 from crossfence.providers.kubernetes import Cluster, load_manifests
 
 # Two injected namespaces (foo, bar), one without sidecars (legacy); sleep calls httpbin as in
-# the Istio security tasks.
+# the Istio security tasks. httpbin has no Service: its port is auto-detected (HTTP when the
+# client speaks HTTP).
 MESH = """
 apiVersion: v1
 kind: Namespace
@@ -34,8 +35,18 @@ status: {podIP: 10.1.0.10}
 apiVersion: v1
 kind: Pod
 metadata: {name: tcp-echo, namespace: foo, labels: {app: tcp-echo}}
-spec: {containers: [{name: echo, image: tcp-echo}]}
+spec:
+  containers:
+  - {name: echo, image: tcp-echo, ports: [{containerPort: 9000}, {containerPort: 9001}, {containerPort: 9002}]}
 status: {podIP: 10.1.0.11}
+---
+# As in the "TCP Traffic" task: the Service declares 9000 and 9001 as TCP and omits 9002.
+apiVersion: v1
+kind: Service
+metadata: {name: tcp-echo, namespace: foo}
+spec:
+  selector: {app: tcp-echo}
+  ports: [{name: tcp, port: 9000}, {name: tcp-other, port: 9001}]
 ---
 apiVersion: v1
 kind: Pod

@@ -16,7 +16,9 @@
   TCP traffic" task (https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/): an
   ALLOW rule using them is invalid and ignored (never matches); a DENY rule drops them and matches
   on its TCP fields. A `when` key crossfence cannot evaluate is reported and resolved towards
-  denial (an ALLOW rule does not match, a DENY rule does), never widened.
+  denial (an ALLOW rule does not match, a DENY rule does), never widened. Whether traffic is
+  HTTP is `Request.http`: the port's protocol decides (`crossfence.providers.istio.protocol`),
+  and `crossfence.providers.istio.connection` answers for every request a connection may carry.
 """
 
 from __future__ import annotations
@@ -38,14 +40,19 @@ from crossfence.providers.istio.resources import (
 from crossfence.providers.kubernetes.resources import Cluster, Pod
 
 __all__ = [
+    "OPERATION_ATTRIBUTES",
     "TRUST_DOMAIN",
     "AuthorizationDecision",
     "Request",
+    "alternative_matches",
+    "applicable",
+    "applies",
     "authorize",
     "has_sidecar",
     "mesh_principal",
     "mtls_mode",
     "principal",
+    "residual",
 ]
 
 TRUST_DOMAIN = "cluster.local"
@@ -105,7 +112,7 @@ def mtls_mode(cluster: Cluster, pod: Pod, port: int) -> tuple[str, PeerAuthentic
 
 @dataclass(frozen=True)
 class Request:
-    """What the destination sidecar sees; `method`/`path` given means HTTP, else TCP."""
+    """What the destination sidecar sees of one connection or request."""
 
     source_ip: str
     source_principal: str | None  # None: plaintext (no peer certificate)
@@ -115,10 +122,13 @@ class Request:
     method: str | None = None
     path: str | None = None
     host: str | None = None
+    http: bool = False
+    """Whether the sidecar reads the connection as HTTP: the port's protocol decides
+    (`crossfence.providers.istio.protocol`), not whether a method or path is known."""
 
     @property
     def is_http(self) -> bool:
-        return self.method is not None or self.path is not None
+        return self.http
 
 
 @dataclass(frozen=True)
@@ -228,21 +238,21 @@ def _condition(condition: Condition, request: Request) -> bool | None:
     return not any(match(p) for p in condition.not_values)
 
 
-def _rule_matches(rule: AuthorizationRule, request: Request, action: str, notes: list[str]) -> bool:
-    http_only_used = (
-        any(name in s.values for s in rule.sources for name in HTTP_ONLY_SOURCE_FIELDS)
-        or any(name in o.values for o in rule.operations for name in HTTP_ONLY_OPERATION_FIELDS)
-        or any(c.key.startswith(HTTP_ONLY_CONDITION_PREFIXES) for c in rule.conditions)
-    )
+def _rule_matches(
+    policy: AuthorizationPolicy, rule: AuthorizationRule, request: Request, notes: list[str]
+) -> bool:
+    action = policy.action
     skip: tuple[str, ...] = ()
-    if http_only_used and not request.is_http:
+    if rule.http_only_fields and not request.is_http:
         if action != "DENY":
             notes.append(
-                f"rule {rule.index} uses HTTP-only fields on TCP traffic: ignored (never matches)"
+                f"{policy.key} rule {rule.index} uses HTTP-only fields on TCP traffic: "
+                "ignored (never matches)"
             )
             return False
         notes.append(
-            f"rule {rule.index} uses HTTP-only fields on TCP traffic: matched on its TCP fields"
+            f"{policy.key} rule {rule.index} uses HTTP-only fields on TCP traffic: "
+            "only its TCP fields apply"
         )
         skip = HTTP_ONLY_SOURCE_FIELDS + HTTP_ONLY_OPERATION_FIELDS
     if (
@@ -251,7 +261,7 @@ def _rule_matches(rule: AuthorizationRule, request: Request, action: str, notes:
         and request.is_http
     ):
         notes.append(
-            f"rule {rule.index}: no host given, hosts/notHosts compared with an empty host"
+            f"{policy.key} rule {rule.index}: no host given, hosts/notHosts compared with an empty host"
         )
     if rule.sources and not any(_fields_match(s.values, request, skip) for s in rule.sources):
         return False
@@ -264,7 +274,7 @@ def _rule_matches(rule: AuthorizationRule, request: Request, action: str, notes:
         if result is None:
             # Never widened: an unknown condition makes ALLOW rules fail and DENY rules hold.
             notes.append(
-                f"rule {rule.index}: condition {condition.key!r} is not supported by crossfence"
+                f"{policy.key} rule {rule.index}: condition {condition.key!r} is not supported by crossfence"
             )
             if action != "DENY":
                 return False
@@ -274,7 +284,50 @@ def _rule_matches(rule: AuthorizationRule, request: Request, action: str, notes:
     return True
 
 
-def _applies(policy: AuthorizationPolicy, pod: Pod) -> bool:
+OPERATION_ATTRIBUTES = {
+    "methods": "method",
+    "notMethods": "method",
+    "paths": "path",
+    "notPaths": "path",
+    "hosts": "host",
+    "notHosts": "host",
+}
+"""The request attribute each HTTP-only operation field tests."""
+
+
+def residual(
+    rule: AuthorizationRule, request: Request, action: str, unknown: frozenset[str]
+) -> tuple[dict[str, tuple[str, ...]], ...] | None:
+    """What an HTTP request must still be for `rule` to match it, when its `unknown` attributes
+    (`method`, `path`, `host`) are not fixed: None when no such request matches, else one
+    alternative per matching operation, holding that operation's fields on the unknown
+    attributes (an empty mapping: every request matches). The rest of the rule is evaluated as
+    `authorize` does for HTTP traffic."""
+    if rule.sources and not any(_fields_match(s.values, request, ()) for s in rule.sources):
+        return None
+    for condition in rule.conditions:
+        result = _condition(condition, request)
+        if result is None and action == "DENY":
+            continue  # never widened: an unknown condition holds for a DENY rule
+        if not result:
+            return None
+    if not rule.operations:
+        return ({},)
+    alternatives = []
+    for operation in rule.operations:
+        open_fields = tuple(n for n in operation.values if OPERATION_ATTRIBUTES.get(n) in unknown)
+        if _fields_match(operation.values, request, open_fields):
+            alternatives.append({n: operation.values[n] for n in open_fields})
+    return tuple(alternatives) or None
+
+
+def alternative_matches(alternative: dict[str, tuple[str, ...]], request: Request) -> bool:
+    """Whether a `residual` alternative matches a request whose attributes are all fixed."""
+    return _fields_match(alternative, request, ())
+
+
+def applies(policy: AuthorizationPolicy, pod: Pod) -> bool:
+    """Whether the pod's sidecar enforces the policy (its namespace or the root one, its selector)."""
     if policy.targets_other_proxies:
         return False
     if policy.namespace != ROOT_NAMESPACE and policy.namespace != pod.namespace:
@@ -282,22 +335,28 @@ def _applies(policy: AuthorizationPolicy, pod: Pod) -> bool:
     return _selects(policy.selector, pod)
 
 
+def applicable(cluster: Cluster, pod: Pod) -> list[AuthorizationPolicy]:
+    """The AuthorizationPolicies the pod's sidecar enforces (root namespace, its namespace, and
+    selecting it), in file order."""
+    return [p for p in cluster.authorization_policies if applies(p, pod)]
+
+
 def _first_match(
     policies: list[AuthorizationPolicy], request: Request, notes: list[str]
 ) -> tuple[AuthorizationPolicy, AuthorizationRule] | None:
     for policy in policies:
         for rule in policy.rules:
-            if _rule_matches(rule, request, policy.action, notes):
+            if _rule_matches(policy, rule, request, notes):
                 return policy, rule
     return None
 
 
 def authorize(cluster: Cluster, destination: Pod, request: Request) -> AuthorizationDecision:
     """The destination sidecar's authorization decision, CUSTOM -> DENY -> ALLOW."""
-    applicable = [p for p in cluster.authorization_policies if _applies(p, destination)]
+    policies = applicable(cluster, destination)
     notes: list[str] = []
     by_action = {
-        a: [p for p in applicable if p.action == a] for a in ("CUSTOM", "DENY", "ALLOW", "AUDIT")
+        a: [p for p in policies if p.action == a] for a in ("CUSTOM", "DENY", "ALLOW", "AUDIT")
     }
     custom = _first_match(by_action["CUSTOM"], request, notes)
     if custom is not None:

@@ -96,6 +96,14 @@ class AuthorizationRule:
     conditions: tuple[Condition, ...]
     location: Location
 
+    @property
+    def http_only_fields(self) -> tuple[str, ...]:
+        """The HTTP-only fields and `when` keys it uses, in the order they are written."""
+        names = [n for s in self.sources for n in s.values if n in HTTP_ONLY_SOURCE_FIELDS]
+        names += [n for o in self.operations for n in o.values if n in HTTP_ONLY_OPERATION_FIELDS]
+        names += [c.key for c in self.conditions if c.key.startswith(HTTP_ONLY_CONDITION_PREFIXES)]
+        return tuple(dict.fromkeys(names))
+
 
 @dataclass(frozen=True)
 class AuthorizationPolicy:

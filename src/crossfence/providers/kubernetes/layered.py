@@ -3,7 +3,9 @@
 `explain(cluster, src, dst, protocol, port, method=None, path=None, host=None) -> LayeredVerdict`.
 `src`/`dst` are `namespace/pod` names or addresses outside the pods (`203.0.113.7`; a CIDR stands
 for its first address). Every layer is evaluated and reported, in the order a packet meets them;
-the verdict is the first layer that denies (`decided_by`). Each step's `to_json()` is
+the verdict is the first layer that denies (`decided_by`); an allowed verdict with
+`conditions` holds only for the HTTP requests they describe (the sidecar reads HTTP on the port
+and allows some requests only). Each step's `to_json()` is
 `{"layer", "action", "detail", "source"}`, `source` being `file:line` of the policy rule. An
 unknown endpoint or a missing port raises `crossfence.errors.QueryError` (CLI exit code 2).
 """
@@ -44,6 +46,9 @@ class LayeredVerdict:
     allowed: bool
     decided_by: str  # the first denying layer, or "all layers allow"
     steps: tuple[Step, ...]
+    conditions: tuple[str, ...] = ()
+    """Non-empty: allowed only for the requests these describe (the sidecar reads HTTP on the
+    port and only some requests are allowed)."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -52,6 +57,7 @@ class LayeredVerdict:
             "service": self.service,
             "allowed": self.allowed,
             "decided_by": self.decided_by,
+            "conditions": list(self.conditions),
             "steps": [s.to_json() for s in self.steps],
         }
 
@@ -112,6 +118,7 @@ def explain(
     source, source_pod = _endpoint(cluster, src)
     destination, destination_pod = _endpoint(cluster, dst)
     steps: list[Step] = []
+    conditions: list[str] = []
     if source_pod is not None:
         verdict = evaluate_direction(cluster, "egress", source_pod, destination, protocol, port)
         steps.append(_netpol_step(verdict, source_pod, dst, service))
@@ -122,7 +129,16 @@ def explain(
         steps.append(_netpol_step(verdict, destination_pod, src, service))
         steps.extend(
             _mesh_steps(
-                cluster, source_pod, destination_pod, src, protocol, port, method, path, host
+                cluster,
+                source_pod,
+                destination_pod,
+                src,
+                protocol,
+                port,
+                method,
+                path,
+                host,
+                conditions,
             )
         )
     else:
@@ -135,6 +151,7 @@ def explain(
         denied is None,
         denied.layer if denied else "all layers allow",
         tuple(steps),
+        tuple(conditions) if denied is None else (),
     )
 
 
@@ -148,15 +165,11 @@ def _mesh_steps(
     method: str | None,
     path: str | None,
     host: str | None,
+    conditions: list[str],
 ) -> list[Step]:
     # Imported here: the Istio package reads manifests with this package's helpers.
-    from crossfence.providers.istio.authz import (
-        Request,
-        authorize,
-        has_sidecar,
-        mtls_mode,
-        principal,
-    )
+    from crossfence.providers.istio.authz import Request, has_sidecar, mtls_mode, principal
+    from crossfence.providers.istio.connection import authorize_connection
 
     if not has_sidecar(cluster, destination):
         return [
@@ -193,14 +206,15 @@ def _mesh_steps(
         path=path,
         host=host,
     )
-    decision = authorize(cluster, destination, request)
-    location = decision.location
+    answer = authorize_connection(cluster, destination, request)
+    location = answer.location
     steps.append(
         Step(
             "mesh authorization",
-            decision.action,
-            decision.explanation,
+            answer.action,
+            f"{answer.protocol.describe(port)}; {answer.explanation}",
             location.file_line if location else None,
         )
     )
+    conditions.extend(answer.conditions)
     return steps

@@ -256,8 +256,14 @@ class _Loader:
             number = fields.integer(raw.get("port"), (*p_path, "port"), 1, 65535)
             target = fields.port(raw.get("targetPort", number), (*p_path, "targetPort"))
             protocol = fields.protocol(raw.get("protocol"), (*p_path, "protocol"))
+            port_name = fields.string(raw.get("name"), (*p_path, "name")) or None
+            app_protocol = fields.string(raw.get("appProtocol"), (*p_path, "appProtocol")) or None
             if number is not None and target is not None:
-                ports.append(ServicePort(number, target, protocol, raw.get("name")))
+                ports.append(
+                    ServicePort(
+                        number, target, protocol, port_name, app_protocol, fields.locate(p_path)
+                    )
+                )
         self.cluster.services.append(
             Service(namespace, name, selector, tuple(ports), fields.locate(path))
         )

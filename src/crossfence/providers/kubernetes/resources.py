@@ -127,10 +127,14 @@ class Pod:
 
 @dataclass(frozen=True)
 class ServicePort:
+    """One `spec.ports` entry; `name` and `app_protocol` are what Istio reads the protocol from."""
+
     port: int
     target_port: int | str
     protocol: str
     name: str | None
+    app_protocol: str | None = None  # `appProtocol`
+    location: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,20 @@ class Service:
     selector: Mapping[str, str]
     ports: tuple[ServicePort, ...]
     location: Location
+    owner: str | None = None  # "Workload/customer-api": derived from a blueprint workload
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def selects(self, pod: Pod) -> bool:
+        """Whether the pod is one of its endpoints; an empty selector selects none (the
+        endpoints of a Service without a selector are managed by hand)."""
+        return (
+            pod.namespace == self.namespace
+            and bool(self.selector)
+            and all(pod.labels.get(k) == v for k, v in self.selector.items())
+        )
 
 
 @dataclass(frozen=True)
