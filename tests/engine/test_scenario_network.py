@@ -219,3 +219,15 @@ def test_a_vm_without_external_address_does_not_reach_the_internet(tmp_path: Pat
     workloads.write_text(text, encoding="utf-8")
     public = reach(build_topology(load(copy)), "vault", "203.0.113.7", "tcp/443")
     assert public.allowed and "FORWARD_TO_INTERNET" in actions(public)
+
+
+def test_a_load_balancer_as_the_source_sends_from_its_egress_side() -> None:
+    """`reach --from public-lb` or `--from scw-edge` (once a StopIteration): a load balancer opens
+    its connections to its backends from its egress addresses (Google front ends; the Scaleway
+    LB's private address), and the chain starts after it."""
+    net = topology()
+    for balancer in ("public-lb", "scw-edge"):
+        answer = reach(net, balancer, "customer-api", "tcp/8443")
+        assert answer.allowed, (balancer, answer.disposition)
+    edge = reach(net, "scw-edge", "customer-api", "tcp/8443")
+    assert "172.16.0.50" in edge.hops[0].steps[0].detail

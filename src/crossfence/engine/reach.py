@@ -94,6 +94,23 @@ def resolve(topology: Topology, name: str, role: str) -> tuple[Endpoint, int]:
     )
 
 
+def _egress(balancer: Endpoint) -> tuple[Endpoint, int]:
+    """A load balancer as the client of its backends: its egress addresses and network."""
+    assert balancer.proxy is not None
+    egress = balancer.proxy.egress_addresses
+    client = Endpoint(
+        balancer.name,
+        "load_balancer",
+        egress,
+        balancer.proxy.egress_network,
+        balancer.cloud,
+        segment=balancer.segment,
+        proxy=balancer.proxy,
+        source=balancer.source,
+    )
+    return client, next(iter(egress))[0] if not egress.is_empty() else balancer.address
+
+
 def _backend_chain(topology: Topology, target: Endpoint) -> list[Endpoint]:
     """Load balancers in front of `target`, outermost first (public-lb -> scw-edge -> customer-api)."""
     chain: list[Endpoint] = []
@@ -137,6 +154,13 @@ def reach(topology: Topology, source_name: str, destination_name: str, port_text
         destination_address = target_address(source, destination)
     if source is destination and source.name != "internet":
         raise QueryError.single(f"--from and --to are both {source.name} (expected two endpoints)")
+    chain = _backend_chain(topology, destination)
+    if source in chain:
+        chain = chain[chain.index(source) + 1 :]
+    if source.proxy is not None:
+        # a load balancer opens its connections from its egress side (Google front ends, its
+        # private address), not from its public frontend
+        source, source_address = _egress(source)
     direct = follow(topology, Flow(source, source_address, destination_address, protocol, port))
     result = Reach(
         source_name,
@@ -172,7 +196,6 @@ def reach(topology: Topology, source_name: str, destination_name: str, port_text
                 back[0].source if back else None,
             )
         )
-    chain = _backend_chain(topology, destination)
     # the proxied path is the answer only when the destination is not addressable directly
     if (
         direct.allowed
@@ -222,18 +245,7 @@ def reach(topology: Topology, source_name: str, destination_name: str, port_text
             )
         if target.proxy is not None:
             conditions.extend(target.proxy.conditions)
-            egress = target.proxy.egress_addresses
-            client = Endpoint(
-                target.name,
-                "load_balancer",
-                egress,
-                target.proxy.egress_network,
-                target.cloud,
-                segment=target.segment,
-                proxy=target.proxy,
-                source=target.source,
-            )
-            client_address = next(iter(egress))[0] if not egress.is_empty() else target.address
+            client, client_address = _egress(target)
     return Reach(
         source_name, destination_name, port_text.lower(), True, "DELIVERED", hops, conditions, legs
     )
