@@ -555,6 +555,30 @@ class _Walker:
 
     # -- the internet ---------------------------------------------------------------------
 
+    def special_path_in(self, flow: Flow, hops: list[Hop], hop: Hop, network: Network) -> Trace:
+        """A provider service (IAP, health checks) reaches the endpoint directly."""
+        path = flow.source.special_path
+        assert path is not None
+        endpoint = self.endpoint_at(network, flow.destination_address)
+        if endpoint is None:
+            hop.steps.append(
+                Step(
+                    "DROP",
+                    f"no endpoint has {_ip(flow.destination_address)} in {network.name}",
+                    network.source,
+                )
+            )
+            return Trace(False, "NO_ENDPOINT", hops)
+        hop.steps.append(
+            Step(
+                "SPECIAL_PATH",
+                f"{path.name} reaches {endpoint.name} in {network.name} over the provider's own "
+                "path, outside the network's routes; the answer goes back the same way",
+                path.source,
+            )
+        )
+        return self.arrive(flow, hops, endpoint, network)
+
     def translated(self, source: Endpoint) -> int:
         """The address internet hosts see as the source: its public address, else its NAT's."""
         if source.public_address is not None and not source.public_interface:
@@ -809,6 +833,15 @@ class _Walker:
         segment = destination.segment
         hop = Hop(f"{destination.name} (reply)")
         hops.append(hop)
+        if flow.source.special_path is not None:
+            hop.steps.append(
+                Step(
+                    "RETURN_SPECIAL_PATH",
+                    f"the answer to {flow.source.special_path.name} goes back over its special path",
+                    flow.source.special_path.source,
+                )
+            )
+            return None
         # a stateless filter of the destination itself sees the reply leave (and one of the
         # client's sees it arrive): "Stateless security groups strictly apply the default policy
         # and inbound/outbound rules, regardless of whether a connection is initiated from your
@@ -991,6 +1024,8 @@ def follow(topology: Topology, flow: Flow) -> Trace:
     ):
         return Trace(False, "DENIED_EGRESS", hops)
     network = topology.networks[source.network]
+    if source.special_path is not None:
+        return walker.special_path_in(flow, hops, start, network)
     if walker.leaves_by_public_interface(flow, network):
         disposition = walker.public_interface_out(flow, start)
         if disposition is not None:

@@ -154,6 +154,26 @@ def reach(topology: Topology, source_name: str, destination_name: str, port_text
         destination_address = target_address(source, destination)
     if source is destination and source.name != "internet":
         raise QueryError.single(f"--from and --to are both {source.name} (expected two endpoints)")
+    if source.name == "internet" and source_name != "internet" and destination.network:
+        # an address of a provider service that reaches the destination's network directly
+        path = next(
+            (
+                p
+                for p in topology.networks[destination.network].special_paths
+                if source_address in p.addresses
+            ),
+            None,
+        )
+        if path is not None:
+            source = Endpoint(
+                source_name,
+                "provider service",
+                IpSet.from_addresses([source_address]),
+                destination.network,
+                None,
+                source=path.source,
+                special_path=path,
+            )
     chain = _backend_chain(topology, destination)
     if source in chain:
         chain = chain[chain.index(source) + 1 :]

@@ -23,6 +23,7 @@ __all__ = [
     "Route",
     "Segment",
     "Source",
+    "SpecialPath",
     "Topology",
     "Tunnel",
 ]
@@ -208,6 +209,17 @@ class Tunnel:
     source: Source
 
 
+@dataclass(frozen=True, slots=True)
+class SpecialPath:
+    """A provider service whose packets reach the network's endpoints over a path of the
+    provider's own, outside the network's routes, and whose replies go back the same way (GCP:
+    IAP TCP forwarding, health checks, Cloud DNS forwarding)."""
+
+    name: str
+    addresses: IpSet
+    source: Source
+
+
 @dataclass
 class Network:
     """A routing domain (a VPC) with its forwarding table and the filter between its segments."""
@@ -226,6 +238,8 @@ class Network:
     """Dynamic routes whose destination fits in a subnet or static route's range are ignored
     (recorded in `shadowed`); set by the provider whose routing does this (GCP)."""
     internet_gateway: bool = True
+    special_paths: list[SpecialPath] = field(default_factory=list)
+    """Services that reach its endpoints outside its routes (their firewall rules still apply)."""
     source: Source | None = None
 
     def segment_of(self, address: int) -> Segment | None:
@@ -290,6 +304,9 @@ class Endpoint:
     (GCP Cloud NAT, a Scaleway Public Gateway)."""
     nat_address: int | None = None
     """The public address that NAT gives its traffic; None when the NAT allocates it itself."""
+    special_path: SpecialPath | None = None
+    """A provider service's source (IAP, health checks): its packets enter the destination's
+    network directly and the replies go back the same way, whatever the routes."""
     routed: Source | None = None
     """When set, routing does not carry its traffic beyond its own segment (Scaleway Managed
     Databases do not support VPC routing): the source says why."""

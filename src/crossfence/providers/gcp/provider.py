@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ...algebra.packets import IpSet, ServiceSet
 from ...ir.control import BgpSpeaker
-from ...ir.types import Endpoint, Filter, FilterRule, Network, Proxy, Source
+from ...ir.types import Endpoint, Filter, FilterRule, Network, Proxy, Source, SpecialPath
 from ..base import CloudProvider
 from .firewall import GcpInstance, firewall_filters
 from .routing import cloud_nat, default_route, router_speaker, static_routes
@@ -20,6 +20,30 @@ if TYPE_CHECKING:
     from ...model.validate.base import Validator
 
 __all__ = ["GOOGLE_FRONT_END_RANGES", "GcpProvider"]
+
+# Google services whose packets reach VMs over special paths, outside the VPC's routes, and whose
+# replies go back the same way (https://cloud.google.com/vpc/docs/routes#special_return_paths):
+# the firewall still decides, so each needs an ingress rule from its range.
+GOOGLE_SPECIAL_PATHS = (
+    (
+        "IAP TCP forwarding",
+        "iap-tcp-forwarding",
+        ("35.235.240.0/20",),
+        "https://cloud.google.com/iap/docs/using-tcp-forwarding",
+    ),
+    (
+        "Google Cloud health checks",
+        "health-checks",
+        ("35.191.0.0/16", "130.211.0.0/22"),
+        "https://cloud.google.com/load-balancing/docs/health-check-concepts#ip-ranges",
+    ),
+    (
+        "Cloud DNS forwarding",
+        "cloud-dns-forwarding",
+        ("35.199.192.0/19",),
+        "https://cloud.google.com/dns/docs/zones/forwarding-zones",
+    ),
+)
 
 # Global external Application Load Balancer with an internet NEG: requests to the external
 # backend come from these ranges (https://cloud.google.com/load-balancing/docs/negs/internet-neg-concepts#ip-ranges).
@@ -47,6 +71,10 @@ class GcpProvider(CloudProvider):
 
     def configure_network(self, network: ModelNetwork, ir: Network) -> None:
         ir.shadow_dynamic_routes = True
+        ir.special_paths.extend(
+            SpecialPath(name, IpSet.from_cidrs(ranges), Source(f"gcp/{slug}", None, page))
+            for name, slug, ranges, page in GOOGLE_SPECIAL_PATHS
+        )
         # Private Google Access is a setting of each subnet
         # (https://cloud.google.com/vpc/docs/configure-private-google-access)
         access = {s.name: s.private_google_access for s in network.all_subnets}
