@@ -28,7 +28,7 @@ class GlobalPolicy(NamedModel):
     destination: Name
     """Destination workload."""
     ports: tuple[PortSpec, ...] = ()
-    """Destination ports (empty: any)."""
+    """Destination TCP ports, `tcp/PORT` or `tcp/LOW-HIGH` (empty: any); the sidecars carry TCP only."""
     methods: tuple[str, ...] = ()
     """HTTP methods (empty: any)."""
     paths: tuple[str, ...] = ()

@@ -6,6 +6,7 @@ import ipaddress
 from pathlib import Path
 
 from ..algebra.packets import IpSet
+from ..algebra.ports import parse_port_spec
 from ..ir.layers import ClusterLayer, GlobalNamespaceLayer, WorkloadIdentity
 from ..ir.types import Endpoint, Source, Topology
 from ..model import Blueprint, Cluster, GlobalNamespace, Workload
@@ -159,8 +160,16 @@ def _global_policies(
                         gns.trust_domain, source.namespace, source.service_account or "default"
                     )
                 )
+        if not policy.sources:
+            # "empty: any workload of the global namespace" — the members' namespaces, which
+            # an mTLS identity proves (plaintext has no namespace and never matches)
+            principals_or_namespaces = {
+                "namespaces": tuple(sorted({m.namespace for m in gns.members}))
+            }
+        else:
+            principals_or_namespaces = {"principals": tuple(principals)}
         operation: dict[str, tuple[str, ...]] = {}
-        ports = tuple(p.split("/", 1)[1] for p in policy.ports if "/" in p)
+        ports = _tcp_ports(policy.ports)
         if ports:
             operation["ports"] = ports
         if policy.methods:
@@ -170,11 +179,14 @@ def _global_policies(
         rule_location = _location(policy, "blueprint")
         rule = AuthorizationRule(
             0,
-            (IstioSource({"principals": tuple(principals)}, rule_location),) if principals else (),
+            (IstioSource(principals_or_namespaces, rule_location),),
             (Operation(operation, rule_location),) if operation else (),
             (),
             rule_location,
         )
+        # sources that carry no mesh identity (VMs) match no rule: an ALLOW policy without rules
+        # allows nothing, a DENY policy without rules denies nothing
+        rules = (rule,) if not policy.sources or principals else ()
         policies.append(
             AuthorizationPolicy(
                 namespace,
@@ -182,12 +194,23 @@ def _global_policies(
                 dict(destination.labels),
                 policy.action.upper(),
                 None,
-                (rule,),
+                rules,
                 rule_location,
             )
         )
     peer = PeerAuthentication(namespace, f"{gns.name}-mtls", None, gns.mtls_mode, {}, where)
     return policies, peer
+
+
+def _tcp_ports(specs: tuple[str, ...]) -> tuple[str, ...]:
+    """A global policy's ports as Istio writes them (one number each); empty: any port."""
+    ports: list[str] = []
+    for spec in specs:
+        protocol, low, high = parse_port_spec(spec)
+        if protocol == "all" or low is None or high is None:
+            return ()  # every port (validation refuses what the mesh does not carry)
+        ports.extend(str(port) for port in range(low, high + 1))
+    return tuple(ports)
 
 
 def cluster_layers(

@@ -29,7 +29,9 @@ networks:
 workloads:
   - {{name: vm, kind: vm, network: vpc, subnet: apps, addresses: [10.0.0.10]}}
 """
-IAP_SSH = '[{name: iap-ssh, direction: ingress, ports: ["tcp/22"], source_ranges: ["35.235.240.0/20"]}]'
+IAP_SSH = (
+    '[{name: iap-ssh, direction: ingress, ports: ["tcp/22"], source_ranges: ["35.235.240.0/20"]}]'
+)
 PROBES = '[{name: probes, direction: ingress, ports: ["tcp/80"], source_ranges: ["35.191.0.0/16", "130.211.0.0/22"]}]'
 
 

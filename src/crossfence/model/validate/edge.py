@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...algebra.ports import parse_port_spec
 from .base import Validator
 
 __all__ = ["check"]
@@ -14,6 +15,16 @@ def check(v: Validator) -> None:
             v.ref(gns, ("members", i, "cluster"), member.cluster, ("clusters",), "cluster")
         v.duplicates(gns.policies, "policy", f" in global namespace '{gns.name}'")
         for i, policy in enumerate(gns.policies):
+            for j, spec in enumerate(policy.ports):
+                protocol, _, _ = parse_port_spec(spec)
+                if protocol not in ("tcp", "all"):
+                    v.report.add(
+                        gns,
+                        ("policies", i, "ports", j),
+                        f"{spec!r}: the mesh's sidecars carry TCP only, so a global policy "
+                        "names TCP ports (expected tcp/PORT or tcp/LOW-HIGH)",
+                        "invalid-value",
+                    )
             for j, source in enumerate(policy.sources):
                 v.ref(gns, ("policies", i, "sources", j), source, ("workloads",), "workload")
             v.ref(
