@@ -26,6 +26,7 @@ __all__ = [
     "SpecialPath",
     "Topology",
     "Tunnel",
+    "described",
 ]
 
 
@@ -79,6 +80,12 @@ class Source:
 
     def to_json(self) -> dict[str, object]:
         return {"resource": self.resource, "rule": self.rule, "file": self.file, "line": self.line}
+
+
+def described(label: str, description: str | None) -> str:
+    """A rule's name for traces: its label, and the user's description when there is one
+    (`rule 3 ("nothing else reaches the database")`)."""
+    return f'{label} ("{description}")' if description else label
 
 
 @dataclass(frozen=True, slots=True)

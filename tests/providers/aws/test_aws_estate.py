@@ -74,7 +74,7 @@ def test_allowed_from_gcp_shows_route_table_nacl_and_security_group_steps(
     ]
     (sg,) = steps(answer, "APPLY_INGRESS_FILTER")
     assert sg[0].startswith(
-        "security groups app-sg (inbound): allowed by rule ssh from the GCP hub"
+        'security groups app-sg (inbound): allowed by app-sg inbound rule 1 ("ssh from the GCP hub")'
     )
     assert sg[1] == line_of("aws.yaml", "ssh from the GCP hub")
     back = steps(answer, "RETURN_ROUTE")

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ...algebra.packets import IpSet, ServiceSet, services_of
-from ...ir.types import Filter, FilterRule, Source
+from ...ir.types import Filter, FilterRule, Source, described
 from ...model import Network, SecurityGroup, SecurityGroupRule
 
 __all__ = ["DEFAULT_GROUP", "default_security_group_filters", "security_group_filters"]
@@ -73,7 +73,9 @@ def security_group_filters(
             for index, rule in enumerate(listed):
                 rules.append(
                     FilterRule(
-                        name=rule.description or f"{group.name} {direction} rule {index + 1}",
+                        name=described(
+                            f"{group.name} {direction} rule {index + 1}", rule.description
+                        ),
                         action="allow",
                         remote=_remote(rule, members),
                         local=IpSet.all(),

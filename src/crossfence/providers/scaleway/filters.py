@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ...algebra.packets import IpSet, ServiceSet, services_of
-from ...ir.types import Filter, FilterRule, Source
+from ...ir.types import Filter, FilterRule, Source, described
 from ...model import LoadBalancer, Network, SecurityGroup
 from ...model.edge import LbAcl
 
@@ -42,7 +42,7 @@ def vpc_acl_filter(network: Network) -> Filter | None:
             source_ports = _ports(rule.protocol, rule.source_ports)
         rules.append(
             FilterRule(
-                name=rule.description or f"rule {index + 1}",
+                name=described(f"rule {index + 1}", rule.description),
                 action="allow" if rule.action == "accept" else "deny",
                 # an ACL is evaluated on the packet: "remote" is its source, "local" its destination
                 remote=IpSet.from_cidrs([rule.source]),
@@ -75,7 +75,7 @@ def security_group_filters(group: SecurityGroup) -> tuple[Filter, Filter]:
     ):
         rules = tuple(
             FilterRule(
-                name=rule.description or f"{direction} rule {i + 1}",
+                name=described(f"{direction} rule {i + 1}", rule.description),
                 action="allow" if rule.action == "accept" else "deny",
                 remote=IpSet.from_cidrs(rule.ip_ranges),
                 local=IpSet.all(),
