@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
+from ..algebra.packets import ServiceSet
 from ..engine.reach import reach
 from ..errors import InputError
 from .base import Check, Context, Finding, ref, register
@@ -92,22 +93,52 @@ def _clients(target: Any) -> list[str]:
     "Put the workload behind the identity-aware edge and drop every other path from the internet.",
 )
 def internet_to_personal_data(context: Context, check: Check) -> Iterator[Finding]:
+    from ..engine.matrix import pair_services
+
+    internet = context.topology.endpoints.get("internet")
     for workload in context.blueprint.workloads:
+        if workload.personal_data == "none":
+            continue
+        endpoint = context.topology.endpoints.get(workload.name)
+        # any service the internet opens straight to it (its external or flexible IP) ...
+        exposed = (
+            pair_services(context.topology, internet, endpoint)
+            if internet is not None and endpoint is not None
+            else None
+        )
         port = context.probe_port(workload)
-        if workload.personal_data == "none" or port is None:
+        if (
+            exposed is not None
+            and not exposed.is_empty()
+            and not (port is not None and _opens(exposed, port))
+        ):
+            protocol, number = exposed.sample()
+            port = f"{protocol}/{number}".lower() if number is not None else protocol.lower()
+        if port is None:
             continue
         try:
-            # the network layers only: the question is whether a path skips the edge at all
+            # ... or through load balancers; the network layers only: the question is whether a
+            # path skips the edge at all
             flow = reach(context.topology, "internet", workload.name, port)
         except InputError:
             continue
         if flow.allowed and not flow.conditions:
+            services = (
+                f" (the internet opens {', '.join(exposed.format())})"
+                if exposed is not None and not exposed.is_empty()
+                else ""
+            )
             yield check.finding(
                 f"an internet client reaches {workload.name} {port} ({workload.personal_data} "
-                "personal data) with no identity-aware proxy on the way",
+                f"personal data) with no identity-aware proxy on the way{services}",
                 [ref("workload", workload)],
                 [flow],
             )
+
+
+def _opens(services: ServiceSet, port: str) -> bool:
+    protocol, _, number = port.partition("/")
+    return services.contains(protocol, int(number) if number else None)
 
 
 def _behind(context: Context, name: str) -> list[str]:
