@@ -31,7 +31,9 @@ workloads:
     personal_data: stores
     ports: [{{port: 5432}}]
 """
-SSH_FROM_ANYWHERE = '[{name: ssh, direction: ingress, ports: ["tcp/22"], source_ranges: ["0.0.0.0/0"]}]'
+SSH_FROM_ANYWHERE = (
+    '[{name: ssh, direction: ingress, ports: ["tcp/22"], source_ranges: ["0.0.0.0/0"]}]'
+)
 
 
 def findings(tmp_path: Path, rules: str, public: str = "34.1.2.3") -> list[tuple[str, str]]:
@@ -51,8 +53,6 @@ def test_a_closed_external_ip_is_not(tmp_path: Path) -> None:
 
 
 def test_without_an_external_ip_the_same_rule_exposes_nothing(tmp_path: Path) -> None:
-    (tmp_path / "bp.yaml").write_text(
-        ESTATE.format(rules=SSH_FROM_ANYWHERE, public="null")
-    )
+    (tmp_path / "bp.yaml").write_text(ESTATE.format(rules=SSH_FROM_ANYWHERE, public="null"))
     report = run_checks(load(tmp_path / "bp.yaml"))
     assert not [f for f in report.findings if f.check.id.startswith("zerotrust")]

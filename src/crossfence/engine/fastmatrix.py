@@ -472,6 +472,7 @@ class _Engine:
                     _shape(sender),
                     atom(address),
                     sender.routed is not None,
+                    sender.masquerade,
                 )
             src_keys.setdefault(key, []).append(i)
         tgt_private = np.array(

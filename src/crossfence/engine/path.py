@@ -1008,6 +1008,18 @@ def follow(topology: Topology, flow: Flow) -> Trace:
         ],
     )
     hops.append(start)
+    masquerade = source.masquerade
+    if masquerade is not None and flow.destination_address not in masquerade.inside:
+        # the node SNATs pod traffic leaving the cluster: every hop downstream sees its address
+        start.steps.append(
+            Step(
+                "APPLY_NAT",
+                f"{source.name}'s traffic leaving the cluster is SNATed to its node's address "
+                f"({_ip(masquerade.node)} stands for the node that runs it)",
+                masquerade.source,
+            )
+        )
+        flow = Flow(source, masquerade.node, flow.destination_address, flow.protocol, flow.port)
     if source.network is None:
         # from the internet: only public addresses answer
         return walker.internet_leg(flow, hops, start, flow.source_address, False)

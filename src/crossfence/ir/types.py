@@ -17,6 +17,7 @@ __all__ = [
     "Endpoint",
     "Filter",
     "FilterRule",
+    "Masquerade",
     "Network",
     "NextHop",
     "Proxy",
@@ -217,6 +218,16 @@ class Tunnel:
 
 
 @dataclass(frozen=True, slots=True)
+class Masquerade:
+    """Pod traffic to anything outside `inside` (the cluster's pod range) leaves with the node's
+    address; `node` stands for whichever node runs the pod."""
+
+    node: int
+    inside: IpSet
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
 class SpecialPath:
     """A provider service whose packets reach the network's endpoints over a path of the
     provider's own, outside the network's routes, and whose replies go back the same way (GCP:
@@ -311,6 +322,8 @@ class Endpoint:
     (GCP Cloud NAT, a Scaleway Public Gateway)."""
     nat_address: int | None = None
     """The public address that NAT gives its traffic; None when the NAT allocates it itself."""
+    masquerade: Masquerade | None = None
+    """Pods whose traffic leaving the cluster is SNATed to their node's address."""
     special_path: SpecialPath | None = None
     """A provider service's source (IAP, health checks): its packets enter the destination's
     network directly and the replies go back the same way, whatever the routes."""

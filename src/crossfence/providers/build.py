@@ -12,13 +12,13 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from ..algebra.packets import IpSet, ServiceSet
-from ..ir.types import Endpoint, Network, Segment, Source, Topology, Tunnel
+from ..ir.types import Endpoint, Masquerade, Network, Segment, Source, Topology, Tunnel
 from . import registry
 from .base import BuildContext, CloudProvider, cluster_range
 from .clusters import cluster_layers, pod_addresses
 
 if TYPE_CHECKING:
-    from ..model import Blueprint, Workload
+    from ..model import Blueprint, Cluster, Workload
 
 __all__ = ["INTERNET", "to_ir"]
 
@@ -114,8 +114,10 @@ class _Build:
         segment = workload.subnet
         tags: tuple[str, ...] = workload.network_tags
         groups = workload.security_groups
+        masquerade = None
         if workload.kind == "pods":
             cluster = self.bp.get("clusters", str(workload.cluster))
+            masquerade = self.masquerade(cluster)
             network_name, segment, region = (
                 cluster.network,
                 cluster.subnet,
@@ -139,10 +141,27 @@ class _Build:
             services=services,
             source=source,
         )
+        endpoint.masquerade = masquerade
         if workload.public_address:
             endpoint.public_address = int(ipaddress.ip_address(workload.public_address))
         self.of_cloud(cloud.name if cloud else None).endpoint(workload, endpoint, groups)
         return endpoint
+
+    def masquerade(self, cluster: Cluster) -> Masquerade | None:
+        """`pods_masqueraded`: pod traffic leaving the cluster carries a node's address (the
+        node subnet's first host address stands for it)."""
+        pods = cluster_range(self.bp, cluster, "pod_range")
+        network = self.bp.get("networks", cluster.network)
+        subnets = network.all_subnets if network is not None else ()
+        subnet = next((s for s in subnets if s.name == cluster.subnet), None)
+        if not cluster.pods_masqueraded or pods is None or subnet is None:
+            return None
+        node = int(ipaddress.ip_network(subnet.cidr).network_address) + 2
+        return Masquerade(
+            node,
+            IpSet.from_cidrs([str(pods)]),
+            Source.of(cluster, f"cluster/{cluster.name}", "pods_masqueraded"),
+        )
 
     def load_balancers(self) -> None:
         for lb in self.bp.load_balancers:
