@@ -106,6 +106,13 @@ class NamedModel(Model):
     """Free text shown in reports."""
 
 
+IPV6_REFUSED = (
+    "{value!r} is an IPv6 {what}: crossfence analyses IPv4 estates only for now, and refuses IPv6 "
+    "rather than answer without it (expected an IPv4 {what}, e.g. '{example}')"
+)
+"""The message for an IPv6 address or range anywhere in a blueprint."""
+
+
 def _check_cidr(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a CIDR (expected a string such as '10.0.0.0/24')")
@@ -124,6 +131,8 @@ def _normal_cidr(value: str) -> str:
                 f"{value!r} has host bits set (expected the network address, e.g. '{fixed}')"
             ) from None
         raise ValueError(f"{value!r} is not a CIDR (expected e.g. '10.0.0.0/24')") from None
+    if network.version == 6:
+        raise ValueError(IPV6_REFUSED.format(value=value, what="range", example="10.0.0.0/24"))
     return str(network)
 
 
@@ -139,9 +148,12 @@ def _check_address(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not an IP address (expected e.g. '10.0.0.10')")
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
     except ValueError:
         raise ValueError(f"{value!r} is not an IP address (expected e.g. '10.0.0.10')") from None
+    if address.version == 6:
+        raise ValueError(IPV6_REFUSED.format(value=value, what="address", example="10.0.0.10"))
+    return str(address)
 
 
 Address = Annotated[

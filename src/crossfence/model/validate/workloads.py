@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ..base import IPV6_REFUSED
 from .base import IPNetwork, Validator
 
 __all__ = ["check"]
@@ -37,6 +38,16 @@ def check(v: Validator) -> None:
                 expected = (
                     "a CIDR or an address" if workload.kind == "external_api" else "an IP address"
                 )
+                value = None
+            if value is not None and value.version == 6:
+                v.report.add(
+                    workload,
+                    ("addresses", i),
+                    IPV6_REFUSED.format(value=text, what="address", example="10.0.0.10"),
+                    "ipv6",
+                )
+                continue
+            if value is None:
                 v.report.add(
                     workload,
                     ("addresses", i),
@@ -57,7 +68,7 @@ def check(v: Validator) -> None:
                 )
         if workload.public_address is not None:
             try:
-                ipaddress.ip_address(workload.public_address)
+                public = ipaddress.ip_address(workload.public_address)
             except ValueError:
                 v.report.add(
                     workload,
@@ -65,3 +76,13 @@ def check(v: Validator) -> None:
                     f"{workload.public_address!r} is not an IP address (expected e.g. '51.15.0.10')",
                     "invalid-cidr",
                 )
+            else:
+                if public.version == 6:
+                    v.report.add(
+                        workload,
+                        ("public_address",),
+                        IPV6_REFUSED.format(
+                            value=workload.public_address, what="address", example="51.15.0.10"
+                        ),
+                        "ipv6",
+                    )
