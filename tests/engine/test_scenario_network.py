@@ -231,3 +231,13 @@ def test_a_load_balancer_as_the_source_sends_from_its_egress_side() -> None:
         assert answer.allowed, (balancer, answer.disposition)
     edge = reach(net, "scw-edge", "customer-api", "tcp/8443")
     assert "172.16.0.50" in edge.hops[0].steps[0].detail
+
+
+def test_the_proxied_path_carries_only_the_port_the_load_balancers_send_to() -> None:
+    """internet → customer-api goes through public-lb and scw-edge, which send to 8443: any other
+    port is not carried (it used to come back allowed)."""
+    net = topology()
+    assert reach(net, "internet", "customer-api", "tcp/8443").allowed
+    other = reach(net, "internet", "customer-api", "tcp/9999")
+    assert not other.allowed
+    assert "send to TCP/8443, not tcp/9999" in str(other.to_json())

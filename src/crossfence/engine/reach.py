@@ -223,6 +223,19 @@ def reach(topology: Topology, source_name: str, destination_name: str, port_text
         or direct.disposition not in ("NO_ROUTE", "NO_ENDPOINT", "PRIVATE_TRAFFIC_TO_INTERNET")
     ):
         return result
+    last = (chain[-1] if chain else source).proxy
+    served = next((s for b, s in last.backends if b == destination.name), None) if last else None
+    if served is not None and port is not None and not served.contains(protocol, port):
+        # the load balancer opens its connections to the backend on the backend's port only
+        direct.hops[-1].steps.append(
+            Step(
+                "CHECK_PROXY",
+                f"the load balancers in front of {destination.name} send to "
+                f"{', '.join(served.format())}, not {protocol}/{port}",
+                (chain[-1] if chain else source).source,
+            )
+        )
+        return result
     # the proxied path: client -> outer LB -> ... -> destination
     hops: list[Hop] = []
     legs: list[Trace] = []
