@@ -14,12 +14,10 @@ from ..algebra.packets import IpSet, ServiceSet
 from ..ir.types import EPHEMERAL_PORTS, Endpoint, Filter, Topology
 from . import path as path_module
 from .filters import allowed_services, reply_services
-from .path import PRIVATE_RANGES, Flow, follow, target_address
+from .path import INTERNET_CLIENT, PRIVATE_RANGES, Flow, follow, target_address
 
 __all__ = ["PackedConnections", "fast_connections"]
 
-# documentation address standing for any client of the internet (as in `matrix.pair_services`)
-INTERNET_CLIENT = 0xCB007107
 _TRANSPORTS = ("tcp", "udp", "sctp")
 
 Progress = Callable[[int, int], None]

@@ -18,13 +18,13 @@ import dataclasses
 import ipaddress
 
 from ..ir.layers import ClusterLayer, WorkloadIdentity
-from ..ir.types import Source, Topology
+from ..ir.types import Endpoint, Source, Topology
 from ..providers.istio.authz import Request, has_sidecar, mesh_principal, mtls_mode
 from ..providers.istio.connection import authorize_connection
 from ..providers.kubernetes import Pod
 from ..providers.kubernetes.netpol import DirectionVerdict, evaluate_direction
 from ..providers.kubernetes.netpol import Endpoint as KubeEndpoint
-from .path import Hop, Step
+from .path import INTERNET_CLIENT, Hop, Step, target_address
 from .reach import Reach, parse_port, reach
 
 __all__ = ["LayeredReach", "layered_reach"]
@@ -45,14 +45,14 @@ class LayeredReach:
         self.topology = dataclasses.replace(topology, endpoints={**topology.endpoints, **gateways})
         self.workloads = topology.workloads
 
-    def _pod(self, workload: WorkloadIdentity | None) -> tuple[ClusterLayer, Pod] | None:
+    def pod_of(self, workload: WorkloadIdentity | None) -> tuple[ClusterLayer, Pod] | None:
         if workload is None or workload.kind != "pods" or workload.cluster not in self.views:
             return None
         view = self.views[workload.cluster]
         pods = view.pods.get(workload.name)
         return (view, pods[0]) if pods else None
 
-    def _shared_global_namespace(self, a: WorkloadIdentity, b: WorkloadIdentity) -> bool:
+    def shares_global_namespace(self, a: WorkloadIdentity, b: WorkloadIdentity) -> bool:
         for gns in self.topology.global_namespaces:
             members = gns.members
             if (a.cluster, a.namespace) in members and (b.cluster, b.namespace) in members:
@@ -70,8 +70,8 @@ class LayeredReach:
         protocol, port = parse_port(port_text)
         src_workload = self.workloads.get(source)
         dst_workload = self.workloads.get(destination)
-        src_pod = self._pod(src_workload)
-        dst_pod = self._pod(dst_workload)
+        src_pod = self.pod_of(src_workload)
+        dst_pod = self.pod_of(dst_workload)
         if src_pod is None and dst_pod is None:
             return reach(self.topology, source, destination, port_text)
         hops: list[Hop] = []
@@ -87,7 +87,7 @@ class LayeredReach:
             and dst_pod[0].east_west is not None
             and src_workload is not None
             and dst_workload is not None
-            and self._shared_global_namespace(src_workload, dst_workload)
+            and self.shares_global_namespace(src_workload, dst_workload)
             and protocol == "tcp"
         )
         # 1. the source pod's egress NetworkPolicy, towards the address the packet carries
@@ -103,11 +103,7 @@ class LayeredReach:
                     f"{dst_pod[0].name} east-west gateway {gateway.ip}",
                 )
             else:
-                address = (
-                    self.topology.endpoints[destination].address
-                    if destination in self.topology.endpoints
-                    else int(ipaddress.IPv4Address(destination))
-                )
+                address = self.target_of(source, destination)
                 same = dst_pod is not None and dst_pod[0] is view
                 target = KubeEndpoint(address, dst_pod[1] if same and dst_pod else None)
                 target_port, label = port, destination
@@ -163,7 +159,7 @@ class LayeredReach:
         # 3. the destination pod's ingress NetworkPolicy and its sidecar
         if dst_pod is not None:
             view, pod = dst_pod
-            client_pod, client_ip, principal, edge = self._client(
+            client_pod, client_ip, principal, edge = self.client(
                 src_pod, client_name, view, via_gateway
             )
             verdict = evaluate_direction(
@@ -209,7 +205,40 @@ class LayeredReach:
             [*conditions, *requests] if denied is None else conditions,
         )
 
-    def _client(
+    def target_of(self, source: str, destination: str) -> int:
+        """The address the packet carries towards a destination (as the network leg's)."""
+        target = self.topology.endpoints.get(destination)
+        if target is None:
+            return int(ipaddress.IPv4Address(destination))
+        if target.kind == "internet":
+            return INTERNET_CLIENT
+        client = self.topology.endpoints.get(source)
+        return target_address(client, target) if client is not None else target.address
+
+    @staticmethod
+    def client_address(endpoint: Endpoint) -> int:
+        """The address a non-pod client's packets carry: a load balancer's egress side, the
+        documentation address standing for an internet client, else its first address."""
+        if endpoint.kind == "internet":
+            return INTERNET_CLIENT
+        if endpoint.proxy is not None and not endpoint.proxy.egress_addresses.is_empty():
+            return endpoint.proxy.egress_addresses.min()
+        return endpoint.address
+
+    def mesh_outcome(
+        self, view: ClusterLayer, pod: Pod, client_ip: int, principal: str | None, port: int
+    ) -> tuple[bool, tuple[str, ...]]:
+        """What the destination's sidecar answers a TCP connection on `port` (allowed, and the
+        requests it is allowed for when only some are): the same decision `ask` traces."""
+        verdicts: list[tuple[str, bool]] = []
+        requests: list[str] = []
+        self._mesh(
+            view, pod, client_ip, principal, "tcp", port, None, None, verdicts, requests, None
+        )
+        allowed = all(ok for _, ok in verdicts)
+        return allowed, tuple(requests) if allowed else ()
+
+    def client(
         self,
         src_pod: tuple[ClusterLayer, Pod] | None,
         source: str,
@@ -237,7 +266,11 @@ class LayeredReach:
                 None,
             )
         endpoint = self.topology.endpoints.get(source)
-        address = endpoint.address if endpoint is not None else int(ipaddress.IPv4Address(source))
+        address = (
+            self.client_address(endpoint)
+            if endpoint is not None
+            else int(ipaddress.IPv4Address(source))
+        )
         if endpoint is not None and endpoint.proxy is not None and view.meshed:
             # an edge load balancer enters the mesh through the cluster's ingress gateway
             gateway = dataclasses.replace(

@@ -11,13 +11,19 @@ from ..ir.types import Endpoint, Filter, Topology
 from . import path as path_module
 from .fastmatrix import PackedConnections, fast_connections
 from .filters import allowed_services, reply_services
-from .path import Flow, follow, target_address
+from .path import INTERNET_CLIENT, Flow, follow, target_address
 
-__all__ = ["Matrix", "connectivity", "pair_services", "reference_connectivity"]
+__all__ = ["Conditional", "Matrix", "connectivity", "pair_services", "reference_connectivity"]
+
+
+Conditional = tuple[tuple[ServiceSet, tuple[str, ...]], ...]
+"""Services allowed only for requests that carry what the conditions say."""
 
 
 class Matrix:
-    """Allowed services per (source, destination); absent pairs allow nothing.
+    """Allowed services per (source, destination); absent pairs allow nothing. A pair may also
+    allow services only for some requests (`conditional`: an IAP token, HTTP methods and
+    paths), listed apart as `allowed_if`.
 
     The fast engine hands over its pairs packed as arrays; `connections` (a dict) is only built
     when someone asks for it, and `to_json` reads the arrays directly.
@@ -28,10 +34,15 @@ class Matrix:
         endpoints: list[str],
         connections: dict[tuple[str, str], ServiceSet] | None = None,
         packed: PackedConnections | None = None,
+        conditional: dict[tuple[str, str], Conditional] | None = None,
+        layers: str = "network",
     ) -> None:
         self.endpoints = endpoints
         self._connections = connections
         self._packed = packed
+        self.conditional: dict[tuple[str, str], Conditional] = conditional or {}
+        self.layers = layers
+        """`all` (cloud network, NetworkPolicy, mesh) or `network` (the cloud network alone)."""
 
     @property
     def connections(self) -> dict[tuple[str, str], ServiceSet]:
@@ -44,35 +55,67 @@ class Matrix:
         return self._connections
 
     def __len__(self) -> int:
-        """How many pairs allow something."""
-        if self._connections is None and self._packed is not None:
+        """How many pairs allow something (outright or for some requests)."""
+        if self._connections is None and self._packed is not None and not self.conditional:
             return len(self._packed)
-        return sum(1 for s in self.connections.values() if not s.is_empty())
+        return len(
+            {k for k, s in self.connections.items() if not s.is_empty()} | set(self.conditional)
+        )
 
-    def to_json(self) -> dict[str, Any]:
-        """`{"endpoints": [...], "connections": [{"from", "to", "allowed": ["TCP/443", ...]}]}`."""
-        if self._connections is None and self._packed is not None:
-            # each distinct set is formatted once; pairs with the same set share its list
-            allowed = [services.format() for services in self._packed.sets]
-            names = self.endpoints
-            rows = [
-                {"from": names[a], "to": names[b], "allowed": allowed[i]}
-                for a, b, i in zip(
+    def verdict(self, source: str, destination: str, protocol: str, port: int | None) -> str:
+        """`allowed`, `conditional` or `denied` for one service of a pair."""
+        if self.connections.get((source, destination), ServiceSet.none()).contains(protocol, port):
+            return "allowed"
+        for services, _ in self.conditional.get((source, destination), ()):
+            if services.contains(protocol, port):
+                return "conditional"
+        return "denied"
+
+    def _rows(self) -> list[tuple[int, int, int]]:
+        """(source, destination, set number) of every pair listed, and fills `_row_sets`."""
+        index = {n: i for i, n in enumerate(self.endpoints)}
+        if self._connections is None and self._packed is not None and not self.conditional:
+            self._row_sets = self._packed.sets
+            return list(
+                zip(
                     self._packed.sources.tolist(),
                     self._packed.destinations.tolist(),
                     self._packed.ids.tolist(),
                     strict=True,
                 )
-            ]
-            return {"endpoints": self.endpoints, "connections": rows}
-        return {
-            "endpoints": self.endpoints,
-            "connections": [
-                {"from": a, "to": b, "allowed": services.format()}
-                for (a, b), services in self.connections.items()
-                if not services.is_empty()
-            ],
-        }
+            )
+        sets: list[ServiceSet] = []
+        numbers: dict[ServiceSet, int] = {}
+        listed = []
+        pairs = {k for k, s in self.connections.items() if not s.is_empty()} | set(self.conditional)
+        for a, b in sorted(pairs, key=lambda k: (index[k[0]], index[k[1]])):
+            services = self.connections.get((a, b), ServiceSet.none())
+            number = numbers.setdefault(services, len(sets))
+            if number == len(sets):
+                sets.append(services)
+            listed.append((index[a], index[b], number))
+        self._row_sets = sets
+        return listed
+
+    def _allowed_if(self, a: str, b: str) -> list[dict[str, Any]]:
+        return [
+            {"services": services.format(), "conditions": list(conditions)}
+            for services, conditions in self.conditional.get((a, b), ())
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        """`{"endpoints": [...], "connections": [{"from", "to", "allowed": ["TCP/443", ...]}]}`;
+        a pair allowed for some requests only has `"allowed_if": [{"services", "conditions"}]`."""
+        rows = self._rows()
+        allowed = [services.format() for services in self._row_sets]
+        names = self.endpoints
+        out = []
+        for a, b, i in rows:
+            row: dict[str, Any] = {"from": names[a], "to": names[b], "allowed": allowed[i]}
+            if (names[a], names[b]) in self.conditional:
+                row["allowed_if"] = self._allowed_if(names[a], names[b])
+            out.append(row)
+        return {"endpoints": self.endpoints, "connections": out}
 
     def write_json(self, stream: TextIO, chunk: int = 65536) -> None:
         """Write `json.dumps(self.to_json(), indent=2)` and a newline, without building either:
@@ -82,28 +125,8 @@ class Matrix:
         stream.write('{\n  "endpoints": [')
         stream.write(",".join(f"\n    {n}" for n in names))
         stream.write("\n  ]," if names else "],")
-        rows: Iterable[tuple[int, int, int]]
-        if self._connections is None and self._packed is not None:
-            sets = self._packed.sets
-            rows = zip(
-                self._packed.sources.tolist(),
-                self._packed.destinations.tolist(),
-                self._packed.ids.tolist(),
-                strict=True,
-            )
-        else:
-            index = {n: i for i, n in enumerate(self.endpoints)}
-            sets = []
-            numbers: dict[ServiceSet, int] = {}
-            listed = []
-            for (a, b), services in self.connections.items():
-                if services.is_empty():
-                    continue
-                number = numbers.setdefault(services, len(sets))
-                if number == len(sets):
-                    sets.append(services)
-                listed.append((index[a], index[b], number))
-            rows = listed
+        rows: Iterable[tuple[int, int, int]] = self._rows()
+        sets = self._row_sets
         allowed = [
             "[" + ",".join(f"\n        {json.dumps(x)}" for x in s.format()) + "\n      ]"
             if not s.is_empty()
@@ -114,9 +137,15 @@ class Matrix:
         buffer: list[str] = []
         first = True
         for src, dst, set_id in rows:
+            extra = ""
+            if self.conditional:
+                pair = (self.endpoints[src], self.endpoints[dst])
+                if pair in self.conditional:
+                    text = json.dumps(self._allowed_if(*pair), indent=2)
+                    extra = ',\n      "allowed_if": ' + text.replace("\n", "\n      ")
             buffer.append(
                 f'{"" if first else ","}\n    {{\n      "from": {names[src]},\n      "to": {names[dst]},'
-                f'\n      "allowed": {allowed[set_id]}\n    }}'
+                f'\n      "allowed": {allowed[set_id]}{extra}\n    }}'
             )
             first = False
             if len(buffer) >= chunk:
@@ -148,7 +177,7 @@ def pair_services(topology: Topology, source: Endpoint, destination: Endpoint) -
         return ServiceSet.none()
     source_address = sender.address
     if source.name == "internet":
-        source_address = 0xCB007107  # 203.0.113.7, a documentation address standing for any client
+        source_address = INTERNET_CLIENT
     met: list[tuple[Filter, int, int, bool]] = []
     path_module.COLLECT = met
     try:

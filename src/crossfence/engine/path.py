@@ -13,7 +13,8 @@ from .routing import lookup
 __all__ = ["Flow", "Hop", "Step", "Trace", "follow", "target_address"]
 
 MAX_HOPS = 16
-_TRANSPORTS = ("tcp", "udp", "sctp")
+INTERNET_CLIENT = 0xCB007107
+"""203.0.113.7 (TEST-NET-3): the documentation address standing for any client of the internet."""
 # 198.51.100.1 (TEST-NET-2) stands for an address a NAT allocates itself (GCP Cloud NAT with
 # automatic allocation, a Public Gateway without a known address): only rules that admit any
 # address admit it.
@@ -539,15 +540,14 @@ class _Walker:
             is not None
         ):
             return Trace(False, "DENIED_INGRESS", hops)
-        if flow.protocol in _TRANSPORTS:
-            failure = self.returns(flow, hops, endpoint, last)
-            if failure is not None:
-                return Trace(False, failure, hops)
+        # every answer needs a way back (a TCP or UDP reply, an ICMP echo reply)
+        failure = self.returns(flow, hops, endpoint, last)
+        if failure is not None:
+            return Trace(False, failure, hops)
         hop.steps.append(
             Step(
                 "DELIVER",
-                f"to {endpoint.name} {_ip(flow.destination_address)}"
-                + (" with a route back" if flow.protocol in _TRANSPORTS else ""),
+                f"to {endpoint.name} {_ip(flow.destination_address)}" + " with a route back",
                 endpoint.source,
             )
         )
@@ -642,7 +642,6 @@ class _Walker:
         `client` is the source address the far end sees (after NAT)."""
         leg = Flow(flow.source, client, flow.destination_address, flow.protocol, flow.port)
         from_estate = flow.source.network is not None
-        transport = flow.protocol in _TRANSPORTS
         target = self.public_endpoint(flow.destination_address)
         if target is None:
             if not from_estate:
@@ -656,7 +655,7 @@ class _Walker:
             hop.steps.append(
                 Step("DELIVER", f"to the internet host {_ip(flow.destination_address)}")
             )
-            failure = self.inbound_reply(flow, hops, via_public_interface) if transport else None
+            failure = self.inbound_reply(flow, hops, via_public_interface)
             if failure is not None:
                 return Trace(False, failure, hops)
             return Trace(True, "DELIVERED", hops, self.topology.endpoints.get("internet"))
@@ -699,11 +698,11 @@ class _Walker:
             Step(
                 "DELIVER",
                 f"to {target.name} (public address {_ip(flow.destination_address)})"
-                + (" with a route back" if transport and target.proxy is None else ""),
+                + (" with a route back" if target.proxy is None else ""),
                 target.source,
             )
         )
-        if from_estate and transport:
+        if from_estate:
             failure = self.inbound_reply(flow, hops, via_public_interface)
             if failure is not None:
                 return Trace(False, failure, hops)
@@ -720,7 +719,7 @@ class _Walker:
             target.public_ingress, public, leg.source_address, leg, hop, "APPLY_INGRESS_FILTER"
         ):
             return "DENIED_INGRESS"
-        if leg.protocol not in _TRANSPORTS or target.network is None:
+        if target.network is None:
             return None
         network = self.topology.networks[target.network]
         routes = lookup(network, leg.source_address, target.region, target.tags, target.segment)
@@ -773,9 +772,7 @@ class _Walker:
             "APPLY_INGRESS_FILTER",
         ):
             return "DENIED_INGRESS"
-        if leg.protocol in _TRANSPORTS:
-            return self.returns(leg, hops, target, network)
-        return None
+        return self.returns(leg, hops, target, network)
 
     def inbound_reply(self, flow: Flow, hops: list[Hop], via_public_interface: bool) -> str | None:
         """The reply from the internet back into the source: what filters it statelessly (a

@@ -10,7 +10,7 @@ from ..algebra.packets import IpSet
 from ..algebra.ports import parse_port_spec
 from ..errors import QueryError
 from ..ir.types import Endpoint, Topology
-from .path import Flow, Hop, Step, Trace, _is_private, follow, target_address
+from .path import INTERNET_CLIENT, Flow, Hop, Step, Trace, _is_private, follow, target_address
 from .routing import lookup
 
 __all__ = ["Reach", "parse_port", "reach", "resolve"]
@@ -60,7 +60,7 @@ def resolve(topology: Topology, name: str, role: str) -> tuple[Endpoint, int]:
     endpoint = topology.endpoints.get(name)
     if endpoint is not None:
         if endpoint.name == "internet":
-            return endpoint, int(ipaddress.IPv4Address("203.0.113.7"))
+            return endpoint, INTERNET_CLIENT
         if (
             endpoint.proxy is not None
             and endpoint.network is None

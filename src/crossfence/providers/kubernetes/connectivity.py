@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crossfence.algebra.atoms import Atoms, distinct_rows
-from crossfence.algebra.packets import ServiceSet
+from crossfence.algebra.packets import IpSet, ServiceSet
 from crossfence.providers.kubernetes.classes import BoolArray, PolicyArrays, fixed_services
 from crossfence.providers.kubernetes.resources import Cluster
 
@@ -67,6 +67,7 @@ class Connectivity:
         ingress: Words,
         egress: Words,
         service_atoms: Atoms[ServiceSet],
+        ip_atoms: Atoms[IpSet] | None = None,
     ) -> None:
         self.endpoints = [*pod_names, *range_names]
         self._pods = len(pod_names)
@@ -80,6 +81,53 @@ class Connectivity:
         self._formatted: dict[bytes, list[str]] = {}
         self._every = _to_words(np.ones(len(service_atoms), dtype=np.bool_), ingress.shape[2])
         self._tables: tuple[Words, Words, Words] | None = None
+        self._ip_atoms = ip_atoms
+
+    # -- pairs by index, vectorised (the layered matrix reads these) --------------------------
+
+    def pod_positions(self, keys: list[str]) -> NDArray[np.intp]:
+        """The position of each pod key (`namespace/name`) among the pods; -1 when absent."""
+        return np.array([self._position.get(k, -1) for k in keys], dtype=np.intp)
+
+    def between_pods(self, sources: NDArray[np.intp], destinations: NDArray[np.intp]) -> Words:
+        """`[pair, word]`: what each source pod may open to each destination pod (both
+        directions' policies)."""
+        cs, cd = self._pod_class[sources], self._pod_class[destinations]
+        both: Words = self._egress[cs, cd] & self._ingress[cd, cs]
+        return both
+
+    def ingress_between(self, destinations: NDArray[np.intp], sources: NDArray[np.intp]) -> Words:
+        """`[pair, word]`: what each destination pod's ingress policies let each source pod
+        open to it (the source's own egress policies aside)."""
+        out: Words = self._ingress[self._pod_class[destinations], self._pod_class[sources]]
+        return out
+
+    def _columns(self, addresses: NDArray[np.int64]) -> NDArray[np.intp]:
+        assert self._ip_atoms is not None
+        columns: NDArray[np.intp] = self._ip_atoms.locate(addresses) + self._classes
+        return columns
+
+    def to_addresses(self, sources: NDArray[np.intp], addresses: NDArray[np.int64]) -> Words:
+        """`[pair, word]`: what each source pod's egress policies let it open to an address
+        that is not a pod of the cluster."""
+        out: Words = self._egress[self._pod_class[sources], self._columns(addresses)]
+        return out
+
+    def from_addresses(self, destinations: NDArray[np.intp], addresses: NDArray[np.int64]) -> Words:
+        """`[pair, word]`: what each destination pod's ingress policies let an address that is
+        not a pod of the cluster open to it."""
+        out: Words = self._ingress[self._pod_class[destinations], self._columns(addresses)]
+        return out
+
+    def sets_of(self, words: Words) -> tuple[list[ServiceSet], NDArray[np.intp]]:
+        """The distinct service sets among rows of words, and each row's index into them."""
+        if not len(words):
+            return [], np.zeros(0, dtype=np.intp)
+        unique, inverse = np.unique(words, axis=0, return_inverse=True)
+        sets = [
+            self._service_atoms.to_set(_to_mask(row, len(self._service_atoms))) for row in unique
+        ]
+        return sets, inverse.reshape(-1)
 
     def _class_tables(self) -> tuple[Words, Words, Words]:
         """What each class may open to each class `[class, class, word]`, to each range endpoint
@@ -328,4 +376,5 @@ def connectivity(cluster: Cluster) -> Connectivity:
         tables["ingress"],
         tables["egress"],
         arrays.service_atoms,
+        arrays.ip_atoms,
     )
