@@ -305,6 +305,8 @@ def test_diff_of_manifests_names_the_changed_flow(tmp_path: Path) -> None:
         "removed": ["TCP/15443"],
         "before": ["TCP/15443"],
         "after": [],
+        "added_if": [],
+        "removed_if": [],
     }
     assert back["findings"] == {"added": [], "removed": []}
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .checks import Report, run_checks
-    from .engine.matrix import Matrix, connectivity
-    from .engine.reach import Reach, reach
+    from .engine.matrix import Matrix
+    from .engine.reach import Reach
     from .errors import (
         BlueprintError,
         CrossfenceError,
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
         QueryError,
         UnsupportedError,
     )
-    from .estate import build_topology, load
+    from .estate import build_topology, connectivity, load, reach
     from .model import Blueprint
 
 from .version import __version__
@@ -37,9 +37,9 @@ _EXPORTS = {
     "QueryError": "errors",
     "UnsupportedError": "errors",
     "Matrix": "engine.matrix",
-    "connectivity": "engine.matrix",
+    "connectivity": "estate",
     "Reach": "engine.reach",
-    "reach": "engine.reach",
+    "reach": "estate",
     "build_topology": "estate",
     "Report": "checks",
     "run_checks": "checks",

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from .engine.matrix import Matrix
+    from .engine.reach import Reach
     from .ir.types import Topology
     from .model import Blueprint
 
-__all__ = ["build_topology", "load"]
+__all__ = ["LAYERS", "build_topology", "connectivity", "load", "reach"]
+
+Layers = Literal["all", "network"]
+LAYERS: tuple[str, ...] = ("all", "network")
+"""Which layers a question looks at: `all` (the cloud network, NetworkPolicy, the mesh), or
+`network` (the cloud network alone: firewalls, routes, VPN/BGP, ACLs, load balancers)."""
 
 
 def load(path: str | Path) -> Blueprint:
@@ -32,3 +40,40 @@ def build_topology(blueprint: Blueprint) -> Topology:
     from .providers.build import to_ir
 
     return converge(to_ir(blueprint))
+
+
+def reach(
+    topology: Topology,
+    source: str,
+    destination: str,
+    port: str,
+    method: str | None = None,
+    path: str | None = None,
+    layers: Layers = "all",
+) -> Reach:
+    """Can `source` open a connection to `destination` on `port` (`tcp/443`, `icmp`), and why:
+    through every layer (what `crossfence reach` answers), or the network layers alone."""
+    if layers == "network":
+        from .engine.reach import reach as network_reach
+
+        return network_reach(topology, source, destination, port)
+    from .engine.layers import layered_reach
+
+    return layered_reach(topology, source, destination, port, method, path)
+
+
+def connectivity(
+    topology: Topology,
+    layers: Layers = "all",
+    progress: Callable[[int, int], None] | None = None,
+) -> Matrix:
+    """The services every endpoint may open to every other (what `crossfence matrix` answers):
+    through every layer, with the services allowed only for some requests apart, or the
+    network layers alone."""
+    if layers == "network":
+        from .engine.matrix import connectivity as network_connectivity
+
+        return network_connectivity(topology, progress)
+    from .engine.layered_matrix import layered_connectivity
+
+    return layered_connectivity(topology, progress)

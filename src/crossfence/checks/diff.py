@@ -7,12 +7,12 @@ import ipaddress
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .runner import run_checks, run_manifest_checks
 
 if TYPE_CHECKING:
-    from ..algebra.packets import IpSet
+    from ..algebra.packets import IpSet, ServiceSet
     from ..model import Blueprint
     from ..providers.kubernetes import Connectivity
     from ..providers.kubernetes.resources import Cluster as KubeCluster
@@ -33,9 +33,13 @@ class FlowChange:
     """Services allowed before and not now."""
     before: list[str]
     after: list[str]
+    added_if: list[dict[str, Any]] = field(default_factory=list)
+    """Services allowed now for some requests and not before: `{"services", "conditions"}`."""
+    removed_if: list[dict[str, Any]] = field(default_factory=list)
+    """Services allowed before for some requests and not now."""
 
     def to_json(self) -> dict[str, Any]:
-        """`{"from", "to", "added", "removed", "before", "after"}`."""
+        """`{"from", "to", "added", "removed", "before", "after", "added_if", "removed_if"}`."""
         return {
             "from": self.source,
             "to": self.destination,
@@ -43,6 +47,8 @@ class FlowChange:
             "removed": self.removed,
             "before": self.before,
             "after": self.after,
+            "added_if": self.added_if,
+            "removed_if": self.removed_if,
         }
 
 
@@ -57,6 +63,11 @@ class BlueprintDiff:
     endpoints_removed: list[str] = field(default_factory=list)
     findings_added: list[Finding] = field(default_factory=list)
     findings_removed: list[Finding] = field(default_factory=list)
+
+    @property
+    def opens(self) -> bool:
+        """Something is allowed now that was not (outright or for some requests)."""
+        return any(change.added or change.added_if for change in self.flows)
 
     @property
     def empty(self) -> bool:
@@ -87,14 +98,15 @@ def _key(finding: Finding) -> tuple[str, tuple[str, ...]]:
     return finding.check.id, tuple(sorted(f"{o.kind}/{o.name}" for o in finding.objects))
 
 
-def diff(old: Blueprint, new: Blueprint) -> BlueprintDiff:
-    """Compare the connectivity matrices (endpoints common to both) and the active findings."""
+def diff(old: Blueprint, new: Blueprint, layers: str = "all") -> BlueprintDiff:
+    """Compare the connectivity matrices (through every layer, or the network layers alone;
+    endpoints common to both) and the active findings."""
     from ..algebra.packets import ServiceSet
-    from ..engine.matrix import connectivity
-    from ..estate import build_topology
+    from ..estate import build_topology, connectivity
 
-    before = connectivity(build_topology(old))
-    after = connectivity(build_topology(new))
+    mode: Literal["all", "network"] = "network" if layers == "network" else "all"
+    before = connectivity(build_topology(old), mode)
+    after = connectivity(build_topology(new), mode)
     names_before, names_after = set(before.endpoints), set(after.endpoints)
     common = names_before & names_after
     result = BlueprintDiff(
@@ -103,17 +115,30 @@ def diff(old: Blueprint, new: Blueprint) -> BlueprintDiff:
         endpoints_added=sorted(names_after - names_before),
         endpoints_removed=sorted(names_before - names_after),
     )
-    for pair in sorted(set(before.connections) | set(after.connections)):
+    pairs = set(before.connections) | set(after.connections)
+    pairs |= set(before.conditional) | set(after.conditional)
+    for pair in sorted(pairs):
         if not set(pair) <= common:
             continue
         was = before.connections.get(pair, ServiceSet.none())
         now = after.connections.get(pair, ServiceSet.none())
         added, removed = now - was, was - now
-        if added.is_empty() and removed.is_empty():
+        was_if = dict((c, s) for s, c in before.conditional.get(pair, ()))
+        now_if = dict((c, s) for s, c in after.conditional.get(pair, ()))
+        added_if = _conditional_change(now_if, was_if, was)
+        removed_if = _conditional_change(was_if, now_if, now)
+        if added.is_empty() and removed.is_empty() and not added_if and not removed_if:
             continue
         result.flows.append(
             FlowChange(
-                pair[0], pair[1], added.format(), removed.format(), was.format(), now.format()
+                pair[0],
+                pair[1],
+                added.format(),
+                removed.format(),
+                was.format(),
+                now.format(),
+                added_if,
+                removed_if,
             )
         )
     found_before = {_key(f): f for f in run_checks(old).findings}
@@ -121,6 +146,23 @@ def diff(old: Blueprint, new: Blueprint) -> BlueprintDiff:
     result.findings_added = [f for k, f in found_after.items() if k not in found_before]
     result.findings_removed = [f for k, f in found_before.items() if k not in found_after]
     return result
+
+
+def _conditional_change(
+    these: dict[tuple[str, ...], ServiceSet],
+    those: dict[tuple[str, ...], ServiceSet],
+    outright: ServiceSet,
+) -> list[dict[str, Any]]:
+    """Services allowed under conditions in `these` and not under the same conditions in
+    `those`, nor outright there."""
+    from ..algebra.packets import ServiceSet
+
+    out = []
+    for conditions, services in these.items():
+        new = services - those.get(conditions, ServiceSet.none()) - outright
+        if not new.is_empty():
+            out.append({"services": new.format(), "conditions": list(conditions)})
+    return out
 
 
 # -- two folders of manifests ------------------------------------------------------------------

@@ -127,6 +127,6 @@ def test_matrix_lists_internet_to_the_flexible_ip_as_the_reference_does(tmp_path
         estate(tmp_path, stateful=False, outbound="drop", outbound_rules=REPLIES_OUT),
         estate(tmp_path, gateways=PUSHING),
     ):
-        fast = connectivity(net).connections
+        fast = connectivity(net, layers="network").connections
         assert fast == reference_connectivity(net).connections
     assert connectivity(estate(tmp_path)).connections[("internet", "web")].format() == ["TCP/443"]
