@@ -52,6 +52,9 @@ class Estate:
     sections: dict[str, list[dict[str, Any]]]
     workloads: int
     rules: int
+    manifests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Cluster -> its NetworkPolicies (written as `manifests/<cluster>/policies.yaml`)."""
+    pods: int = 0
 
 
 def _subnets(spoke: int) -> list[tuple[str, str]]:
@@ -76,8 +79,9 @@ def _ports(rng: random.Random) -> list[str]:
     return out
 
 
-def generate(workloads: int, rules: int, spokes: int, seed: int) -> Estate:
-    """The blueprint sections of one estate; the same arguments give the same estate."""
+def generate(workloads: int, rules: int, spokes: int, seed: int, pods: int = 0) -> Estate:
+    """The blueprint sections of one estate; the same arguments give the same estate. With
+    `pods`, two meshed clusters (GKE in spoke1, Kapsule on Scaleway) share a global namespace."""
     rng = random.Random(seed)
     networks: list[dict[str, Any]] = []
     peerings: list[dict[str, Any]] = []
@@ -452,7 +456,167 @@ def generate(workloads: int, rules: int, spokes: int, seed: int) -> Estate:
         ],
         "workloads": wl,
     }
-    return Estate(estate, workloads, made)
+    result = Estate(estate, workloads, made)
+    if pods:
+        _add_clusters(result, pods, rng, pns[0][0])
+    return result
+
+
+NAMESPACES = 6
+POD_APPS = 12
+
+
+def _add_clusters(estate: Estate, pods: int, rng: random.Random, scw_subnet: str) -> None:
+    """Two meshed clusters sharing the global namespace `shared` (its namespace `ns-0` in both),
+    pods workloads in applications, NetworkPolicies and global policies."""
+    sections = estate.sections
+    spoke1 = next(n for n in sections["networks"] if n["name"] == "spoke1")
+    spoke1["subnets"][0]["secondary_ranges"] = [{"name": "gke-pods", "cidr": "10.192.0.0/12"}]
+    node_subnet = spoke1["subnets"][0]
+    node_host = str(ipaddress.IPv4Network(node_subnet["cidr"]).network_address + 5)
+    spoke1["firewall_rules"] += [
+        {
+            "name": "eastwest-from-scaleway",
+            "priority": 50,
+            "ports": ["tcp/15443"],
+            "source_ranges": ["172.16.0.0/16", "100.64.0.0/12"],
+            "target_tags": ["gke-node"],
+        },
+        {
+            "name": "gke-internal",
+            "priority": 50,
+            "ports": ["all"],
+            "source_ranges": [node_subnet["cidr"], "10.192.0.0/12"],
+            "target_tags": ["gke-node"],
+        },
+    ]
+    router = sections["routers"][0]
+    router["advertised_ranges"].append({"range": "10.192.0.0/12", "description": "GKE pods"})
+    sections["routing_policies"][0]["prefix_filter_out"].append("100.64.0.0/12")
+    namespaces = [{"name": f"ns-{k}", "istio_injection": True} for k in range(NAMESPACES)]
+    sections["clusters"] = [
+        {
+            "name": "gke",
+            "cloud": "gcp",
+            "kind": "gke",
+            "network": "spoke1",
+            "subnet": node_subnet["name"],
+            "pod_range": "gke-pods",
+            "node_tags": ["gke-node"],
+            "namespaces": namespaces,
+            "mesh": {"mtls_mode": "STRICT", "east_west_gateway": {"address": node_host}},
+            "manifests": ["manifests/gke"],
+        },
+        {
+            "name": "kapsule",
+            "cloud": "scw",
+            "kind": "kapsule",
+            "network": "scw-vpc",
+            "subnet": scw_subnet,
+            "pod_range": "100.64.0.0/12",
+            "namespaces": namespaces,
+            "mesh": {"mtls_mode": "STRICT", "east_west_gateway": {"address": "172.16.0.5"}},
+            "manifests": ["manifests/kapsule"],
+        },
+    ]
+    apps = [(f"svc{k}", f"ns-{k % NAMESPACES}") for k in range(POD_APPS)]
+    for i in range(pods):
+        cluster = "gke" if i % 2 == 0 else "kapsule"
+        app, namespace = apps[rng.randrange(len(apps))]
+        sections["workloads"].append(
+            {
+                "name": f"{cluster}-{app}-{i}",
+                "kind": "pods",
+                "cluster": cluster,
+                "namespace": namespace,
+                "service_account": app,
+                "labels": {"app": app},
+                "ports": [{"port": 8080, "name": "http", "app_protocol": "http"}],
+            }
+        )
+    sections["global_namespaces"] = [
+        {
+            "name": "shared",
+            "trust_domain": "example.eu",
+            "mtls_mode": "STRICT",
+            "members": [
+                {"cluster": "gke", "namespace": "ns-0"},
+                {"cluster": "kapsule", "namespace": "ns-0"},
+            ],
+            "default_action": "deny",
+            "policies": [],
+        }
+    ]
+    shared = [w for w in sections["workloads"] if w.get("namespace") == "ns-0"]
+    for k in range(min(20, len(shared))):
+        source, destination = rng.choice(shared), rng.choice(shared)
+        sections["global_namespaces"][0]["policies"].append(
+            {
+                "name": f"p{k}",
+                "sources": [source["name"]],
+                "destination": destination["name"],
+                "ports": ["tcp/8080"],
+                **({"methods": ["GET"], "paths": ["/api/*"]} if rng.random() < 0.5 else {}),
+            }
+        )
+    for cluster in ("gke", "kapsule"):
+        policies: list[dict[str, Any]] = []
+        for k in range(NAMESPACES):
+            namespace = f"ns-{k}"
+            policies.append(
+                {
+                    "apiVersion": "networking.k8s.io/v1",
+                    "kind": "NetworkPolicy",
+                    "metadata": {"name": "default-deny", "namespace": namespace},
+                    "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+                }
+            )
+            policies.append(
+                {
+                    "apiVersion": "networking.k8s.io/v1",
+                    "kind": "NetworkPolicy",
+                    "metadata": {"name": "same-namespace-and-mesh", "namespace": namespace},
+                    "spec": {
+                        "podSelector": {},
+                        "ingress": [
+                            {
+                                "from": [
+                                    {"podSelector": {}},
+                                    {
+                                        "namespaceSelector": {
+                                            "matchLabels": {
+                                                "kubernetes.io/metadata.name": "istio-system"
+                                            }
+                                        }
+                                    },
+                                ],
+                                "ports": [{"port": 8080, "protocol": "TCP"}],
+                            }
+                        ],
+                    },
+                }
+            )
+            app, _ = apps[k]
+            policies.append(
+                {
+                    "apiVersion": "networking.k8s.io/v1",
+                    "kind": "NetworkPolicy",
+                    "metadata": {"name": f"{app}-egress", "namespace": namespace},
+                    "spec": {
+                        "podSelector": {"matchLabels": {"app": app}},
+                        "policyTypes": ["Egress"],
+                        "egress": [
+                            {"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]},
+                            {
+                                "to": [{"ipBlock": {"cidr": "172.16.0.0/16"}}],
+                                "ports": [{"port": 15443}],
+                            },
+                        ],
+                    },
+                }
+            )
+        estate.manifests[cluster] = policies
+    estate.pods = pods
 
 
 def _scalar(value: Any) -> str:
@@ -516,6 +680,16 @@ def write_estate(estate: Estate, out: Path) -> Path:
         "networks.yaml": ["networks", "security_groups"],
         "workloads.yaml": ["workloads"],
     }
+    if estate.pods:
+        files["clusters.yaml"] = ["clusters", "global_namespaces"]
+        for cluster, documents in estate.manifests.items():
+            folder = out / "manifests" / cluster
+            folder.mkdir(parents=True, exist_ok=True)
+            text: list[str] = []
+            for document in documents:
+                text.append("---")
+                _emit(document, 0, text)
+            (folder / "policies.yaml").write_text("\n".join(text) + "\n")
     for filename, sections in files.items():
         lines = [
             f"# synthetic estate ({estate.workloads} workloads, {estate.rules} firewall rules)"
@@ -535,11 +709,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rules", type=int, default=5000)
     parser.add_argument("--spokes", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--pods", type=int, default=0, help="pods workloads in two meshed clusters")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    estate = generate(args.workloads, args.rules, args.spokes, args.seed)
+    estate = generate(args.workloads, args.rules, args.spokes, args.seed, args.pods)
     write_estate(estate, args.out)
-    print(f"{args.out}: {estate.workloads} workloads, {estate.rules} firewall rules")
+    print(
+        f"{args.out}: {estate.workloads} workloads, {estate.pods} pods workloads, "
+        f"{estate.rules} firewall rules"
+    )
     return 0
 
 

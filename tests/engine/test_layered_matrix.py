@@ -115,3 +115,36 @@ def test_the_api_and_the_cli_give_the_same_verdict_for_every_pair() -> None:
                 api.disposition,
             ), (a, b, port)
             assert cli["conditions"] == api.conditions, (a, b, port)
+
+
+def test_generated_estates_with_clusters_any_seed() -> None:
+    """Synthetic estates with two meshed clusters, NetworkPolicies and a global namespace: every
+    sampled pair and port, matrix against reach."""
+    import random
+    import tempfile
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from tests.scripts import load_script
+
+    synth = load_script(Path(__file__).resolve().parents[2] / "benchmarks" / "estate_synth.py")
+
+    @settings(max_examples=10, deadline=None)
+    @given(seed=st.integers(0, 10_000), pods=st.integers(2, 24))
+    def check(seed: int, pods: int) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            estate = synth.generate(24, 80, 2, seed, pods)
+            folder = synth.write_estate(estate, Path(tmp) / "estate")
+            topology = crossfence.build_topology(crossfence.load(folder))
+            matrix = layered_connectivity(topology)
+            rng = random.Random(seed)
+            names = matrix.endpoints
+            for _ in range(300):
+                a, b = rng.sample(names, 2)
+                port = rng.choice([*PORTS, "tcp/8080", "tcp/8081"])
+                protocol, _, number = port.partition("/")
+                got = matrix.verdict(a, b, protocol, int(number) if number else None)
+                assert got == expected(topology, a, b, port), (seed, pods, a, b, port)
+
+    check()

@@ -2,12 +2,19 @@
 
 A cell holds the services `layered_reach` answers allowed for the pair, split in two: those
 allowed outright, and those allowed only for some requests (`allowed_if`: an IAP token, HTTP
-methods and paths) with what the requests must carry. The work is the network matrix
-(`fastmatrix`), then, vectorised per cluster, the NetworkPolicy services of every pair a pod
-takes part in (`providers.kubernetes.connectivity`), the mesh's answer per destination and
-client identity over the ports where it can change, the two legs of a connection through an
-east-west gateway, and, pair by pair, the few paths `reach` follows through load balancers. A
-property test holds every cell equal, port by port, to `layered_reach`.
+methods and paths) with what the requests must carry. The work, pairs as arrays throughout:
+
+1. the network matrix (`fastmatrix`), on the topology with the east-west gateways;
+2. per cluster, the NetworkPolicy services of every pair a pod takes part in, gathered from the
+   cluster's class tables (`providers.kubernetes.connectivity`) by pod class and address atom;
+3. the mesh's answer once per destination class (same cluster, namespace, labels, ports and
+   identity) and client identity, over the ports where it can change, then gathered per pair;
+4. pods of a global namespace in two clusters: the two legs through the destination cluster's
+   east-west gateway, per source identity and destination;
+5. pair by pair, the few paths `reach` follows through load balancers, and load balancers that
+   enter a meshed cluster through its ingress gateway.
+
+A property test holds every cell equal, port by port, to `layered_reach`.
 """
 
 from __future__ import annotations
@@ -20,23 +27,24 @@ from numpy.typing import NDArray
 
 from ..algebra.packets import ServiceSet
 from ..ir.layers import ClusterLayer
-from ..ir.types import Endpoint, Topology
+from ..ir.types import Topology
 from ..providers.istio.authz import has_sidecar, mesh_principal
 from ..providers.kubernetes import Pod
 from ..providers.kubernetes.connectivity import Connectivity
 from ..providers.kubernetes.connectivity import connectivity as kube_connectivity
-from .fastmatrix import _Sets, fast_connections
+from .fastmatrix import PackedConnections, _Sets, fast_connections
 from .layers import LayeredReach
-from .matrix import Matrix
-from .path import INTERNET_CLIENT, target_address
+from .matrix import Conditional, Matrix
+from .path import INTERNET_CLIENT
 from .reach import _backend_chain
 
-__all__ = ["Conditional", "layered_connectivity"]
+__all__ = ["layered_connectivity"]
 
 TCP = ServiceSet.protocol("tcp")
 Progress = Callable[[int, int], None]
-Conditional = tuple[tuple[ServiceSet, tuple[str, ...]], ...]
-"""Services allowed only for requests that carry what the conditions say."""
+Ints = NDArray[np.int64]
+Ids = NDArray[np.int32]
+Mask = NDArray[np.bool_]
 
 
 def layered_connectivity(topology: Topology, progress: Progress | None = None) -> Matrix:
@@ -46,7 +54,7 @@ def layered_connectivity(topology: Topology, progress: Progress | None = None) -
 
 @dataclass
 class _Mesh:
-    """The mesh's answer for one destination and client: allowed and conditional services."""
+    """The mesh's answer for one destination class and client: allowed and conditional services."""
 
     allowed: int
     conditional: Conditional
@@ -59,43 +67,27 @@ class _Layered:
         self.progress = progress
         self.names = sorted(topology.endpoints)
         self.all_names = sorted(self.full.endpoints)
+        self.n = len(self.all_names)
         self.position = {name: i for i, name in enumerate(self.all_names)}
+        self.endpoints = [self.full.endpoints[name] for name in self.all_names]
         self.sets = _Sets()
         self.views = list(self.layered.views.values())
         self.kube: dict[str, Connectivity] = {}
         self.cuts: dict[str, list[int]] = {}
-        self.mesh_cache: dict[tuple[str, str, int, str | None], _Mesh] = {}
+        self.reads_addresses: dict[str, bool] = {}
+        self.mesh_cache: dict[tuple[object, ...], _Mesh] = {}
         self.conditional: dict[tuple[int, int], Conditional] = {}
+        self.pods: list[tuple[ClusterLayer, Pod] | None] = [
+            self.layered.pod_of(self.layered.workloads.get(name)) for name in self.all_names
+        ]
 
-    # -- per endpoint ----------------------------------------------------------------------
+    # -- per cluster -----------------------------------------------------------------------
 
     def connectivity(self, view: ClusterLayer) -> Connectivity:
         found = self.kube.get(view.name)
         if found is None:
             found = self.kube[view.name] = kube_connectivity(view.kube)
         return found
-
-    def pod(self, name: str) -> tuple[ClusterLayer, Pod] | None:
-        return self.layered.pod_of(self.layered.workloads.get(name))
-
-    def sees(self, source: Endpoint) -> int:
-        """The address a destination pod sees from a non-pod source (as `LayeredReach.client`)."""
-        return self.layered.client_address(source)
-
-    def uses_addresses(self, view: ClusterLayer) -> bool:
-        """Whether the cluster's authorization reads the client's address (ipBlocks, remote
-        addresses): otherwise the mesh's answer depends on the identity alone."""
-        for policy in view.kube.authorization_policies:
-            for rule in policy.rules:
-                if any(
-                    "ipBlocks" in key or "IpBlocks" in key
-                    for source in rule.sources
-                    for key in source.values
-                ) or any(c.key.endswith(".ip") for c in rule.conditions):
-                    return True
-        return False
-
-    # -- the mesh --------------------------------------------------------------------------
 
     def port_cuts(self, view: ClusterLayer) -> list[int]:
         """TCP ports where the mesh's answer may change: every port its policies, peer
@@ -124,186 +116,391 @@ class _Layered:
             found = self.cuts[view.name] = sorted(p for p in ports if 1 <= p <= 65535)
         return found
 
+    def policy_ports(self, view: ClusterLayer) -> list[int]:
+        """Every port a NetworkPolicy of the cluster names (numbers; named ports are the pods')."""
+        ports: set[int] = set()
+        for policy in view.kube.network_policies:
+            for rule in (*policy.ingress, *policy.egress):
+                for spec in rule.ports:
+                    if isinstance(spec.port, int):
+                        ports.add(spec.port)
+                    if spec.end_port is not None:
+                        ports.add(spec.end_port)
+        return sorted(ports)
+
+    def uses_addresses(self, view: ClusterLayer) -> bool:
+        """Whether the cluster's authorization reads the client's or the destination's address
+        (ipBlocks, `when` on an address): otherwise the mesh's answer depends on identities."""
+        found = self.reads_addresses.get(view.name)
+        if found is None:
+            found = any(
+                any("ipblocks" in key.lower() for source in rule.sources for key in source.values)
+                or any(c.key.endswith(".ip") for c in rule.conditions)
+                for policy in view.kube.authorization_policies
+                for rule in policy.rules
+            )
+            self.reads_addresses[view.name] = found
+        return found
+
     def mesh(self, view: ClusterLayer, pod: Pod, client_ip: int, principal: str | None) -> _Mesh:
         """What the destination's sidecar allows a client, over every TCP port (other
         protocols pass: the sidecar intercepts TCP only)."""
-        key = (view.name, pod.key, client_ip if self.uses_addresses(view) else 0, principal)
-        found = self.mesh_cache.get(key)
-        if found is not None:
-            return found
         if not has_sidecar(view.kube, pod):
-            found = _Mesh(1, ())
-        else:
-            allowed = ServiceSet.all() - TCP
-            by_conditions: dict[tuple[str, ...], ServiceSet] = {}
-            for low, high in _atoms(self.port_cuts(view)):
-                ok, requests = self.layered.mesh_outcome(view, pod, client_ip, principal, low)
-                if not ok:
-                    continue
-                services = ServiceSet.ports("tcp", low, high)
-                if requests:
-                    by_conditions[requests] = (
-                        by_conditions.get(requests, ServiceSet.none()) | services
-                    )
-                else:
-                    allowed = allowed | services
-            found = _Mesh(
-                self.sets.intern(allowed),
-                tuple((services, conditions) for conditions, services in by_conditions.items()),
-            )
-        self.mesh_cache[key] = found
-        return found
+            return _Mesh(1, ())
+        allowed = ServiceSet.all() - TCP
+        by_conditions: dict[tuple[str, ...], ServiceSet] = {}
+        for low, high in _atoms(self.port_cuts(view)):
+            ok, requests = self.layered.mesh_outcome(view, pod, client_ip, principal, low)
+            if not ok:
+                continue
+            services = ServiceSet.ports("tcp", low, high)
+            if requests:
+                by_conditions[requests] = by_conditions.get(requests, ServiceSet.none()) | services
+            else:
+                allowed = allowed | services
+        return _Mesh(
+            self.sets.intern(allowed),
+            tuple((services, conditions) for conditions, services in by_conditions.items()),
+        )
+
+    def mesh_class(self, i: int) -> tuple[object, ...]:
+        """What the mesh's answer to a destination pod depends on, besides the client."""
+        found = self.pods[i]
+        assert found is not None
+        view, pod = found
+        where: object = pod.ip if self.uses_addresses(view) else None
+        return (
+            view.name,
+            pod.namespace,
+            tuple(sorted(pod.labels.items())),
+            tuple(pod.ports),
+            pod.service_account,
+            tuple(sorted(pod.annotations.items())),
+            where,
+        )
 
     # -- the whole matrix -------------------------------------------------------------------
 
     def run(self) -> Matrix:
+        n = self.n
         packed = fast_connections(self.full, self.progress)
-        remap = np.array([self.sets.intern(s) for s in packed.sets], dtype=np.int32)
-        sources, destinations = packed.sources, packed.destinations
-        ids = remap[packed.ids] if len(packed) else np.zeros(0, dtype=np.int32)
-        n = len(self.all_names)
-        endpoints = [self.full.endpoints[name] for name in self.all_names]
-        shown = np.array(
-            [name in self.full.endpoints and name in set(self.names) for name in self.all_names]
-        )
-        cluster_of = np.full(n, -1, dtype=np.intp)
-        pod_at = np.full(n, -1, dtype=np.intp)
-        pods: list[tuple[ClusterLayer, Pod] | None] = []
+        remap = np.array([self.sets.intern(x) for x in packed.sets], dtype=np.int32)
+        s: Ints = packed.sources.astype(np.int64)
+        d: Ints = packed.destinations.astype(np.int64)
+        ids: Ids = remap[packed.ids] if len(packed) else np.zeros(0, dtype=np.int32)
+        self.net = (s, d, ids)
+        names = set(self.names)
+        shown = np.array([name in names for name in self.all_names], dtype=np.bool_)
+        keep = shown[s] & shown[d]
+        s, d, ids = s[keep], d[keep], ids[keep]
         view_index = {view.name: k for k, view in enumerate(self.views)}
-        for i, name in enumerate(self.all_names):
-            found = self.pod(name)
-            pods.append(found)
+        self.cluster_of = np.full(n, -1, dtype=np.intp)
+        self.pod_at = np.full(n, -1, dtype=np.intp)
+        for i, found in enumerate(self.pods):
             if found is not None:
                 view, pod = found
-                cluster_of[i] = view_index[view.name]
-                pod_at[i] = self.connectivity(view).pod_positions([pod.key])[0]
-        # the network matrix as a look-up: (source, destination) -> set id
-        net = dict(
-            zip(
-                zip(sources.tolist(), destinations.tolist(), strict=True), ids.tolist(), strict=True
-            )
-        )
-        keep = shown[sources] & shown[destinations]
-        s, d, ids = sources[keep], destinations[keep], ids[keep]
-        gateway = self.via_gateway(s, d, pods)
-        ids = self.network_policies(s, d, ids, endpoints, pods, cluster_of, pod_at, gateway)
-        edge = self.edge_pairs(s, d, endpoints, cluster_of)
-        ids = self.with_mesh(s, d, ids, endpoints, pods, cluster_of, gateway | edge)
+                self.cluster_of[i] = view_index[view.name]
+                self.pod_at[i] = self.connectivity(view).pod_positions([pod.key])[0]
+        gateway = self.gateway_table()[self.member_code[s], self.member_code[d]]
+        ids = self.network_policies(s, d, ids, gateway)
+        edge = self.edge_pairs(s, d)
+        ids = self.with_mesh(s, d, ids, gateway | edge)
         for k in np.flatnonzero(edge & (ids != 0)).tolist():
-            ids[k] = self.exact(int(s[k]), int(d[k]), int(ids[k]), pods)
-        # through east-west gateways: the TCP services come from the gateway's two legs
-        ids = np.where(gateway, self.sets_meet(ids, self.sets.intern(ServiceSet.all() - TCP)), ids)
-        extra_s, extra_d, extra_ids = self.gateway_pairs(
-            net, endpoints, pods, cluster_of, pod_at, shown
-        )
-        cells: dict[tuple[int, int], int] = {}
-        for a, b, i in zip(s.tolist(), d.tolist(), ids.tolist(), strict=True):
-            if i:
-                cells[(a, b)] = i
-        for a, b, i in zip(extra_s, extra_d, extra_ids, strict=True):
-            cells[(a, b)] = self.sets.intern(
-                self.sets.sets[cells.get((a, b), 0)] | self.sets.sets[i]
+            ids[k] = self.exact(int(s[k]), int(d[k]), int(ids[k]))
+        # through an east-west gateway: TCP comes from the gateway's two legs, the rest stays
+        if gateway.any():
+            ids[gateway] = self.sets.combine(
+                ids[gateway],
+                np.full(
+                    int(gateway.sum()), self.sets.intern(ServiceSet.all() - TCP), dtype=np.int32
+                ),
             )
-        self.through_load_balancers(net, endpoints, shown, cells)
-        return self.matrix(cells)
+        gs, gd, gi = self.gateway_pairs(shown)
+        s, d, ids = self.merge(
+            np.concatenate((s, gs)), np.concatenate((d, gd)), np.concatenate((ids, gi))
+        )
+        s, d, ids = self.through_load_balancers(shown, s, d, ids)
+        return self.matrix(s, d, ids)
 
-    def sets_meet(self, ids: NDArray[np.int32], other: int) -> NDArray[np.int32]:
-        return self.sets.combine(ids, np.full(ids.size, other, dtype=np.int32))
+    # -- the network leg, NetworkPolicy -------------------------------------------------------
 
-    def via_gateway(
-        self, s: NDArray[np.intp], d: NDArray[np.intp], pods: list[tuple[ClusterLayer, Pod] | None]
-    ) -> NDArray[np.bool_]:
-        """Pairs of pods whose TCP connections go through the destination's east-west gateway."""
-        out = np.zeros(s.size, dtype=np.bool_)
-        for k, (a, b) in enumerate(zip(s.tolist(), d.tolist(), strict=True)):
-            out[k] = self.gateway_between(a, b, pods)
+    def target(self, s: Ints, d: Ints) -> Ints:
+        """The address each pair's packets carry (as `LayeredReach.target_of`)."""
+        endpoints = self.endpoints
+        private = np.array(
+            [e.address if not e.addresses.is_empty() else 0 for e in endpoints], dtype=np.int64
+        )
+        public = np.array(
+            [e.public_address if e.public_address is not None else -1 for e in endpoints],
+            dtype=np.int64,
+        )
+        net_none = np.array([e.network is None for e in endpoints], dtype=np.bool_)
+        proxy = np.array([e.proxy is not None for e in endpoints], dtype=np.bool_)
+        internet = np.array([e.kind == "internet" for e in endpoints], dtype=np.bool_)
+        use_public = (public[d] >= 0) & (net_none[s] | (proxy[d] & net_none[d]))
+        out: Ints = np.where(use_public, public[d], private[d])
+        out[internet[d]] = INTERNET_CLIENT
         return out
 
-    def gateway_between(self, a: int, b: int, pods: list[tuple[ClusterLayer, Pod] | None]) -> bool:
-        source, destination = pods[a], pods[b]
-        if source is None or destination is None or source[0] is destination[0]:
-            return False
-        if destination[0].east_west is None:
-            return False
-        wa = self.layered.workloads[self.all_names[a]]
-        wb = self.layered.workloads[self.all_names[b]]
-        return self.layered.shares_global_namespace(wa, wb)
+    def client_addresses(self) -> Ints:
+        """Per endpoint, the address a destination pod sees from it when it is not a pod of
+        the same cluster (a pod of another one: its own address)."""
+        out = np.zeros(self.n, dtype=np.int64)
+        for i, endpoint in enumerate(self.endpoints):
+            found = self.pods[i]
+            if found is not None:
+                out[i] = found[1].ip_int
+            else:
+                out[i] = self.layered.client_address(endpoint)
+        return out
 
-    def network_policies(
-        self,
-        s: NDArray[np.intp],
-        d: NDArray[np.intp],
-        ids: NDArray[np.int32],
-        endpoints: list[Endpoint],
-        pods: list[tuple[ClusterLayer, Pod] | None],
-        cluster_of: NDArray[np.intp],
-        pod_at: NDArray[np.intp],
-        gateway: NDArray[np.bool_],
-    ) -> NDArray[np.int32]:
+    def network_policies(self, s: Ints, d: Ints, ids: Ids, gateway: Mask) -> Ids:
         """Each pair's services through the source pod's egress and the destination pod's
-        ingress NetworkPolicies, as `LayeredReach.ask` evaluates them."""
+        ingress NetworkPolicies, as `LayeredReach.ask` evaluates them (pairs through an
+        east-west gateway keep this direct answer for their non-TCP services)."""
         ids = ids.copy()
+        cluster_of, pod_at = self.cluster_of, self.pod_at
         source_pod, destination_pod = cluster_of[s] >= 0, cluster_of[d] >= 0
         same = source_pod & destination_pod & (cluster_of[s] == cluster_of[d])
-        proxy = np.array([endpoints[i].proxy is not None for i in range(len(endpoints))])
-        towards = (
-            np.array(
-                [
-                    self.target_of(endpoints[a], endpoints[b])
-                    for a, b in zip(s.tolist(), d.tolist(), strict=True)
-                ],
-                dtype=np.int64,
-            )
-            if s.size
-            else np.zeros(0, dtype=np.int64)
-        )
-        seen = (
-            np.array([self.sees(endpoints[a]) for a in s.tolist()], dtype=np.int64)
-            if s.size
-            else np.zeros(0, dtype=np.int64)
-        )
+        proxy = np.array([e.proxy is not None for e in self.endpoints], dtype=np.bool_)
+        towards = self.target(s, d)
+        seen = self.client_addresses()[s]
         for k, view in enumerate(self.views):
             kube = self.connectivity(view)
             mask = same & (cluster_of[s] == k)
             if mask.any():
-                ids[mask] = self.meet_words(
-                    ids[mask], kube, kube.between_pods(pod_at[s[mask]], pod_at[d[mask]])
+                ids[mask] = self.meet_sets(
+                    ids[mask], kube.pair_sets("between", pod_at[s[mask]], pod_at[d[mask]])
                 )
-            # (pairs through an east-west gateway keep this direct answer for their non-TCP
-            # services; their TCP ones come from the gateway's legs)
             mask = source_pod & ~same & (cluster_of[s] == k)
             if mask.any():
-                ids[mask] = self.meet_words(
-                    ids[mask], kube, kube.to_addresses(pod_at[s[mask]], towards[mask])
+                ids[mask] = self.meet_sets(
+                    ids[mask], kube.pair_sets("to", pod_at[s[mask]], towards[mask])
                 )
-            # an edge load balancer enters a meshed cluster through its ingress gateway: pair by pair
+            # an edge load balancer enters a meshed cluster through its ingress gateway: `exact`
             mask = destination_pod & ~same & (cluster_of[d] == k) & ~(proxy[s] & view.meshed)
             if mask.any():
-                ids[mask] = self.meet_words(
-                    ids[mask], kube, kube.from_addresses(pod_at[d[mask]], seen[mask])
+                ids[mask] = self.meet_sets(
+                    ids[mask], kube.pair_sets("from", pod_at[d[mask]], seen[mask])
                 )
         return ids
 
-    def edge_pairs(
-        self,
-        s: NDArray[np.intp],
-        d: NDArray[np.intp],
-        endpoints: list[Endpoint],
-        cluster_of: NDArray[np.intp],
-    ) -> NDArray[np.bool_]:
-        """A load balancer to a pod of a meshed cluster: it enters through the ingress gateway."""
-        proxy = np.array([e.proxy is not None for e in endpoints], dtype=np.bool_)
-        meshed = np.array([view.meshed for view in self.views] + [False], dtype=np.bool_)
-        return proxy[s] & (cluster_of[d] >= 0) & meshed[cluster_of[d]]
+    def meet_sets(self, ids: Ids, found: tuple[list[ServiceSet], NDArray[np.intp]]) -> Ids:
+        sets, inverse = found
+        if not sets:
+            return ids
+        mapped = np.array([self.sets.intern(x) for x in sets], dtype=np.int32)
+        return self.sets.combine(ids, mapped[inverse])
 
-    def exact(
-        self, a: int, b: int, candidates: int, pods: list[tuple[ClusterLayer, Pod] | None]
-    ) -> int:
+    # -- the mesh ------------------------------------------------------------------------------
+
+    def with_mesh(self, s: Ints, d: Ints, ids: Ids, skip: Mask) -> Ids:
+        """Each pair with a destination pod: the sidecar's answer for the client it sees, once
+        per destination class and client identity."""
+        ids = ids.copy()
+        todo = np.flatnonzero((self.cluster_of[d] >= 0) & ~skip & (ids != 0))
+        if not todo.size:
+            return ids
+        same = self.cluster_of[s[todo]] == self.cluster_of[d[todo]]
+        classes: dict[tuple[object, ...], int] = {}
+        dest_class = np.full(self.n, -1, dtype=np.int64)
+        for i in np.unique(d[todo]).tolist():
+            dest_class[i] = classes.setdefault(self.mesh_class(i), len(classes))
+        # the client's identity: a pod of the same cluster shows its principal (when it has a
+        # sidecar); anything else is plaintext, its address read only where policies read one
+        identities: dict[tuple[str | None, int], int] = {}
+        inside_code = np.full(self.n, -1, dtype=np.int64)
+        for i in np.unique(s[todo][same]).tolist():
+            found = self.pods[i]
+            assert found is not None
+            view, pod = found
+            principal = (
+                mesh_principal(view.trust_domain, pod.namespace, pod.service_account)
+                if has_sidecar(view.kube, pod)
+                else None
+            )
+            key = (principal, pod.ip_int if self.uses_addresses(view) else 0)
+            inside_code[i] = identities.setdefault(key, len(identities))
+        outside = np.full(todo.size, identities.setdefault((None, 0), len(identities)))
+        reads = np.array([self.uses_addresses(v) for v in self.views] + [False], dtype=np.bool_)
+        mask = ~same & reads[self.cluster_of[d[todo]]]
+        if mask.any():
+            seen = self.client_addresses()[s[todo[mask]]]
+            outside[mask] = [
+                identities.setdefault((None, int(a)), len(identities)) for a in seen.tolist()
+            ]
+        client_key = np.where(same, inside_code[s[todo]], outside)
+        pairs = dest_class[d[todo]] * max(1, len(identities)) + client_key
+        _, first, inverse = np.unique(pairs, return_index=True, return_inverse=True)
+        by_identity = {v: key for key, v in identities.items()}
+        outcomes: list[_Mesh] = []
+        for f in first.tolist():
+            b = int(d[todo[f]])
+            principal, address = by_identity[int(client_key[f])]
+            outcomes.append(self.mesh_for(b, address, principal))
+        allowed = np.array([o.allowed for o in outcomes], dtype=np.int32)
+        inverse = inverse.reshape(-1)
+        base = ids[todo]
+        ids[todo] = self.sets.combine(base, allowed[inverse])
+        for j in np.flatnonzero(
+            np.array([bool(o.conditional) for o in outcomes])[inverse]
+        ).tolist():
+            k = int(todo[j])
+            self.add_conditional(
+                int(s[k]), int(d[k]), int(base[j]), outcomes[int(inverse[j])].conditional
+            )
+        return ids
+
+    def add_conditional(self, a: int, b: int, base: int, conditional: Conditional) -> None:
+        within = self.sets.sets[base]
+        found = tuple(
+            (within & services, conditions)
+            for services, conditions in conditional
+            if not (within & services).is_empty()
+        )
+        if found:
+            self.conditional[(a, b)] = (*self.conditional.get((a, b), ()), *found)
+
+    # -- east-west gateways ------------------------------------------------------------------
+
+    def gateway_table(self) -> Mask:
+        """`[source member code, destination member code]`: pods whose TCP connections go
+        through the destination cluster's east-west gateway (members of one global namespace
+        in two clusters, the destination's with a gateway). Code -1 (the last row and column)
+        is every endpoint that is no pod."""
+        codes: dict[tuple[str, str], int] = {}
+        member = np.full(self.n, -1, dtype=np.intp)
+        for i, found in enumerate(self.pods):
+            if found is not None:
+                member[i] = codes.setdefault((found[0].name, found[1].namespace), len(codes))
+        self.member_code = member
+        table = np.zeros((len(codes) + 1, len(codes) + 1), dtype=np.bool_)
+        gateways = {v.name for v in self.views if v.east_west is not None}
+        for (cx, nx), x in codes.items():
+            for (cy, ny), y in codes.items():
+                table[x, y] = (
+                    cx != cy
+                    and cy in gateways
+                    and any(
+                        (cx, nx) in g.members and (cy, ny) in g.members
+                        for g in self.full.global_namespaces
+                    )
+                )
+        return table
+
+    def gateway_pairs(self, shown: Mask) -> tuple[Ints, Ints, Ids]:
+        """To the destination cluster's east-west gateway (the source's egress policies, the
+        network), then the gateway to the pod (the network, the pod's ingress policies, the
+        sidecar for the source's identity)."""
+        out_s: list[Ints] = []
+        out_d: list[Ints] = []
+        out_i: list[Ids] = []
+        table = self.gateway_table()
+        net_s, net_d, net_ids = self.net
+        pods = np.flatnonzero((self.cluster_of >= 0) & shown)
+        for y, view in enumerate(self.views):
+            gateway, endpoint = view.east_west, view.east_west_endpoint
+            if gateway is None or endpoint is None:
+                continue
+            g = self.position[endpoint.name]
+            port = gateway.ports[0].port
+            kube_y = self.connectivity(view)
+            gateway_at = int(kube_y.pod_positions([gateway.key])[0])
+            to_gateway = _column(net_s, net_d, net_ids, g, self.n)
+            from_gateway = _row(net_s, net_d, net_ids, g, self.n)
+            targets = pods[self.cluster_of[pods] == y]
+            if not targets.size:
+                continue
+            ingress_sets, ingress_of = kube_y.sets_of(
+                kube_y.ingress_between(self.pod_at[targets], np.full(targets.size, gateway_at))
+            )
+            ingress_ids = np.array([self.sets.intern(x) for x in ingress_sets], dtype=np.int32)
+            tcp = self.sets.intern(TCP)
+            leg_base = self.sets.combine(
+                self.sets.combine(
+                    from_gateway[targets], np.full(targets.size, tcp, dtype=np.int32)
+                ),
+                ingress_ids[ingress_of],
+            )
+            for x, source_view in enumerate(self.views):
+                if x == y:
+                    continue
+                sources = pods[self.cluster_of[pods] == x]
+                if not sources.size:
+                    continue
+                kube_x = self.connectivity(source_view)
+                egress_sets, egress_of = kube_x.sets_of(
+                    kube_x.to_addresses(
+                        self.pod_at[sources], np.full(sources.size, gateway.ip_int, dtype=np.int64)
+                    )
+                )
+                egress_opens = np.array(
+                    [x_.contains("tcp", port) for x_ in egress_sets], dtype=np.bool_
+                )
+                net_opens = np.array(
+                    [
+                        self.sets.sets[int(i)].contains("tcp", port)
+                        for i in to_gateway[sources].tolist()
+                    ],
+                    dtype=np.bool_,
+                )
+                ready = sources[egress_opens[egress_of] & net_opens] if egress_sets else sources[:0]
+                by_principal: dict[str, list[int]] = {}
+                for a in ready.tolist():
+                    found = self.pods[a]
+                    assert found is not None
+                    pod = found[1]
+                    principal = mesh_principal(
+                        source_view.trust_domain, pod.namespace, pod.service_account
+                    )
+                    by_principal.setdefault(principal, []).append(a)
+                for principal, members in by_principal.items():
+                    cells = np.zeros(targets.size, dtype=np.int32)
+                    conditional: list[Conditional] = []
+                    for t, b in enumerate(targets.tolist()):
+                        outcome = self.mesh_for(b, gateway.ip_int, principal)
+                        cells[t] = self.sets.meet(int(leg_base[t]), outcome.allowed)
+                        conditional.append(outcome.conditional)
+                    for a in members:
+                        allowed = table[self.member_code[a], self.member_code[targets]]
+                        out_s.append(np.full(int(allowed.sum()), a, dtype=np.int64))
+                        out_d.append(targets[allowed].astype(np.int64))
+                        out_i.append(cells[allowed])
+                        for t in np.flatnonzero(allowed).tolist():
+                            if conditional[t]:
+                                self.add_conditional(
+                                    a, int(targets[t]), int(leg_base[t]), conditional[t]
+                                )
+        if not out_s:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0, dtype=np.int32)
+        return np.concatenate(out_s), np.concatenate(out_d), np.concatenate(out_i)
+
+    def mesh_for(self, b: int, client_ip: int, principal: str | None) -> _Mesh:
+        found = self.pods[b]
+        assert found is not None
+        view, pod = found
+        key = (self.mesh_class(b), principal, client_ip if self.uses_addresses(view) else 0)
+        outcome = self.mesh_cache.get(key)
+        if outcome is None:
+            outcome = self.mesh_cache[key] = self.mesh(view, pod, client_ip, principal)
+        return outcome
+
+    # -- load balancers ----------------------------------------------------------------------
+
+    def edge_pairs(self, s: Ints, d: Ints) -> Mask:
+        """A load balancer to a pod of a meshed cluster: it enters through the ingress gateway."""
+        proxy = np.array([e.proxy is not None for e in self.endpoints], dtype=np.bool_)
+        meshed = np.array([view.meshed for view in self.views] + [False], dtype=np.bool_)
+        out: Mask = proxy[s] & (self.cluster_of[d] >= 0) & meshed[self.cluster_of[d]]
+        return out
+
+    def exact(self, a: int, b: int, candidates: int) -> int:
         """One pair, service by service, as `layered_reach` answers it: over the pieces of the
         candidate services cut at every port the destination's cluster names."""
-        destination = pods[b]
-        assert destination is not None
-        view = destination[0]
+        found = self.pods[b]
+        assert found is not None
+        view = found[0]
         cuts = sorted(set(self.port_cuts(view)) | set(self.policy_ports(view)))
         allowed = ServiceSet.none()
         conditional: dict[tuple[str, ...], ServiceSet] = {}
@@ -320,201 +517,63 @@ class _Layered:
             self.conditional[(a, b)] = tuple((v, k) for k, v in conditional.items())
         return self.sets.intern(allowed)
 
-    def policy_ports(self, view: ClusterLayer) -> list[int]:
-        """Every port a NetworkPolicy of the cluster names (numbers; named ports are the pods')."""
-        ports: set[int] = set()
-        for policy in view.kube.network_policies:
-            for rule in (*policy.ingress, *policy.egress):
-                for spec in rule.ports:
-                    if isinstance(spec.port, int):
-                        ports.add(spec.port)
-                    if spec.end_port is not None:
-                        ports.add(spec.end_port)
-        return sorted(ports)
-
-    def target_of(self, source: Endpoint, destination: Endpoint) -> int:
-        return (
-            INTERNET_CLIENT
-            if destination.kind == "internet"
-            else target_address(source, destination)
-        )
-
-    def meet_words(
-        self, ids: NDArray[np.int32], kube: Connectivity, words: NDArray[np.uint32]
-    ) -> NDArray[np.int32]:
-        sets, inverse = kube.sets_of(words)
-        mapped = np.array([self.sets.intern(x) for x in sets], dtype=np.int32)
-        return self.sets.combine(ids, mapped[inverse]) if sets else ids
-
-    def with_mesh(
-        self,
-        s: NDArray[np.intp],
-        d: NDArray[np.intp],
-        ids: NDArray[np.int32],
-        endpoints: list[Endpoint],
-        pods: list[tuple[ClusterLayer, Pod] | None],
-        cluster_of: NDArray[np.intp],
-        gateway: NDArray[np.bool_],
-    ) -> NDArray[np.int32]:
-        """Each pair with a destination pod: the sidecar's answer for the client it sees."""
-        ids = ids.copy()
-        for k in np.flatnonzero((cluster_of[d] >= 0) & ~gateway & (ids != 0)).tolist():
-            a, b = int(s[k]), int(d[k])
-            destination = pods[b]
-            assert destination is not None
-            view, pod = destination
-            source = pods[a]
-            _, client_ip, principal, _ = self.layered.client(source, self.all_names[a], view, False)
-            outcome = self.mesh(view, pod, client_ip, principal)
-            base = int(ids[k])
-            ids[k] = self.sets.meet(base, outcome.allowed)
-            self.add_conditional(a, b, base, outcome.conditional)
-        return ids
-
-    def add_conditional(self, a: int, b: int, base: int, conditional: Conditional) -> None:
-        within = self.sets.sets[base]
-        found = tuple(
-            (within & services, conditions)
-            for services, conditions in conditional
-            if not (within & services).is_empty()
-        )
-        if found:
-            self.conditional[(a, b)] = (*self.conditional.get((a, b), ()), *found)
-
-    def gateway_pairs(
-        self,
-        net: dict[tuple[int, int], int],
-        endpoints: list[Endpoint],
-        pods: list[tuple[ClusterLayer, Pod] | None],
-        cluster_of: NDArray[np.intp],
-        pod_at: NDArray[np.intp],
-        shown: NDArray[np.bool_],
-    ) -> tuple[list[int], list[int], list[int]]:
-        """Pods of a global namespace in another cluster: to the destination cluster's east-west
-        gateway (the source's egress policies, the network), then the gateway to the pod (the
-        network, the pod's ingress policies, the sidecar for the source's identity)."""
-        out_s: list[int] = []
-        out_d: list[int] = []
-        out_i: list[int] = []
-        by_cluster: dict[int, list[int]] = {}
-        for i in np.flatnonzero(cluster_of >= 0).tolist():
-            if shown[i]:
-                by_cluster.setdefault(int(cluster_of[i]), []).append(i)
-        for y, view in enumerate(self.views):
-            gateway = view.east_west
-            endpoint = view.east_west_endpoint
-            if gateway is None or endpoint is None:
-                continue
-            g = self.position[endpoint.name]
-            port = gateway.ports[0].port
-            kube_y = self.connectivity(view)
-            gateway_at = kube_y.pod_positions([gateway.key])[0]
-            leg_two: dict[tuple[int, str], tuple[int, int, Conditional]] = {}
-            for x, members in by_cluster.items():
-                if x == y:
-                    continue
-                kube_x = self.connectivity(self.views[x])
-                for a in members:
-                    source = pods[a]
-                    assert source is not None
-                    targets = [b for b in by_cluster.get(y, []) if self.gateway_between(a, b, pods)]
-                    if not targets:
-                        continue
-                    opens = self.sets.sets[net.get((a, g), 0)]
-                    egress = kube_x.sets_of(
-                        kube_x.to_addresses(
-                            np.array([pod_at[a]]), np.array([gateway.ip_int], dtype=np.int64)
-                        )
-                    )[0]
-                    if not (
-                        opens.contains("tcp", port) and egress and egress[0].contains("tcp", port)
-                    ):
-                        continue
-                    principal = mesh_principal(
-                        source[0].trust_domain, source[1].namespace, source[1].service_account
-                    )
-                    for b in targets:
-                        key = (b, principal)
-                        leg = leg_two.get(key)
-                        if leg is None:
-                            destination = pods[b]
-                            assert destination is not None
-                            ingress = kube_y.sets_of(
-                                kube_y.ingress_between(
-                                    np.array([pod_at[b]]), np.array([gateway_at])
-                                )
-                            )[0]
-                            services = self.sets.sets[net.get((g, b), 0)] & TCP
-                            services = services & (ingress[0] if ingress else ServiceSet.none())
-                            outcome = self.mesh(
-                                destination[0], destination[1], gateway.ip_int, principal
-                            )
-                            base = self.sets.intern(services)
-                            leg = leg_two[key] = (
-                                self.sets.meet(base, outcome.allowed),
-                                base,
-                                outcome.conditional,
-                            )
-                        found, base, conditional = leg
-                        self.add_conditional(a, b, base, conditional)
-                        if found:
-                            out_s.append(a)
-                            out_d.append(b)
-                            out_i.append(found)
-        return out_s, out_d, out_i
-
     def through_load_balancers(
-        self,
-        net: dict[tuple[int, int], int],
-        endpoints: list[Endpoint],
-        shown: NDArray[np.bool_],
-        cells: dict[tuple[int, int], int],
-    ) -> None:
+        self, shown: Mask, s: Ints, d: Ints, ids: Ids
+    ) -> tuple[Ints, Ints, Ids]:
         """Where `reach` follows load balancers (the destination not addressable directly), and
         load balancers whose frontend rules carry request conditions: pair by pair, on the one
         port the path carries."""
-        for b, destination in enumerate(endpoints):
+        n = self.n
+        keys = s * n + d
+        updates: dict[int, int] = {}
+        net_s, net_d, net_ids = self.net
+        backends = {
+            name for e in self.endpoints if e.proxy is not None for name, _ in e.proxy.backends
+        }
+        for b, destination in enumerate(self.endpoints):
             if not shown[b]:
                 continue
-            chain = _backend_chain(self.full, destination)
-            conditional_frontend = destination.proxy is not None and any(
-                rule.conditions
-                for rule in (
-                    destination.proxy.frontend_filter.rules
-                    if destination.proxy.frontend_filter
-                    else ()
-                )
+            chain = _backend_chain(self.full, destination) if destination.name in backends else []
+            frontend = destination.proxy.frontend_filter if destination.proxy else None
+            conditional_frontend = frontend is not None and any(
+                r.conditions for r in frontend.rules
             )
             if not chain and not conditional_frontend:
                 continue
             if chain:
-                outer = self.position[chain[0].name]
                 last = chain[-1].proxy
                 assert last is not None
                 served = next((sv for name, sv in last.backends if name == destination.name), None)
-                candidates = [a for a in range(len(endpoints)) if shown[a] and net.get((a, outer))]
-                candidates += [self.position[e.name] for e in chain if shown[self.position[e.name]]]
+                outer = self.position[chain[0].name]
+                reaching = _column(net_s, net_d, net_ids, outer, n)
+                candidates = [a for a in np.flatnonzero(reaching != 0).tolist() if shown[a]]
+                candidates += [self.position[e.name] for e in chain]
             else:
                 served = destination.services
-                candidates = [a for a in range(len(endpoints)) if shown[a] and net.get((a, b))]
+                reaching = _column(net_s, net_d, net_ids, b, n)
+                candidates = [a for a in np.flatnonzero(reaching != 0).tolist() if shown[a]]
             if served is None or served.is_empty():
                 continue
             protocol, port = served.sample()
+            service = (
+                ServiceSet.ports(protocol.lower(), port)
+                if port is not None
+                else ServiceSet.protocol(protocol.lower())
+            )
+            text = f"{protocol.lower()}/{port}" if port is not None else protocol.lower()
             for a in dict.fromkeys(candidates):
-                if a == b:
+                if a == b or not shown[a]:
                     continue
-                answer = self.layered.ask(
-                    self.all_names[a], self.all_names[b], f"{protocol.lower()}/{port}"
+                answer = self.layered.ask(self.all_names[a], self.all_names[b], text)
+                key = a * n + b
+                at = np.searchsorted(keys, key)
+                current_id = updates.get(
+                    key, int(ids[at]) if at < keys.size and keys[at] == key else 0
                 )
-                service = (
-                    ServiceSet.ports(protocol.lower(), port)
-                    if port is not None
-                    else ServiceSet.protocol(protocol.lower())
-                )
-                current = self.sets.sets[cells.get((a, b), 0)] - service
+                current = self.sets.sets[current_id] - service
                 if answer.allowed and not answer.conditions:
                     current = current | service
-                cells[(a, b)] = self.sets.intern(current)
+                updates[key] = self.sets.intern(current)
                 kept = tuple(
                     (services - service, conditions)
                     for services, conditions in self.conditional.get((a, b), ())
@@ -526,14 +585,72 @@ class _Layered:
                     self.conditional[(a, b)] = kept
                 else:
                     self.conditional.pop((a, b), None)
+        if not updates:
+            return s, d, ids
+        new_keys = np.array(sorted(updates), dtype=np.int64)
+        new_ids = np.array([updates[k] for k in new_keys.tolist()], dtype=np.int32)
+        keep = ~np.isin(keys, new_keys)
+        keys = np.concatenate((keys[keep], new_keys))
+        ids = np.concatenate((ids[keep], new_ids))
+        order = np.argsort(keys, kind="stable")
+        keys, ids = keys[order], ids[order]
+        return keys // n, keys % n, ids
 
-    def matrix(self, cells: dict[tuple[int, int], int]) -> Matrix:
+    # -- assembling ----------------------------------------------------------------------------
+
+    def merge(self, s: Ints, d: Ints, ids: Ids) -> tuple[Ints, Ints, Ids]:
+        """Sorted by pair, one entry per pair (the union of its entries' services)."""
+        n = self.n
+        keys = s * n + d
+        order = np.argsort(keys, kind="stable")
+        keys, ids = keys[order], ids[order]
+        if keys.size:
+            starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+            if starts.size != keys.size:
+                merged = ids[starts].copy()
+                ends = np.concatenate((starts[1:], [keys.size]))
+                unions: dict[tuple[int, ...], int] = {}
+                for j in np.flatnonzero(ends - starts > 1).tolist():
+                    parts = tuple(sorted(set(ids[int(starts[j]) : int(ends[j])].tolist())))
+                    found = unions.get(parts)
+                    if found is None:
+                        union = ServiceSet.none()
+                        for part in parts:
+                            union = union | self.sets.sets[part]
+                        found = unions[parts] = self.sets.intern(union)
+                    merged[j] = found
+                keys, ids = keys[starts], merged
+        return keys // n, keys % n, ids
+
+    def matrix(self, s: Ints, d: Ints, ids: Ids) -> Matrix:
+        out_index = np.full(self.n, -1, dtype=np.int64)
+        for i, name in enumerate(self.names):
+            out_index[self.position[name]] = i
+        live = ids != 0
+        packed = PackedConnections(
+            out_index[s[live]], out_index[d[live]], ids[live], self.sets.sets
+        )
         names = self.all_names
-        connections = {
-            (names[a], names[b]): self.sets.sets[i] for (a, b), i in sorted(cells.items()) if i
+        conditional = {
+            (names[a], names[b]): c for (a, b), c in sorted(self.conditional.items()) if c
         }
-        conditional = {(names[a], names[b]): c for (a, b), c in sorted(self.conditional.items())}
-        return Matrix(self.names, connections, conditional=conditional)
+        return Matrix(self.names, packed=packed, conditional=conditional, layers="all")
+
+
+def _column(s: Ints, d: Ints, ids: Ids, target: int, n: int) -> Ids:
+    """Per source endpoint, the set id of its network cell towards `target` (0: nothing)."""
+    out = np.zeros(n, dtype=np.int32)
+    mask = d == target
+    out[s[mask]] = ids[mask]
+    return out
+
+
+def _row(s: Ints, d: Ints, ids: Ids, source: int, n: int) -> Ids:
+    """Per destination endpoint, the set id of the network cell from `source` (0: nothing)."""
+    out = np.zeros(n, dtype=np.int32)
+    mask = s == source
+    out[d[mask]] = ids[mask]
+    return out
 
 
 def _pieces(services: ServiceSet, cuts: list[int]) -> list[ServiceSet]:

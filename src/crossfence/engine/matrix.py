@@ -74,9 +74,9 @@ class Matrix:
     def _rows(self) -> list[tuple[int, int, int]]:
         """(source, destination, set number) of every pair listed, and fills `_row_sets`."""
         index = {n: i for i, n in enumerate(self.endpoints)}
-        if self._connections is None and self._packed is not None and not self.conditional:
-            self._row_sets = self._packed.sets
-            return list(
+        if self._connections is None and self._packed is not None:
+            self._row_sets = list(self._packed.sets)
+            rows = list(
                 zip(
                     self._packed.sources.tolist(),
                     self._packed.destinations.tolist(),
@@ -84,18 +84,30 @@ class Matrix:
                     strict=True,
                 )
             )
+            if self.conditional:
+                # pairs allowed for some requests only: listed with nothing allowed outright
+                listed = {(a, b) for a, b, _ in rows}
+                empty = len(self._row_sets)
+                self._row_sets.append(ServiceSet.none())
+                extra = [
+                    (index[a], index[b], empty)
+                    for a, b in self.conditional
+                    if (index[a], index[b]) not in listed
+                ]
+                rows = sorted(rows + extra)
+            return rows
         sets: list[ServiceSet] = []
         numbers: dict[ServiceSet, int] = {}
-        listed = []
+        listed_rows = []
         pairs = {k for k, s in self.connections.items() if not s.is_empty()} | set(self.conditional)
         for a, b in sorted(pairs, key=lambda k: (index[k[0]], index[k[1]])):
             services = self.connections.get((a, b), ServiceSet.none())
             number = numbers.setdefault(services, len(sets))
             if number == len(sets):
                 sets.append(services)
-            listed.append((index[a], index[b], number))
+            listed_rows.append((index[a], index[b], number))
         self._row_sets = sets
-        return listed
+        return listed_rows
 
     def _allowed_if(self, a: str, b: str) -> list[dict[str, Any]]:
         return [

@@ -89,6 +89,32 @@ class Connectivity:
         """The position of each pod key (`namespace/name`) among the pods; -1 when absent."""
         return np.array([self._position.get(k, -1) for k in keys], dtype=np.intp)
 
+    def pair_sets(
+        self, kind: str, rows: NDArray[np.intp], columns: NDArray[np.int64]
+    ) -> tuple[list[ServiceSet], NDArray[np.intp]]:
+        """The distinct service sets of many pairs, and each pair's index into them, worked out
+        once per class pair (pairs of one class pair share their words): `kind` is `between`
+        (rows source pods, columns destination pods), `to` (rows source pods, columns
+        addresses) or `from` (rows destination pods, columns addresses)."""
+        if not rows.size:
+            return [], np.zeros(0, dtype=np.intp)
+        row_class = self._pod_class[rows].astype(np.int64)
+        if kind == "between":
+            column_class = self._pod_class[columns].astype(np.int64)
+        else:
+            column_class = self._columns(columns).astype(np.int64)
+        width = int(column_class.max()) + 1
+        codes, inverse = np.unique(row_class * width + column_class, return_inverse=True)
+        cr, cc = codes // width, codes % width
+        if kind == "between":
+            words = self._egress[cr, cc] & self._ingress[cc, cr]
+        elif kind == "to":
+            words = self._egress[cr, cc]
+        else:
+            words = self._ingress[cr, cc]
+        sets, of_code = self.sets_of(words)
+        return sets, of_code[inverse.reshape(-1)]
+
     def between_pods(self, sources: NDArray[np.intp], destinations: NDArray[np.intp]) -> Words:
         """`[pair, word]`: what each source pod may open to each destination pod (both
         directions' policies)."""
