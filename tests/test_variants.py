@@ -77,6 +77,14 @@ def base() -> Blueprint:
     return load(EXAMPLE)
 
 
+def test_the_scenario_page_names_exactly_these_variants_and_tests_that_exist() -> None:
+    page = (EXAMPLE.parents[1] / "docs" / "scenario.md").read_text(encoding="utf-8")
+    named = re.findall(r"^- `([a-z0-9-]+)`:", page, flags=re.MULTILINE)
+    assert tuple(named) == SCENARIO_VARIANTS
+    cited = set(re.findall(r"`(tests/[\w/]+\.py)`", page))
+    assert cited and all((EXAMPLE.parents[1] / path).is_file() for path in cited)
+
+
 def test_one_folder_per_scenario_mistake() -> None:
     folders = sorted(p.name for p in VARIANTS.iterdir() if p.is_dir() and p.name != "__pycache__")
     assert folders == sorted(SCENARIO_VARIANTS)
