@@ -188,7 +188,7 @@ def test_diff_of_a_blueprint_with_itself_is_empty() -> None:
 
 def test_diff_names_the_flows_and_findings_a_mistake_changes() -> None:
     result = _run("diff", EXAMPLE, VARIANTS / "edge-open")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # the internet reaches scw-edge: something became allowed
     assert "+ allowed internet → scw-edge  TCP/443" in result.output
     assert "+ critical zerotrust.iap-bypass" in result.output
 
@@ -200,6 +200,64 @@ def test_diff_json_both_ways() -> None:
     assert [f["check"] for f in forward["findings"]["added"]] == ["network.vpn-single-tunnel"]
     assert [f["check"] for f in back["findings"]["removed"]] == ["network.vpn-single-tunnel"]
     assert forward["flows"] == back["flows"] == []  # redundancy, not reachability
+
+
+def _opened_frontend_egress(tmp_path: Path) -> Path:
+    """The example with the frontend's egress NetworkPolicy opened to 0.0.0.0/0 on any port."""
+    copy = tmp_path / "opened"
+    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns("variants"))
+    web = copy / "manifests" / "gke-prod" / "web.yaml"
+    text = web.read_text(encoding="utf-8")
+    rule = (
+        "    - to:\n        - ipBlock: {cidr: 172.16.0.100/32}   # kapsule-eu east-west gateway\n"
+    )
+    rule += "      ports:\n        - {protocol: TCP, port: 15443}\n"
+    assert rule in text
+    web.write_text(text.replace(rule, "    - to:\n        - ipBlock: {cidr: 0.0.0.0/0}\n"), "utf-8")
+    return copy
+
+
+def test_diff_shows_the_flows_a_networkpolicy_opens_and_exits_1(tmp_path: Path) -> None:
+    """Opening the frontend's egress policy is seen by diff: frontend → vault on 8200 becomes
+    allowed (the hub's firewall lets the prod pods in; only the policy held it back)."""
+    opened = _opened_frontend_egress(tmp_path)
+    result = _run("diff", EXAMPLE, opened, "-f", "json")
+    assert result.exit_code == 1
+    flows = {(f["from"], f["to"]): f for f in json.loads(result.stdout)["flows"]}
+    assert "TCP/8200" in flows[("frontend", "vault")]["added"]
+    assert all(not f["removed"] for f in flows.values())
+    # the same change the other way closes those flows: no failure
+    back = _run("diff", opened, EXAMPLE)
+    assert back.exit_code == 0, back.output
+    assert "- denied  frontend → vault  TCP/8200" in back.output
+
+
+def test_diff_exits_1_on_a_new_finding_at_or_above_fail_on() -> None:
+    """single-tunnel changes no flow and adds a high finding: 1 by default (--fail-on high),
+    0 with --fail-on critical or none."""
+    assert _run("diff", EXAMPLE, VARIANTS / "single-tunnel").exit_code == 1
+    assert _run("diff", EXAMPLE, VARIANTS / "single-tunnel", "--fail-on", "critical").exit_code == 0
+    assert _run("diff", EXAMPLE, VARIANTS / "single-tunnel", "--fail-on", "none").exit_code == 0
+    # the finding going away is no failure
+    assert _run("diff", VARIANTS / "single-tunnel", EXAMPLE).exit_code == 0
+
+
+def test_a_new_workload_brings_its_flows_into_the_diff(tmp_path: Path) -> None:
+    copy = tmp_path / "more"
+    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns("variants"))
+    workloads = copy / "workloads.yaml"
+    text = workloads.read_text(encoding="utf-8")
+    assert "  - name: hsm\n" in text
+    start = text.index("  - name: hsm\n")
+    end = text.find("\n  - name:", start + 1)
+    block = text[start : end + 1 if end >= 0 else len(text)]
+    twin = block.replace("name: hsm", "name: hsm-2").replace("172.16.8.20]", "172.16.8.21]")
+    workloads.write_text(text + ("\n" if not text.endswith("\n") else "") + twin, "utf-8")
+    result = _run("diff", EXAMPLE, copy, "-f", "json")
+    data = json.loads(result.stdout)
+    assert data["endpoints"]["added"] == ["hsm-2"]
+    assert any("hsm-2" in (f["from"], f["to"]) and f["added"] for f in data["flows"])
+    assert result.exit_code == 1
 
 
 def test_diff_bad_input_exits_2(tmp_path: Path) -> None:

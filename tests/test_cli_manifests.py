@@ -289,12 +289,13 @@ def test_diff_of_manifests_names_the_changed_flow(tmp_path: Path) -> None:
         "utf-8",
     )
     result = _run("diff", old, new)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a flow opens
     output = _flat(result)
     assert f"{old} → {new}" in output
     for pod in ("web/frontend-0", "web/frontend-1"):
         assert f"+ allowed {pod} → 172.16.0.0/22 except 172.16.0.100/32 TCP/15443" in output
     assert "Findings" not in output
+    assert _run("diff", new, old).exit_code == 0  # it closes
     back = json.loads(_run("diff", new, old, "--format", "json").stdout)
     assert set(back) == {"old", "new", "endpoints", "flows", "findings"}
     assert back["endpoints"] == {"added": [], "removed": []}

@@ -99,8 +99,9 @@ def _key(finding: Finding) -> tuple[str, tuple[str, ...]]:
 
 
 def diff(old: Blueprint, new: Blueprint, layers: str = "all") -> BlueprintDiff:
-    """Compare the connectivity matrices (through every layer, or the network layers alone;
-    endpoints common to both) and the active findings."""
+    """Compare the connectivity matrices (through every layer, or the network layers alone) and
+    the active findings. A pair with an endpoint only one version has is a flow of its own: all
+    of its services added (a new endpoint) or removed (one that went)."""
     from ..algebra.packets import ServiceSet
     from ..estate import build_topology, connectivity
 
@@ -108,7 +109,6 @@ def diff(old: Blueprint, new: Blueprint, layers: str = "all") -> BlueprintDiff:
     before = connectivity(build_topology(old), mode)
     after = connectivity(build_topology(new), mode)
     names_before, names_after = set(before.endpoints), set(after.endpoints)
-    common = names_before & names_after
     result = BlueprintDiff(
         old.name if old.origin is None else str(old.origin),
         new.name if new.origin is None else str(new.origin),
@@ -118,7 +118,9 @@ def diff(old: Blueprint, new: Blueprint, layers: str = "all") -> BlueprintDiff:
     pairs = set(before.connections) | set(after.connections)
     pairs |= set(before.conditional) | set(after.conditional)
     for pair in sorted(pairs):
-        if not set(pair) <= common:
+        # a pair with an endpoint that is new (or gone) is a flow that opens (or closes) whole:
+        # a reviewer must see what a new workload can reach and what reaches it
+        if not (set(pair) <= names_before or set(pair) <= names_after):
             continue
         was = before.connections.get(pair, ServiceSet.none())
         now = after.connections.get(pair, ServiceSet.none())
@@ -257,7 +259,8 @@ def diff_manifests(
 ) -> BlueprintDiff:
     """Compare the NetworkPolicy connectivity and the findings of the manifest checks.
 
-    Flows join pods common to both versions, and pods and address ranges. Ranges are compared on
+    Flows join pods, and pods and address ranges (a pod only one version has: all its flows
+    added or removed). Ranges are compared on
     the cuts of both versions (an ipBlock added in NEW splits OLD's ranges), so a range never
     appears or goes; per pod, the pieces whose services change alike are named together, by
     CIDR or as `CIDR except CIDR, ...`. Endpoints added and removed are pods.
@@ -267,7 +270,6 @@ def diff_manifests(
     before, after = connectivity(old), connectivity(new)
     pods_before = {pod.key for pod in old.pods}
     pods_after = {pod.key for pod in new.pods}
-    common = pods_before & pods_after
     ranges_before = [n for n in before.endpoints if n not in pods_before]
     ranges_after = [n for n in after.endpoints if n not in pods_after]
     pieces = _pieces(map(Network, ranges_before), map(Network, ranges_after))
@@ -278,8 +280,10 @@ def diff_manifests(
         starts = [int(block.network_address) for block in blocks]
         for piece in pieces:
             pieces_of.setdefault(str(_container(blocks, starts, piece)), []).append(str(piece))
-    was_pairs = _pairs(before, common, pieces_before)
-    now_pairs = _pairs(after, common, pieces_after)
+    # a pod only one version has takes part with all its flows (added or removed whole)
+    was_pairs = _pairs(before, pods_before, pieces_before)
+    now_pairs = _pairs(after, pods_after, pieces_after)
+    pods = pods_before | pods_after
     result = BlueprintDiff(
         old_name,
         new_name,
@@ -293,9 +297,9 @@ def diff_manifests(
         if was_list == now_list:
             continue
         source, destination = pair
-        if source in common and destination in common:
+        if source in pods and destination in pods:
             result.flows.append(_change(source, destination, was_list, now_list))
-        elif source in common:
+        elif source in pods:
             key = (source, True, tuple(was_list), tuple(now_list))
             ranges.setdefault(key, []).append(Network(destination))
         else:

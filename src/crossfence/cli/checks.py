@@ -143,15 +143,24 @@ def diff(
     fmt: Annotated[
         DiffFormat, typer.Option("--format", "-f", help="Output format.")
     ] = DiffFormat.text,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on", help="Exit 1 when a finding that appears is at or above this severity."
+        ),
+    ] = FailOn.high,
 ) -> None:
     """What changes between two versions of a blueprint: the flows that become allowed or denied
-    (per pair of endpoints, the services added and removed) and the findings that appear or go.
+    (per pair of endpoints, the services added and removed, through every layer) and the
+    findings that appear or go.
 
     OLD and NEW may both be folders of Kubernetes/Istio manifests (one cluster each): the flows
     are then the NetworkPolicy connectivity of `matrix DIR`, the findings those of `check DIR`.
-    Exit code 0 (a difference is not a failure; use `check` to gate), 2 on bad input or when one
-    is a blueprint and the other a manifests folder.
+    Exit code 1 when something becomes allowed (outright or for some requests) or a finding at
+    or above --fail-on appears, 0 otherwise (a flow that closes, or a finding that goes, is no
+    failure), 2 on bad input or when one is a blueprint and the other a manifests folder.
     """
+    from ..checks.base import severity_at_least
     from ..checks.diff import diff as compare
     from ..checks.diff import diff_manifests
     from ..report.diff import diff_json, render_diff
@@ -174,3 +183,7 @@ def diff(
         sys.stdout.write(json.dumps(diff_json(result), indent=2) + "\n")
     else:
         render_diff(result, out.console())
+    failing = fail_on is not FailOn.none and any(
+        severity_at_least(f.severity, fail_on.value) for f in result.findings_added
+    )
+    raise typer.Exit(EXIT_FINDINGS if result.opens or failing else EXIT_OK)
