@@ -25,7 +25,7 @@ from ..providers.kubernetes import Pod
 from ..providers.kubernetes.netpol import DirectionVerdict, evaluate_direction
 from ..providers.kubernetes.netpol import Endpoint as KubeEndpoint
 from .path import Hop, Step
-from .reach import Reach, parse_port, reach
+from .reach import Reach, parse_port, reach, resolve
 
 __all__ = ["LayeredReach", "layered_reach"]
 
@@ -103,10 +103,12 @@ class LayeredReach:
                     f"{dst_pod[0].name} east-west gateway {gateway.ip}",
                 )
             else:
+                # a name the blueprint does not have, or an address it cannot take (IPv6, a
+                # range), is the same located QueryError as from a VM: `resolve` decides
                 address = (
                     self.topology.endpoints[destination].address
                     if destination in self.topology.endpoints
-                    else int(ipaddress.IPv4Address(destination))
+                    else resolve(self.topology, destination, "to")[1]
                 )
                 same = dst_pod is not None and dst_pod[0] is view
                 target = KubeEndpoint(address, dst_pod[1] if same and dst_pod else None)
@@ -237,7 +239,9 @@ class LayeredReach:
                 None,
             )
         endpoint = self.topology.endpoints.get(source)
-        address = endpoint.address if endpoint is not None else int(ipaddress.IPv4Address(source))
+        address = (
+            endpoint.address if endpoint is not None else resolve(self.topology, source, "from")[1]
+        )
         if endpoint is not None and endpoint.proxy is not None and view.meshed:
             # an edge load balancer enters the mesh through the cluster's ingress gateway
             gateway = dataclasses.replace(
