@@ -39,7 +39,12 @@ app = typer.Typer(
     name="crossfence",
     help=(
         "One blueprint for a multi-cloud estate: validate it, ask who can reach what and why "
-        "across cloud firewalls, Kubernetes NetworkPolicy and the service mesh."
+        "across cloud firewalls, Kubernetes NetworkPolicy and the service mesh.\n\n"
+        "Exit codes: 0 all good; 1 a finding at or above --fail-on, or a denied reach; 2 bad "
+        "input or usage (located messages, never a traceback); 3 an internal error (a bug: "
+        "please report it; --debug shows the traceback).\n\n"
+        "Defaults (fail-on, skip, format) come from .crossfence.yaml or \\[tool.crossfence] in "
+        "pyproject.toml, the nearest one upward from the working directory; flags win over them."
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
@@ -88,14 +93,7 @@ def main(
         ),
     ] = None,
 ) -> None:
-    """crossfence — multi-cloud reachability and security checks with traces.
-
-    Exit codes: 0 all good; 1 findings at or above --fail-on, or a denied reach; 2 bad input or
-    usage (located messages, never a traceback); 3 an internal error (a bug: please report it).
-
-    Defaults (fail-on, skip, format) come from .crossfence.yaml or \\[tool.crossfence] in
-    pyproject.toml, the nearest upward; flags win over them.
-    """
+    """Set the options every command shares (the app's help is its `help`)."""
     _state.debug = debug
     settings.reset(config)
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
 
 from ..errors import InputError, Problem
-from . import config as configuration
 from .output import STDOUT, PipeClosed, Sink, Target, err, out, plan, write_file, write_stdout
+
+if TYPE_CHECKING:
+    from .config import Config
 
 __all__ = [
     "EXIT_FINDINGS",
@@ -105,15 +106,17 @@ class _Settings:
     """The configuration of the current run, read on first use (the app's callback resets it)."""
 
     explicit: Path | None = None
-    _read: configuration.Config | None = None
+    _read: Config | None = None
 
     def reset(self, explicit: Path | None) -> None:
         self.explicit, self._read = explicit, None
 
-    def get(self) -> configuration.Config:
+    def get(self) -> Config:
         if self._read is None:
+            from .config import read  # a command that reads no default pays nothing for it
+
             try:
-                self._read = configuration.read(self.explicit)
+                self._read = read(self.explicit)
             except InputError as error:
                 print_problems(error)
                 raise typer.Exit(EXIT_INPUT) from None
@@ -171,7 +174,6 @@ def _failure(fmt: str, error: InputError, command: str, subject: str, stream: Te
         print_problems(error, stream=file_console(stream))
 
 
-@dataclass
 class Reports:
     """The reports one command writes: each `--format` to standard output or its `-o` file.
 
@@ -181,11 +183,12 @@ class Reports:
     problems are printed on standard error.
     """
 
-    command: str
-    subject: str
-    targets: list[Target]
-    quiet: bool = False
-    errors: list[InputError] = field(default_factory=list)
+    def __init__(self, command: str, subject: str, targets: list[Target], quiet: bool) -> None:
+        self.command = command
+        self.subject = subject
+        self.targets = targets
+        self.quiet = quiet
+        self.errors: list[InputError] = []
 
     @classmethod
     def plan(

@@ -26,6 +26,10 @@ KEYS = ("fail-on", "skip", "format", "docs-url")
 _YAML = ".crossfence.yaml"
 _PYPROJECT = "pyproject.toml"
 _MAX_BYTES = 1 << 20  # a configuration file is a few lines; a bigger one is a mistake
+# `[tool.crossfence]`, `[tool.crossfence.x]`, `tool.crossfence.x = ...` or a `[tool]` table
+_MAYBE_TABLE = re.compile(
+    r"^\s*(\[\s*tool\s*(\]|\.\s*crossfence\b)|tool\s*\.\s*crossfence\b)", re.M
+)
 
 
 @dataclass(frozen=True)
@@ -63,14 +67,16 @@ def _problem(
 def _has_table(path: Path) -> bool:
     """Whether a pyproject.toml has a `[tool.crossfence]` table: most have none, and their text
     says so without a parse. One that does not parse counts (`read` reports it, located)."""
-    import tomllib
-
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False  # not ours to report: it may well be another tool's file
-    if "crossfence" not in text:
+    # most pyproject files have no such table, this project's own included: their text says
+    # so, and tomllib is not even imported (every command looks for a configuration)
+    if not _MAYBE_TABLE.search(text):
         return False
+    import tomllib
+
     try:
         tool = tomllib.loads(text).get("tool")
     except tomllib.TOMLDecodeError:

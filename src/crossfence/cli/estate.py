@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -66,14 +65,15 @@ def validate(
     reports = Reports.plan("validate", str(path), fmt, output, ValidateFormat, quiet)
     if is_manifests(path):
         _validate_manifests(path, reports)
-    from ..report.schemas import SCHEMA_VERSION
-    from ..report.summary import render_summary, summary_json
-
     blueprint = read_blueprint(path, reports)
     note = f", {len(blueprint.warnings)} warning(s)" if blueprint.warnings else ""
 
     def render(fmt: str, sink: Sink) -> None:
+        # the renderers are imported when used: `validate -q` prints no table
         if fmt == "json":
+            from ..report.schemas import SCHEMA_VERSION
+            from ..report.summary import summary_json
+
             payload = {
                 "schema_version": SCHEMA_VERSION,
                 "valid": True,
@@ -85,6 +85,8 @@ def validate(
             return
         console = sink.console()
         if not quiet:
+            from ..report.summary import render_summary
+
             render_summary(blueprint, console)
         console.print(f"[green]valid[/]: {escape(path)}{note}")
 
@@ -199,13 +201,15 @@ def schema(
         raise
 
 
-@dataclass(frozen=True)
 class _Write:
     """One step of `init`: make a folder or write a file, replacing what is there (`--force`)."""
 
-    target: Path
-    source: Path | None  # None: a folder
-    replaces: str | None = None  # what is there now, said for the listing of `--force`
+    __slots__ = ("replaces", "source", "target")
+
+    def __init__(self, target: Path, source: Path | None, replaces: str | None = None) -> None:
+        self.target = target
+        self.source = source  # None: a folder
+        self.replaces = replaces  # what is there now, said in the listing of `--force`
 
 
 def _describe(path: Path, mode: int) -> str:
@@ -334,9 +338,14 @@ def init(
         return
     for step in steps:
         if step.replaces == "a file":
-            out.print(f"replaced {escape(step.target)}")
+            out.print(f"replaced {escape(step.target)}", soft_wrap=True)
         elif step.replaces is not None:
-            out.print(f"replaced {escape(step.target)}, which was {escape(step.replaces)}")
+            out.print(
+                f"replaced {escape(step.target)}, which was {escape(step.replaces)}", soft_wrap=True
+            )
     files = sum(1 for step in steps if step.source is not None)
-    out.print(f"wrote the eu-sovereign reference example to {escape(directory)} ({files} files)")
-    out.print(f"next: crossfence validate {escape(directory)}")
+    out.print(
+        f"wrote the eu-sovereign reference example to {escape(directory)} ({files} files)",
+        soft_wrap=True,
+    )
+    out.print(f"next: crossfence validate {escape(directory)}", soft_wrap=True)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -38,6 +36,19 @@ _WIDTH = None if sys.stdout.isatty() else 120
 _FILE_WIDTH = 120
 
 
+def _console(**options: Any) -> Console:
+    """A Rich console whose closed pipe is `PipeClosed`, as a report's on standard output is
+    (Rich's own answer is to exit with code 1, which `check` uses for findings)."""
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise PipeClosed
+
+    return _Console(**options)
+
+
 class _Lazy:
     """A Rich console made on first use: `matrix DIR --format json` prints no Rich at all, and
     importing Rich's console costs ~50 ms of every run."""
@@ -48,9 +59,7 @@ class _Lazy:
 
     def console(self) -> Console:
         if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(**self._options)
+            self._console = _console(**self._options)
         return self._console
 
     def __getattr__(self, name: str) -> Any:
@@ -65,9 +74,7 @@ err: Any = _Lazy(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 
 def file_console(stream: TextIO) -> Console:
     """A Rich console writing plain text (no colour codes) to a file, 120 columns wide."""
-    from rich.console import Console
-
-    return Console(
+    return _console(
         file=stream,
         width=_FILE_WIDTH,
         highlight=False,
@@ -81,12 +88,23 @@ class PipeClosed(Exception):
     """Standard output was a pipe whose reader went away (`crossfence matrix ... | head`)."""
 
 
-@dataclass(frozen=True)
 class Target:
     """One report to write: a format, and a file (None: standard output)."""
 
-    format: str
-    path: Path | None = None
+    __slots__ = ("format", "path")
+
+    def __init__(self, format: str, path: Path | None = None) -> None:
+        self.format = format
+        self.path = path
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Target) and (self.format, self.path) == (other.format, other.path)
+
+    def __hash__(self) -> int:
+        return hash((self.format, self.path))
+
+    def __repr__(self) -> str:
+        return f"Target({self.format!r}, {self.path!r})"
 
     @property
     def name(self) -> str:
@@ -94,19 +112,23 @@ class Target:
         return "standard output" if self.path is None else str(self.path)
 
 
-@dataclass
 class Sink:
     """Where one report is written: a text stream, with a Rich console on it for `text`."""
 
-    stream: TextIO
-    terminal: bool
-    """True for standard output (the shared console `out`, with colours on a terminal)."""
+    __slots__ = ("stream", "terminal")
+
+    def __init__(self, stream: TextIO, terminal: bool) -> None:
+        self.stream = stream
+        self.terminal = terminal
+        """True for standard output (the shared console `out`, with colours on a terminal)."""
 
     def console(self) -> Console:
         """The console a text renderer prints to."""
         return out.console() if self.terminal else file_console(self.stream)
 
 
+# Plain classes, not dataclasses: every command imports this module, and a dataclass costs a
+# fraction of a millisecond to create at import.
 def _usage(message: str) -> InputError:
     return InputError.single(message, code="usage")
 
@@ -203,6 +225,8 @@ def write_file(path: Path, write: Callable[[TextIO], None]) -> None:
             with open(target, "w", encoding="utf-8", newline="") as handle:
                 write(handle)
             return
+        import tempfile  # here: importing it costs every run a few milliseconds
+
         mode = _mode(target)
         descriptor, temporary = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=".tmp", dir=target.parent

@@ -164,8 +164,10 @@ def render_checks(checks: list[Check], console: Console, quiet: bool = False) ->
     from rich.table import Table
 
     table = Table(title=f"{len(checks)} checks", title_justify="left")
-    for column in ("id", "severity", "family", "title"):
-        table.add_column(column)
+    table.add_column("id", no_wrap=True)
+    table.add_column("severity")
+    table.add_column("family")
+    table.add_column("title")
     for check in checks:
         title = check.title + (" (also on manifests)" if check.on_manifests is not None else "")
         table.add_row(
