@@ -25,10 +25,15 @@ $(NCA_VENV)/bin/nca:
 
 nca: $(NCA_VENV)/bin/nca
 
-# The lab runs real networking; its tools come from Debian. Only root can install them (CI is root);
-# elsewhere the lab tests skip with a reason.
+# The lab runs real networking; its tools come from Debian. They are installed only when a test
+# marked `lab` exists to use them (none yet: `make test` then installs nothing), and only by root
+# (CI is root); elsewhere the lab tests skip with a reason.
+LAB_TESTS := $(shell grep -rlE '^[[:space:]]*(@pytest\.mark\.lab\b|pytestmark[[:space:]]*=.*mark\.lab\b)' tests 2>/dev/null)
+
 system-packages:
-	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	@if [ -z "$(LAB_TESTS)" ]; then \
+	  echo "no test is marked lab: the lab's Debian packages are not needed"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	  missing=""; for p in $(LAB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing lab packages:$$missing"; \

@@ -45,6 +45,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "report": {
         "version",
+        "examples",
         "errors",
         "algebra",
         "model",

@@ -124,8 +124,8 @@ def test_validate_json_for_a_valid_blueprint() -> None:
     result = _run("validate", "--format", "json", str(EXAMPLE))
     assert result.exit_code == 0
     payload = json.loads(result.stdout)
-    assert set(payload) == {"valid", "problems", "summary"}
-    assert payload["valid"] is True
+    assert set(payload) == {"schema_version", "valid", "kind", "problems", "summary"}
+    assert payload["valid"] is True and payload["kind"] == "blueprint"
     assert payload["problems"] == []
     summary = payload["summary"]
     assert summary["name"] == "eu-sovereign"

@@ -196,7 +196,7 @@ def test_diff_names_the_flows_and_findings_a_mistake_changes() -> None:
 def test_diff_json_both_ways() -> None:
     forward = json.loads(_run("diff", EXAMPLE, VARIANTS / "single-tunnel", "-f", "json").stdout)
     back = json.loads(_run("diff", VARIANTS / "single-tunnel", EXAMPLE, "-f", "json").stdout)
-    assert set(forward) == {"old", "new", "endpoints", "flows", "findings"}
+    assert set(forward) == {"schema_version", "old", "new", "endpoints", "flows", "findings"}
     assert [f["check"] for f in forward["findings"]["added"]] == ["network.vpn-single-tunnel"]
     assert [f["check"] for f in back["findings"]["removed"]] == ["network.vpn-single-tunnel"]
     assert forward["flows"] == back["flows"] == []  # redundancy, not reachability

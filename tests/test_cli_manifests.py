@@ -106,7 +106,7 @@ def test_validate_json_of_a_manifests_folder(tmp_path: Path) -> None:
     result = _run("validate", "--format", "json", folder)
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert set(payload) == {"valid", "kind", "problems", "summary"}
+    assert set(payload) == {"schema_version", "valid", "kind", "problems", "summary"}
     assert payload["valid"] is True and payload["kind"] == "manifests"
     summary = payload["summary"]
     assert summary["name"] == "cluster"
@@ -297,7 +297,7 @@ def test_diff_of_manifests_names_the_changed_flow(tmp_path: Path) -> None:
     assert "Findings" not in output
     assert _run("diff", new, old).exit_code == 0  # it closes
     back = json.loads(_run("diff", new, old, "--format", "json").stdout)
-    assert set(back) == {"old", "new", "endpoints", "flows", "findings"}
+    assert set(back) == {"schema_version", "old", "new", "endpoints", "flows", "findings"}
     assert back["endpoints"] == {"added": [], "removed": []}
     assert back["flows"][0] == {
         "from": "web/frontend-0",

@@ -1,20 +1,32 @@
-"""Where the built-in reference example lives (installed package data, or the source tree)."""
+"""Where the built-in reference example and the documentation live (installed package data, or the source tree)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["example_path"]
+__all__ = ["docs_path", "example_path"]
+
+
+def _packaged_or_source(packaged: Path, source: Path, what: str) -> Path:
+    if packaged.exists():
+        return packaged
+    if source.exists():
+        return source
+    raise FileNotFoundError(f"{what} is not installed (looked in {packaged} and {source})")
 
 
 def example_path(name: str = "eu-sovereign") -> Path:
     """The folder of a built-in example: packaged in the wheel, or `examples/` of a source checkout."""
-    packaged = Path(__file__).parent / "_examples" / name
-    if packaged.is_dir():
-        return packaged
-    source = Path(__file__).resolve().parents[2] / "examples" / name
-    if source.is_dir():
-        return source
-    raise FileNotFoundError(
-        f"the {name} example is not installed (looked in {packaged} and {source})"
+    root = Path(__file__).resolve().parent
+    return _packaged_or_source(
+        root / "_examples" / name, root.parents[1] / "examples" / name, f"the {name} example"
+    )
+
+
+def docs_path(name: str = "checks.md") -> Path:
+    """A page of the documentation: packaged in the wheel (`crossfence/_docs/`), or `docs/` of a
+    source checkout. SARIF's `helpUri` points into `checks.md` by default."""
+    root = Path(__file__).resolve().parent
+    return _packaged_or_source(
+        root / "_docs" / name, root.parents[1] / "docs" / name, f"the documentation page {name}"
     )

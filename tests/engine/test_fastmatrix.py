@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.matrix_layout import matrix_text
 from tests.scripts import load_script
 
 from crossfence import build_topology, load
@@ -76,12 +77,13 @@ def test_streamed_json_is_the_json_document(fast: bool) -> None:
     topology = build_topology(load(EXAMPLE))
     matrix = connectivity(topology) if fast else reference_connectivity(topology)
     stream = io.StringIO()
-    matrix.write_json(stream, chunk=5)
-    assert stream.getvalue() == json.dumps(matrix.to_json(), indent=2) + "\n"
+    matrix.write_json(stream, chunk=5, header={"schema_version": 1})
+    assert stream.getvalue() == matrix_text({"schema_version": 1, **matrix.to_json()})
+    assert json.loads(stream.getvalue()) == {"schema_version": 1, **matrix.to_json()}
     for empty in (Matrix([], {}), Matrix(["a", "b"])):
         stream = io.StringIO()
         empty.write_json(stream)
-        assert stream.getvalue() == json.dumps(empty.to_json(), indent=2) + "\n"
+        assert stream.getvalue() == matrix_text(empty.to_json())
 
 
 def test_lazy_connections_match_json() -> None:

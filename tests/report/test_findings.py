@@ -13,6 +13,7 @@ from crossfence.report.findings import render_report, report_json
 def test_json_shape(variant_report: Report) -> None:
     data = json.loads(report_json(variant_report))
     assert set(data) == {
+        "schema_version",
         "blueprint",
         "path",
         "summary",

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote, unquote
 
 import jsonschema
 import pytest
 
-from crossfence.checks import Report
-from crossfence.report.sarif import sarif
+from crossfence import load
+from crossfence.checks import Report, run_checks
+from crossfence.errors import Problem
+from crossfence.report.sarif import sarif, sarif_failure, uri
 
-from .conftest import SARIF_SCHEMA
+from .conftest import EXAMPLE, SARIF_SCHEMA
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +73,107 @@ def test_a_broken_log_does_not_validate(base_report: Report, schema: dict[str, A
     del log["runs"][0]["results"][0]["message"]
     with pytest.raises(jsonschema.ValidationError):
         _validate(log, schema)
+
+
+# -- code flows, help pages, invocations, URIs ---------------------------------------------------
+
+
+def test_each_trace_is_a_code_flow_of_its_located_steps(schema: dict[str, Any]) -> None:
+    """GitHub expands `codeFlows[].threadFlows[].locations[]` on the alert; each location needs
+    a physical location (https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning#result-object)."""
+    report = run_checks(load(EXAMPLE / "variants" / "edge-open"))
+    log = sarif(report)
+    _validate(log, schema)
+    [result] = [r for r in log["runs"][0]["results"] if "suppressions" not in r]
+    [flow] = report.findings[0].flows
+    [code_flow] = result["codeFlows"]
+    assert code_flow["message"]["text"] == (
+        f"ALLOWED {flow.source} → {flow.destination} {flow.port} ({flow.disposition})"
+    )
+    [thread] = code_flow["threadFlows"]
+    located = [
+        (hop.node, step)
+        for hop in flow.hops
+        for step in hop.steps
+        if step.source is not None and step.source.file
+    ]
+    assert len(thread["locations"]) == len(located) >= 2
+    for order, (entry, (node, step)) in enumerate(
+        zip(thread["locations"], located, strict=True), 1
+    ):
+        assert entry["executionOrder"] == order
+        physical = entry["location"]["physicalLocation"]
+        assert step.source is not None
+        assert physical["artifactLocation"]["uri"] == quote(step.source.file or "")
+        assert physical["region"]["startLine"] == step.source.line
+        assert entry["location"]["message"]["text"] == f"{node}: {step.action} {step.detail}"
+
+
+def test_help_uri_opens_the_check_s_section_of_the_shipped_docs(base_report: Report) -> None:
+    from crossfence.examples import docs_path
+
+    rules = sarif(base_report)["runs"][0]["tool"]["driver"]["rules"]
+    page = docs_path("checks.md")
+    headings = {
+        line[3:].replace(".", "")
+        for line in page.read_text(encoding="utf-8").splitlines()
+        if line.startswith("## ")
+    }
+    for rule in rules:
+        base, _, anchor = rule["helpUri"].partition("#")
+        assert base == page.as_uri()
+        assert anchor in headings, rule["id"]
+        assert rule["helpUri"] in rule["help"]["markdown"]
+    custom = sarif(base_report, docs_url="https://example.org/docs/checks.md")
+    assert custom["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"].startswith(
+        "https://example.org/docs/checks.md#"
+    )
+
+
+def test_invocation_says_the_run_succeeded_with_its_exit_code(base_report: Report) -> None:
+    assert sarif(base_report, exit_code=1)["runs"][0]["invocations"] == [
+        {"executionSuccessful": True, "exitCode": 1}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("file", "expected"),
+    [
+        ("estate dir/a b.yaml", "estate%20dir/a%20b.yaml"),
+        ("c#1/estate.yaml", "c%231/estate.yaml"),
+        ("données/éstate.yaml", "donn%C3%A9es/%C3%A9state.yaml"),
+        ("a%20b.yaml", "a%2520b.yaml"),
+        ("x:y/estate.yaml", "x%3Ay/estate.yaml"),
+    ],
+)
+def test_uris_are_percent_encoded(file: str, expected: str) -> None:
+    assert uri(file) == {"uri": expected, "uriBaseId": "%SRCROOT%"}
+    assert unquote(uri(file)["uri"]) == file
+    absolute = uri("/tmp/" + file)["uri"]
+    assert absolute == "file:///tmp/" + expected and unquote(absolute[7:]) == "/tmp/" + file
+
+
+def test_a_failed_run_is_a_valid_log_with_located_notifications(schema: dict[str, Any]) -> None:
+    problems = [
+        Problem(
+            "'gpc' is not allowed (expected 'gcp')",
+            "my estate/bp.yaml",
+            3,
+            15,
+            "clouds[0].provider",
+        ),
+        Problem("--skip 'x' is not a check id or family", code="usage"),
+    ]
+    log = sarif_failure(problems, 2)
+    _validate(log, schema)
+    [run] = log["runs"]
+    assert run["results"] == []
+    [invocation] = run["invocations"]
+    assert invocation["executionSuccessful"] is False and invocation["exitCode"] == 2
+    located, usage = invocation["toolExecutionNotifications"]
+    assert located["message"]["text"] == "clouds[0].provider: 'gpc' is not allowed (expected 'gcp')"
+    assert located["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "my%20estate/bp.yaml", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 3, "startColumn": 15},
+    }
+    assert usage["descriptor"] == {"id": "usage"} and "locations" not in usage

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["PORTED_PROTOCOLS", "PROTOCOLS", "PROTOCOL_NUMBERS", "parse_port_spec"]
 
 PROTOCOLS = ("tcp", "udp", "sctp", "icmp", "esp", "ah", "ipip", "all")
@@ -13,6 +15,7 @@ PORTED_PROTOCOLS = ("tcp", "udp", "sctp")
 PROTOCOL_NUMBERS = {"icmp": 1, "ipip": 4, "tcp": 6, "udp": 17, "esp": 50, "ah": 51, "sctp": 132}
 """IANA numbers of the named protocols: `proto/6` is `tcp`, written by its name."""
 _NAMES = {number: name for name, number in PROTOCOL_NUMBERS.items()}
+_DIGITS = re.compile("[0-9]+")
 _EXPECTED = (
     f"expected one of {', '.join(PROTOCOLS)} or an IP protocol number as proto/0-255, "
     "e.g. 'tcp/443' or 'proto/47'"
@@ -65,14 +68,14 @@ def parse_port_spec(value: str) -> tuple[str, int | None, int | None]:
             f"{value!r}: {protocol} has no ports (expected just '{protocol}'; "
             f"ports only with {', '.join(PORTED_PROTOCOLS)})"
         )
-    low_text, _, high_text = ports.partition("-")
-    try:
-        low = int(low_text)
-        high = int(high_text) if high_text else low
-    except ValueError:
+    low_text, dash, high_text = (part.strip() for part in ports.partition("-"))
+    # ASCII digits only: `int` would also read `+443`, `4_43` and `٤٤٣` as 443
+    if not _DIGITS.fullmatch(low_text) or (dash and not _DIGITS.fullmatch(high_text)):
         raise ValueError(
             f"{value!r} is not a port or port range (expected e.g. 'tcp/443' or 'tcp/8000-8100')"
-        ) from None
+        )
+    low = int(low_text)
+    high = int(high_text) if dash else low
     for port in (low, high):
         if not 1 <= port <= 65535:
             raise ValueError(f"{value!r}: port {port} is out of range (expected 1-65535)")

@@ -2,33 +2,64 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
-from ..errors import CrossfenceError, UnsupportedError
+from ..errors import CrossfenceError
 from ..version import __version__
 from . import checks, estate, network
-from .common import EXIT_INPUT, EXIT_OK, err, out
+from .common import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    PipeClosed,
+    err,
+    escape,
+    out,
+    settings,
+)
 
 __all__ = ["app", "run"]
 
 # Each command parses its arguments, calls one library function, renders, and chooses the exit
 # code. The commands live in one module per group (`estate`, `network`, `checks`), which share
-# only `common`; this module puts them on one app.
+# `common` (and through it `output` and `config`); this module puts them on one app.
+
+EXIT_PIPE = 141
+"""Standard output was a pipe that closed early (`| head`): 128 + SIGPIPE, as a Unix tool killed
+by it reports."""
 
 app = typer.Typer(
     name="crossfence",
     help=(
         "One blueprint for a multi-cloud estate: validate it, ask who can reach what and why "
-        "across cloud firewalls, Kubernetes NetworkPolicy and the service mesh."
+        "across cloud firewalls, Kubernetes NetworkPolicy and the service mesh.\n\n"
+        "Exit codes: 0 all good; 1 a finding at or above --fail-on, or a denied reach; 2 bad "
+        "input or usage (located messages, never a traceback); 3 an internal error (a bug: "
+        "please report it; --debug shows the traceback).\n\n"
+        "Defaults (fail-on, skip, format) come from .crossfence.yaml or \\[tool.crossfence] in "
+        "pyproject.toml, the nearest one upward from the working directory; flags win over them."
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
-    add_completion=False,
+    # `--install-completion` / `--show-completion`: Click's shell completion, as Typer wires it
+    add_completion=True,
+    pretty_exceptions_enable=False,  # `run` turns every exception into one line and exit code 3
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+class _State:
+    debug = False
+
+
+_state = _State()
 
 
 def _version(value: bool) -> None:
@@ -45,33 +76,106 @@ def main(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", help="On an internal error, print the traceback (for a bug report)."
+        ),
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="Read defaults from FILE (a .crossfence.yaml, or a pyproject.toml's "
+            "\\[tool.crossfence]) instead of the nearest one upward from the working directory.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """crossfence — multi-cloud reachability and security checks with traces.
+    """Set the options every command shares (the app's help is its `help`)."""
+    _state.debug = debug
+    settings.reset(config)
 
-    Exit codes: 0 all good; 1 findings at or above --fail-on, a denied reach, or a lab mismatch;
-    2 bad input or usage.
-    """
+
+def _help(function: Callable[..., Any]) -> str:
+    """A docstring as Typer's Rich help wants it: each paragraph on one line, so the help wraps
+    at the terminal's width instead of at the docstring's line breaks."""
+    text = inspect.cleandoc(function.__doc__ or "")
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))
+
+
+class _Command(TyperCommand):
+    """A command whose usage line names its arguments as Unix tools do (`PATH`, `OLD NEW`,
+    `[KIND]` when optional), not as Typer does (`{path}`, `[kind]:<blueprint|...>`)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:  # Click's (vendored) Context
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = (param.metavar or param.name or "").upper()
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+
+def _register(function: Callable[..., Any], name: str | None = None) -> None:
+    help_text = _help(function)
+    app.command(name, cls=_Command, help=help_text, short_help=help_text.split("\n\n")[0])(function)
 
 
 # The order of registration is the order of `crossfence --help`.
-app.command()(estate.validate)
-app.command()(network.reach)
-app.command()(network.matrix)
-app.command()(estate.schema)
-app.command()(estate.init)
-app.command("check")(checks.check)
-app.command("diff")(checks.diff)
+for _command in (
+    estate.validate,
+    network.reach,
+    network.matrix,
+    checks.check,
+    checks.diff,
+    checks.checks,
+    estate.schema,
+    estate.init,
+):
+    _register(_command)
+
+
+def _internal_error(error: BaseException) -> None:
+    """One line for an unexpected exception (the traceback with --debug), exit code 3."""
+    if _state.debug or "--debug" in sys.argv[1:]:
+        import traceback
+
+        traceback.print_exception(error)
+    summary = (
+        f"{type(error).__name__}: {error}".strip().splitlines()[0]
+        if str(error)
+        else type(error).__name__
+    )
+    err.print(
+        f"[red]internal error[/]: {escape(summary)} — a bug in crossfence {__version__}, not in "
+        "your input; please report it with the command and its input "
+        + (
+            "(the traceback is above)"
+            if _state.debug
+            else "(run it again with crossfence --debug ... for the traceback)"
+        ),
+    )
 
 
 def run() -> None:
-    """Entry point: turn crossfence errors into messages and exit codes, never a traceback."""
+    """Entry point: bad input and usage exit 2 with located messages, an internal error exits 3
+    with one line (the traceback with `--debug`), never a traceback otherwise."""
+    _state.debug = False
     try:
-        app()
-    except UnsupportedError as error:
-        err.print(f"[red]unsupported[/]: {error}")
+        app(prog_name="crossfence")
+    except PipeClosed:
+        # the reader went away: say nothing more on the closed pipe, and Python's own flush at
+        # exit must not fail on it either
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_PIPE)
+    except CrossfenceError as error:  # UnsupportedError: valid input crossfence does not model
+        err.print(f"[red]unsupported[/]: {escape(error)}")
         sys.exit(EXIT_INPUT)
-    except (
-        CrossfenceError
-    ) as error:  # pragma: no cover - every command handles its own input errors
-        err.print(f"[red]error[/]: {error}")
-        sys.exit(EXIT_INPUT)
+    except Exception as error:
+        _internal_error(error)
+        sys.exit(EXIT_INTERNAL)

@@ -1,34 +1,36 @@
-"""The checks commands of the `crossfence` command line: `check` and `diff`."""
+"""The checks commands of the `crossfence` command line: `check`, `diff` and `checks`."""
 
 from __future__ import annotations
 
-import json
-import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import InputError
+from ..errors import InputError, Problem
 from ..inputs import is_manifests
 from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
     BlueprintPath,
-    TextOrJson,
+    Outputs,
+    Quiet,
+    Reports,
+    Sink,
     build,
-    fail_input,
     folder_name,
-    out,
+    format_option,
     read_blueprint,
     read_manifests,
+    settings,
+    write_json,
 )
 
 if TYPE_CHECKING:
     from ..checks import Report
 
-__all__ = ["CheckFormat", "DiffFormat", "FailOn", "check", "diff"]
+__all__ = ["CheckFormat", "DiffFormat", "FailOn", "ListFormat", "check", "checks", "diff"]
 
 
 class CheckFormat(StrEnum):
@@ -59,131 +61,232 @@ class DiffFormat(StrEnum):
     json = "json"
 
 
-def _analyse(path: Path, fmt: str, skip: list[str]) -> tuple[Any, Report]:
+class ListFormat(StrEnum):
+    """Output formats of `checks`."""
+
+    text = "text"
+    json = "json"
+
+
+def _skips(skip: list[str] | None) -> tuple[list[str], bool]:
+    """The checks to skip: `--skip`, else the configuration's `skip` (True: from the file)."""
+    if skip:
+        return skip, False
+    return list(settings.get().get("skip", [])), True
+
+
+def _analyse(path: Path, reports: Reports, skip: list[str], configured: bool) -> Report:
     # imported here: a command pays only for what it uses
     from ..checks import REGISTRY, run_checks, run_manifest_checks
 
-    unknown = [
-        s for s in skip if s not in REGISTRY and s not in {c.family for c in REGISTRY.values()}
-    ]
+    families = {c.family for c in REGISTRY.values()}
+    unknown = [(i, s) for i, s in enumerate(skip) if s not in REGISTRY and s not in families]
     if unknown:
-        error = InputError.single(
-            f"--skip {unknown[0]!r} is not a check id or family "
-            f"(expected one of: {', '.join(sorted(REGISTRY))})"
+        import difflib
+
+        index, name = unknown[0]
+        close = difflib.get_close_matches(name, [*REGISTRY, *sorted(families)], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        where = settings.get().where(f"skip[{index}]") if configured else {}
+        reports.fail(
+            InputError(
+                [
+                    Problem(
+                        f"{'' if configured else '--skip '}{name!r} is not a check id or family "
+                        "(expected an id that `crossfence checks` lists, or a family: "
+                        f"{', '.join(sorted(families))}{hint})",
+                        code="config" if configured else "usage",
+                        **where,
+                    )
+                ]
+            )
         )
-        fail_input(error, TextOrJson.json if fmt == "json" else TextOrJson.text)
     if is_manifests(path):
-        cluster = read_manifests(path, fmt)
-        return cluster, run_manifest_checks(cluster, folder_name(path), str(path), skip)
-    blueprint = read_blueprint(path, fmt)
+        cluster = read_manifests(path, reports)
+        return run_manifest_checks(cluster, folder_name(path), str(path), skip)
+    blueprint = read_blueprint(path, reports)
     try:
-        return blueprint, run_checks(blueprint, build(blueprint), skip)
+        return run_checks(blueprint, build(blueprint, reports), skip)
     except InputError as error:
-        fail_input(error, TextOrJson.json if fmt == "json" else TextOrJson.text)
+        reports.fail(error)
 
 
 def check(
     path: BlueprintPath,
     fmt: Annotated[
-        CheckFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = CheckFormat.text,
+        list[CheckFormat] | None,
+        format_option(CheckFormat),
+    ] = None,
+    output: Outputs = None,
     fail_on: Annotated[
-        FailOn,
-        typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity."),
-    ] = FailOn.high,
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY",
+            help="Exit 1 when a finding is at or above SEVERITY: critical, high, medium, low, "
+            "info, or none (never). Default: the configured fail-on, else high.",
+            show_default=False,
+        ),
+    ] = None,
     skip: Annotated[
         list[str] | None,
-        typer.Option("--skip", help="A check id or family to skip (repeatable)."),
+        typer.Option("--skip", metavar="ID", help="A check id or family to skip (repeatable)."),
     ] = None,
     traces: Annotated[
         bool, typer.Option("--traces/--no-traces", help="Text: print the trace of each flow.")
     ] = True,
+    quiet: Quiet = False,
 ) -> None:
     """Check the security patterns the architecture relies on, and the blueprint's intents.
 
     Findings are grouped by severity, each with the objects involved (file:line) and the trace of
     any flow; suppressed findings are listed with their reason. Exit code 0 when no finding is at
-    or above --fail-on (default high), 1 otherwise, 2 on bad input.
+    or above --fail-on (default high), 1 otherwise, 2 on bad input. --quiet prints one line per
+    finding and nothing else.
 
     PATH may also be a folder of Kubernetes/Istio manifests (one cluster): the checks of
     Kubernetes and Istio objects run on it (pod isolation, mTLS modes, allow-all policies).
+
+    Example, text on the terminal and SARIF for code scanning in one run:
+    crossfence check PATH -f text -o - -f sarif -o crossfence.sarif
     """
-    _, report = _analyse(path, fmt.value, skip or [])
-    if fmt is CheckFormat.json:
-        from ..report.findings import report_json
+    reports = Reports.plan("check", str(path), fmt, output, CheckFormat, quiet)
+    config = settings.get()
+    threshold = fail_on.value if fail_on is not None else config.get("fail-on", FailOn.high.value)
+    report = _analyse(path, reports, *_skips(skip))
+    failing = report.failing(threshold) if threshold != FailOn.none.value else []
+    code = EXIT_FINDINGS if failing else EXIT_OK
 
-        sys.stdout.write(report_json(report) + "\n")
-    elif fmt is CheckFormat.sarif:
-        from ..report.sarif import sarif
+    def render(fmt: str, sink: Sink) -> None:
+        if fmt == "json":
+            from ..report.findings import report_json
 
-        sys.stdout.write(json.dumps(sarif(report), indent=2) + "\n")
-    elif fmt is CheckFormat.junit:
-        from ..report.junit import junit
+            sink.stream.write(report_json(report) + "\n")
+        elif fmt == "sarif":
+            from ..report.sarif import sarif
 
-        sys.stdout.write(junit(report))
-    elif fmt is CheckFormat.markdown:
-        from ..report.markdown import markdown
+            write_json(sarif(report, code, config.get("docs-url")), sink.stream)
+        elif fmt == "junit":
+            from ..report.junit import junit
 
-        sys.stdout.write(markdown(report))
-    else:
-        from ..report.findings import render_report
+            sink.stream.write(junit(report))
+        elif fmt == "markdown":
+            from ..report.markdown import markdown
 
-        render_report(report, out.console(), traces)
-    failing = report.failing(fail_on.value) if fail_on is not FailOn.none else []
-    raise typer.Exit(EXIT_FINDINGS if failing else EXIT_OK)
+            sink.stream.write(markdown(report))
+        else:
+            from ..report.findings import render_report
+
+            render_report(report, sink.console(), traces, quiet)
+
+    reports.emit(render, code)
 
 
 def diff(
     old: Annotated[
-        Path, typer.Argument(help="The blueprint before (file or folder), or a manifests folder.")
+        Path,
+        typer.Argument(
+            help="The blueprint before (file or folder), or a manifests folder.",
+            show_default=False,
+        ),
     ],
     new: Annotated[
-        Path, typer.Argument(help="The blueprint after (file or folder), or a manifests folder.")
+        Path,
+        typer.Argument(
+            help="The blueprint after (file or folder), or a manifests folder.",
+            show_default=False,
+        ),
     ],
     fmt: Annotated[
-        DiffFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = DiffFormat.text,
+        list[DiffFormat] | None,
+        format_option(DiffFormat),
+    ] = None,
+    output: Outputs = None,
     fail_on: Annotated[
-        FailOn,
+        FailOn | None,
         typer.Option(
-            "--fail-on", help="Exit 1 when a finding that appears is at or above this severity."
+            "--fail-on",
+            metavar="SEVERITY",
+            help="Exit 1 when a finding that appears is at or above SEVERITY: critical, high, "
+            "medium, low, info, or none (never). Default: the configured fail-on, else high.",
+            show_default=False,
         ),
-    ] = FailOn.high,
+    ] = None,
+    quiet: Quiet = False,
 ) -> None:
-    """What changes between two versions of a blueprint: the flows that become allowed or denied
-    (per pair of endpoints, the services added and removed, through every layer) and the
-    findings that appear or go.
+    """What changes from OLD to NEW: the flows that become allowed or denied, the findings that
+    appear or go.
 
-    OLD and NEW may both be folders of Kubernetes/Istio manifests (one cluster each): the flows
-    are then the NetworkPolicy connectivity of `matrix DIR`, the findings those of `check DIR`.
-    Exit code 1 when something becomes allowed (outright or for some requests) or a finding at
-    or above --fail-on appears, 0 otherwise (a flow that closes, or a finding that goes, is no
-    failure), 2 on bad input or when one is a blueprint and the other a manifests folder.
+    Flows are compared per pair of endpoints through every layer (the services added and
+    removed, and those allowed only for some requests). OLD and NEW may both be folders of
+    Kubernetes/Istio manifests (one cluster each): the flows are then the NetworkPolicy
+    connectivity of `matrix DIR`, the findings those of `check DIR`. Exit code 1 when something
+    becomes allowed or a finding at or above --fail-on appears, 0 otherwise (a flow that closes,
+    a finding that goes, is no failure), 2 on bad input or when one is a blueprint and the other
+    a manifests folder. --quiet prints the changes only.
     """
     from ..checks.base import severity_at_least
     from ..checks.diff import diff as compare
     from ..checks.diff import diff_manifests
     from ..report.diff import diff_json, render_diff
 
+    reports = Reports.plan("diff", f"{old} {new}", fmt, output, DiffFormat, quiet)
     kinds = (is_manifests(old), is_manifests(new))
     if kinds[0] != kinds[1]:
         manifests, blueprint = (old, new) if kinds[0] else (new, old)
-        error = InputError.single(
-            f"{manifests} is a folder of Kubernetes/Istio manifests and {blueprint} a blueprint "
-            "(expected two blueprints, or two manifests folders)"
+        reports.fail(
+            InputError.single(
+                f"{manifests} is a folder of Kubernetes/Istio manifests and {blueprint} a "
+                "blueprint (expected two blueprints, or two manifests folders)",
+                code="usage",
+            )
         )
-        fail_input(error, TextOrJson.json if fmt is DiffFormat.json else TextOrJson.text)
-    if kinds[0]:
-        result = diff_manifests(
-            read_manifests(old, fmt.value), read_manifests(new, fmt.value), str(old), str(new)
-        )
-    else:
-        result = compare(read_blueprint(old, fmt.value), read_blueprint(new, fmt.value))
-    if fmt is DiffFormat.json:
-        sys.stdout.write(json.dumps(diff_json(result), indent=2) + "\n")
-    else:
-        render_diff(result, out.console())
-    failing = fail_on is not FailOn.none and any(
-        severity_at_least(f.severity, fail_on.value) for f in result.findings_added
+    try:
+        if kinds[0]:
+            result = diff_manifests(
+                read_manifests(old, reports), read_manifests(new, reports), str(old), str(new)
+            )
+        else:
+            result = compare(read_blueprint(old, reports), read_blueprint(new, reports))
+    except InputError as error:
+        reports.fail(error)
+
+    def render(fmt: str, sink: Sink) -> None:
+        if fmt == "json":
+            write_json(diff_json(result), sink.stream)
+        else:
+            render_diff(result, sink.console(), quiet)
+
+    threshold = fail_on.value if fail_on is not None else settings.get().get("fail-on", "high")
+    failing = threshold != FailOn.none.value and any(
+        severity_at_least(f.severity, threshold) for f in result.findings_added
     )
-    raise typer.Exit(EXIT_FINDINGS if result.opens or failing else EXIT_OK)
+    reports.emit(render, EXIT_FINDINGS if result.opens or failing else EXIT_OK)
+
+
+def checks(
+    fmt: Annotated[
+        list[ListFormat] | None,
+        format_option(ListFormat),
+    ] = None,
+    output: Outputs = None,
+    quiet: Quiet = False,
+) -> None:
+    """List the checks `check` runs: id, severity, family and title (JSON adds why and fix).
+
+    A check marked "also on manifests" runs on a folder of Kubernetes/Istio manifests too.
+    --quiet prints their ids, one a line.
+    """
+    from ..checks import REGISTRY
+    from ..report.findings import checks_json, render_checks
+
+    reports = Reports.plan("checks", "", fmt, output, ListFormat, quiet)
+    listed = list(REGISTRY.values())
+
+    def render(fmt: str, sink: Sink) -> None:
+        if fmt == "json":
+            write_json(checks_json(listed), sink.stream)
+        else:
+            render_checks(listed, sink.console(), quiet)
+
+    reports.emit(render, EXIT_OK)

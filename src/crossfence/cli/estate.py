@@ -2,142 +2,350 @@
 
 from __future__ import annotations
 
-import json
-import sys
+import os
+import stat
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from ..errors import InputError
+from ..errors import InputError, Problem
 from ..examples import example_path
 from ..inputs import is_manifests
 from .common import (
     EXIT_INPUT,
+    EXIT_OK,
+    STDOUT,
     BlueprintPath,
-    TextOrJson,
+    Outputs,
+    Quiet,
+    Reports,
+    Sink,
     err,
-    fail_input,
+    escape,
     folder_name,
-    load,
+    format_option,
     out,
+    print_problems,
+    read_blueprint,
     read_manifests,
+    write_json,
 )
 
-if TYPE_CHECKING:
-    from rich.console import Console
-
-__all__ = ["init", "schema", "validate"]
+__all__ = ["SchemaKind", "ValidateFormat", "init", "schema", "validate"]
 
 # The model (pydantic) and the renderers are imported when a command needs them: a command on
 # Kubernetes manifests should not pay for the blueprint's machinery at start-up.
 
 
-def json_schema() -> dict[str, Any]:
+class ValidateFormat(StrEnum):
+    """Output formats of `validate`."""
+
+    text = "text"
+    json = "json"
+
+
+def validate(
+    path: BlueprintPath,
+    fmt: Annotated[
+        list[ValidateFormat] | None,
+        format_option(ValidateFormat),
+    ] = None,
+    output: Outputs = None,
+    quiet: Quiet = False,
+) -> None:
+    """Validate a blueprint and summarise the estate.
+
+    Every problem is printed as file:line:col: path.to.field: what is wrong (what was expected);
+    the exit code is 2 when there is an error. Warnings (legal but suspicious) do not fail.
+    PATH may also be a folder of Kubernetes/Istio manifests (one cluster): its namespaces and
+    what each holds are summarised. --quiet prints the problems and the verdict line only.
+    """
+    reports = Reports.plan("validate", str(path), fmt, output, ValidateFormat, quiet)
+    if is_manifests(path):
+        _validate_manifests(path, reports)
+    blueprint = read_blueprint(path, reports)
+    note = f", {len(blueprint.warnings)} warning(s)" if blueprint.warnings else ""
+
+    def render(fmt: str, sink: Sink) -> None:
+        # the renderers are imported when used: `validate -q` prints no table
+        if fmt == "json":
+            from ..report.schemas import SCHEMA_VERSION
+            from ..report.summary import summary_json
+
+            payload = {
+                "schema_version": SCHEMA_VERSION,
+                "valid": True,
+                "kind": "blueprint",
+                "problems": [w.to_json() for w in blueprint.warnings],
+                "summary": summary_json(blueprint),
+            }
+            write_json(payload, sink.stream)
+            return
+        console = sink.console()
+        if not quiet:
+            from ..report.summary import render_summary
+
+            render_summary(blueprint, console)
+        console.print(f"[green]valid[/]: {escape(path)}{note}")
+
+    reports.emit(render, EXIT_OK)
+
+
+def _validate_manifests(path: Path, reports: Reports) -> None:
+    from ..report.manifests import manifest_summary_json, render_manifest_summary
+    from ..report.schemas import SCHEMA_VERSION
+
+    cluster = read_manifests(path, reports)
+    name = folder_name(path)
+    note = f", {len(cluster.warnings)} warning(s)" if cluster.warnings else ""
+
+    def render(fmt: str, sink: Sink) -> None:
+        if fmt == "json":
+            payload = {
+                "schema_version": SCHEMA_VERSION,
+                "valid": True,
+                "kind": "manifests",
+                "problems": [w.to_json() for w in cluster.warnings],
+                "summary": manifest_summary_json(cluster, name),
+            }
+            write_json(payload, sink.stream)
+            return
+        console = sink.console()
+        if not reports.quiet:
+            render_manifest_summary(cluster, name, console)
+        console.print(f"[green]valid[/]: {escape(path)}{note}")
+
+    reports.emit(render, EXIT_OK)
+
+
+class SchemaKind(StrEnum):
+    """What `schema` prints the JSON Schema of: the blueprint (the input), or a command's JSON."""
+
+    blueprint = "blueprint"
+    validate = "validate"
+    reach = "reach"
+    matrix = "matrix"
+    check = "check"
+    diff = "diff"
+    checks = "checks"
+
+
+def json_schema(kind: str = "blueprint") -> dict[str, Any]:
+    """The JSON Schema of the blueprint, or of the JSON output of a command."""
+    if kind != "blueprint":
+        from ..report.schemas import output_schema
+
+        return output_schema(kind)
     from ..model import json_schema as blueprint_schema
     from ..providers.registry import vocabulary
 
     return blueprint_schema(vocabulary())
 
 
-def render_summary(blueprint: Any, console: Console) -> None:
-    from ..report.summary import render_summary as render
-
-    render(blueprint, console)
-
-
-def summary_json(blueprint: Any) -> dict[str, Any]:
-    from ..report.summary import summary_json as summarise
-
-    return summarise(blueprint)
-
-
-def validate(
-    path: BlueprintPath,
-    fmt: Annotated[
-        TextOrJson, typer.Option("--format", "-f", help="Output format.")
-    ] = TextOrJson.text,
+def schema(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            metavar="KIND",
+            help="blueprint (the input, for editors), or the command whose --format json output "
+            "to describe: validate, reach, matrix, check, diff or checks.",
+            show_default=True,
+            autocompletion=lambda: [k.value for k in SchemaKind],
+        ),
+    ] = SchemaKind.blueprint.value,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to FILE ('-': standard output)."
+        ),
+    ] = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print problems only, no summary.")
+        bool, typer.Option("--quiet", "-q", help="Do not say where the schema was written.")
     ] = False,
 ) -> None:
-    """Validate a blueprint and print a summary of the estate.
+    """Print a JSON Schema (draft 2020-12): of the blueprint, for editor completion and
+    validation, or of a command's --format json output.
 
-    Every problem is printed as [bold]file:line:col: path.to.field: what is wrong (what was expected)[/];
-    the exit code is 2 when there is an error. Warnings (legal but suspicious) do not fail.
-    PATH may also be a folder of Kubernetes/Istio manifests (one cluster): its namespaces and
-    what each holds are summarised.
+    The schemas are also in the repository's schema/ folder, kept current by the tests.
     """
-    if is_manifests(path):
-        _validate_manifests(path, fmt, quiet)
-        return
+    import json
+
+    kinds = [k.value for k in SchemaKind]
+    if kind not in kinds:
+        import difflib
+
+        close = difflib.get_close_matches(kind, kinds, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        # no report is written: a schema file must be a schema, or not be written at all
+        print_problems(
+            InputError.single(
+                f"KIND {kind!r} is not a schema crossfence has (expected one of: "
+                f"{', '.join(kinds)}{hint})",
+                code="usage",
+            )
+        )
+        raise typer.Exit(EXIT_INPUT)
+    reports = Reports.plan("schema", kind, ["json"], [output] if output else None, ["json"], quiet)
+    text = json.dumps(json_schema(kind), indent=2, sort_keys=False) + "\n"
+
+    def render(fmt: str, sink: Sink) -> None:
+        sink.stream.write(text)
+
     try:
-        blueprint = load(path)
-    except InputError as error:
-        fail_input(error, fmt)
-    if fmt is TextOrJson.json:
-        payload = {
-            "valid": True,
-            "problems": [w.to_json() for w in blueprint.warnings],
-            "summary": summary_json(blueprint),
-        }
-        out.print_json(json.dumps(payload))
-        return
-    for warning in blueprint.warnings:
-        err.print(f"[yellow]warning[/]: {warning}")
-    if not quiet:
-        render_summary(blueprint, out.console())
-    note = f", {len(blueprint.warnings)} warning(s)" if blueprint.warnings else ""
-    out.print(f"[green]valid[/]: {path}{note}")
+        reports.emit(render, EXIT_OK)
+    except typer.Exit as done:
+        if done.exit_code == EXIT_OK and output not in (None, STDOUT) and not quiet:
+            err.print(f"wrote {escape(output)}")
+        raise
 
 
-def _validate_manifests(path: Path, fmt: TextOrJson, quiet: bool) -> None:
-    from ..report.manifests import manifest_summary_json, render_manifest_summary
+class _Write:
+    """One step of `init`: make a folder or write a file, replacing what is there (`--force`)."""
 
-    cluster = read_manifests(path, fmt.value, warn=fmt is TextOrJson.text)
-    if fmt is TextOrJson.json:
-        payload = {
-            "valid": True,
-            "kind": "manifests",
-            "problems": [w.to_json() for w in cluster.warnings],
-            "summary": manifest_summary_json(cluster, folder_name(path)),
-        }
-        out.print_json(json.dumps(payload))
-        return
-    if not quiet:
-        render_manifest_summary(cluster, folder_name(path), out.console())
-    note = f", {len(cluster.warnings)} warning(s)" if cluster.warnings else ""
-    out.print(f"[green]valid[/]: {path}{note}")
+    __slots__ = ("replaces", "source", "target")
+
+    def __init__(self, target: Path, source: Path | None, replaces: str | None = None) -> None:
+        self.target = target
+        self.source = source  # None: a folder
+        self.replaces = replaces  # what is there now, said in the listing of `--force`
 
 
-def schema(
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
-    ] = None,
-) -> None:
-    """Print the JSON Schema of the blueprint (for editor completion and validation)."""
-    text = json.dumps(json_schema(), indent=2, sort_keys=False)
-    if output is None:
-        sys.stdout.write(text + "\n")
+def _describe(path: Path, mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return f"a link to {os.readlink(path)}"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISREG(mode):
+        return "a file"
+    return "a special file"
+
+
+def _init_plan(source: Path, directory: Path, force: bool) -> tuple[list[_Write], list[Problem]]:
+    """What `init` would do, and what stands in its way; nothing is written yet. Links and
+    non-folders inside DIRECTORY are replaced themselves, never written through (a link there
+    may point outside it)."""
+    steps: list[_Write] = []
+    problems: list[Problem] = []
+    entries = sorted(source.rglob("*"))
+    for entry in entries:
+        relative = entry.relative_to(source)
+        if "__pycache__" in relative.parts:
+            continue
+        target = directory / relative
+        wanted_folder = entry.is_dir()
+        try:
+            mode = target.lstat().st_mode
+        except FileNotFoundError:
+            steps.append(_Write(target, None if wanted_folder else entry))
+            continue
+        if wanted_folder and stat.S_ISDIR(mode):
+            continue
+        if not wanted_folder and stat.S_ISDIR(mode):
+            problems.append(
+                Problem(
+                    "is a folder where the example has a file (expected a file or nothing: "
+                    "move the folder away)",
+                    str(target),
+                    code="init",
+                )
+            )
+            continue
+        what = _describe(target, mode)
+        if not force:
+            problems.append(
+                Problem(
+                    f"exists ({what}) (expected nothing there; use --force)",
+                    str(target),
+                    code="init",
+                )
+            )
+            continue
+        steps.append(_Write(target, None if wanted_folder else entry, what))
+    return steps, problems
+
+
+def _write_example_file(step: _Write) -> None:
+    assert step.source is not None
+    data = step.source.read_bytes()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(step.target, flags, 0o666)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+
+
+def _apply(step: _Write) -> None:
+    if step.replaces is not None:
+        # the entry itself goes (a link, not what it points to), so nothing is written outside
+        os.unlink(step.target)
+    if step.source is None:
+        step.target.mkdir()
     else:
-        output.write_text(text + "\n", encoding="utf-8")
-        err.print(f"wrote {output}")
+        _write_example_file(step)
+
+
+def _check_directory(directory: Path, force: bool) -> None:
+    """DIRECTORY must be a folder (a link to one counts: it was named) or nothing."""
+    try:
+        mode = directory.lstat().st_mode
+    except FileNotFoundError:
+        return
+    problem = None
+    if stat.S_ISLNK(mode) and not directory.exists():
+        problem = f"is a link to {os.readlink(directory)}, which does not exist (expected a folder, or nothing)"
+    elif not directory.is_dir():
+        problem = f"is {_describe(directory, mode)} (expected a folder to write the example into, or nothing)"
+    elif not force and any(directory.iterdir()):
+        problem = "is not empty (expected an empty or new folder; use --force)"
+    if problem is not None:
+        print_problems(InputError([Problem(problem, str(directory), code="init")]))
+        raise typer.Exit(EXIT_INPUT)
 
 
 def init(
-    directory: Annotated[Path, typer.Argument(help="Folder to write the reference example into.")],
+    directory: Annotated[
+        Path,
+        typer.Argument(help="Folder to write the reference example into.", show_default=False),
+    ],
     force: Annotated[
-        bool, typer.Option("--force", help="Write into a folder that is not empty.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into a folder that is not empty, replacing the example's files (and "
+            "links in their place: never what they point to); the replaced ones are listed.",
+        ),
     ] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Write the reference example (eu-sovereign, with its seeded-mistake variants) into DIRECTORY."""
-    if directory.exists() and any(directory.iterdir()) and not force:
-        err.print(
-            f"[red]error[/]: {directory} is not empty (expected an empty or new folder; use --force)"
-        )
-        raise typer.Exit(EXIT_INPUT)
-    import shutil
-
-    shutil.copytree(example_path(), directory, dirs_exist_ok=True)
-    out.print(f"wrote the eu-sovereign reference example to {directory}")
-    out.print(f"next: crossfence validate {directory}")
+    _check_directory(directory, force)
+    try:
+        source = example_path()
+        steps, problems = _init_plan(source, directory, force)
+        if problems:
+            print_problems(InputError(problems))
+            raise typer.Exit(EXIT_INPUT)
+        directory.mkdir(parents=True, exist_ok=True)
+        for step in steps:
+            _apply(step)
+    except OSError as error:
+        where = error.filename or directory
+        message = f"cannot write: {error.strerror or error} (expected a folder crossfence can write, on a disk with room)"
+        print_problems(InputError([Problem(message, str(where), code="init")]))
+        raise typer.Exit(EXIT_INPUT) from None
+    if quiet:
+        return
+    for step in steps:
+        if step.replaces == "a file":
+            out.print(f"replaced {escape(step.target)}", soft_wrap=True)
+        elif step.replaces is not None:
+            out.print(
+                f"replaced {escape(step.target)}, which was {escape(step.replaces)}", soft_wrap=True
+            )
+    files = sum(1 for step in steps if step.source is not None)
+    out.print(
+        f"wrote the eu-sovereign reference example to {escape(directory)} ({files} files)",
+        soft_wrap=True,
+    )
+    out.print(f"next: crossfence validate {escape(directory)}", soft_wrap=True)

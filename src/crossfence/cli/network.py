@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -16,33 +14,29 @@ from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
     BlueprintPath,
-    TextOrJson,
+    Outputs,
+    Quiet,
+    Reports,
+    Sink,
     build,
     err,
-    fail_input,
-    out,
+    format_option,
     read_blueprint,
+    read_manifests,
+    write_json,
 )
 
-if TYPE_CHECKING:
-    from rich.console import Console
-
-__all__ = ["MatrixFormat", "matrix", "reach"]
+__all__ = ["MatrixFormat", "ReachFormat", "matrix", "reach"]
 
 # The engine and the renderers are imported when a command needs them: a command on Kubernetes
 # manifests should not pay for the blueprint's machinery at start-up.
 
 
-def render_reach(result: Any, console: Console) -> None:
-    from ..report.network import render_reach as render
+class ReachFormat(StrEnum):
+    """Output formats of `reach`."""
 
-    render(result, console)
-
-
-def render_matrix(result: Any, console: Console) -> None:
-    from ..report.network import render_matrix as render
-
-    render(result, console)
+    text = "text"
+    json = "json"
 
 
 class MatrixFormat(StrEnum):
@@ -53,78 +47,90 @@ class MatrixFormat(StrEnum):
     csv = "csv"
 
 
-def _topology(path: Path, fmt: str = "text") -> Any:
-    return build(read_blueprint(path, fmt))
+_ENDPOINT = (
+    "A workload or load balancer name, 'internet', or an IPv4 address "
+    "(manifests: namespace/pod or an address)."
+)
 
 
 def reach(
     path: BlueprintPath,
-    source: Annotated[
-        str,
-        typer.Option(
-            "--from",
-            help="Workload or load balancer name, 'internet', or an IP address (manifests: namespace/pod).",
-        ),
-    ],
-    destination: Annotated[
-        str,
-        typer.Option(
-            "--to",
-            help="Workload or load balancer name, 'internet', or an IP address (manifests: namespace/pod).",
-        ),
-    ],
+    source: Annotated[str, typer.Option("--from", metavar="ENDPOINT", help=_ENDPOINT)],
+    destination: Annotated[str, typer.Option("--to", metavar="ENDPOINT", help=_ENDPOINT)],
     port: Annotated[
-        str, typer.Option("--port", "-p", help="Protocol and port: tcp/443, udp/53, icmp.")
+        str,
+        typer.Option(
+            "--port", "-p", metavar="PROTO/PORT", help="Protocol and port: tcp/443, udp/53, icmp."
+        ),
     ] = "tcp/443",
     method: Annotated[
-        str | None, typer.Option("--method", help="HTTP method, for mesh L7 policies.")
+        str | None,
+        typer.Option("--method", metavar="METHOD", help="HTTP method, for mesh L7 policies."),
     ] = None,
     http_path: Annotated[
-        str | None, typer.Option("--path", help="HTTP path, for mesh L7 policies.")
+        str | None,
+        typer.Option("--path", metavar="PATH", help="HTTP path, for mesh L7 policies."),
     ] = None,
     fmt: Annotated[
-        TextOrJson, typer.Option("--format", "-f", help="Output format.")
-    ] = TextOrJson.text,
+        list[ReachFormat] | None,
+        format_option(ReachFormat),
+    ] = None,
+    output: Outputs = None,
+    quiet: Quiet = False,
 ) -> None:
-    """Can SOURCE open a connection to DESTINATION on PORT? The verdict and a trace through every layer:
-    pod egress NetworkPolicy, cloud firewalls, routes, peering, VPN, ACLs, ingress NetworkPolicy, mesh.
+    """Can SOURCE open a connection to DESTINATION on PORT? The verdict, and its trace.
 
-    PATH may also be a folder of Kubernetes/Istio manifests (one cluster). Exit code 0 when
-    allowed, 1 when denied, 2 on bad input.
+    The trace goes through every layer: pod egress NetworkPolicy, cloud firewalls, routes,
+    peering, VPN, ACLs, ingress NetworkPolicy, mesh. PATH may also be a folder of
+    Kubernetes/Istio manifests (one cluster). Exit code 0 when allowed, 1 when denied, 2 on bad
+    input. --quiet prints the verdict line only.
     """
     from ..engine.reach import Reach, parse_port
+    from ..report.network import reach_json, render_reach
 
+    reports = Reports.plan(
+        "reach", f"{path} --from {source} --to {destination}", fmt, output, ReachFormat, quiet
+    )
     try:
         if is_manifests(path):
-            result = _manifest_reach(path, source, destination, port, method, http_path)
+            result = _manifest_reach(path, reports, source, destination, port, method, http_path)
         else:
             from ..engine.layers import layered_reach
 
-            blueprint = read_blueprint(path, fmt.value)
+            blueprint = read_blueprint(path, reports)
             parse_port(port)
-            result = layered_reach(build(blueprint), source, destination, port, method, http_path)
+            topology = build(blueprint, reports)
+            result = layered_reach(topology, source, destination, port, method, http_path)
     except InputError as error:
-        fail_input(error, fmt)
+        reports.fail(error)
     assert isinstance(result, Reach)
-    if fmt is TextOrJson.json:
-        out.print_json(json.dumps(result.to_json()))
-    else:
-        render_reach(result, out.console())
-    raise typer.Exit(EXIT_OK if result.allowed else EXIT_FINDINGS)
+
+    def render(fmt: str, sink: Sink) -> None:
+        if fmt == "json":
+            write_json(reach_json(result), sink.stream)
+        else:
+            render_reach(result, sink.console(), quiet)
+
+    reports.emit(render, EXIT_OK if result.allowed else EXIT_FINDINGS)
 
 
 def _manifest_reach(
-    path: Path, source: str, destination: str, port: str, method: str | None, http_path: str | None
+    path: Path,
+    reports: Reports,
+    source: str,
+    destination: str,
+    port: str,
+    method: str | None,
+    http_path: str | None,
 ) -> Any:
     from ..engine.path import Hop, Step
     from ..engine.reach import Reach, parse_port
     from ..ir.types import Source
-    from ..providers.kubernetes import explain, load_manifests
+    from ..providers.kubernetes import explain
 
     protocol, number = parse_port(port)
-    verdict = explain(
-        load_manifests(path), source, destination, protocol, number, method, http_path
-    )
+    cluster = read_manifests(path, reports)
+    verdict = explain(cluster, source, destination, protocol, number, method, http_path)
     hops: list[Hop] = []
     for step in verdict.steps:
         where = step.source.rsplit(":", 1) if step.source else None
@@ -147,12 +153,12 @@ def _manifest_reach(
     )
 
 
-def _network_matrix(path: Path, fmt: str) -> Any:
+def _network_matrix(path: Path, reports: Reports) -> Any:
     from rich.progress import Progress
 
     from ..engine.matrix import connectivity
 
-    topology = _topology(path, fmt)
+    topology = build(read_blueprint(path, reports), reports)
     with Progress(
         console=err.console(), transient=True, disable=len(topology.endpoints) < 200
     ) as progress:
@@ -165,39 +171,60 @@ def _network_matrix(path: Path, fmt: str) -> Any:
 def matrix(
     path: BlueprintPath,
     fmt: Annotated[
-        MatrixFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = MatrixFormat.text,
+        list[MatrixFormat] | None,
+        format_option(MatrixFormat),
+    ] = None,
+    output: Outputs = None,
+    quiet: Quiet = False,
 ) -> None:
-    """Connectivity between every pair of endpoints (and the internet), per protocol and port."""
+    """Connectivity between every pair of endpoints (and the internet), per protocol and port.
+
+    An absent pair allows nothing. PATH may also be a folder of Kubernetes/Istio manifests (one
+    cluster): the matrix of its NetworkPolicies. --quiet prints nothing in text (the exit code
+    says the input was valid).
+    """
+    from ..report.schemas import SCHEMA_VERSION
+
+    header = {"schema_version": SCHEMA_VERSION}
+    reports = Reports.plan("matrix", str(path), fmt, output, MatrixFormat, quiet)
+    kube: Any = None
     if is_manifests(path):
         from ..providers.kubernetes import connectivity as kube_connectivity
-        from ..providers.kubernetes import load_manifests
 
-        try:
-            kube = kube_connectivity(load_manifests(path))
-        except InputError as error:
-            fail_input(error, TextOrJson.json if fmt is MatrixFormat.json else TextOrJson.text)
-        if fmt is MatrixFormat.json:
-            kube.write(sys.stdout)
-            sys.stdout.write("\n")
-            return
-        from ..algebra.packets import ServiceSet
-        from ..engine.matrix import Matrix
-
-        result = Matrix(
-            list(kube.endpoints),
-            {(a, b): ServiceSet.from_strings(allowed) for a, b, allowed in kube.connections()},
-        )
+        kube = kube_connectivity(read_manifests(path, reports))
+        result: Any = None
     else:
-        result = _network_matrix(path, fmt.value)
-    if fmt is MatrixFormat.json:
-        result.write_json(sys.stdout)  # streamed: millions of pairs never sit in memory twice
-    elif fmt is MatrixFormat.csv:
-        import csv
+        result = _network_matrix(path, reports)
 
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["from", "to", "allowed"])
-        for (a, b), services in result.connections.items():
-            writer.writerow([a, b, " ".join(services.format())])
-    else:
-        render_matrix(result, out.console())
+    def table() -> Any:
+        nonlocal result
+        if result is None:
+            from ..algebra.packets import ServiceSet
+            from ..engine.matrix import Matrix
+
+            result = Matrix(
+                list(kube.endpoints),
+                {(a, b): ServiceSet.from_strings(allowed) for a, b, allowed in kube.connections()},
+            )
+        return result
+
+    def render(fmt: str, sink: Sink) -> None:
+        if fmt == "json":
+            # streamed: millions of pairs never sit in memory twice
+            if kube is not None:
+                kube.write(sink.stream, header)
+            else:
+                result.write_json(sink.stream, header=header)
+        elif fmt == "csv":
+            import csv
+
+            writer = csv.writer(sink.stream)
+            writer.writerow(["from", "to", "allowed"])
+            for (a, b), services in table().connections.items():
+                writer.writerow([a, b, " ".join(services.format())])
+        elif not quiet:
+            from ..report.network import render_matrix
+
+            render_matrix(table(), sink.console())
+
+    reports.emit(render, EXIT_OK)

@@ -25,7 +25,7 @@ from ..providers.kubernetes import Pod
 from ..providers.kubernetes.netpol import DirectionVerdict, evaluate_direction
 from ..providers.kubernetes.netpol import Endpoint as KubeEndpoint
 from .path import INTERNET_CLIENT, Hop, Step, target_address
-from .reach import Reach, parse_port, reach
+from .reach import Reach, parse_port, reach, resolve
 
 __all__ = ["LayeredReach", "layered_reach"]
 
@@ -209,7 +209,9 @@ class LayeredReach:
         """The address the packet carries towards a destination (as the network leg's)."""
         target = self.topology.endpoints.get(destination)
         if target is None:
-            return int(ipaddress.IPv4Address(destination))
+            # a name the blueprint does not have, or an address it cannot take (IPv6, a range),
+            # is the same located QueryError as from a VM: `resolve` decides
+            return resolve(self.topology, destination, "to")[1]
         if target.kind == "internet":
             return INTERNET_CLIENT
         client = self.topology.endpoints.get(source)
@@ -269,7 +271,7 @@ class LayeredReach:
         address = (
             self.client_address(endpoint)
             if endpoint is not None
-            else int(ipaddress.IPv4Address(source))
+            else resolve(self.topology, source, "from")[1]
         )
         if endpoint is not None and endpoint.proxy is not None and view.meshed:
             # an edge load balancer enters the mesh through the cluster's ingress gateway

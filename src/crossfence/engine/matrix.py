@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TextIO
 
 from ..algebra.packets import ServiceSet
@@ -129,23 +129,24 @@ class Matrix:
             out.append(row)
         return {"endpoints": self.endpoints, "connections": out}
 
-    def write_json(self, stream: TextIO, chunk: int = 65536) -> None:
-        """Write `json.dumps(self.to_json(), indent=2)` and a newline, without building either:
-        rows are formatted from per-endpoint and per-set pieces and written in chunks, so a
-        matrix of millions of pairs costs a chunk of memory, not the whole document twice."""
+    def write_json(
+        self, stream: TextIO, chunk: int = 65536, header: Mapping[str, object] | None = None
+    ) -> None:
+        """Write `to_json()` as JSON, `header`'s items first (the CLI's `schema_version`), one
+        endpoint and one connection a line (the layout of a manifests folder's matrix too),
+        without building it: rows are formatted from per-endpoint and per-set pieces and
+        written in chunks, so a matrix of millions of pairs costs a chunk of memory, not the
+        whole document twice."""
         names = [json.dumps(n) for n in self.endpoints]
-        stream.write('{\n  "endpoints": [')
+        stream.write("{\n")
+        for key, value in (header or {}).items():
+            stream.write(f"  {json.dumps(key)}: {json.dumps(value)},\n")
+        stream.write('  "endpoints": [')
         stream.write(",".join(f"\n    {n}" for n in names))
-        stream.write("\n  ]," if names else "],")
+        stream.write("\n  ],\n" if names else "],\n")
         rows: Iterable[tuple[int, int, int]] = self._rows()
-        sets = self._row_sets
-        allowed = [
-            "[" + ",".join(f"\n        {json.dumps(x)}" for x in s.format()) + "\n      ]"
-            if not s.is_empty()
-            else "[]"
-            for s in sets
-        ]
-        stream.write('\n  "connections": [')
+        allowed = [json.dumps(s.format()) for s in self._row_sets]
+        stream.write('  "connections": [')
         buffer: list[str] = []
         first = True
         for src, dst, set_id in rows:
@@ -153,11 +154,10 @@ class Matrix:
             if self.conditional:
                 pair = (self.endpoints[src], self.endpoints[dst])
                 if pair in self.conditional:
-                    text = json.dumps(self._allowed_if(*pair), indent=2)
-                    extra = ',\n      "allowed_if": ' + text.replace("\n", "\n      ")
+                    extra = ', "allowed_if": ' + json.dumps(self._allowed_if(*pair))
             buffer.append(
-                f'{"" if first else ","}\n    {{\n      "from": {names[src]},\n      "to": {names[dst]},'
-                f'\n      "allowed": {allowed[set_id]}{extra}\n    }}'
+                f'{"" if first else ","}\n    {{"from": {names[src]}, "to": {names[dst]}, '
+                f'"allowed": {allowed[set_id]}{extra}}}'
             )
             first = False
             if len(buffer) >= chunk:

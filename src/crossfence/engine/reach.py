@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..algebra.addresses import query_address
 from ..algebra.packets import IpSet
 from ..algebra.ports import parse_port_spec
 from ..errors import QueryError
@@ -69,8 +69,10 @@ def resolve(topology: Topology, name: str, role: str) -> tuple[Endpoint, int]:
             return endpoint, endpoint.public_address
         return endpoint, endpoint.address
     try:
-        address = int(ipaddress.IPv4Address(name))
-    except ValueError:
+        parsed = query_address(name)
+    except ValueError as reason:
+        raise QueryError.single(f"--{role} {name!r} {reason}") from None
+    if parsed is None:
         import difflib
 
         close = difflib.get_close_matches(name, list(topology.endpoints), n=1)
@@ -78,7 +80,8 @@ def resolve(topology: Topology, name: str, role: str) -> tuple[Endpoint, int]:
         raise QueryError.single(
             f"--{role} {name!r} is not an endpoint of the blueprint (expected a workload, a load balancer, "
             f"'internet' or an IPv4 address{hint})"
-        ) from None
+        )
+    address = parsed
     for candidate in topology.endpoints.values():
         if candidate.name != "internet" and (
             address in candidate.addresses or candidate.public_address == address

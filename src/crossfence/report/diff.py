@@ -2,14 +2,15 @@
 
 The JSON shape (`crossfence diff OLD NEW --format json`), stable::
 
-    {"old": str, "new": str,
+    {"schema_version": 1, "old": str, "new": str,
      "endpoints": {"added": [str], "removed": [str]},
      "flows": [{"from", "to", "added": [service], "removed": [service],
                 "before": [service], "after": [service]}],
      "findings": {"added": [Finding], "removed": [Finding]}}
 
 Services are written as in `matrix` (`TCP/443`, `UDP/53`, `TCP` for every TCP port, `*`);
-`Finding` is the shape of `check --format json`. Flows compare endpoints common to both.
+`Finding` is the shape of `check --format json`. Flows compare endpoints common to both. Its
+JSON Schema is `crossfence schema diff` (`report/schemas.py`).
 """
 
 from __future__ import annotations
@@ -20,26 +21,30 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..checks.diff import BlueprintDiff
+from .schemas import SCHEMA_VERSION
 
 __all__ = ["diff_json", "render_diff"]
 
 
 def diff_json(result: BlueprintDiff) -> dict[str, Any]:
     """The documented JSON shape."""
-    return result.to_json()
+    return {"schema_version": SCHEMA_VERSION, **result.to_json()}
 
 
-def render_diff(result: BlueprintDiff, console: Console) -> None:
-    """Flows newly allowed (+) and newly denied (-), then findings that appear and go."""
-    console.print(f"[bold]{escape(result.old)}[/] → [bold]{escape(result.new)}[/]")
+def render_diff(result: BlueprintDiff, console: Console, quiet: bool = False) -> None:
+    """Flows newly allowed (+) and newly denied (-), then findings that appear and go;
+    `quiet`: the changes only, without headings (nothing when there is none)."""
+    if not quiet:
+        console.print(f"[bold]{escape(result.old)}[/] → [bold]{escape(result.new)}[/]")
     if result.empty:
-        console.print("no change in connectivity or findings")
+        if not quiet:
+            console.print("no change in connectivity or findings")
         return
     for name in result.endpoints_added:
         console.print(f"[green]+ endpoint[/] {escape(name)}")
     for name in result.endpoints_removed:
         console.print(f"[red]- endpoint[/] {escape(name)}")
-    if result.flows:
+    if result.flows and not quiet:
         console.print("[bold]Flows[/]")
     for change in result.flows:
         pair = f"{change.source} → {change.destination}"
@@ -51,13 +56,13 @@ def render_diff(result: BlueprintDiff, console: Console) -> None:
             console.print(
                 f"  [red]- denied [/] {escape(pair)}  {escape(', '.join(change.removed))}"
             )
-    if result.findings_added or result.findings_removed:
+    if (result.findings_added or result.findings_removed) and not quiet:
         console.print("[bold]Findings[/]")
     for finding in result.findings_added:
         console.print(
-            f"  [red]+ {finding.severity}[/] {finding.check.id}: {escape(finding.message)}"
+            f"  [red]+ {finding.severity}[/] {escape(finding.check.id)}: {escape(finding.message)}"
         )
     for finding in result.findings_removed:
         console.print(
-            f"  [green]- {finding.severity}[/] {finding.check.id}: {escape(finding.message)}"
+            f"  [green]- {finding.severity}[/] {escape(finding.check.id)}: {escape(finding.message)}"
         )

@@ -2,7 +2,7 @@
 
 The JSON shape (`crossfence check --format json`), stable::
 
-    {"blueprint": str, "path": str | null,
+    {"schema_version": 1, "blueprint": str, "path": str | null,
      "summary": {"checks": int, "critical": int, "high": int, "medium": int, "low": int,
                  "info": int, "suppressed": int},
      "checks": [{"id", "severity", "title", "why", "fix", "doc"}],
@@ -18,7 +18,7 @@ The JSON shape (`crossfence check --format json`), stable::
                "explains": [{"check", "message", "objects"}],
                "suppressed": {"reason": str}}          # only in "suppressed"
 
-`unused_suppressions` are the blueprint's suppressions that matched no finding of a check that
+Its JSON Schema is `crossfence schema check` (`report/schemas.py`). `unused_suppressions` are the blueprint's suppressions that matched no finding of a check that
 ran (stale, or a typo in `objects`). `summary` counts active findings (not suppressed). `explains` lists the findings folded into
 this one because the same mistake causes them (a broken intent, a contradicted mesh policy).
 """
@@ -30,18 +30,26 @@ import json
 from rich.console import Console
 from rich.markup import escape
 
-from ..checks import Finding, Report
+from ..checks import Check, Finding, Report
 from ..checks.base import SEVERITIES
 from ..engine.reach import Reach
+from .schemas import SCHEMA_VERSION
 
-__all__ = ["render_report", "report_json", "summary_line", "trace_lines"]
+__all__ = [
+    "checks_json",
+    "render_checks",
+    "render_report",
+    "report_json",
+    "summary_line",
+    "trace_lines",
+]
 
 _COLOURS = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
 def report_json(report: Report) -> str:
     """The documented JSON shape, indented."""
-    return json.dumps(report.to_json(), indent=2)
+    return json.dumps({"schema_version": SCHEMA_VERSION, **report.to_json()}, indent=2)
 
 
 def summary_line(report: Report) -> str:
@@ -71,7 +79,7 @@ def trace_lines(flow: Reach) -> list[str]:
 
 def _finding(finding: Finding, console: Console, traces: bool) -> None:
     label = f"({finding.severity}) " if finding.suppression is not None else ""
-    console.print(f"  {label}[bold]{finding.check.id}[/]  {escape(finding.check.title)}")
+    console.print(f"  {label}[bold]{escape(finding.check.id)}[/]  {escape(finding.check.title)}")
     console.print(f"    {escape(finding.message)}")
     for obj in finding.objects:
         console.print(f"    [dim]↳ {escape(str(obj))}[/]")
@@ -81,17 +89,36 @@ def _finding(finding: Finding, console: Console, traces: bool) -> None:
     for folded in finding.explains:
         console.print(f"    also: {escape(folded.check.id)}: {escape(folded.message)}")
     console.print(f"    fix: {escape(finding.check.fix)}")
-    console.print(f"    [dim]doc: {finding.check.doc}[/]")
+    console.print(f"    [dim]doc: {escape(finding.check.doc)}[/]")
     if traces:
         for flow in finding.flows:
             for line in trace_lines(flow):
                 console.print(escape(f"    {line}"))
 
 
-def render_report(report: Report, console: Console, traces: bool = True) -> None:
-    """Findings grouped by severity, most severe first, then the suppressed ones, then the summary."""
+def _one_line(finding: Finding) -> str:
+    """`HIGH check-id: message (file:line)`: a finding as `--quiet` prints it."""
+    located = finding.location()
+    where = ""
+    if located is not None and located.file:
+        where = f" ({located.file}:{located.line})" if located.line else f" ({located.file})"
+    return f"{finding.severity.upper()} {finding.check.id}: {finding.message}{where}"
+
+
+def render_report(
+    report: Report, console: Console, traces: bool = True, quiet: bool = False
+) -> None:
+    """Findings grouped by severity, most severe first, then the suppressed ones, then the
+    summary; `quiet`: one line per active finding and nothing else (nothing when none)."""
+    if quiet:
+        for finding in report.findings:
+            # one finding, one line, however long: `grep` and `wc -l` read it
+            console.print(
+                escape(_one_line(finding)), style=_COLOURS[finding.severity], soft_wrap=True
+            )
+        return
     where = f" ({escape(report.origin)})" if report.origin not in (None, report.blueprint) else ""
-    console.print(f"[bold]{escape(report.blueprint)}[/]{where}: {summary_line(report)}")
+    console.print(f"[bold]{escape(report.blueprint)}[/]{where}: {escape(summary_line(report))}")
     for severity in SEVERITIES:
         group = [f for f in report.findings if f.severity == severity]
         if not group:
@@ -116,3 +143,38 @@ def render_report(report: Report, console: Console, traces: bool = True) -> None
         )
     if not report.findings:
         console.print("[green]no finding[/]")
+
+
+def _check_json(check: Check) -> dict[str, object]:
+    return {**check.to_json(), "family": check.family, "manifests": check.on_manifests is not None}
+
+
+def checks_json(checks: list[Check]) -> dict[str, object]:
+    """`crossfence checks --format json`: `{"schema_version", "checks": [{"id", "severity",
+    "title", "why", "fix", "doc", "family", "manifests"}]}` (`crossfence schema checks`)."""
+    return {"schema_version": SCHEMA_VERSION, "checks": [_check_json(c) for c in checks]}
+
+
+def render_checks(checks: list[Check], console: Console, quiet: bool = False) -> None:
+    """The checks as a table (id, severity, family, title); `quiet`: their ids, one a line."""
+    if quiet:
+        for check in checks:
+            console.print(check.id)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(checks)} checks", title_justify="left")
+    table.add_column("id", no_wrap=True)
+    table.add_column("severity")
+    table.add_column("family")
+    table.add_column("title")
+    for check in checks:
+        title = check.title + (" (also on manifests)" if check.on_manifests is not None else "")
+        table.add_row(
+            escape(check.id),
+            f"[{_COLOURS[check.severity]}]{check.severity}[/]",
+            escape(check.family),
+            escape(title),
+        )
+    console.print(table)
+    console.print("why and how to fix each: crossfence checks --format json, or docs/checks.md")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from ..checks import Check, Finding, Report
@@ -11,40 +12,68 @@ __all__ = ["catalogue", "markdown"]
 
 _ICONS = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
 
+# CommonMark lets a backslash escape any ASCII punctuation: user text (names, messages, paths)
+# renders as written, never as emphasis, links or HTML (a message's `/api/*` is no emphasis).
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+
+
+def _text(text: str) -> str:
+    """User text for Markdown: punctuation escaped, on one line."""
+    return _PUNCTUATION.sub(r"\\\1", text.replace("\n", " "))
+
 
 def _cell(text: str) -> str:
+    """Our own Markdown (a check's title) in a table cell: pipes escaped, on one line."""
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    """An inline code span of user text: a delimiter longer than its longest run of backticks."""
+    text = text.replace("\n", " ")
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{fence}{padded}{fence}"
+
+
+def _block(lines: list[str]) -> list[str]:
+    """A fenced code block of user text: a fence longer than any run of backticks in it."""
+    longest = max((len(run) for line in lines for run in re.findall("`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", *lines, fence]
 
 
 def _where(finding: Finding) -> str:
     located = finding.location()
-    return f"`{located.file}:{located.line}`" if located else ""
+    # GFM splits table cells at pipes before reading code spans: escape them there too
+    return _code(f"{located.file}:{located.line}").replace("|", "\\|") if located else ""
 
 
 def markdown(report: Report) -> str:
     """A summary table of the findings, then each finding's fix and traces in a folded block."""
-    lines = [f"### crossfence check: {report.blueprint}", "", summary_line(report), ""]
+    lines = [f"### crossfence check: {_text(report.blueprint)}", "", summary_line(report), ""]
     if report.findings:
         lines += ["| | severity | check | finding | where |", "|---|---|---|---|---|"]
         for f in report.findings:
             lines.append(
-                f"| {_ICONS[f.severity]} | {f.severity} | `{f.check.id}` | {_cell(f.message)} | {_where(f)} |"
+                f"| {_ICONS[f.severity]} | {f.severity} | `{f.check.id}` | {_text(f.message)} | {_where(f)} |"
             )
         lines.append("")
         for f in report.findings:
             lines += [f"<details><summary><code>{f.check.id}</code>: {f.check.title}</summary>", ""]
-            lines += [f"- {obj}" for obj in f.objects]
-            lines += [f"- also: `{e.check.id}`: {e.message}" for e in f.explains]
+            lines += [f"- {_text(str(obj))}" for obj in f.objects]
+            lines += [f"- also: `{e.check.id}`: {_text(e.message)}" for e in f.explains]
             lines += ["", f"**Fix**: {f.check.fix}", ""]
             for flow in f.flows:
-                lines += ["```text", *trace_lines(flow), "```", ""]
+                lines += [*_block(trace_lines(flow)), ""]
             lines += ["</details>", ""]
     else:
         lines += ["No finding.", ""]
     if report.suppressed:
         lines += ["**Suppressed**", ""]
         lines += [
-            f"- `{f.check.id}`: {f.message} — {f.suppression.reason if f.suppression else ''}"
+            f"- `{f.check.id}`: {_text(f.message)} — "
+            f"{_text(f.suppression.reason) if f.suppression else ''}"
             for f in report.suppressed
         ]
         lines.append("")

@@ -1,16 +1,40 @@
-"""SARIF 2.1.0 rendering of a `check` report, for code-scanning tools (GitHub, GitLab, Azure DevOps)."""
+"""SARIF 2.1.0 rendering of a `check` report, for code-scanning tools (GitHub, GitLab, Azure DevOps).
+
+What goes where (GitHub's supported subset:
+https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning):
+
+- every check is a rule: `shortDescription` its title, `fullDescription` why it matters, `help`
+  (text and Markdown, which GitHub shows beside each alert) why and how to fix it, `helpUri` its
+  section of docs/checks.md (the copy shipped in the package, or `docs-url` from the
+  configuration), `security-severity` for GitHub's ranking;
+- every finding is a result located at its first object's file and line, the other objects as
+  `relatedLocations`; a suppressed finding carries `suppressions` with its reason;
+- the trace of each flow that shows a finding is a `codeFlow`: one `threadFlow` whose locations
+  are the steps whose rule has a file and line (GitHub requires a physical location on each, and
+  expands code flows on the alert), each with its node, action and detail as the message; the
+  whole trace, located or not, stays in the result's `properties.traces`;
+- `invocations[0]` says whether the run succeeded and its exit code; a run that could not
+  analyse its input (`sarif_failure`) has `executionSuccessful: false` and every problem as a
+  `toolExecutionNotification`, located, and no result;
+- file paths are URIs: relative to `%SRCROOT%` (the working directory) or `file:` URIs, every
+  character outside RFC 3986's unreserved set and `/` percent-encoded (spaces, `#`, non-ASCII).
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from ..checks import Check, Finding, ObjectRef, Report
+from ..engine.reach import Reach
+from ..errors import Problem
 from ..version import __version__
 from .findings import trace_lines
 
-__all__ = ["sarif", "sarif_level"]
+__all__ = ["SCHEMA", "sarif", "sarif_failure", "sarif_level", "uri"]
 
 SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -32,19 +56,25 @@ def sarif_level(severity: str) -> str:
     return _LEVELS[severity]
 
 
-def _uri(file: str) -> dict[str, str]:
+def uri(file: str) -> dict[str, str]:
+    """An `artifactLocation` for a file as crossfence names it: a `file:` URI when absolute, else
+    a relative reference from `%SRCROOT%`; percent-encoded either way (RFC 3986)."""
     path = Path(file)
     if path.is_absolute():
         return {"uri": path.as_uri()}
-    return {"uri": str(PurePosixPath(*path.parts)), "uriBaseId": "%SRCROOT%"}
+    return {"uri": quote(str(PurePosixPath(*path.parts)), safe="/"), "uriBaseId": "%SRCROOT%"}
+
+
+def _physical(file: str, line: int | None, column: int | None = None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": uri(file)}
+    if line:
+        physical["region"] = {"startLine": line, **({"startColumn": column} if column else {})}
+    return physical
 
 
 def _location(obj: ObjectRef) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": _uri(obj.file or "")}
-    if obj.line:
-        physical["region"] = {"startLine": obj.line}
     return {
-        "physicalLocation": physical,
+        "physicalLocation": _physical(obj.file or "", obj.line),
         "logicalLocations": [
             {"name": obj.name, "kind": "resource", "fullyQualifiedName": f"{obj.kind}/{obj.name}"}
         ],
@@ -52,15 +82,19 @@ def _location(obj: ObjectRef) -> dict[str, Any]:
     }
 
 
-def _rule(check: Check) -> dict[str, Any]:
+def _rule(check: Check, docs: str) -> dict[str, Any]:
+    anchor = check.doc.partition("#")[2]
+    help_uri = f"{docs}#{anchor}"
     return {
         "id": check.id,
         "name": "".join(part.title() for part in check.id.replace(".", "-").split("-")),
         "shortDescription": {"text": check.title},
         "fullDescription": {"text": check.why},
+        "helpUri": help_uri,
         "help": {
-            "text": f"{check.fix} ({check.doc})",
-            "markdown": f"**Why**: {check.why}\n\n**Fix**: {check.fix}\n\nSee `{check.doc}`.",
+            "text": f"Why: {check.why}\n\nFix: {check.fix}\n\nDocumentation: {help_uri}",
+            "markdown": f"**Why**: {check.why}\n\n**Fix**: {check.fix}\n\n"
+            f"[{check.doc}]({help_uri})",
         },
         "defaultConfiguration": {"level": sarif_level(check.severity)},
         "properties": {
@@ -69,6 +103,34 @@ def _rule(check: Check) -> dict[str, Any]:
             "problem.severity": "error" if sarif_level(check.severity) == "error" else "warning",
             "security-severity": _SECURITY_SEVERITY[check.severity],
         },
+    }
+
+
+def _code_flow(flow: Reach) -> dict[str, Any] | None:
+    """The trace of one flow as a code flow: its located steps, in order."""
+    verdict = "ALLOWED" if flow.allowed else "DENIED"
+    locations: list[dict[str, Any]] = []
+    for hop in flow.hops:
+        for step in hop.steps:
+            source = step.source
+            if source is None or not source.file:
+                continue
+            locations.append(
+                {
+                    "location": {
+                        "physicalLocation": _physical(source.file, source.line),
+                        "message": {"text": f"{hop.node}: {step.action} {step.detail}"},
+                    },
+                    "executionOrder": len(locations) + 1,
+                }
+            )
+    if not locations:
+        return None  # a thread flow needs one location at least
+    return {
+        "message": {
+            "text": f"{verdict} {flow.source} → {flow.destination} {flow.port} ({flow.disposition})"
+        },
+        "threadFlows": [{"locations": locations}],
     }
 
 
@@ -96,6 +158,9 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         result["relatedLocations"] = [
             {"id": i, **_location(obj)} for i, obj in enumerate(located[1:], start=1)
         ]
+    flows = [flow for flow in (_code_flow(f) for f in finding.flows) if flow is not None]
+    if flows:
+        result["codeFlows"] = flows
     if finding.flows:
         result["properties"]["traces"] = ["\n".join(trace_lines(flow)) for flow in finding.flows]
     if finding.suppression is not None:
@@ -105,31 +170,84 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
     return result
 
 
-def sarif(report: Report) -> dict[str, Any]:
-    """The report as one SARIF 2.1.0 log with one run: every check a rule, every finding a result."""
-    index = {check.id: i for i, check in enumerate(report.checks)}
+def _run(
+    rules: Iterable[Check], docs: str, invocation: dict[str, Any], properties: dict[str, Any]
+) -> dict[str, Any]:
     return {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "crossfence",
-                        "version": __version__,
-                        "rules": [_rule(check) for check in report.checks],
-                    }
-                },
-                "originalUriBaseIds": {
-                    "%SRCROOT%": {
-                        "description": {"text": "The working directory crossfence ran in."}
-                    }
-                },
-                "results": [
-                    _result(finding, index[finding.check.id])
-                    for finding in [*report.findings, *report.suppressed]
-                ],
-                "properties": {"blueprint": report.blueprint},
+        "tool": {
+            "driver": {
+                "name": "crossfence",
+                "version": __version__,
+                "informationUri": docs,
+                "rules": [_rule(check, docs) for check in rules],
             }
-        ],
+        },
+        "invocations": [invocation],
+        "originalUriBaseIds": {
+            "%SRCROOT%": {"description": {"text": "The working directory crossfence ran in."}}
+        },
+        "properties": properties,
     }
+
+
+def _log(run: dict[str, Any]) -> dict[str, Any]:
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _docs(docs_url: str | None) -> str:
+    if docs_url:
+        return docs_url
+    from ..examples import docs_path
+
+    return docs_path("checks.md").as_uri()
+
+
+def sarif(report: Report, exit_code: int = 0, docs_url: str | None = None) -> dict[str, Any]:
+    """The report as one SARIF 2.1.0 log with one run: every check a rule, every finding a
+    result; `exit_code` is the run's (1 when a finding fails `--fail-on`), `docs_url` the page
+    of docs/checks.md the rules' `helpUri` point into (default: the copy in the package)."""
+    docs = _docs(docs_url)
+    index = {check.id: i for i, check in enumerate(report.checks)}
+    run = _run(
+        report.checks,
+        docs,
+        {"executionSuccessful": True, "exitCode": exit_code},
+        {"blueprint": report.blueprint},
+    )
+    run["results"] = [
+        _result(finding, index[finding.check.id])
+        for finding in [*report.findings, *report.suppressed]
+    ]
+    return _log(run)
+
+
+def _notification(problem: Problem) -> dict[str, Any]:
+    notification: dict[str, Any] = {
+        "level": "error" if problem.severity == "error" else "warning",
+        "message": {
+            "text": f"{problem.path}: {problem.message}" if problem.path else problem.message
+        },
+        "descriptor": {"id": problem.code},
+    }
+    if problem.file:
+        notification["locations"] = [
+            {"physicalLocation": _physical(problem.file, problem.line, problem.column)}
+        ]
+    return notification
+
+
+def sarif_failure(
+    problems: Sequence[Problem], exit_code: int, docs_url: str | None = None
+) -> dict[str, Any]:
+    """A run that could not analyse its input: `executionSuccessful: false`, every problem a
+    located `toolExecutionNotification`, no result (but the rules, as code scanning needs)."""
+    from ..checks import REGISTRY
+
+    invocation = {
+        "executionSuccessful": False,
+        "exitCode": exit_code,
+        "toolExecutionNotifications": [_notification(p) for p in problems],
+    }
+    run = _run(REGISTRY.values(), _docs(docs_url), invocation, {})
+    run["results"] = []
+    return _log(run)

@@ -5,11 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..model import Blueprint
 
 __all__ = ["render_summary", "summary_json"]
+
+
+def _row(table: Table, *cells: object) -> None:
+    """A table row of user text: every cell escaped (a description may hold `[/x]`)."""
+    table.add_row(*(escape(str(cell)) for cell in cells))
 
 
 def _where(blueprint: Blueprint, workload: Any) -> str:
@@ -51,8 +57,8 @@ def summary_json(blueprint: Blueprint) -> dict[str, Any]:
 def render_summary(blueprint: Blueprint, console: Console) -> None:
     """Print the estate as Rich tables."""
     console.print(
-        f"[bold]{blueprint.name}[/]"
-        + (f" — {blueprint.description.strip()}" if blueprint.description else "")
+        f"[bold]{escape(blueprint.name)}[/]"
+        + (f" — {escape(blueprint.description.strip())}" if blueprint.description else "")
     )
 
     clouds = Table(title="Clouds", title_justify="left", expand=False)
@@ -60,8 +66,13 @@ def render_summary(blueprint: Blueprint, console: Console) -> None:
         clouds.add_column(column)
     for cloud in blueprint.clouds:
         networks = [n.name for n in blueprint.networks if n.cloud == cloud.name]
-        clouds.add_row(
-            cloud.name, cloud.provider, cloud.jurisdiction, cloud.region, ", ".join(networks)
+        _row(
+            clouds,
+            cloud.name,
+            cloud.provider,
+            cloud.jurisdiction,
+            cloud.region,
+            ", ".join(networks),
         )
     console.print(clouds)
 
@@ -82,8 +93,8 @@ def render_summary(blueprint: Blueprint, console: Console) -> None:
             filters.append(
                 f"VPC ACL ({len(network.acl.rules)} rules, default {network.acl.default_policy})"
             )
-        network_table.add_row(
-            network.name, network.cloud, subnets, routing, ", ".join(filters) or "-"
+        _row(
+            network_table, network.name, network.cloud, subnets, routing, ", ".join(filters) or "-"
         )
     console.print(network_table)
 
@@ -95,8 +106,12 @@ def render_summary(blueprint: Blueprint, console: Console) -> None:
             f"{'export' if peering.export_custom_routes else 'no export'}",
             f"{'import' if peering.import_custom_routes else 'no import'} custom routes",
         ]
-        links.add_row(
-            peering.name, "peering", f"{peering.network} → {peering.peer_network}", ", ".join(flags)
+        _row(
+            links,
+            peering.name,
+            "peering",
+            f"{peering.network} → {peering.peer_network}",
+            ", ".join(flags),
         )
     sessions = {s.tunnel: s for s in blueprint.bgp_sessions}
     for tunnel in blueprint.vpn_tunnels:
@@ -104,14 +119,22 @@ def render_summary(blueprint: Blueprint, console: Console) -> None:
         details = f"IKEv{tunnel.ike_version}"
         if session is not None:
             details += f", BGP {session.local.address} ↔ {session.peer.address}"
-        links.add_row(
-            tunnel.name, "VPN tunnel", f"{tunnel.local.gateway} ↔ {tunnel.peer.gateway}", details
+        _row(
+            links,
+            tunnel.name,
+            "VPN tunnel",
+            f"{tunnel.local.gateway} ↔ {tunnel.peer.gateway}",
+            details,
         )
     for router in blueprint.routers:
         ranges = ", ".join(r.range for r in router.advertised_ranges)
         mode = router.advertise_mode + (f": subnets + {ranges}" if ranges else "")
-        links.add_row(
-            router.name, "Cloud Router", router.network, f"ASN {router.asn}, advertises {mode}"
+        _row(
+            links,
+            router.name,
+            "Cloud Router",
+            router.network,
+            f"ASN {router.asn}, advertises {mode}",
         )
     console.print(links)
 
@@ -121,7 +144,8 @@ def render_summary(blueprint: Blueprint, console: Console) -> None:
             clusters.add_column(column)
         for cluster in blueprint.clusters:
             mesh = f"Istio mTLS {cluster.mesh.mtls_mode}" if cluster.mesh else "-"
-            clusters.add_row(
+            _row(
+                clusters,
                 cluster.name,
                 cluster.kind,
                 f"{cluster.network}/{cluster.subnet}",
@@ -135,15 +159,15 @@ def render_summary(blueprint: Blueprint, console: Console) -> None:
         workloads.add_column(column)
     for workload in blueprint.workloads:
         ports = ", ".join(f"{p.protocol}/{p.port}" for p in workload.ports)
-        data = {"none": "-", "processes": "[yellow]processes[/]", "stores": "[red]stores[/]"}[
-            workload.personal_data
-        ]
+        data = {"none": "-", "processes": "processes", "stores": "stores"}[workload.personal_data]
+        colour = {"processes": "yellow", "stores": "red"}.get(workload.personal_data)
         address = ", ".join(workload.addresses) or (
             f"{workload.replicas} pod(s)" if workload.kind == "pods" else "-"
         )
+        cells = (workload.name, workload.kind, _where(blueprint, workload), address, ports or "-")
         workloads.add_row(
-            workload.name, workload.kind, _where(blueprint, workload), address, ports or "-", data
+            *(escape(str(cell)) for cell in cells), f"[{colour}]{data}[/]" if colour else data
         )
     for lb in blueprint.load_balancers:
-        workloads.add_row(lb.name, lb.kind, lb.cloud, lb.address, f"{lb.protocol}/{lb.port}", "-")
+        _row(workloads, lb.name, lb.kind, lb.cloud, lb.address, f"{lb.protocol}/{lb.port}", "-")
     console.print(workloads)

@@ -8,6 +8,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from k8s_strategies import PROBE_PORTS, clusters, write_objects
+from tests.matrix_layout import matrix_text
 
 from crossfence.algebra.packets import IpSet
 from crossfence.providers.kubernetes import connectivity, load_manifests
@@ -39,18 +40,19 @@ def test_arrays_agree_with_rule_by_rule_evaluation(objects: list[dict[str, Any]]
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(clusters())
 def test_fast_dump_is_the_json_of_to_json(objects: list[dict[str, Any]]) -> None:
-    """`dumps()` (rows per class, shared fragments) is `json.dumps(to_json())` character for
-    character on generated clusters, ipBlock ranges and pods a policy isolates included."""
-    import json
-
+    """`dumps()` (rows per class, shared fragments) is `to_json()` in the matrix layout (one
+    endpoint and one connection a line, as a blueprint's matrix) character for character on
+    generated clusters, ipBlock ranges and pods a policy isolates included."""
     with tempfile.TemporaryDirectory() as folder:
         cluster = load_manifests(write_objects(Path(folder), objects))
     result = connectivity(cluster)
-    assert result.dumps() == json.dumps(result.to_json())
+    assert result.dumps() == matrix_text(result.to_json())
+    header = {"schema_version": 1}
+    assert result.dumps(header) == matrix_text({**header, **result.to_json()})
 
 
 def test_json_shape_and_fast_dump_agree(make_cluster: Any) -> None:
-    """`dumps()` is `json.dumps(to_json())`; absent pairs allow nothing."""
+    """`dumps()` writes `to_json()`; absent pairs allow nothing."""
     import json
 
     cluster = make_cluster(

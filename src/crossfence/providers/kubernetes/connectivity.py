@@ -1,7 +1,7 @@
 """Pod-to-pod (and ipBlock) connectivity of a whole cluster's NetworkPolicies, with NumPy.
 
-`connectivity(cluster) -> Connectivity`. Its `to_json()` (and the faster, identical `dumps()`, or
-`write(stream)`, which streams it) is::
+`connectivity(cluster) -> Connectivity`. Its `to_json()` (written by the faster `dumps()`, or
+`write(stream)`, which streams it, one endpoint and one connection a line) is::
 
     {"endpoints": ["ns/pod", ..., "0.0.0.0/5", ...],
      "connections": [{"from": "ns/a", "to": "ns/b", "allowed": ["TCP/443", "UDP", "*"]}, ...]}
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TextIO
 
 import numpy as np
@@ -234,17 +234,19 @@ class Connectivity:
             "connections": [{"from": s, "to": d, "allowed": a} for s, d, a in self.connections()],
         }
 
-    def dumps(self) -> str:
-        """`json.dumps(self.to_json())`, built from fragments shared by a class (big clusters)."""
-        return "".join(self._pieces())
+    def dumps(self, header: Mapping[str, object] | None = None) -> str:
+        """`to_json()` as JSON, `header`'s items first, one endpoint and one connection a line
+        (the layout of a blueprint's matrix, `engine.matrix.Matrix.write_json`), built from
+        fragments shared by a class (big clusters)."""
+        return "".join(self._pieces(header))
 
-    def write(self, stream: TextIO) -> None:
+    def write(self, stream: TextIO, header: Mapping[str, object] | None = None) -> None:
         """Write `dumps()` to `stream` piece by piece: the document is never whole in memory
         (at 1,000 pods it is 4 MB, and fresh memory costs page faults)."""
-        for piece in self._pieces():
+        for piece in self._pieces(header):
             stream.write(piece)
 
-    def _pieces(self) -> Iterator[str]:
+    def _pieces(self, header: Mapping[str, object] | None = None) -> Iterator[str]:
         """The text of `dumps()`, in order: the endpoints, then one piece per source endpoint.
 
         Pods of one class have the same row, but for the pod itself: each class's list of
@@ -292,8 +294,10 @@ class Connectivity:
             return to_pods.tolist(), body(to_pods, from_range[r, classes], partial[2][r, classes])
 
         rows: dict[tuple[bool, int], tuple[list[int], list[str]]] = {}
-        yield f'{{"endpoints": [{", ".join(quoted)}], "connections": ['
-        separator = ""
+        head = "".join(f"  {json.dumps(k)}: {json.dumps(v)},\n" for k, v in (header or {}).items())
+        names = ",".join(f"\n    {name}" for name in quoted) + ("\n  " if quoted else "")
+        yield f'{{\n{head}  "endpoints": [{names}],\n  "connections": ['
+        separator = "\n    "
         for i in range(len(self.endpoints)):
             is_pod = i < pods
             key = (is_pod, int(pod_class[i]) if is_pod else i - pods)
@@ -307,9 +311,9 @@ class Connectivity:
                     items = items[:at] + items[at + 1 :]  # not to itself
             if items:
                 prefix = f'{{"from": {quoted[i]}, "to": '
-                yield separator + prefix + f", {prefix}".join(items)
-                separator = ", "
-        yield "]}"
+                yield separator + prefix + f",\n    {prefix}".join(items)
+                separator = ",\n    "
+        yield "]\n}\n" if separator == "\n    " else "\n  ]\n}\n"
 
 
 def connectivity(cluster: Cluster) -> Connectivity:

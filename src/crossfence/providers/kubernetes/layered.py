@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from crossfence.algebra.addresses import query_address
 from crossfence.errors import QueryError
 from crossfence.providers.kubernetes.netpol import DirectionVerdict, Endpoint, evaluate_direction
 from crossfence.providers.kubernetes.resources import PROTOCOLS, Cluster, Pod
@@ -67,12 +68,17 @@ def _endpoint(cluster: Cluster, name: str) -> tuple[Endpoint, Pod | None]:
         if pod.key == name:
             return Endpoint(pod.ip_int, pod), pod
     try:
-        network = ipaddress.ip_network(name, strict=False)
-    except ValueError:
+        address = query_address(name)
+    except ValueError as reason:
+        raise QueryError.single(f"{name!r} {reason}") from None
+    if address is None:
+        import difflib
+
+        close = difflib.get_close_matches(name, [pod.key for pod in cluster.pods], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise QueryError.single(
-            f"{name!r} is neither a pod nor an address (expected namespace/name or an IPv4 address)"
-        ) from None
-    address = int(network.network_address)
+            f"{name!r} is neither a pod nor an address (expected namespace/name or an IPv4 address{hint})"
+        )
     return Endpoint(address), None
 
 
