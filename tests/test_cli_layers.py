@@ -142,5 +142,6 @@ def test_manifest_folder_matrix_text_with_no_allowed_pair(tmp_path: Path) -> Non
     result = runner.invoke(app, ["matrix", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert (
-        result.stdout.strip() == "Connectivity (2 endpoints): no pair of endpoints allows anything"
+        result.stdout.strip()
+        == "Connectivity (2 endpoints, NetworkPolicy): no pair of endpoints allows anything"
     )

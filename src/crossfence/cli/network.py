@@ -153,19 +153,44 @@ def _manifest_reach(
     )
 
 
-def _network_matrix(path: Path, reports: Reports) -> Any:
+class Layers(StrEnum):
+    """What `matrix` looks through."""
+
+    all = "all"
+    network = "network"
+
+
+def _groups(topology: Any) -> dict[str, str]:
+    """Each endpoint's group in a summarised matrix: its cluster (pods), its network, or what
+    it is (the internet, a load balancer outside every network)."""
+    groups: dict[str, str] = {}
+    clusters = {name: w.cluster for name, w in topology.workloads.items() if w.cluster}
+    for name, endpoint in topology.endpoints.items():
+        if name in clusters:
+            groups[name] = f"cluster {clusters[name]}"
+        elif endpoint.network is not None:
+            groups[name] = f"network {endpoint.network}"
+        else:
+            groups[name] = endpoint.kind
+    return groups
+
+
+def _blueprint_matrix(path: Path, reports: Reports, layers: Layers) -> tuple[Any, Any]:
     from rich.progress import Progress
 
-    from ..engine.matrix import connectivity
+    from ..estate import connectivity
 
     topology = build(read_blueprint(path, reports), reports)
     with Progress(
         console=err.console(), transient=True, disable=len(topology.endpoints) < 200
     ) as progress:
         task = progress.add_task("matrix", total=None)
-        return connectivity(
-            topology, lambda done, total: progress.update(task, completed=done, total=total)
+        result = connectivity(
+            topology,
+            layers.value,
+            lambda done, total: progress.update(task, completed=done, total=total),
         )
+    return result, topology
 
 
 def matrix(
@@ -175,11 +200,22 @@ def matrix(
         format_option(MatrixFormat),
     ] = None,
     output: Outputs = None,
+    layers: Annotated[
+        Layers,
+        typer.Option(
+            "--layers",
+            help="all: the cloud network, NetworkPolicy and the mesh (what reach answers); "
+            "network: the cloud network alone.",
+        ),
+    ] = Layers.all,
     quiet: Quiet = False,
 ) -> None:
     """Connectivity between every pair of endpoints (and the internet), per protocol and port.
 
-    An absent pair allows nothing. PATH may also be a folder of Kubernetes/Istio manifests (one
+    Through every layer by default, as `reach` answers: services allowed only for some requests
+    (an IAP token, HTTP methods and paths) are listed apart (`allowed_if`). An absent pair allows
+    nothing. A large matrix prints as a summary by network and cluster in text; CSV and JSON
+    always list every pair. PATH may also be a folder of Kubernetes/Istio manifests (one
     cluster): the matrix of its NetworkPolicies. --quiet prints nothing in text (the exit code
     says the input was valid).
     """
@@ -188,13 +224,15 @@ def matrix(
     header = {"schema_version": SCHEMA_VERSION}
     reports = Reports.plan("matrix", str(path), fmt, output, MatrixFormat, quiet)
     kube: Any = None
+    groups: dict[str, str] | None = None
     if is_manifests(path):
         from ..providers.kubernetes import connectivity as kube_connectivity
 
         kube = kube_connectivity(read_manifests(path, reports))
         result: Any = None
     else:
-        result = _network_matrix(path, reports)
+        result, topology = _blueprint_matrix(path, reports, layers)
+        groups = _groups(topology)
 
     def table() -> Any:
         nonlocal result
@@ -205,6 +243,7 @@ def matrix(
             result = Matrix(
                 list(kube.endpoints),
                 {(a, b): ServiceSet.from_strings(allowed) for a, b, allowed in kube.connections()},
+                layers="kubernetes",
             )
         return result
 
@@ -217,14 +256,18 @@ def matrix(
                 result.write_json(sink.stream, header=header)
         elif fmt == "csv":
             import csv
+            import json
 
             writer = csv.writer(sink.stream)
-            writer.writerow(["from", "to", "allowed"])
-            for (a, b), services in table().connections.items():
-                writer.writerow([a, b, " ".join(services.format())])
+            writer.writerow(["from", "to", "allowed", "allowed_if"])
+            # a row at a time from the arrays: a large matrix is never held as a dict
+            for a, b, allowed, allowed_if in table().rows():
+                writer.writerow(
+                    [a, b, " ".join(allowed), json.dumps(allowed_if) if allowed_if else ""]
+                )
         elif not quiet:
             from ..report.network import render_matrix
 
-            render_matrix(table(), sink.console())
+            render_matrix(table(), sink.console(), groups)
 
     reports.emit(render, EXIT_OK)

@@ -42,7 +42,8 @@ class Matrix:
         self._packed = packed
         self.conditional: dict[tuple[str, str], Conditional] = conditional or {}
         self.layers = layers
-        """`all` (cloud network, NetworkPolicy, mesh) or `network` (the cloud network alone)."""
+        """`all` (cloud network, NetworkPolicy, mesh), `network` (the cloud network alone) or
+        `kubernetes` (one cluster's NetworkPolicies, from a manifests folder)."""
 
     @property
     def connections(self) -> dict[tuple[str, str], ServiceSet]:
@@ -70,6 +71,21 @@ class Matrix:
             if services.contains(protocol, port):
                 return "conditional"
         return "denied"
+
+    def indexed_rows(self) -> tuple[list[tuple[int, int, int]], list[ServiceSet]]:
+        """Every pair listed, as (source index, destination index, set number), sorted, and the
+        sets the numbers name: read from the packed arrays without building `connections`."""
+        rows = self._rows()
+        return rows, self._row_sets
+
+    def rows(self) -> Iterable[tuple[str, str, list[str], list[dict[str, Any]]]]:
+        """(from, to, allowed, allowed_if) of every pair listed, in order, one at a time."""
+        rows, sets = self.indexed_rows()
+        allowed = [s.format() for s in sets]
+        names = self.endpoints
+        for a, b, i in rows:
+            pair = (names[a], names[b])
+            yield (*pair, allowed[i], self._allowed_if(*pair) if pair in self.conditional else [])
 
     def _rows(self) -> list[tuple[int, int, int]]:
         """(source, destination, set number) of every pair listed, and fills `_row_sets`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
@@ -45,18 +46,98 @@ def render_reach(result: Reach, console: Console, quiet: bool = False) -> None:
                 console.print(f"    {'':<22} [dim]↳ {escape(str(step.source))}[/]")
 
 
-def render_matrix(matrix: Matrix, console: Console) -> None:
-    """One row per allowed pair."""
-    title = f"Connectivity ({len(matrix.endpoints)} endpoints)"
-    if not matrix.connections:
+FULL_TABLE_PAIRS = 400
+"""Above this many pairs, the text output of `matrix` is a summary by group."""
+
+
+def render_matrix(
+    matrix: Matrix,
+    console: Console,
+    groups: Mapping[str, str] | None = None,
+    full_table_pairs: int = FULL_TABLE_PAIRS,
+) -> None:
+    """One row per pair that allows something (services allowed only for some requests in a
+    column of their own); past `full_table_pairs` pairs, with `groups` (endpoint -> its
+    network or cluster), a summary: per pair of groups, how many pairs allow something."""
+    rows, _ = matrix.indexed_rows()
+    layers = {
+        "all": "every layer",
+        "network": "network layers only",
+        "kubernetes": "NetworkPolicy",
+    }.get(matrix.layers, matrix.layers)
+    title = f"Connectivity ({len(matrix.endpoints)} endpoints, {layers})"
+    if not rows:
         # an empty table would wrap its title to the width of three column headers
         console.print(f"{title}: no pair of endpoints allows anything")
         return
+    if groups is not None and len(rows) > full_table_pairs:
+        _render_summary(matrix, rows, groups, console, title)
+        return
+    conditional = bool(matrix.conditional)
     table = Table(title=title, title_justify="left")
     table.add_column("from")
     table.add_column("to")
     table.add_column("allowed")
-    for (a, b), services in sorted(matrix.connections.items()):
-        table.add_row(escape(a), escape(b), escape(", ".join(services.format())))
+    if conditional:
+        table.add_column("allowed only for requests that")
+    for a, b, allowed, allowed_if in matrix.rows():
+        row = [escape(a), escape(b), escape(", ".join(allowed)) or "[dim]-[/]"]
+        if conditional:
+            row.append(
+                escape(
+                    "; ".join(
+                        f"{', '.join(c['services'])}: {', '.join(c['conditions'])}"
+                        for c in allowed_if
+                    )
+                )
+            )
+        table.add_row(*row)
     console.print(table)
     console.print("pairs not listed allow nothing")
+
+
+def _render_summary(
+    matrix: Matrix,
+    rows: list[tuple[int, int, int]],
+    groups: Mapping[str, str],
+    console: Console,
+    title: str,
+) -> None:
+    """Pairs that allow something, counted per (source group, destination group)."""
+    import numpy as np
+
+    names = sorted(set(groups.get(n, "other") for n in matrix.endpoints))
+    number = {name: i for i, name in enumerate(names)}
+    group_of = np.array([number[groups.get(n, "other")] for n in matrix.endpoints], dtype=np.int64)
+    members = np.bincount(group_of, minlength=len(names))
+    packed = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    key = group_of[packed[:, 0]] * len(names) + group_of[packed[:, 1]]
+    pairs = np.bincount(key, minlength=len(names) ** 2)
+    index = {n: i for i, n in enumerate(matrix.endpoints)}
+    only_if = np.zeros(len(names) ** 2, dtype=np.int64)
+    for a, b in matrix.conditional:
+        only_if[group_of[index[a]] * len(names) + group_of[index[b]]] += 1
+    table = Table(title=f"{title}: {len(rows):,} pairs, by group", title_justify="left")
+    for column in (
+        "from",
+        "to",
+        "pairs allowing something",
+        "of all pairs",
+        "for some requests only",
+    ):
+        table.add_column(column, justify="right" if column != "from" and column != "to" else "left")
+    for k in np.flatnonzero(pairs).tolist():
+        x, y = divmod(k, len(names))
+        possible = int(members[x]) * int(members[y]) - (int(members[x]) if x == y else 0)
+        table.add_row(
+            escape(f"{names[x]} ({members[x]})"),
+            escape(f"{names[y]} ({members[y]})"),
+            f"{int(pairs[k]):,}",
+            f"{possible:,}",
+            f"{int(only_if[k]):,}" if only_if[k] else "",
+        )
+    console.print(table)
+    console.print(
+        "the full table, one pair a row: --format csv (or --format json); pairs not counted "
+        "allow nothing"
+    )
