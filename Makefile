@@ -41,8 +41,12 @@ system-packages:
 	  fi; \
 	else echo "not root or no apt-get: lab packages not installed (lab tests will skip)"; fi
 
+# The main job on the reference example: the estate, its findings, and the scenario's first flow
+# answered through every layer with its trace.
 demo: venv
 	$(BIN)/crossfence validate examples/eu-sovereign
+	$(BIN)/crossfence check examples/eu-sovereign
+	$(BIN)/crossfence reach examples/eu-sovereign --from frontend --to customer-api --port tcp/8443 --method GET --path /api/orders
 
 test: venv nca system-packages
 	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca $(BIN)/pytest
