@@ -10,8 +10,9 @@ from crossfence.located.yamlsource import SourceFile
 
 __all__ = ["KIND_HINTS", "skip_reason"]
 
-# a Go template action, as Helm charts' templates hold them: `{{ .Values.x }}`, `{{- include }}`
-_TEMPLATE = re.compile(r"\{\{-?\s*(?:[.$/]|[a-zA-Z_]+\b)[^\n]*?\}\}")
+# a Go template action, as Helm charts' templates hold them: `{{ .Values.x }}`, `{{- include "a"
+# . }}`, `{{ $x }}`, `{{/* a comment */}}`; not YAML's nested flow mapping `{{a: 1}: x}`
+_TEMPLATE = re.compile(r"\{\{-?\s*(?:[.$]|/\*|[A-Za-z_]\w*(?=[\s}(|]))[^\n]*?\}\}")
 _HELM = "render the chart with `helm template` first and analyse its output"
 
 KIND_HINTS = {
