@@ -283,6 +283,8 @@ def _read_yaml(text: str) -> Any:
 def _load_text(text: str, tmp_path: Path) -> Blueprint:
     path = tmp_path / "blueprint.yaml"
     path.write_text(text, encoding="utf-8")
+    # the clusters' `manifests` folders must exist beside the blueprint, as in the example
+    (tmp_path / "manifests").symlink_to(ROOT / "examples" / "eu-sovereign" / "manifests")
     try:
         return load(path)
     except BlueprintError as error:

@@ -1,54 +1,141 @@
-"""What a PATH argument holds: a blueprint, or a folder of Kubernetes/Istio manifests treated as one cluster."""
+"""What a PATH argument holds: a blueprint, or a folder of Kubernetes/Istio manifests treated as one cluster, decided from every file's content."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["is_manifests"]
+from .errors import InputError, Problem
+from .located.files import list_files, read_text
+from .located.guard import Refusal
 
-_SUFFIXES = (".yaml", ".yml")
+__all__ = ["BLUEPRINT_KEYS", "classify", "is_manifests"]
+
+BLUEPRINT_KEYS = frozenset(
+    {
+        *("backups", "bgp_sessions", "buckets", "clouds", "clusters", "credentials"),
+        *("crossfence", "description", "dlp_paths", "dns_server_policies", "dns_zones"),
+        *("firewall_policies", "global_namespaces", "intents", "keys", "load_balancers"),
+        *("name", "networks", "org_policies", "peerings", "personal_data_jurisdiction"),
+        *("routers", "routing_policies", "security_groups", "service_perimeters"),
+        *("suppressions", "vault_roles", "vpn_gateways", "vpn_tunnels", "workloads"),
+    }
+)
+"""The top-level keys of a blueprint file (`Blueprint`'s fields: a test keeps them equal; this
+module does not import the model, so that recognising a path costs no pydantic)."""
+# keys a blueprint has and many other YAML files too: they alone say nothing
+_SIGNAL = BLUEPRINT_KEYS - {"name", "description"}
+_OBJECT = frozenset({"apiVersion", "kind"})
+_BLUEPRINT_SUFFIXES = (".yaml", ".yml")
+_MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+_NOT_BLUEPRINT = ("variants", "manifests")
+# a key at the start of a line: a top-level key of a block mapping, in any document
+_TOP_KEY = re.compile(
+    r"""^(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z_$][\w.$/-]*))[ \t]*:(?=[ \t\r\n]|$)""", re.M
+)
+_CONTENT = re.compile(r"^[ \t]*[^\s#]", re.M)
+
+Kind = Literal["blueprint", "manifests", "other"]
 
 
-def _first_mapping(name: str, text: str) -> dict[str, Any] | None:
-    """The first mapping document of a file: rapidyaml when it reads the file as ruamel would
-    (the manifests path needs it anyway), else ruamel's C loader; None if there is none."""
+def _kind_of_keys(keys: set[Any]) -> Kind:
+    if "kind" in keys and ("apiVersion" in keys or "metadata" in keys):
+        return "manifests"
+    if keys & _SIGNAL and not keys & _OBJECT:
+        return "blueprint"
+    return "other"
+
+
+def _parsed_keys(name: str, text: str) -> set[Any]:
+    """The keys of the mappings a file's documents are (or hold at their top, for lists), read
+    by the loaders' reader (with its limits); none if it does not read."""
+    from .errors import ManifestError
+    from .located import yamlsource
     from .located.fastyaml import read_fast
 
-    fast = read_fast(name, text, lambda: ())
-    if fast is not None:
-        return next((d.value for d in fast if isinstance(d.value, dict)), None)
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    def slow() -> list[yamlsource.NodeDocument]:
+        return yamlsource._read_slow(name, text)
 
     try:
-        # the first mapping of a file tells; later documents are not parsed here
-        for document in YAML(typ="safe").load_all(text):
-            if isinstance(document, dict):
-                return document
-    except YAMLError:
-        pass  # the loader that owns the file reports it with its line
-    return None
+        documents: Sequence[Any] = read_fast(name, text, slow) or slow()
+    except ManifestError:
+        return set()  # the loader that owns the file reports it, located
+    keys: set[Any] = set()
+    for document in documents:
+        value = document.value
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                keys.update(item)
+    return keys
+
+
+def classify(path: Path) -> Kind:
+    """What one file is: a blueprint file (top-level blueprint sections), Kubernetes manifests
+    (top-level `kind` with `apiVersion` or `metadata`), or other (neither, or unreadable).
+
+    Block-style YAML is recognised from its text, without parsing it: a blueprint command does
+    not pay for reading a big blueprint twice. JSON and flow-style YAML are parsed.
+    """
+    try:
+        text = read_text(path)
+    except Refusal:
+        return "other"  # the loader that owns the file reports it, located
+    keys: set[Any] = {a or b or c for a, b, c in _TOP_KEY.findall(text)}
+    if not keys and _CONTENT.search(text):
+        keys = _parsed_keys(str(path), text)
+    return _kind_of_keys(keys)
 
 
 def is_manifests(path: Path) -> bool:
-    """True when the YAML documents are Kubernetes objects (`apiVersion` and `kind` at the top)."""
-    files = sorted(p for p in path.rglob("*") if p.suffix in _SUFFIXES) if path.is_dir() else [path]
-    for file in files[:20]:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue  # the loader that owns the file reports it with its line
-        if "apiVersion" not in text or "kind" not in text:
-            # no Kubernetes object here, so blueprint commands do not pay for a parse: content
-            # decides (a blueprint), comments and document markers alone do not
-            if any(
-                line.strip() and not line.lstrip().startswith(("#", "---", "..."))
-                for line in text.splitlines()
-            ):
-                return False
-            continue
-        document = _first_mapping(str(file), text)
-        if document is not None:
-            return "apiVersion" in document and "kind" in document
-    return False
+    """True when PATH holds Kubernetes/Istio manifests, False for a blueprint (or anything the
+    blueprint loader should report on).
+
+    Every file counts, not the first one found: a folder whose blueprint files (outside its
+    `variants/` and `manifests/` folders) are accompanied by manifests, or whose manifests are
+    accompanied by blueprint files, raises `InputError` naming which files are which.
+    """
+    listing = list_files(path, _BLUEPRINT_SUFFIXES, skip_folders=_NOT_BLUEPRINT)
+    kinds = {file: classify(file) for file in listing.files}
+    if path.is_dir():
+        blueprint = [f for f, kind in kinds.items() if kind == "blueprint"]
+        if blueprint:
+            _refuse_mixed(path, blueprint, [f for f, kind in kinds.items() if kind == "manifests"])
+            return False
+        for file in list_files(path, _MANIFEST_SUFFIXES).files:
+            if file not in kinds:
+                kinds[file] = classify(file)
+        manifests = [f for f, kind in kinds.items() if kind == "manifests"]
+        if manifests:
+            _refuse_mixed(path, [f for f, kind in kinds.items() if kind == "blueprint"], manifests)
+            return True
+        return False
+    return any(kind == "manifests" for kind in kinds.values())
+
+
+def _refuse_mixed(path: Path, blueprint: list[Path], manifests: list[Path]) -> None:
+    if not blueprint or not manifests:
+        return
+    problems = [
+        Problem(
+            f"{path} holds both blueprint files and Kubernetes manifests (expected one or the "
+            "other: a blueprint names its clusters' manifest folders in `manifests:`, a "
+            "manifests folder holds Kubernetes objects only)",
+            file=str(path),
+            code="mixed-input",
+        ),
+        *(
+            Problem("a blueprint file (top-level blueprint sections)", file=str(f), severity="info")
+            for f in sorted(blueprint)
+        ),
+        *(
+            Problem(
+                "Kubernetes manifests (top-level apiVersion and kind)",
+                file=str(f),
+                severity="info",
+            )
+            for f in sorted(manifests)
+        ),
+    ]
+    raise InputError(problems, summary=f"{path}: blueprint files and manifests mixed")

@@ -17,6 +17,7 @@ import random
 import subprocess
 import sys
 import textwrap
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,7 @@ def _compare(text: str, name: str = "m.yaml") -> str:
         expected = None
     except (TypeError, ValueError):  # ruamel's reader crashes (an unhashable key...)
         expected = None
-    documents = fastyaml.read_fast(name, text, slow)
+    documents = fastyaml.read_fast(name, text, slow, unique_keys=True)  # as `read_documents`
     if documents is None:
         return "refused"
     assert expected is not None, "read YAML that ruamel rejects"
@@ -135,7 +136,7 @@ def test_generated_cluster_files_load_alike(tmp_path: Path) -> None:
     fast = load_manifests(folder)
     original = yamlsource.read_fast
     try:
-        yamlsource.read_fast = lambda name, text, slow: None  # type: ignore[assignment]
+        yamlsource.read_fast = lambda name, text, slow, **rules: None  # type: ignore[assignment]
         slow = load_manifests(folder)
     finally:
         yamlsource.read_fast = original
@@ -555,27 +556,68 @@ def test_invalid_yaml_gets_ruamels_located_error_and_no_noise(
 
 
 def test_parsing_from_threads_keeps_stderr(capfd: pytest.CaptureFixture[str]) -> None:
-    """stderr is pointed away while rapidyaml parses; threads must not leave it so."""
+    """With other threads running, file descriptor 2 is never pointed away (ruamel reads):
+    parsing from threads leaves it as it was and prints nothing."""
     before = os.fstat(2)
-    texts = ["a: [unclosed\n", "a: 1\n"] * 100
+    texts = ["a:\n  b: 1\n c: 2\n", "a: 1\n"] * 100
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda text: fastyaml.read_fast("m.yaml", text, list), texts))
     after = os.fstat(2)
     assert (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino)
-    assert [r is None for r in results] == [True, False] * 100
+    assert all(result is None for result in results)
+    assert capfd.readouterr().err == ""
+
+
+def test_other_threads_stderr_is_not_lost(capfd: pytest.CaptureFixture[str]) -> None:
+    """rapidyaml prints its errors with C's stderr. They used to be hidden by pointing file
+    descriptor 2 at /dev/null during every parse, which lost what other threads wrote
+    meanwhile; with another thread running, the fast reader now steps aside instead."""
+    stop = threading.Event()
+    written = [0]
+
+    def write() -> None:
+        while not stop.is_set():
+            os.write(2, b"x\n")
+            written[0] += 1
+
+    # nested deeper than rapidyaml emits (it prints an error), invalid indentation (it fails)
+    texts = ["a: " + "[" * 70 + "]" * 70 + "\n", "a:\n  b: 1\n c: 2\n" * 300] * 300
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        results = [fastyaml.read_fast("m.yaml", text, list) for text in texts]
+    finally:
+        stop.set()
+        thread.join()
+    err = capfd.readouterr().err
+    assert "ERROR" not in err
+    assert err.count("x\n") == written[0]
+    assert results == [None] * len(texts)
+
+
+def test_one_thread_reads_fast_and_silently(capfd: pytest.CaptureFixture[str]) -> None:
+    """Alone, the fast reader points file descriptor 2 away while rapidyaml parses (nothing
+    else can write meanwhile) and puts it back."""
+    assert threading.active_count() == 1
+    before = os.fstat(2)
+    assert fastyaml.read_fast("m.yaml", "a: 1\n", list) is not None
+    assert fastyaml.read_fast("m.yaml", "a: " + "[" * 70 + "]" * 70 + "\n", list) is None
+    assert fastyaml.read_fast("m.yaml", "a:\n  b: 1\n c: 2\n", list) is None
+    after = os.fstat(2)
+    assert (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino)
     assert capfd.readouterr().err == ""
 
 
 def test_a_forbidden_character_is_a_located_error(tmp_path: Path) -> None:
-    """ruamel's reader raises its own error for control characters: it is reported located,
-    like any invalid YAML (it used to escape as a traceback)."""
+    """A control character is refused before any parser sees it, located (columns count
+    characters: `é` is one)."""
     path = tmp_path / "bad.yaml"
     path.write_text("kind: Pod\nmetadata:\n  name: é\x01\n", encoding="utf-8")
     with pytest.raises(ManifestError) as raised:
         list(read_documents(path))
     assert str(raised.value) == (
-        f"{path}:3:10: invalid YAML: unacceptable character #x0001: "
-        "control characters are not allowed"
+        f"{path}:3:10: character U+0001 (a control character) is not allowed in YAML "
+        "(expected printable text: tabs and line breaks are the only control characters)"
     )
 
 

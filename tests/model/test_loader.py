@@ -94,8 +94,21 @@ def test_binary_junk_is_located_not_a_traceback(tmp_path: Path) -> None:
     )
 
 
-def test_empty_file_is_an_empty_blueprint(tmp_path: Path) -> None:
-    blueprint = load(write(tmp_path, "empty.yaml", ""))
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n", "\n\n# a\n---\n# b\n"])
+def test_an_empty_blueprint_is_nothing_to_check(tmp_path: Path, text: str) -> None:
+    """An empty blueprint, or one of comments only, is an error, not a pass: a file emptied by
+    mistake must not be reported as a valid (and allow-nothing) estate."""
+    path = write(tmp_path, "empty.yaml", text)
+    (problem,) = problems_of(path)
+    assert problem.code == "empty"
+    assert problem.message.startswith(f"nothing to check: {path} has no blueprint content")
+    (tmp_path / "more.yaml").write_text("# nothing here either\n", encoding="utf-8")
+    with pytest.raises(BlueprintError, match="nothing to check"):
+        load(tmp_path)
+
+
+def test_a_blueprint_of_one_key_is_an_empty_estate(tmp_path: Path) -> None:
+    blueprint = load(write(tmp_path, "estate.yaml", "crossfence: 1\n"))
     assert blueprint.clouds == () and blueprint.warnings == ()
 
 

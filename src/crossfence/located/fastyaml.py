@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import bisect
-import ctypes
 import itertools
 import json
-import os
 import re
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-import ryml
-from ryml import _ryml
-
+from crossfence.located import rapid
 from crossfence.located.location import Location
 
 __all__ = ["FastDocument", "core_schema", "read_fast"]
@@ -188,6 +182,7 @@ def _flow_end(text: str, start: int) -> int:
         return simple.end()
     depth = 0
     position = separator = start
+    quoted_end = -1  # where the last quoted scalar ended (a `:` right after it is a key's)
     while True:
         token = _FLOW_SPECIAL.search(text, position)
         if token is None:
@@ -208,10 +203,10 @@ def _flow_end(text: str, start: int) -> int:
                 quoted = _QUOTED[char].match(text, at)
                 if quoted is None:
                     return -1
-                position = quoted.end()
+                position = quoted_end = quoted.end()
         elif char == ":":
-            if text[position : position + 1] not in (" ", "\n") and text[at - 1] not in "\"'":
-                return -1  # `a:b`
+            if text[position : position + 1] not in (" ", "\n") and at != quoted_end:
+                return -1  # `a:b`, or `1':` (a quote inside a plain scalar ends nothing)
             if "\n" in text[separator + 1 : at].strip(" \n") or not text[
                 text.rfind("\n", 0, at) + 1 : at
             ].strip(" "):
@@ -243,29 +238,6 @@ def _unsafe_json(emitted: str, text: str) -> bool:
         if re.search(rf"{token}(?<=(?<![^\s\[{{,:]){token})(?![^\s\]}},:])", text):
             return True
     return False
-
-
-_STDERR = threading.Lock()
-
-
-@contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """rapidyaml prints its parse errors on file descriptor 2 before raising: hide them (one
-    thread at a time, or one could save the other's /dev/null as the real stderr)."""
-    with _STDERR:
-        try:
-            saved = os.dup(2)
-        except OSError:
-            yield
-            return
-        null = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(null, 2)
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            os.close(null)
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -314,39 +286,37 @@ def read_fast(
     rapidyaml's JSON emission, and `unique_keys` refuses a file with a key twice in a mapping
     (rapidyaml and `json` keep the last one silently).
 
-    rapidyaml prints parse errors on file descriptor 2 before raising: fd 2 points at /dev/null
-    while it parses, so what other threads write to stderr meanwhile is lost.
+    None also when rapidyaml is missing or not the one this reader was tested on
+    (`rapid.binding`), or fails in any way, or could print on stderr while other threads run
+    (`rapid.parse`): ruamel then reads the file.
     """
+    if _BINDING is None:
+        return None
     raw = text.encode("utf-8")
     if _unsafe_text(text, raw):
         return None
-    buffer = bytearray(raw)
     try:
-        with _quiet_stderr():
-            tree = ryml.Tree()
-            # About one node per line, item or flow entry: a tree sized up front is not regrown
-            # (and copied) while parsing, which halves rapidyaml's time on big files. A short
-            # estimate only costs a regrowth.
-            tree.reserve(raw.count(b"\n") + raw.count(b",") + raw.count(b"- ") + 16)
-            ryml.parse_in_place(buffer, tree=tree)
-            root = tree.root_id()
-            emitted = None if tree.empty() else ryml.emit_json_malloc(tree, root)
-        if emitted is None:
+        parsed = rapid.parse(_BINDING, bytearray(raw))
+        if parsed is None:
+            return None
+        tree, buffer, emitted = parsed
+        if not emitted:
             return []
         if _unsafe_json(emitted, text) or (refuse is not None and refuse(emitted, text)):
             return None
         values = json.loads(
             emitted, strict=False, object_pairs_hook=_unique_keys if unique_keys else None
         )
-    except (ryml.ExceptionBasic, RuntimeError, ValueError, RecursionError):
+        root = tree.root_id()
+        if tree.is_stream(root):
+            nodes = list(_BINDING.ryml.children(tree, root))
+        else:
+            nodes, values = [root], [values]
+        if len(nodes) != len(values):
+            return None
+        source = _Source(name, raw, buffer, tree, slow)
+    except Exception:  # an integer too long for `int`, a nesting too deep for `json`, a surprise
         return None
-    if tree.is_stream(root):
-        nodes = list(ryml.children(tree, root))
-    else:
-        nodes, values = [root], [values]
-    if len(nodes) != len(values):
-        return None
-    source = _Source(name, raw, buffer, tree, slow)
     return [FastDocument(source, i, node, values[i]) for i, node in enumerate(nodes)]
 
 
@@ -392,59 +362,25 @@ class _Unknown(Exception):
     """A node's position cannot be derived from the tree: ruamel is asked."""
 
 
-class _Buffer(ctypes.Structure):
-    """CPython's `Py_buffer` (stable ABI): where the bytes of a memoryview are."""
+# rapidyaml's flags and extension functions, called with the tree's SWIG pointer (`tree.this`):
+# five times faster than the `Tree` methods, which matters at a few calls per located field.
+_BINDING = rapid.binding()
+if _BINDING is not None:
+    _MAP, _SEQ, _STREAM = _BINDING.MAP, _BINDING.SEQ, _BINDING.STREAM
+    _KEYQUO, _VALQUO = _BINDING.KEYQUO, _BINDING.VALQUO
+    _BLOCK_SCALAR, _FLOW = _BINDING.BLOCK_SCALAR, _BINDING.FLOW
+    _VALNIL, _NONE = _BINDING.VALNIL, _BINDING.NONE
+    _type = _BINDING.type
+    _key = _BINDING.key
+    _val = _BINDING.val
+    _find_child = _BINDING.find_child
+    _next_sibling = _BINDING.next_sibling
+    _first_child = _BINDING.first_child
+    _num_children = _BINDING.num_children
+    _parent = _BINDING.parent
+    _child_pos = _BINDING.child_pos
+    _address = _BINDING.address
 
-    _fields_ = [
-        ("buf", ctypes.c_void_p),
-        ("obj", ctypes.c_void_p),
-        ("len", ctypes.c_ssize_t),
-        ("itemsize", ctypes.c_ssize_t),
-        ("readonly", ctypes.c_int),
-        ("ndim", ctypes.c_int),
-        ("format", ctypes.c_char_p),
-        ("shape", ctypes.c_void_p),
-        ("strides", ctypes.c_void_p),
-        ("suboffsets", ctypes.c_void_p),
-        ("internal", ctypes.c_void_p),
-    ]
-
-
-_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
-_get_buffer.argtypes = [ctypes.py_object, ctypes.POINTER(_Buffer), ctypes.c_int]
-_get_buffer.restype = ctypes.c_int
-_release_buffer = ctypes.pythonapi.PyBuffer_Release
-_release_buffer.argtypes = [ctypes.POINTER(_Buffer)]
-_release_buffer.restype = None
-
-
-def _address(view: Any) -> int:
-    """Address of the first byte of a buffer (rapidyaml's scalars are memoryviews of the text)."""
-    buffer = _Buffer()
-    _get_buffer(view, buffer, 0)
-    address = buffer.buf or 0
-    _release_buffer(buffer)
-    return address
-
-
-_MAP, _SEQ = int(ryml.MAP), int(ryml.SEQ)
-_STREAM = int(ryml.STREAM) & ~_SEQ  # (a stream is a sequence of documents to rapidyaml)
-_KEYQUO, _VALQUO = int(ryml.KEYQUO), int(ryml.VALQUO)
-_BLOCK_SCALAR = int(ryml.VAL_LITERAL) | int(ryml.VAL_FOLDED)
-_FLOW = int(ryml.FLOW_SL) | int(ryml.FLOW_ML)
-_VALNIL = int(ryml.VALNIL)
-_NONE = int(ryml.NONE)
-# The extension's functions, called with the tree's SWIG pointer (`tree.this`), are five times
-# faster than the `Tree` methods, which matters at a few calls per located field.
-_type = _ryml.Tree_type
-_key = _ryml.Tree_key
-_val = _ryml.Tree_val
-_find_child = _ryml.Tree_find_child
-_next_sibling = _ryml.Tree_next_sibling
-_first_child = _ryml.Tree_first_child
-_num_children = _ryml.Tree_num_children
-_parent = _ryml.Tree_parent
-_child_pos = _ryml.Tree_child_pos
 _SPACES = re.compile(rb" *")
 _SPACES_AND_LINES = re.compile(rb"[ \n]*")
 _SPACE_AND_COMMENTS = re.compile(rb"(?:[ \n]|(?<![^ \n])#[^\n]*)*")
@@ -481,19 +417,27 @@ class _Source:
     def locate(self, index: int, document: int, path: _Path) -> Location:
         try:
             return self._location(self._start(self._walk(document, path)))
-        except _Unknown:
-            return self._slow_document(index).locate(path)
+        except Exception:  # `_Unknown`, or a tree not shaped as this reader expects
+            return self._slow_locate(index, path, key=False)
 
     def locate_key(self, index: int, document: int, path: _Path) -> Location:
-        if path and isinstance(path[-1], str):
-            parent = self._walk(document, path[:-1])
-            child = _find_child(self.this, parent, path[-1])  # _NONE unless a mapping has it
-            if child != _NONE:
-                try:
+        try:
+            if path and isinstance(path[-1], str):
+                parent = self._walk(document, path[:-1])
+                child = _find_child(self.this, parent, path[-1])  # _NONE unless a mapping has it
+                if child != _NONE:
                     return self._location(self._key_start(child))
-                except _Unknown:
-                    return self._slow_document(index).locate_key(path)
-        return self.locate(index, document, path)
+            return self._location(self._start(self._walk(document, path)))
+        except Exception:
+            return self._slow_locate(index, path, key=True)
+
+    def _slow_locate(self, index: int, path: _Path, *, key: bool) -> Location:
+        """The location ruamel gives (the file composed once); the file alone if even that fails."""
+        try:
+            document = self._slow_document(index)
+            return document.locate_key(path) if key else document.locate(path)
+        except Exception:
+            return Location(self.name, 0, 0)
 
     def _walk(self, node: int, path: _Path) -> int:
         """The node at `path`, or its deepest existing ancestor (as `NodeDocument` walks)."""

@@ -5,14 +5,25 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from crossfence.errors import ManifestError
+from crossfence.errors import ManifestError, Problem
 from crossfence.located.fastyaml import core_schema, read_fast
+from crossfence.located.files import list_files, read_text
+from crossfence.located.guard import Refusal, check_text, check_yaml
 from crossfence.located.location import Location, located
 
-__all__ = ["Document", "FieldPath", "format_path", "read_documents"]
+__all__ = [
+    "Document",
+    "FieldPath",
+    "SourceFile",
+    "format_path",
+    "read_documents",
+    "read_file",
+    "read_files",
+]
 
 FieldPath = tuple[str | int, ...]
 
@@ -132,8 +143,12 @@ def _child(node: Any, part: str | int) -> Any:
     return None
 
 
-def _plain(node: Any, tags: dict[str, Any]) -> Any:
-    """Node tree -> plain dict/list/str/int/bool/None; resolution is the YAML 1.2 core schema."""
+def _plain(node: Any, tags: dict[str, Any], name: str, path: FieldPath = ()) -> Any:
+    """Node tree -> plain dict/list/str/int/bool/None; resolution is the YAML 1.2 core schema.
+
+    Tags were checked before composing (`guard.check_yaml`): a tagged scalar has its tag's form.
+    A mapping key must be a scalar and appear once, as JSON (and so Kubernetes) has it.
+    """
     if node.id == "scalar":
         text: str = node.value
         if node.ctag is tags[_PLAIN]:
@@ -142,65 +157,131 @@ def _plain(node: Any, tags: dict[str, Any]) -> Any:
             return text
         tag = str(node.tag)
         if tag.endswith(":int"):
-            try:
-                return int(text.replace("_", ""), 0)
-            except ValueError:
-                return int(text.replace("_", ""))
+            return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
         if tag.endswith(":bool"):
             return text.lower() == "true"
         if tag.endswith(":null"):
             return None
         if tag.endswith(":float"):
-            return float(text.replace("_", ""))
+            return float(core_schema(text))  # an integer's form reads as that number
         return text
     if node.id == "sequence":
-        return [_plain(item, tags) for item in node.value]
+        return [_plain(item, tags, name, (*path, index)) for index, item in enumerate(node.value)]
     if node.id == "mapping":
         result: dict[Any, Any] = {}
+        merged: dict[Any, Any] = {}
         for key, value in node.value:
             if key.id == "scalar" and key.value == "<<" and key.ctag is tags[_PLAIN]:
                 # `<<: *anchor` merges the anchored mapping; explicit keys win.
-                merged = _plain(value, tags)
-                for source in merged if isinstance(merged, list) else [merged]:
+                merge = _plain(value, tags, name, path)
+                for source in merge if isinstance(merge, list) else [merge]:
                     if isinstance(source, dict):
                         for k, v in source.items():
-                            result.setdefault(k, v)
+                            merged.setdefault(k, v)
                 continue
-            result[_plain(key, tags)] = _plain(value, tags)
+            where = Location(name, key.start_mark.line + 1, key.start_mark.column + 1)
+            if key.id != "scalar":
+                kind = "mapping" if key.id == "mapping" else "sequence"
+                raise ManifestError(
+                    [
+                        located(
+                            where,
+                            format_path(path),
+                            f"a {kind} as a mapping key is not allowed (expected a string key)",
+                        )
+                    ]
+                )
+            plain_key = _plain(key, tags, name, path)
+            if plain_key in result:
+                raise ManifestError(
+                    [
+                        located(
+                            where,
+                            format_path((*path, str(plain_key))),
+                            f"duplicate key {plain_key!r} (expected each key once per mapping)",
+                        )
+                    ]
+                )
+            result[plain_key] = _plain(value, tags, name, (*path, str(plain_key)))
+        for k, v in merged.items():
+            result.setdefault(k, v)
         return result
     return None
 
 
-def _files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _YAML_SUFFIXES)
-    return [path]
+_YAML_SUFFIXES_SET = frozenset(_YAML_SUFFIXES)
+
+
+@dataclass
+class SourceFile:
+    """One file of a folder: its name, its text, and its documents, or why it cannot be read."""
+
+    name: str
+    text: str
+    """The file's text ('' when it cannot be read)."""
+    documents: Sequence[Document]
+    error: ManifestError | None = None
+    """Why the file cannot be read (unreadable, invalid or refused YAML), located."""
+
+
+def read_file(file: Path, name: str | None = None) -> SourceFile:
+    """The documents of one file, or the located error that stops them."""
+    name = str(file) if name is None else name
+    try:
+        text = read_text(file, universal_newlines=True)
+    except Refusal as refusal:
+        where = Location(name, refusal.line, refusal.column)
+        return SourceFile(name, "", (), ManifestError([located(where, "", refusal.message)]))
+    slow = functools.partial(_read_slow, name, text)
+    try:
+        documents: Sequence[Document] | None = read_fast(name, text, slow, unique_keys=True)
+        return SourceFile(name, text, slow() if documents is None else documents)
+    except ManifestError as error:
+        return SourceFile(name, text, (), error)
+
+
+def read_files(
+    path: str | Path, warnings: list[Problem] | None = None, *, warn_others: bool = False
+) -> Iterator[SourceFile]:
+    """Every YAML or JSON file of a folder (or the file `path`), read in path order.
+
+    The folder is listed first (`files.list_files`): when part of it cannot be listed (a folder
+    that cannot be read, a broken link), `ManifestError` is raised before any file is read, so a
+    folder is read whole or not at all. What was skipped (FIFOs, devices, with `warn_others`
+    every file that is not YAML or JSON) is added to `warnings`.
+    """
+    listing = list_files(Path(path), _YAML_SUFFIXES_SET, warn_others=warn_others)
+    if listing.errors:
+        raise ManifestError(listing.errors)
+    if warnings is not None:
+        warnings.extend(p for p in listing.problems if p.severity != "error")
+    for file in listing.files:
+        yield read_file(file)
 
 
 def read_documents(path: str | Path) -> Iterator[Document]:
-    """Every YAML document of a file, or of every `*.yaml`/`*.yml`/`*.json` under a folder."""
-    root = Path(path)
-    if not root.exists():
-        raise ManifestError([located(Location(str(root), 0, 0), "", "no such file or directory")])
-    for file in _files(root):
-        name = str(file)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ManifestError(
-                [located(Location(name, 0, 0), "", f"cannot read: {error}")]
-            ) from None
-        slow = functools.partial(_read_slow, name, text)
-        documents: Sequence[Document] | None = read_fast(name, text, slow)
-        yield from slow() if documents is None else documents
+    """Every YAML document of a file, or of every `*.yaml`/`*.yml`/`*.json` under a folder;
+    raises `ManifestError` at the first file that cannot be read."""
+    for source in read_files(path):
+        if source.error is not None:
+            raise source.error
+        yield from source.documents
 
 
 def _read_slow(name: str, text: str) -> list[NodeDocument]:
-    """The documents of one file read by ruamel (its located error when the YAML is invalid)."""
+    """The documents of one file read by ruamel (its located error when the YAML is invalid,
+    or refused by `guard`)."""
     from ruamel.yaml.error import MarkedYAMLError
     from ruamel.yaml.reader import ReaderError
 
     new_yaml, tags = _ruamel()
+    try:
+        check_text(text)
+        # before composing: ruamel's C composer recurses once per level of nesting
+        check_yaml(text)
+    except Refusal as refusal:
+        where = Location(name, refusal.line, refusal.column)
+        raise ManifestError([located(where, "", refusal.message)]) from None
     try:
         nodes = list(new_yaml().compose_all(io.StringIO(text)))
     except MarkedYAMLError as error:
@@ -215,4 +296,6 @@ def _read_slow(name: str, text: str) -> list[NodeDocument]:
         character = f" #x{error.character:04x}" if isinstance(error.character, int) else ""
         message = f"invalid YAML: unacceptable character{character}: {error.reason}"
         raise ManifestError([located(Location(name, line, column), "", message)]) from None
-    return [NodeDocument(name, node, _plain(node, tags)) for node in nodes if node is not None]
+    return [
+        NodeDocument(name, node, _plain(node, tags, name)) for node in nodes if node is not None
+    ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
-from .base import Address, Cidr, Labels, Model, Name, NamedModel
+from .base import Address, Cidr, Labels, Model, Name, NamedModel, SourceRef
 
 __all__ = ["Cluster", "EastWestGateway", "KubernetesNamespace", "Mesh"]
 
@@ -69,3 +70,16 @@ class Cluster(NamedModel):
     manifests: tuple[str, ...] = ()
     """Folders or files of native Kubernetes/Istio manifests for this cluster, relative to the
     blueprint file that names them."""
+    _manifests_at: tuple[SourceRef | None, ...] = PrivateAttr(default=())
+
+    def manifests_at(self, index: int) -> SourceRef | None:
+        """Where the `index`-th `manifests` entry was written (None for objects built in code)."""
+        found = self._manifests_at
+        return found[index] if 0 <= index < len(found) else None
+
+    def manifests_path(self, index: int) -> Path:
+        """The `index`-th `manifests` entry as a path: relative to the blueprint file that
+        names it (to the working directory for a cluster built in code)."""
+        where = self.manifests_at(index) or self.defined_at
+        base = Path(where.file).parent if where is not None else Path()
+        return base / self.manifests[index]

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pydantic import BaseModel, ValidationError
 
 from ..errors import BlueprintError, Problem, sort_problems
+from ..located.files import Listing, list_files, read_text
+from ..located.guard import Refusal, check_text, check_yaml
 from .base import Model, SourceRef
 from .blueprint import SECTIONS, Blueprint
 from .validate import validate
@@ -34,6 +36,7 @@ __all__ = ["Positions", "format_path", "load", "load_documents"]
 Loc = tuple[str | int, ...]
 Position = tuple[str, int, int]
 YAML_SUFFIXES = (".yaml", ".yml")
+_NOT_BLUEPRINT = ("variants", "manifests")
 
 
 class _Item(NamedTuple):
@@ -339,6 +342,19 @@ def _read_slow(yaml: Any, name: str, text: str) -> Any:
         )
 
     try:
+        check_text(text)
+        # before ruamel composes: it recurses once per level, and expands no alias bomb itself
+        # but `_plain` would
+        check_yaml(text)
+    except Refusal as refusal:
+        return Problem(
+            refusal.message,
+            file=name,
+            line=refusal.line or None,
+            column=refusal.column or None,
+            code="syntax",
+        )
+    try:
         return yaml.load(text)
     except DuplicateKeyError as exc:
         return located(
@@ -352,20 +368,10 @@ def _read_slow(yaml: Any, name: str, text: str) -> Any:
 
 
 # --- merging ----------------------------------------------------------------------------------------
-def _yaml_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        files = sorted(
-            p
-            for p in path.rglob("*")
-            if p.suffix in YAML_SUFFIXES
-            and p.is_file()
-            # variants and manifest folders beside a blueprint are not part of it
-            and not any(
-                part in ("variants", "manifests") for part in p.relative_to(path).parts[:-1]
-            )
-        )
-        return files
-    return [path]
+def _yaml_files(path: Path) -> Listing:
+    """The blueprint's files under `path`: variants and manifest folders beside a blueprint are
+    not part of it (nor dot-folders, FIFOs, devices...: `located.files.list_files`)."""
+    return list_files(path, YAML_SUFFIXES, skip_folders=_NOT_BLUEPRINT, name=_display)
 
 
 def _display(path: Path) -> str:
@@ -503,36 +509,27 @@ def load_documents(
             f"no such file or folder: {path} (expected a blueprint file or folder)",
             file=str(path),
         )
-    files = _yaml_files(path)
-    if not files:
+    listing = _yaml_files(path)
+    if not listing.files and not listing.errors:
         raise BlueprintError.single(
             f"no blueprint files in {path} (expected *.yaml or *.yml files)", file=str(path)
         )
     merger = _Merger()
     problems = merger.problems
+    problems.extend(listing.problems)
     yaml: Any = None
-    for file in files:
+    for file in listing.files:
         name = _display(file)
         try:
-            raw = file.read_bytes()
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
+            text = read_text(file)
+        except Refusal as refusal:
             problems.append(
                 Problem(
-                    f"byte 0x{raw[exc.start]:02x} is not UTF-8 text (expected a UTF-8 YAML file)",
+                    refusal.message,
                     file=name,
-                    line=raw.count(b"\n", 0, exc.start) + 1,
-                    column=exc.start - raw.rfind(b"\n", 0, exc.start),
-                    code="syntax",
-                )
-            )
-            continue
-        except OSError as exc:
-            problems.append(
-                Problem(
-                    f"cannot read the file: {exc.strerror or exc} (expected a readable file)",
-                    file=name,
-                    code="syntax",
+                    line=refusal.line or None,
+                    column=refusal.column or None,
+                    code="syntax" if refusal.line else "file",
                 )
             )
             continue
@@ -550,6 +547,15 @@ def load_documents(
             problems.append(document)
         else:
             merger.add_slow(name, document)
+    if not merger.merged and not any(p.severity == "error" for p in problems):
+        problems.append(
+            Problem(
+                f"nothing to check: {path} has no blueprint content, only empty files or "
+                "comments (expected sections such as 'clouds:', 'networks:', 'workloads:')",
+                file=str(path),
+                code="empty",
+            )
+        )
     return merger.merged, merger.positions, problems
 
 
@@ -716,6 +722,20 @@ def _attach_locations(blueprint: Blueprint, positions: Positions) -> None:
     visit(blueprint, ())
 
 
+def _attach_file_locations(blueprint: Blueprint, positions: Positions) -> None:
+    """Give each cluster the location of each of its `manifests` entries: the folders are read
+    when the estate is built, and a folder that does not read must name the line that names it."""
+    for index, cluster in enumerate(blueprint.clusters):
+        found = []
+        for entry in range(len(cluster.manifests)):
+            loc: Loc = ("clusters", index, "manifests", entry)
+            where = positions.find(loc)
+            found.append(
+                SourceRef(where[0], where[1], where[2], format_path(loc), loc) if where else None
+            )
+        cluster._manifests_at = tuple(found)
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused (if it runs): loading builds millions of objects
@@ -743,8 +763,9 @@ def load(path: str | Path, vocabulary: Vocabulary) -> Blueprint:
 
 def _load(source: Path, path: str | Path, vocabulary: Vocabulary) -> Blueprint:
     data, positions, problems = load_documents(source)
-    if problems:
+    if any(p.severity == "error" for p in problems):
         raise BlueprintError(sort_problems(problems), summary=f"{path}: invalid YAML")
+    skipped = problems  # warnings only: files skipped while listing the folder
     try:
         blueprint = Blueprint.model_validate(data, context={"vocabulary": vocabulary})
     except ValidationError as exc:
@@ -754,7 +775,8 @@ def _load(source: Path, path: str | Path, vocabulary: Vocabulary) -> Blueprint:
         ) from None
     _attach_locations(blueprint, positions)
     blueprint._origin = source
-    found = sort_problems(validate(blueprint, vocabulary, positions))
+    _attach_file_locations(blueprint, positions)
+    found = sort_problems([*skipped, *validate(blueprint, vocabulary, positions)])
     if any(p.severity == "error" for p in found):
         raise BlueprintError(found, summary=f"{path}: invalid blueprint")
     blueprint._warnings = tuple(found)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
 
 from ..algebra.packets import IpSet
 from ..algebra.ports import parse_port_spec
@@ -19,7 +18,7 @@ from .istio.resources import (
     PeerAuthentication,
 )
 from .istio.resources import Source as IstioSource
-from .kubernetes import Location, Pod, load_manifests
+from .kubernetes import Location, ManifestError, Pod, Problem, load_manifests
 from .kubernetes.resources import Cluster as KubeCluster
 from .kubernetes.resources import ContainerPort, Namespace, Service, ServicePort
 
@@ -37,20 +36,33 @@ INGRESS = "istio-ingressgateway"
 
 
 def pod_addresses(blueprint: Blueprint) -> dict[str, list[int]]:
-    """Deterministic addresses for pod workloads without explicit ones: a /24 of the pod range each."""
+    """Addresses for pod workloads: their own `addresses`, else a /24 of the cluster's pod range
+    each, in workload name order (the first gets `.0.10`, `.0.11`... of the range, the next
+    `.1.10`...), so the order of the workloads in the files changes no address. A /24 that
+    holds a workload's own address is left to it."""
     out: dict[str, list[int]] = {}
     for cluster in blueprint.clusters:
         pods = cluster_range(blueprint, cluster, "pod_range")
         if pods is None:
             continue
-        block = 0
-        for workload in blueprint.workloads:
-            if workload.kind != "pods" or workload.cluster != cluster.name:
-                continue
+        members = sorted(
+            (w for w in blueprint.workloads if w.kind == "pods" and w.cluster == cluster.name),
+            key=lambda workload: workload.name,
+        )
+        start = int(pods.network_address)
+        taken: set[int] = set()
+        for workload in members:
             if workload.addresses:
-                out[workload.name] = [int(ipaddress.ip_address(a)) for a in workload.addresses]
+                own = [int(ipaddress.ip_address(a)) for a in workload.addresses]
+                out[workload.name] = own
+                taken.update((address - start) >> 8 for address in own)
+        block = 0
+        for workload in members:
+            if workload.addresses:
                 continue
-            base = int(pods.network_address) + block * 256 + 10
+            while block in taken:
+                block += 1
+            base = start + block * 256 + 10
             out[workload.name] = [base + i for i in range(workload.replicas)]
             block += 1
     return out
@@ -71,11 +83,19 @@ def _trust_domain(blueprint: Blueprint, cluster: Cluster) -> str:
 
 
 def own_manifests(cluster: Cluster) -> KubeCluster:
-    """The objects of a blueprint cluster's own manifests (`clusters[].manifests`), merged."""
-    base = Path(cluster.defined_at.file).parent if cluster.defined_at else Path.cwd()
+    """The objects of a blueprint cluster's own manifests (`clusters[].manifests`), merged.
+
+    Raises `ManifestError` when an entry does not load, its first problem located at the entry
+    in the blueprint (the folder is read whole or not at all: part of it would drop policies).
+    """
     merged = KubeCluster()
-    for entry in cluster.manifests:
-        loaded = load_manifests(base / entry)
+    for index, entry in enumerate(cluster.manifests):
+        try:
+            loaded = load_manifests(cluster.manifests_path(index))
+        except ManifestError as error:
+            raise ManifestError(
+                [_entry_problem(cluster, index, entry, len(error.errors)), *error.problems]
+            ) from None
         merged.namespaces.update(loaded.namespaces)
         merged.pods.extend(loaded.pods)
         merged.services.extend(loaded.services)
@@ -86,6 +106,20 @@ def own_manifests(cluster: Cluster) -> KubeCluster:
         for kind, count in loaded.skipped_kinds.items():
             merged.skipped_kinds[kind] = merged.skipped_kinds.get(kind, 0) + count
     return merged
+
+
+def _entry_problem(cluster: Cluster, index: int, entry: str, count: int) -> Problem:
+    """The problem at a `manifests` entry of the blueprint whose folder does not load."""
+    where = cluster.manifests_at(index) or cluster.defined_at
+    return Problem(
+        f"the manifests '{entry}' of cluster '{cluster.name}' do not load: {count} "
+        f"problem{'s' if count != 1 else ''} below (expected manifests that load whole)",
+        file=where.file if where else None,
+        line=where.line if where else None,
+        column=where.column if where else None,
+        path=f"clusters[{cluster.name}].manifests[{index}]" if where is None else where.path,
+        code="manifests",
+    )
 
 
 def _workload_pods(workload: Workload, addresses: list[int]) -> list[Pod]:

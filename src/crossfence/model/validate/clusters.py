@@ -5,10 +5,15 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from ...located.files import list_files
+from ..kubernetes import Cluster
 from ..network import Subnet
 from .base import IPNetwork, Validator, did_you_mean, names_of
 
-__all__ = ["check"]
+__all__ = ["MANIFEST_SUFFIXES", "check"]
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+"""The files a manifests folder is read from (`located.yamlsource.read_files`)."""
 
 
 def check(v: Validator) -> None:
@@ -21,6 +26,7 @@ def check(v: Validator) -> None:
         if pods is not None:
             v.pod_ranges[cluster.name] = pods
         v.duplicates(cluster.namespaces, "namespace", f" in cluster '{cluster.name}'")
+        _manifests(v, cluster)
         for i, name in enumerate(cluster.node_security_groups):
             v.ref(
                 cluster,
@@ -28,6 +34,27 @@ def check(v: Validator) -> None:
                 name,
                 ("security_groups",),
                 "security group",
+            )
+
+
+def _manifests(v: Validator, cluster: Cluster) -> None:
+    """Each `manifests` entry is a folder (or file) that can be read whole: a folder that cannot
+    be listed, a broken link in it, would leave its NetworkPolicies out and allow what they
+    deny. (What the files hold is read, and checked, when the estate is built.)"""
+    for index, entry in enumerate(cluster.manifests):
+        path = cluster.manifests_path(index)
+        listing = list_files(path, MANIFEST_SUFFIXES)
+        for problem in listing.errors:
+            if problem.file == str(path):
+                message = f"'{entry}': {problem.message}"
+            else:
+                message = f"'{entry}' cannot be read whole: {problem.file}: {problem.message}"
+            v.report.add(
+                cluster,
+                ("manifests", index),
+                f"{message} (expected a folder or file of Kubernetes/Istio manifests, "
+                "relative to the blueprint file)",
+                "manifests",
             )
 
 

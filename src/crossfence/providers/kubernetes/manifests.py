@@ -20,7 +20,7 @@ import ipaddress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from crossfence.located.yamlsource import FieldPath, read_documents
+from crossfence.located.yamlsource import FieldPath, read_files
 from crossfence.providers.kubernetes.errors import Location, ManifestError, Problem, located
 from crossfence.providers.kubernetes.fields import Fields
 from crossfence.providers.kubernetes.netpol_parse import parse_network_policy
@@ -32,6 +32,7 @@ from crossfence.providers.kubernetes.resources import (
     Service,
     ServicePort,
 )
+from crossfence.providers.kubernetes.sources import KIND_HINTS, skip_reason
 
 __all__ = ["DEFAULT_POD_RANGE", "load_manifests"]
 
@@ -73,9 +74,17 @@ class _Loader:
         self.seen: dict[tuple[str, str, str], Location] = {}
 
     def load(self, path: str | Path) -> Cluster:
-        for document in read_documents(path):
-            fields = Fields(document, self.errors, self.cluster.warnings)
-            self.object(fields, document.value, ())
+        warnings = self.cluster.warnings
+        for source in read_files(path, warnings, warn_others=True):
+            reason = skip_reason(source)
+            if reason is not None:
+                warnings.append(located(Location(source.name, 0, 0), "", reason, "warning"))
+                continue
+            if source.error is not None:
+                self.errors.extend(source.error.problems)
+                continue
+            for document in source.documents:
+                self.object(Fields(document, self.errors, warnings), document.value, ())
         self.finish()
         if self.errors:
             raise ManifestError(self.errors)
@@ -85,12 +94,15 @@ class _Loader:
         if value is None:
             return
         obj = fields.mapping(value, path)
-        kind = obj.get("kind")
-        if kind is None:
+        if obj.get("kind") is None:
             if obj:
                 fields.error(path, "not a Kubernetes object (no kind)")
             return
-        if isinstance(kind, str) and kind.endswith("List") and "items" in obj:
+        kind = fields.string(obj["kind"], (*path, "kind"))
+        fields.string(obj.get("apiVersion"), (*path, "apiVersion"))
+        if not kind or not isinstance(obj.get("apiVersion", ""), str | int | float):
+            return  # (a mapping or a list there is an error already)
+        if kind.endswith("List") and "items" in obj:
             for i, item in enumerate(fields.sequence(obj.get("items"), (*path, "items"))):
                 self.object(fields, item, (*path, "items", i))
             return
@@ -137,7 +149,13 @@ class _Loader:
                 peer = istio.parse_peer_authentication(fields, namespace, name, obj, path)
                 self.cluster.peer_authentications.append(peer)
         else:
-            fields.warn(path, f"kind {kind} is not analysed; skipped")
+            hint = KIND_HINTS.get(kind)
+            fields.warn(
+                path,
+                f"kind {kind} is not analysed: {hint}; skipped"
+                if hint
+                else f"kind {kind} is not analysed; skipped",
+            )
             skipped = self.cluster.skipped_kinds
             skipped[str(kind)] = skipped.get(str(kind), 0) + 1
 
