@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import crossfence
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "eu-sovereign"
@@ -55,3 +57,43 @@ def test_bad_input_is_still_exit_code_2_and_findings_1() -> None:
     assert _crossfence("validate", str(EXAMPLE / "nope")).returncode == 2
     assert _crossfence("check", str(EXAMPLE / "variants" / "edge-open"), "-q").returncode == 1
     assert _crossfence("check", str(EXAMPLE), "-q").returncode == 0
+
+
+def test_an_interrupt_is_exit_code_130_not_the_code_of_findings() -> None:
+    probe = PROBE.replace('raise KeyError("no [/x] such :100: key")', "raise KeyboardInterrupt")
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "validate", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 130
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+
+
+@pytest.mark.parametrize("to_file", [False, True], ids=["stdout", "file"])
+def test_an_os_error_of_a_renderer_is_a_bug_not_a_failed_write(
+    to_file: bool, tmp_path: Path
+) -> None:
+    """Only a failure to write to the report's stream is "cannot write the report" (exit 2); an
+    OSError the renderer raises for a reason of its own is an internal error (exit 3), and a
+    report file it was writing is left as it was."""
+    probe = PROBE.replace(
+        "import crossfence.report.summary as summary",
+        "import crossfence.report.findings as findings",
+    )
+    probe = probe.replace(
+        'raise KeyError("no [/x] such :100: key")', 'raise FileNotFoundError("lost")'
+    )
+    probe = probe.replace("summary.render_summary = broken", "findings.report_json = broken")
+    target = tmp_path / "report.json"
+    output = ["-o", str(target)] if to_file else []
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "check", str(EXAMPLE), "-f", "json", *output],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 3
+    assert done.stderr.startswith("internal error: FileNotFoundError: lost")
+    assert list(tmp_path.iterdir()) == []

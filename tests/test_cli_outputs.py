@@ -3,6 +3,7 @@ document of every format on bad input, and a located error (exit 2) when a repor
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -261,13 +262,25 @@ def test_a_failed_write_leaves_the_previous_file_whole(tmp_path: Path, monkeypat
     leaves the old file as it was and no temporary file behind."""
     target = tmp_path / "report.json"
     target.write_text("previous", encoding="utf-8")
-    from crossfence.cli import checks
+    from crossfence.cli import output
 
-    def fail(document: Any, stream: Any) -> None:
-        stream.write("{ half a rep")
-        raise OSError(28, "No space left on device")
+    class FullDisk:
+        """The temporary file, on a disk that fills up after a few bytes."""
 
-    monkeypatch.setattr(checks, "write_json", fail)
+        def __init__(self, stream: Any) -> None:
+            self.stream, self.written = stream, 0
+
+        def write(self, text: str) -> int:
+            self.written += len(text)
+            if self.written > 10:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return int(self.stream.write(text))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.stream, name)
+
+    real = os.fdopen
+    monkeypatch.setattr(output.os, "fdopen", lambda *a, **k: FullDisk(real(*a, **k)))
     result = _run("checks", "-f", "json", "-o", target)
     assert result.exit_code == 2
     assert f"error: {target}: cannot write the report: No space left on device" in result.stderr

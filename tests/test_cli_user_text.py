@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from crossfence.checks import REGISTRY
 from crossfence.cli import app
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "eu-sovereign"
@@ -194,3 +195,18 @@ def test_manifests_with_markup_in_pod_names_every_command(cluster: Path) -> None
     _literal(_run("diff", cluster, cluster), f"{cluster} → {cluster}")
     for fmt in ("json", "sarif", "junit", "markdown"):
         assert _run("check", cluster, "-f", fmt).exit_code == 1
+
+
+def test_init_schema_and_checks_name_paths_as_written(tmp_path: Path) -> None:
+    folder = tmp_path / "e[" / "x] [bold]b[" / "b] :100:"
+    result = _run("init", folder)
+    assert result.exit_code == 0
+    _literal(result, f"wrote the eu-sovereign reference example to {folder}")
+    target = folder / "[red]schema[" / "x].json"
+    target.parent.mkdir()
+    result = _run("schema", "-o", target)
+    assert result.exit_code == 0 and json.loads(target.read_text(encoding="utf-8"))
+    _literal(result, f"wrote {target}")
+    assert _run("checks", "-o", folder / "[b]x[b].txt").exit_code == 0
+    listing = (folder / "[b]x[b].txt").read_text(encoding="utf-8")
+    assert listing.startswith(f"{len(REGISTRY)} checks")

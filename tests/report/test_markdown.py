@@ -29,3 +29,21 @@ def test_pipes_in_messages_do_not_break_the_table(busy_report: Report) -> None:
     for line in markdown(busy_report).splitlines():
         if line.startswith("| ") and "`" in line:
             assert line.count(" | ") == 4
+
+
+def test_user_text_renders_as_written(variant_report: Report) -> None:
+    """Names, messages and traces are the user's: no emphasis, link, HTML or fence of theirs
+    takes effect in the comment (CommonMark backslash escapes; code spans and fences longer
+    than any run of backticks inside)."""
+    import copy
+
+    report = copy.deepcopy(variant_report)
+    finding = report.findings[0]
+    finding.message = "a *b* [c](d) </details> `e` | f"
+    if finding.flows:
+        finding.flows[0].hops[0].node = "x ``` y"
+    text = markdown(report)
+    assert r"a \*b\* \[c\](d) \</details\> \`e\` \| f" in text
+    assert text.count("</details>") == 1
+    if finding.flows:
+        assert "````text" in text and "  x ``` y" in text

@@ -177,3 +177,24 @@ def test_a_failed_run_is_a_valid_log_with_located_notifications(schema: dict[str
         "region": {"startLine": 3, "startColumn": 15},
     }
     assert usage["descriptor"] == {"id": "usage"} and "locations" not in usage
+
+
+def test_without_installed_docs_the_rules_have_no_help_uri(
+    base_report: Report, schema: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy of the sources without docs/ still gives a valid log: no `helpUri` (optional in
+    SARIF), the help text names the section of docs/checks.md instead."""
+    import crossfence.examples
+
+    def missing(name: str = "checks.md") -> Any:
+        raise FileNotFoundError(name)
+
+    monkeypatch.setattr(crossfence.examples, "docs_path", missing)
+    log = sarif(base_report)
+    _validate(log, schema)
+    driver = log["runs"][0]["tool"]["driver"]
+    assert "informationUri" not in driver
+    assert all("helpUri" not in rule for rule in driver["rules"])
+    assert driver["rules"][0]["help"]["text"].endswith(
+        f"Documentation: {base_report.checks[0].doc}"
+    )

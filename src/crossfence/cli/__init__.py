@@ -34,6 +34,8 @@ __all__ = ["app", "run"]
 EXIT_PIPE = 141
 """Standard output was a pipe that closed early (`| head`): 128 + SIGPIPE, as a Unix tool killed
 by it reports."""
+EXIT_INTERRUPTED = 130
+"""Interrupted (Ctrl-C): 128 + SIGINT."""
 
 app = typer.Typer(
     name="crossfence",
@@ -165,6 +167,12 @@ def run() -> None:
     _state.debug = False
     try:
         app(prog_name="crossfence")
+    except SystemExit as done:
+        # Ctrl-C: Click prints "Aborted!" and exits 1, the code of findings; 130 (128 + SIGINT)
+        # is what a shell reports for an interrupted command
+        if done.code == 1 and type(done.__context__).__name__ == "Abort":
+            sys.exit(EXIT_INTERRUPTED)
+        raise
     except PipeClosed:
         # the reader went away: say nothing more on the closed pipe, and Python's own flush at
         # exit must not fail on it either

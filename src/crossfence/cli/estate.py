@@ -71,7 +71,7 @@ def validate(
     def render(fmt: str, sink: Sink) -> None:
         # the renderers are imported when used: `validate -q` prints no table
         if fmt == "json":
-            from ..report.schemas import SCHEMA_VERSION
+            from ..report import SCHEMA_VERSION
             from ..report.summary import summary_json
 
             payload = {
@@ -94,8 +94,8 @@ def validate(
 
 
 def _validate_manifests(path: Path, reports: Reports) -> None:
+    from ..report import SCHEMA_VERSION
     from ..report.manifests import manifest_summary_json, render_manifest_summary
-    from ..report.schemas import SCHEMA_VERSION
 
     cluster = read_manifests(path, reports)
     name = folder_name(path)

@@ -219,7 +219,7 @@ def matrix(
     cluster): the matrix of its NetworkPolicies. --quiet prints nothing in text (the exit code
     says the input was valid).
     """
-    from ..report.schemas import SCHEMA_VERSION
+    from ..report import SCHEMA_VERSION
 
     header = {"schema_version": SCHEMA_VERSION}
     reports = Reports.plan("matrix", str(path), fmt, output, MatrixFormat, quiet)

@@ -65,6 +65,11 @@ class _Lazy:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.console(), name)
 
+    def release(self) -> None:
+        """Write to the standard stream of the moment again (a report set its checked one)."""
+        if self._console is not None:
+            self._console.file = None  # type: ignore[assignment]
+
 
 # Rich markup stays on for crossfence's own styles; every user string is escaped where it is
 # printed (report/ and cli/), and emoji codes are off: `estate.yaml:100:9` must not print 💯.
@@ -123,8 +128,12 @@ class Sink:
         """True for standard output (the shared console `out`, with colours on a terminal)."""
 
     def console(self) -> Console:
-        """The console a text renderer prints to."""
-        return out.console() if self.terminal else file_console(self.stream)
+        """The console a text renderer prints to (the shared one, on this stream)."""
+        if not self.terminal:
+            return file_console(self.stream)
+        console: Console = out.console()
+        console.file = self.stream  # the checked standard output; its colours and width stay
+        return console
 
 
 # Plain classes, not dataclasses: every command imports this module, and a dataclass costs a
@@ -214,56 +223,102 @@ def _mode(path: Path) -> int:
     return 0o666 & ~mask
 
 
+class _WriteFailed(Exception):
+    """Writing to a report's stream failed (`error`): told apart from an error of the renderer."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class _Checked:
+    """A report's stream: a failure to write to it is `_WriteFailed` (a full disk), or
+    `PipeClosed`, so an `OSError` the renderer raises for a reason of its own stays a bug."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise PipeClosed from None
+        except OSError as error:
+            raise _WriteFailed(error) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise PipeClosed from None
+        except OSError as error:
+            raise _WriteFailed(error) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _cannot_write(where: str | None, error: OSError) -> InputError:
+    message = (
+        f"cannot write the report: {error.strerror or error} "
+        "(expected a file crossfence can write, on a disk with room)"
+    )
+    if where is None:
+        return InputError([Problem(f"<standard output>: {message}", code="output")])
+    return InputError.single(message, file=where, code="output")
+
+
 def write_file(path: Path, write: Callable[[TextIO], None]) -> None:
     """Write a report to `path`: through a temporary file renamed over it when it is (or will
     be) a regular file, so a failed write never leaves half a report; directly otherwise (a
-    device, a FIFO). A link is followed, as any program writing to it would. A failure is a
-    located `InputError`."""
+    device, a FIFO). A link is followed, as any program writing to it would. A failure to write
+    is a located `InputError`; any other error of `write` is raised as it is."""
+    temporary: str | None = None
     try:
         target = path.resolve()
-        if target.exists() and not target.is_file():
-            with open(target, "w", encoding="utf-8", newline="") as handle:
-                write(handle)
-            return
-        import tempfile  # here: importing it costs every run a few milliseconds
+        special = target.exists() and not target.is_file()
+        if special:
+            # closed in the `finally` below, after the write it guards
+            handle = open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        else:
+            import tempfile  # here: importing it costs every run a few milliseconds
 
-        mode = _mode(target)
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-        )
+            mode = _mode(target)
+            descriptor, temporary = tempfile.mkstemp(
+                prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+            )
+            handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+    except OSError as error:
+        raise _cannot_write(str(path), error) from None
+    try:
         try:
-            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-                write(handle)
-            os.chmod(temporary, mode)
-            os.replace(temporary, target)
-        except BaseException:
+            write(_Checked(handle))  # type: ignore[arg-type]
+        except _WriteFailed as failed:
+            raise _cannot_write(str(path), failed.error) from None
+        try:
+            handle.close()  # the last flush
+            if temporary is not None:
+                os.chmod(temporary, mode)
+                os.replace(temporary, target)
+                temporary = None
+        except OSError as error:
+            raise _cannot_write(str(path), error) from None
+    finally:
+        with suppress(OSError):
+            handle.close()
+        if temporary is not None:
             with suppress(OSError):
                 os.unlink(temporary)
-            raise
-    except OSError as error:
-        raise InputError.single(
-            f"cannot write the report: {error.strerror or error} "
-            "(expected a file crossfence can write, on a disk with room)",
-            file=str(path),
-            code="output",
-        ) from None
 
 
 def write_stdout(write: Callable[[TextIO], None]) -> None:
     """Write a report to standard output and flush it: a full disk behind a redirection is a
     located error now, not a message at interpreter exit; a closed pipe is `PipeClosed`."""
+    stream = _Checked(sys.stdout)
     try:
-        write(sys.stdout)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise PipeClosed from None
-    except OSError as error:
-        raise InputError(
-            [
-                Problem(
-                    f"<standard output>: cannot write the report: {error.strerror or error} "
-                    "(expected a file crossfence can write, on a disk with room)",
-                    code="output",
-                )
-            ]
-        ) from None
+        write(stream)  # type: ignore[arg-type]
+        stream.flush()
+    except _WriteFailed as failed:
+        raise _cannot_write(None, failed.error) from None
+    finally:
+        out.release()

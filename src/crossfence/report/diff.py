@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..checks.diff import BlueprintDiff
-from .schemas import SCHEMA_VERSION
+from . import SCHEMA_VERSION
 
 __all__ = ["diff_json", "render_diff"]
 

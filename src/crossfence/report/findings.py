@@ -33,7 +33,7 @@ from rich.markup import escape
 from ..checks import Check, Finding, Report
 from ..checks.base import SEVERITIES
 from ..engine.reach import Reach
-from .schemas import SCHEMA_VERSION
+from . import SCHEMA_VERSION
 
 __all__ = [
     "checks_json",

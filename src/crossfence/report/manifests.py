@@ -2,7 +2,7 @@
 
 The JSON shape (`crossfence validate DIR --format json`), stable::
 
-    {"valid": true, "kind": "manifests",
+    {"schema_version": 1, "valid": true, "kind": "manifests",
      "problems": [Problem],                  # the warnings; errors exit 2 with {"valid": false, ...}
      "summary": {"name": str,                # the folder's name
                  "namespaces": [{"name", "declared": bool, "pods", "services", "network_policies",
@@ -14,7 +14,9 @@ The JSON shape (`crossfence validate DIR --format json`), stable::
 `Problem` is the blueprint's (`{"severity", "code", "file", "line", "column", "path", "message"}`).
 Pods count replicas (a Deployment with `replicas: 3` is three pods); a namespace that objects
 use without declaring it is listed with `"declared": false`; `skipped` counts the objects of
-kinds crossfence does not analyse (ConfigMap, Ingress, ...).
+kinds crossfence does not analyse (ConfigMap, Ingress, ...). A blueprint's document has the same
+shape, with `"kind": "blueprint"` and its own summary; the JSON Schema of both is `crossfence
+schema validate`.
 """
 
 from __future__ import annotations

@@ -13,8 +13,10 @@ __all__ = ["catalogue", "markdown"]
 _ICONS = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
 
 # CommonMark lets a backslash escape any ASCII punctuation: user text (names, messages, paths)
-# renders as written, never as emphasis, links or HTML (a message's `/api/*` is no emphasis).
-_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+# renders as written, never as emphasis, code, links, HTML or a table cell's end (a message's
+# `/api/*` is no emphasis). User text never starts a line here, so `#`, `+`, `-` need none, and
+# with `[` escaped `(` and `!` cannot make a link or an image.
+_PUNCTUATION = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
 def _text(text: str) -> str:

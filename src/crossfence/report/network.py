@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..engine.matrix import Matrix
 from ..engine.reach import Reach
-from .schemas import SCHEMA_VERSION
+from . import SCHEMA_VERSION
 
 __all__ = ["reach_json", "render_matrix", "render_reach", "verdict_line"]
 

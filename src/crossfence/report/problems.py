@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import Problem
+from . import SCHEMA_VERSION
 from .junit import xml_text
-from .schemas import SCHEMA_VERSION
 
 __all__ = ["failure_csv", "failure_json", "failure_junit", "failure_markdown"]
 

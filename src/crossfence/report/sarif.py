@@ -82,19 +82,19 @@ def _location(obj: ObjectRef) -> dict[str, Any]:
     }
 
 
-def _rule(check: Check, docs: str) -> dict[str, Any]:
+def _rule(check: Check, docs: str | None) -> dict[str, Any]:
     anchor = check.doc.partition("#")[2]
-    help_uri = f"{docs}#{anchor}"
-    return {
+    help_uri = f"{docs}#{anchor}" if docs else None
+    where = help_uri or check.doc
+    rule: dict[str, Any] = {
         "id": check.id,
         "name": "".join(part.title() for part in check.id.replace(".", "-").split("-")),
         "shortDescription": {"text": check.title},
         "fullDescription": {"text": check.why},
-        "helpUri": help_uri,
         "help": {
-            "text": f"Why: {check.why}\n\nFix: {check.fix}\n\nDocumentation: {help_uri}",
+            "text": f"Why: {check.why}\n\nFix: {check.fix}\n\nDocumentation: {where}",
             "markdown": f"**Why**: {check.why}\n\n**Fix**: {check.fix}\n\n"
-            f"[{check.doc}]({help_uri})",
+            + (f"[{check.doc}]({help_uri})" if help_uri else f"See `{check.doc}`."),
         },
         "defaultConfiguration": {"level": sarif_level(check.severity)},
         "properties": {
@@ -104,6 +104,9 @@ def _rule(check: Check, docs: str) -> dict[str, Any]:
             "security-severity": _SECURITY_SEVERITY[check.severity],
         },
     }
+    if help_uri:
+        rule["helpUri"] = help_uri
+    return rule
 
 
 def _code_flow(flow: Reach) -> dict[str, Any] | None:
@@ -171,17 +174,17 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
 
 
 def _run(
-    rules: Iterable[Check], docs: str, invocation: dict[str, Any], properties: dict[str, Any]
+    rules: Iterable[Check],
+    docs: str | None,
+    invocation: dict[str, Any],
+    properties: dict[str, Any],
 ) -> dict[str, Any]:
+    driver: dict[str, Any] = {"name": "crossfence", "version": __version__}
+    if docs:
+        driver["informationUri"] = docs
+    driver["rules"] = [_rule(check, docs) for check in rules]
     return {
-        "tool": {
-            "driver": {
-                "name": "crossfence",
-                "version": __version__,
-                "informationUri": docs,
-                "rules": [_rule(check, docs) for check in rules],
-            }
-        },
+        "tool": {"driver": driver},
         "invocations": [invocation],
         "originalUriBaseIds": {
             "%SRCROOT%": {"description": {"text": "The working directory crossfence ran in."}}
@@ -194,12 +197,17 @@ def _log(run: dict[str, Any]) -> dict[str, Any]:
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def _docs(docs_url: str | None) -> str:
+def _docs(docs_url: str | None) -> str | None:
+    """The page the rules' `helpUri` point into; None (no `helpUri`, the help text says
+    `docs/checks.md`) when neither configured nor installed (a copy of the sources alone)."""
     if docs_url:
         return docs_url
     from ..examples import docs_path
 
-    return docs_path("checks.md").as_uri()
+    try:
+        return docs_path("checks.md").as_uri()
+    except FileNotFoundError:
+        return None
 
 
 def sarif(report: Report, exit_code: int = 0, docs_url: str | None = None) -> dict[str, Any]:

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["KINDS", "SCHEMA_VERSION", "output_schema"]
+from . import SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
-"""The version of every JSON output's shape (the `schema_version` each document starts with)."""
+__all__ = ["KINDS", "SCHEMA_VERSION", "output_schema"]
 
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _ID = "https://crossfence.dev/schema/{kind}-{version}.json"
