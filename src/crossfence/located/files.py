@@ -157,7 +157,8 @@ def read_text(path: Path, *, universal_newlines: bool = False) -> str:
     between listing and reading cannot hang the read.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags)
     except OSError as error:
         raise Refusal(_unreachable(path, error)) from None
     try:
