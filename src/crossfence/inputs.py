@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,9 +32,12 @@ _OBJECT = frozenset({"apiVersion", "kind"})
 _BLUEPRINT_SUFFIXES = (".yaml", ".yml")
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 _NOT_BLUEPRINT = ("variants", "manifests")
-# a key at the start of a line: a top-level key of a block mapping, in any document
+# a key at the start of a line: a top-level key of a block mapping, in any document; matched
+# only where a line starts with neither a space, a comment nor an item (found at C speed first:
+# a blueprint of 5,000 workloads has 150,000 lines and a dozen such)
+_LINE_START = re.compile(r"\n(?=[^\s#-])")
 _TOP_KEY = re.compile(
-    r"""^(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z_$][\w.$/-]*))[ \t]*:(?=[ \t\r\n]|$)""", re.M
+    r"""(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z_$][\w.$/-]*))[ \t]*:(?=[ \t\r\n]|\Z)"""
 )
 _CONTENT = re.compile(r"^[ \t]*[^\s#]", re.M)
 
@@ -82,7 +86,14 @@ def classify(path: Path) -> Kind:
         text = read_text(path)
     except Refusal:
         return "other"  # the loader that owns the file reports it, located
-    keys: set[Any] = {a or b or c for a, b, c in _TOP_KEY.findall(text)}
+    keys: set[Any] = set()
+    starts = itertools.chain((0,), (line.end() for line in _LINE_START.finditer(text)))
+    for start in starts:
+        key = _TOP_KEY.match(text, start)
+        if key is not None:
+            keys.add(next(group for group in key.groups() if group is not None))
+            if "kind" in keys and _kind_of_keys(keys) == "manifests":
+                return "manifests"  # (one object tells; a file may hold thousands)
     if not keys and _CONTENT.search(text):
         keys = _parsed_keys(str(path), text)
     return _kind_of_keys(keys)

@@ -18,7 +18,7 @@ import pytest
 
 from crossfence import load
 from crossfence.errors import BlueprintError, ManifestError
-from crossfence.located import files
+from crossfence.located import guard
 from crossfence.located.files import list_files, read_text
 from crossfence.located.guard import Refusal
 from crossfence.located.yamlsource import read_documents
@@ -106,7 +106,7 @@ def test_a_file_read_as_a_fifo_is_refused_without_blocking(tmp_path: Path) -> No
 def test_a_file_over_the_size_limit_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(guard, "MAX_FILE_BYTES", 1024 * 1024)
     path = tmp_path / "big.yaml"
     path.write_text("# " + "x" * (1024 * 1024) + "\n")
     with pytest.raises(

@@ -242,3 +242,42 @@ def test_small_aliases_repeated_read(tmp_path: Path) -> None:
 
 def test_the_error_is_an_input_error() -> None:
     assert issubclass(ManifestError, InputError) and issubclass(BlueprintError, InputError)
+
+
+@pytest.mark.parametrize(
+    ("value", "where", "what"),
+    [
+        ("{[a]: x}", "2:15", "a sequence"),
+        ("{{a: 1}: x}", "2:15", "a mapping"),
+        ("{? [a, b]: x}", "2:17", "a sequence"),
+        ("{{a: [1]}: x}", "2:15", "a mapping"),
+    ],
+)
+def test_a_collection_as_a_key_is_refused(
+    tmp_path: Path, value: str, where: str, what: str
+) -> None:
+    """ruamel's round-trip loader failed on some (`TypeError: unhashable type`, found by the
+    fuzz test); JSON, and so Kubernetes, has string keys only."""
+    found = _blueprint_problem(tmp_path, f"crossfence: 1\ndescription: {value}\n")
+    assert found == (
+        f"estate.yaml:{where}: {what} as a mapping key is not allowed (expected a string key)"
+    )
+
+
+def test_an_anchor_defined_twice_is_refused_in_one_document(tmp_path: Path) -> None:
+    """ruamel's C composer (manifests) failed with "second occurrence", its round-trip loader
+    (blueprints) printed a Python warning on stderr and read on: one located error for both.
+    Each document has its own anchors."""
+    message = "anchor &a is defined twice (expected each anchor once per document)"
+    found = _blueprint_problem(tmp_path, "crossfence: 1\nname: &a x\ndescription: &a y\n")
+    assert found == f"estate.yaml:3:14: {message}"
+    found = _manifest_problem(tmp_path, f"{POD}  labels: {{a: &a x, b: &a y}}\n")
+    assert found == f"pod.yaml:5:24: {message}"
+    path = tmp_path / "two.yaml"
+    path.write_text(f"{POD}  labels: {{a: &a x, b: *a}}\n---\n{POD}  labels: {{a: &a y}}\n")
+    from crossfence.located.yamlsource import read_documents
+
+    assert [d.value["metadata"]["labels"] for d in read_documents(path)] == [
+        {"a": "x", "b": "x"},
+        {"a": "y"},
+    ]

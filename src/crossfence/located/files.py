@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crossfence.errors import Problem, Severity
-from crossfence.located.guard import MAX_FILE_BYTES, Refusal
+from crossfence.located import guard
+from crossfence.located.guard import Refusal
 
 __all__ = ["Listing", "list_files", "read_text"]
 
@@ -149,21 +150,23 @@ def _unreachable(path: Path, error: OSError) -> str:
 
 def read_text(path: Path, *, universal_newlines: bool = False) -> str:
     """The UTF-8 text of a regular file, read whole; raises `Refusal` (a FIFO or device, a file
-    over `MAX_FILE_BYTES`, bytes that are not UTF-8, an OS error). `universal_newlines` reads
+    over `guard.MAX_FILE_BYTES`, bytes that are not UTF-8, an OS error). `universal_newlines` reads
     `\r\n` and `\r` as `\n`, as `Path.read_text` does.
 
     The file is opened without blocking and checked once open, so a file replaced by a FIFO
     between listing and reading cannot hang the read.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags)
     except OSError as error:
         raise Refusal(_unreachable(path, error)) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise Refusal(f"{_kind(info.st_mode)} is not read (expected a regular file)")
-        if info.st_size > MAX_FILE_BYTES:
+        limit = guard.MAX_FILE_BYTES  # read when called: it may be set
+        if info.st_size > limit:
             raise Refusal(_too_big(info.st_size))
         chunks = []
         size = 0
@@ -173,7 +176,7 @@ def read_text(path: Path, *, universal_newlines: bool = False) -> str:
                 break
             chunks.append(chunk)
             size += len(chunk)
-            if size > MAX_FILE_BYTES:  # it grew while being read
+            if size > limit:  # it grew while being read
                 raise Refusal(_too_big(size))
     except OSError as error:
         raise Refusal(f"cannot read: {error.strerror or error}") from None
@@ -199,5 +202,5 @@ def read_text(path: Path, *, universal_newlines: bool = False) -> str:
 def _too_big(size: int) -> str:
     return (
         f"the file is {size / 1048576:.1f} MiB (expected at most "
-        f"{MAX_FILE_BYTES // 1048576} MiB per file)"
+        f"{guard.MAX_FILE_BYTES / 1048576:g} MiB per file)"
     )

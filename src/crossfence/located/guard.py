@@ -172,18 +172,34 @@ def _check_int(event: Any) -> None:
 
 
 def check_events(events: Iterable[Any]) -> None:
-    """Refuse, from a parser's events, what `check_yaml` refuses (raises `Refusal`)."""
+    """Refuse, from a parser's events, what `check_yaml` refuses (raises `Refusal`), and a
+    mapping key that is a collection (JSON, and so Kubernetes, has string keys; ruamel's
+    round-trip loader fails on some)."""
     from ruamel.yaml import events as kinds
 
     scalar, alias = kinds.ScalarEvent, kinds.AliasEvent
     starts = {kinds.MappingStartEvent: "map", kinds.SequenceStartEvent: "seq"}
     ends = (kinds.MappingEndEvent, kinds.SequenceEndEvent)
-    # per open collection: [nodes below it, its height, its anchor]
+    # per open collection: [nodes below it, its height, its anchor, its children, a mapping?]
     stack: list[list[Any]] = []
     anchors: dict[str, tuple[int, int]] = {}  # anchor -> (nodes, height)
     expanded = 0
+    seen: set[str] = set()
+    document = kinds.DocumentStartEvent
     for event in events:
         cls = type(event)
+        if cls is document:  # anchors are a document's own
+            seen.clear()
+            anchors.clear()
+            continue
+        anchor = getattr(event, "anchor", None)
+        if anchor and cls is not alias:
+            if anchor in seen:
+                raise Refusal(
+                    f"anchor &{anchor} is defined twice (expected each anchor once per document)",
+                    *_where(event),
+                )
+            seen.add(anchor)
         if cls is scalar:
             _check_tag(event, "scalar")
             _check_int(event)
@@ -203,14 +219,19 @@ def check_events(events: Iterable[Any]) -> None:
                 )
             if len(stack) + height > MAX_DEPTH:
                 raise Refusal(_too_deep(), line, column)
+            if height and stack and stack[-1][4] and stack[-1][3] % 2 == 0:
+                raise Refusal(_collection_key("an alias of a collection"), line, column)
         elif cls in starts:
-            _check_tag(event, starts[cls])
+            kind = starts[cls]
+            _check_tag(event, kind)
             if len(stack) >= MAX_DEPTH:
                 raise Refusal(_too_deep(), *_where(event))
-            stack.append([0, 0, event.anchor])
+            if stack and stack[-1][4] and stack[-1][3] % 2 == 0:
+                raise Refusal(_collection_key(f"a {_KIND_WORDS[kind]}"), *_where(event))
+            stack.append([0, 0, event.anchor, 0, kind == "map"])
             continue
         elif cls in ends:
-            below, inner, anchor = stack.pop()
+            below, inner, anchor, _, _ = stack.pop()
             size, height = below + 1, inner + 1
             if anchor:
                 anchors[anchor] = (size, height)
@@ -219,8 +240,13 @@ def check_events(events: Iterable[Any]) -> None:
         if stack:
             parent = stack[-1]
             parent[0] += size
+            parent[3] += 1
             if height > parent[1]:
                 parent[1] = height
+
+
+def _collection_key(what: str) -> str:
+    return f"{what} as a mapping key is not allowed (expected a string key)"
 
 
 def _too_deep() -> str:

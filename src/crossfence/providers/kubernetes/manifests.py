@@ -9,8 +9,10 @@ CronJobs: a controller `web/frontend` with `replicas: 2` gives pods `web/fronten
 default), in sorted `namespace/name` order, so the same manifests always give the same addresses.
 Namespaces that are referenced but not declared are created; every namespace carries the label
 `kubernetes.io/metadata.name` as the API server sets it. Unknown kinds are skipped with a warning
-(`Cluster.warnings`) and counted per kind (`Cluster.skipped_kinds`); malformed objects raise
-`ManifestError` listing every located problem.
+(`Cluster.warnings`) and counted per kind (`Cluster.skipped_kinds`); so are files that hold no
+object (Helm charts, templates and values, other JSON and YAML: `sources.py`) and files that are
+not YAML or JSON. Malformed objects, and files that do not read, raise `ManifestError` listing
+every located problem.
 """
 
 from __future__ import annotations
