@@ -92,13 +92,15 @@ def test_the_readme_shows_commands_on_the_examples() -> None:
 @pytest.mark.parametrize("shown", SHOWN, ids=lambda s: f"README.md:{s.line}")
 def test_the_readme_output_is_what_the_command_prints(shown: Shown, tmp_path: Path) -> None:
     argv = shlex.split(shown.command)[1:]
-    env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb"}
+    # one stream, in the order the program writes it, as a terminal shows it (warnings first)
+    env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb", "PYTHONUNBUFFERED": "1"}
     written = [w for w in ("crossfence.sarif",) if w in argv and not (ROOT / w).exists()]
     done = subprocess.run(
         [sys.executable, "-m", "crossfence", *argv],
         cwd=ROOT,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         timeout=300,
         check=False,
@@ -106,7 +108,7 @@ def test_the_readme_output_is_what_the_command_prints(shown: Shown, tmp_path: Pa
     # a report the command writes with -o lands in the working directory: not left in the tree
     for name in written:
         (ROOT / name).unlink(missing_ok=True)
-    actual = (done.stdout + done.stderr).splitlines()
+    actual = done.stdout.splitlines()
     assert _matches(shown.output, actual), (
         f"README.md:{shown.line}: `{shown.command}` prints:\n" + "\n".join(actual)
     )
