@@ -54,6 +54,19 @@ class FailOn(StrEnum):
     none = "none"
 
 
+FailOnOption = Annotated[
+    FailOn | None,
+    typer.Option(
+        "--fail-on",
+        metavar="SEVERITY",
+        help="Exit 1 when a finding (for diff: one that appears) is at or above SEVERITY: "
+        "critical, high, medium, low, info, or none (never). Default: the configured fail-on, "
+        "else high.",
+        show_default=False,
+    ),
+]
+
+
 class DiffFormat(StrEnum):
     """Output formats of `diff`."""
 
@@ -118,16 +131,7 @@ def check(
         format_option(CheckFormat),
     ] = None,
     output: Outputs = None,
-    fail_on: Annotated[
-        FailOn | None,
-        typer.Option(
-            "--fail-on",
-            metavar="SEVERITY",
-            help="Exit 1 when a finding is at or above SEVERITY: critical, high, medium, low, "
-            "info, or none (never). Default: the configured fail-on, else high.",
-            show_default=False,
-        ),
-    ] = None,
+    fail_on: FailOnOption = None,
     skip: Annotated[
         list[str] | None,
         typer.Option("--skip", metavar="ID", help="A check id or family to skip (repeatable)."),
@@ -202,16 +206,7 @@ def diff(
         format_option(DiffFormat),
     ] = None,
     output: Outputs = None,
-    fail_on: Annotated[
-        FailOn | None,
-        typer.Option(
-            "--fail-on",
-            metavar="SEVERITY",
-            help="Exit 1 when a finding that appears is at or above SEVERITY: critical, high, "
-            "medium, low, info, or none (never). Default: the configured fail-on, else high.",
-            show_default=False,
-        ),
-    ] = None,
+    fail_on: FailOnOption = None,
     quiet: Quiet = False,
 ) -> None:
     """What changes from OLD to NEW: the flows that become allowed or denied, the findings that
