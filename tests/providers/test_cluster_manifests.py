@@ -73,8 +73,7 @@ def test_a_folder_that_cannot_be_listed_is_an_error_at_its_blueprint_line(
     assert str(problem) == (
         f"estate/{ENTRY}: clusters[0].manifests[0]: 'manifests/gke-prod' cannot be read whole: "
         "estate/manifests/gke-prod/policies: cannot list the folder: Permission denied "
-        "(expected a readable folder: its files would be left out) (expected a folder or file "
-        "of Kubernetes/Istio manifests, relative to the blueprint file)"
+        "(expected a readable folder: its files would be left out)"
     )
 
 

@@ -145,7 +145,7 @@ def _unreachable(path: Path, error: OSError) -> str:
         return f"a broken symbolic link to {target} (expected a link to a file or folder)"
     if error.errno == errno.ENOENT:
         return "no such file or folder"
-    return f"cannot read: {error.strerror or error}"
+    return f"cannot read: {error.strerror or error} (expected a readable file or folder)"
 
 
 def read_text(path: Path, *, universal_newlines: bool = False) -> str:
@@ -179,7 +179,9 @@ def read_text(path: Path, *, universal_newlines: bool = False) -> str:
             if size > limit:  # it grew while being read
                 raise Refusal(_too_big(size))
     except OSError as error:
-        raise Refusal(f"cannot read: {error.strerror or error}") from None
+        raise Refusal(
+            f"cannot read the file: {error.strerror or error} (expected a readable file)"
+        ) from None
     finally:
         os.close(fd)
     raw = b"".join(chunks)

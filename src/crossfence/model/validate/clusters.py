@@ -49,13 +49,12 @@ def _manifests(v: Validator, cluster: Cluster) -> None:
                 message = f"'{entry}': {problem.message}"
             else:
                 message = f"'{entry}' cannot be read whole: {problem.file}: {problem.message}"
-            v.report.add(
-                cluster,
-                ("manifests", index),
-                f"{message} (expected a folder or file of Kubernetes/Istio manifests, "
-                "relative to the blueprint file)",
-                "manifests",
-            )
+            if "(expected" not in message:
+                message += (
+                    " (expected a folder or file of Kubernetes/Istio manifests, relative to the "
+                    "blueprint file)"
+                )
+            v.report.add(cluster, ("manifests", index), message, "manifests")
 
 
 def cluster_range(
