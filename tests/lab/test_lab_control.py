@@ -12,7 +12,7 @@ from crossfence.cli import app
 from crossfence.errors import QueryError, UnsupportedError
 from crossfence.lab import system as system_module
 from crossfence.lab.control import down, status, up
-from crossfence.lab.system import Completed, FakeSystem, ProcessInfo, SystemError_
+from crossfence.lab.system import CommandError, Completed, FakeSystem, ProcessInfo
 
 from .conftest import EXAMPLE
 
@@ -107,7 +107,7 @@ def test_a_lab_that_failed_half_way_is_removed_by_down(tmp_path: Path, small: Pa
         return Completed(call, 1, "", "syntax error") if "nft" in call else None
 
     machine.responders.append(nft_fails)
-    with pytest.raises(SystemError_):
+    with pytest.raises(CommandError):
         up(small, "half", system=machine, root=tmp_path, keep=True)
     state = json.loads((tmp_path / "half" / "state.json").read_text())
     assert state["phase"] == "failed"
@@ -130,7 +130,7 @@ def test_a_failed_up_cleans_after_itself_unless_asked_to_keep(tmp_path: Path, sm
     machine.responders.append(
         lambda call, _: Completed(call, 1, "", "no") if "nft" in call else None
     )
-    with pytest.raises(SystemError_):
+    with pytest.raises(CommandError):
         up(small, "gone", system=machine, root=tmp_path)
     assert not (tmp_path / "gone").exists()
 

@@ -148,6 +148,106 @@ def test_a_stateless_acl_drops_the_replies_it_does_not_allow(
         down("tacl", root=root)
 
 
+AWS_GCP = Path(__file__).resolve().parents[1] / "providers" / "aws" / "fixtures" / "aws-gcp"
+
+# Scaleway without VPC routing: each Private Network's subnet route, and the VPN gateway's
+# learned routes, apply to its own packets only.
+ROUTING_OFF = """
+crossfence: 1
+name: two
+clouds:
+  - {name: gcp, provider: gcp, jurisdiction: US, region: europe-west1}
+  - {name: scw, provider: scaleway, jurisdiction: EU, region: fr-par}
+networks:
+  - name: hub
+    cloud: gcp
+    routing_mode: global
+    delete_default_routes_on_create: true
+    subnets: [{name: hub-a, cidr: 10.0.0.0/24, region: europe-west1}]
+    firewall_rules:
+      - {name: from-scaleway, direction: ingress, priority: 1000, action: allow,
+         ports: ["tcp/8200"], source_ranges: ["172.16.0.0/22"]}
+  - name: scw-vpc
+    cloud: scw
+    managed_routing: false
+    private_networks: [{name: pn, cidr: 172.16.0.0/22}, {name: pn2, cidr: 172.16.8.0/24}]
+vpn_gateways:
+  - name: gcp-vpn
+    cloud: gcp
+    network: hub
+    type: ha_vpn
+    region: europe-west1
+    interfaces: [{id: 0, ip: 34.157.0.1}]
+  - name: scw-vpn
+    cloud: scw
+    network: scw-vpc
+    private_network: pn
+    type: scaleway_s2s
+    asn: 12876
+    route_propagation: true
+    interfaces: [{id: 0, ip: 51.159.0.1}]
+routers:
+  - {name: router, cloud: gcp, network: hub, region: europe-west1, asn: 64514}
+routing_policies:
+  - name: policy
+    cloud: scw
+    prefix_filter_in: [10.0.0.0/24]
+    prefix_filter_out: [172.16.0.0/22, 172.16.8.0/24]
+vpn_tunnels:
+  - name: t0
+    local: {gateway: gcp-vpn, interface: 0}
+    peer: {gateway: scw-vpn, interface: 0}
+bgp_sessions:
+  - name: b0
+    tunnel: t0
+    local: {speaker: router, address: 169.254.0.1/30}
+    peer: {speaker: scw-vpn, address: 169.254.0.2/30, routing_policy: policy}
+workloads:
+  - {name: vault, kind: vm, network: hub, subnet: hub-a, addresses: [10.0.0.10], ports: ["tcp/8200"]}
+  - {name: app, kind: vm, network: scw-vpc, subnet: pn, addresses: [172.16.0.10], ports: ["tcp/443"]}
+  - {name: app2, kind: vm, network: scw-vpc, subnet: pn2, addresses: [172.16.8.10], ports: ["tcp/443"]}
+"""
+
+
+def test_aws_route_tables_network_acls_and_route_propagation(root: Path) -> None:
+    """An AWS VPC behind a virtual private gateway that speaks BGP with a GCP Cloud Router: the
+    gateway's learned routes reach the route table that propagates them (app-a, data-a), not
+    the main one (isolated-a); network ACLs are stateless both ways
+    (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html)."""
+    try:
+        up(AWS_GCP, "taws", root=root)
+        result = verify("taws", root=root)
+        agree(result)
+        assert flow(result, "app", "vault", "tcp/8200").delivered
+        assert not flow(result, "batch", "vault", "tcp/8200").delivered  # main table: local only
+        redis = flow(result, "vault", "db", "tcp/6379")  # the ACL drops the answer
+        assert redis.engine.disposition == "DENIED_ACL" and not redis.delivered
+        propagated = _run("ip", "-n", "cf-taws-net-ops-vpc", "route", "show", "table", "1000")
+        assert "10.0.0.0/24" in propagated and "proto bird" in propagated
+        assert "10.0.0.0/24" not in _run("ip", "-n", "cf-taws-net-ops-vpc", "route", "show")
+    finally:
+        down("taws", root=root)
+
+
+def test_a_scaleway_vpc_without_routing_keeps_its_private_networks_apart(
+    tmp_path: Path, root: Path
+) -> None:
+    """ "When routing is activated, all Private Networks on the VPC can communicate"
+    (https://www.scaleway.com/en/docs/vpc/reference-content/understanding-routing/); without it,
+    they cannot, and the VPN gateway's routes serve its own Private Network only."""
+    path = tmp_path / "off.yaml"
+    path.write_text(ROUTING_OFF)
+    try:
+        up(path, "toff", root=root)
+        result = verify("toff", root=root)
+        agree(result)
+        assert not flow(result, "app", "app2", "tcp/443").delivered
+        assert flow(result, "vault", "app", "tcp/443").delivered
+        assert not flow(result, "vault", "app2", "tcp/443").delivered
+    finally:
+        down("toff", root=root)
+
+
 def bird_routes(name: str, root: Path, network: str) -> str:
     control = next(lab_dir(name, root).glob(f"bird-{name}-net-{network}.ctl"))
     return _run("birdc", "-s", str(control), "show", "route", "all")

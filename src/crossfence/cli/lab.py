@@ -62,12 +62,17 @@ def _progress() -> Iterator[Callable[[str], None]]:
 
 
 def _guard(action: Callable[[], Any]) -> Any:
+    from ..lab.system import CommandError
+
     try:
         return action()
     except UnsupportedError as error:
         _unsupported(error)
     except InputError as error:
         fail_input(error)
+    except CommandError as error:
+        err.print(f"[red]error[/]: the lab could not run {error}")
+        raise typer.Exit(EXIT_INPUT) from None
 
 
 @app.command("up")

@@ -74,6 +74,10 @@ class _Config:
     announce: set[ipaddress.IPv4Network] = field(default_factory=set)
     protocols: list[str] = field(default_factory=list)
     sessions: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    """BIRD tables besides master4 (AWS propagated routes)."""
+    segmented: dict[int, list[str]] = field(default_factory=dict)
+    """Kernel table -> the BGP protocols whose learned routes apply to its segments only."""
 
     def render(self) -> str:
         lines = [
@@ -81,6 +85,7 @@ class _Config:
             "# lab's own answer, not crossfence's",
             f"router id {self.router_id};",
             f"define LAB = {LAB_ASN};",
+            *(f"ipv4 table {table};" for table in self.tables),
             f'log "{self.log}" {{ info, remote, warning, error, auth, fatal, bug }};',
             "protocol device { scan time 2; }",
             "protocol kernel {",
@@ -90,12 +95,42 @@ class _Config:
             "    import none;",
             "    export filter {",
             "      if source != RTS_BGP then reject;",
+            *(
+                f'      if proto = "{protocol}" then reject;'
+                for protocols in self.segmented.values()
+                for protocol in protocols
+            ),
             "      if defined(bgp_med) then krt_metric = bgp_med;",
             "      accept;",
             "    };",
             "  };",
             "}",
         ]
+        for table, protocols in sorted(self.segmented.items()):
+            # a kernel protocol per BIRD table: a pipe hands these sessions' routes to one
+            mine = " || ".join(f'proto = "{protocol}"' for protocol in protocols)
+            lines += [
+                f"ipv4 table segment_routes{table};",
+                f"protocol pipe to_segments{table} {{",
+                "  table master4;",
+                f"  peer table segment_routes{table};",
+                "  import none;",
+                f"  export where {mine};",
+                "}",
+                f"protocol kernel kernel_segments{table} {{",
+                f"  kernel table {table};",
+                "  metric 0;",
+                "  merge paths yes;",
+                "  ipv4 {",
+                f"    table segment_routes{table};",
+                "    import none;",
+                "    export filter {",
+                "      if defined(bgp_med) then krt_metric = bgp_med;",
+                "      accept;",
+                "    };",
+                "  };",
+                "}",
+            ]
         if self.own:
             lines += ["protocol static own {", "  ipv4 { preference 10; };", *self.own, "}"]
         if self.announce:
@@ -170,6 +205,10 @@ class _Birds:
         for link in self.plan.links:
             if link.kind == "peering":
                 self.peering(link.a.netns, link.b.netns, link.a.addresses[0], link.b.addresses[0])
+            elif link.kind == "attachment":
+                self.attachment(
+                    link.a.netns, link.b.netns, link.a.addresses[0], link.b.addresses[0]
+                )
         for network, config in self.configs.items():
             self.plan.birds.append(
                 BirdSpec(
@@ -179,10 +218,18 @@ class _Birds:
 
     def session(self, name: str, me: BgpSpeaker, them: BgpSpeaker, mine: str, theirs: str) -> None:
         config = self.config(me.network)
-        if me.region is not None or me.segments is not None:
+        protocol = _identifier(name)
+        if me.segments is not None:
+            # their routes apply to packets from the speaker's segments only
+            table = self.layout.tables[me.network][me.segments]
+            config.segmented.setdefault(table, []).append(protocol)
+        if me.region is not None and any(
+            e.network == me.network and e.region not in (None, me.region)
+            for e in self.topology.endpoints.values()
+        ):
             self.plan.notes.append(
-                f"BGP {name}: {me.name}'s learned routes apply to part of {me.network} only "
-                "(a region or a Private Network): the lab installs them for the whole router"
+                f"BGP {name}: {me.name}'s learned routes apply to {me.region} only (regional "
+                f"dynamic routing): the lab installs them for all of {me.network}"
             )
         config.announce |= {prefix for prefix, _ in me.announces}
         imports = []
@@ -205,7 +252,6 @@ class _Birds:
             if announces
             else "      reject;"
         )
-        protocol = _identifier(name)
         config.sessions.append(protocol)
         config.protocols += [
             f"protocol bgp {protocol} {{",
@@ -272,6 +318,81 @@ class _Birds:
                 "    export filter {",
                 export,
                 "    };",
+                "  };",
+                "}",
+            ]
+
+    def attachment(self, a_netns: str, b_netns: str, a_address: str, b_address: str) -> None:
+        """AWS route propagation: a gateway's BGP-learned routes go into the route tables that
+        propagate it, below their static routes and never over the VPC's local route
+        (https://docs.aws.amazon.com/vpc/latest/userguide/WorkWithRouteTables.html#EnableDisableRouteProp).
+        An iBGP session over the attachment carries them into a BIRD table of their own, which
+        goes to the kernel table of those subnets."""
+        networks = {netns: name for name, netns in self.plan.routers.items()}
+        ends = {networks[a_netns]: a_address, networks[b_netns]: b_address}
+        for propagation in self.topology.propagations:
+            if set(ends) != {propagation.gateway, propagation.network}:
+                continue
+            gateway, network = propagation.gateway, propagation.network
+            table = self.layout.tables[network][propagation.segments]
+            protocol = _identifier(f"propagation_{gateway}_{table}")
+            sender = self.config(gateway)
+            sender.sessions.append(protocol)
+            sender.protocols += [
+                f"protocol bgp {protocol} {{",
+                f'  description "{gateway} propagates into {propagation.label} of {network}";',
+                f"  local {_bare(ends[gateway])} as LAB;",
+                f"  neighbor {_bare(ends[network])} as LAB;",
+                "  direct;",
+                f"  {_TIMERS}",
+                "  ipv4 {",
+                "    next hop self;",
+                "    import none;",
+                f"    export where {_has('dynamic')};",
+                "  };",
+                "}",
+            ]
+            receiver = self.config(network)
+            receiver.sessions.append(protocol)
+            bird_table = f"propagated{table}"
+            local = [
+                r.destination
+                for r in self.topology.networks[network].routes
+                if r.next_hop.kind == "local" and r.destination.prefixlen > 0
+            ]
+            refuse = (
+                f"      if net ~ {_prefixes(sorted(set(local)), True)} then reject;\n"
+                if local
+                else ""
+            )
+            if bird_table not in receiver.tables:
+                receiver.tables.append(bird_table)
+                receiver.protocols += [
+                    f"protocol kernel kernel{table} {{",
+                    f"  kernel table {table};",
+                    "  metric 0;",
+                    "  merge paths yes;",
+                    "  ipv4 {",
+                    f"    table {bird_table};",
+                    "    import none;",
+                    "    export filter {",
+                    f"{refuse}      krt_metric = {propagation.priority};",
+                    "      accept;",
+                    "    };",
+                    "  };",
+                    "}",
+                ]
+            receiver.protocols += [
+                f"protocol bgp {protocol} {{",
+                f'  description "{propagation.label} of {network}: routes propagated by {gateway}";',
+                f"  local {_bare(ends[network])} as LAB;",
+                f"  neighbor {_bare(ends[gateway])} as LAB;",
+                "  direct;",
+                f"  {_TIMERS}",
+                "  ipv4 {",
+                f"    table {bird_table};",
+                "    import all;",
+                "    export none;",
                 "  };",
                 "}",
             ]

@@ -23,7 +23,7 @@ from typing import Any
 from ..errors import QueryError, UnsupportedError
 from .plan import Plan
 from .state import State, lab_dir, validate_name
-from .system import HostSystem, ProcessInfo, System, SystemError_
+from .system import CommandError, HostSystem, ProcessInfo, System
 from .wireguard import UAPI_DIR, set_command
 
 __all__ = [
@@ -264,7 +264,10 @@ class _Up:
         lines: dict[str, list[str]] = {}
         for route in self.plan.routes:
             if any(word in wireguard for word in route.args):
-                lines.setdefault(route.netns, []).append(" ".join(["route", "add", *route.args]))
+                table = ("table", str(route.table)) if route.table is not None else ()
+                lines.setdefault(route.netns, []).append(
+                    " ".join(["route", "add", *route.args, *table])
+                )
         for netns, batch in lines.items():
             self.batch(netns, batch)
 
@@ -469,7 +472,7 @@ def down(name: str, *, system: System | None = None, root: Path | None = None) -
             try:
                 system.run(["ip", "netns", "delete", record.name])
                 result.namespaces += 1
-            except SystemError_ as error:
+            except CommandError as error:
                 result.problems.append(str(error))
                 continue
         state.forget(record)

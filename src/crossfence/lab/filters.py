@@ -209,7 +209,40 @@ class _Rulesets:
                     "daddr",
                     guards,
                 )
+        self.unrouted(network, ruleset, router, segments)
         self.masquerade(network, ruleset, router)
+
+    def unrouted(
+        self,
+        network: Network,
+        ruleset: Ruleset,
+        router: str,
+        segments: dict[str | None, list[str]],
+    ) -> None:
+        """An endpoint routing does not carry beyond its own segment (a Scaleway Managed
+        Database: "Managed Databases do not currently support VPC routing",
+        https://www.scaleway.com/en/docs/vpc/faq/): its router drops what crosses segments."""
+        chain = None
+        for endpoint in self.topology.endpoints.values():
+            if endpoint.network != network.name or endpoint.routed is None:
+                continue
+            mine = [
+                link.b.ifname
+                for instance in self.plan.instances.get(endpoint.name, [])
+                for link in self.plan.links
+                if link.kind == "workload" and link.a.netns == instance.netns
+            ]
+            home = segments.get(endpoint.segment, [])
+            others = [i for i in home if i not in mine]
+            if not mine:
+                continue
+            if chain is None:
+                chain = ruleset.base("unrouted", "forward")
+            comment = quote(f"{endpoint.name} is reached only within {endpoint.segment}")
+            allowed = f" oifname != {_names(others)}" if others else ""
+            chain.rules.append(f"iifname {_names(mine)}{allowed} counter drop comment {comment}")
+            allowed = f" iifname != {_names(others)}" if others else ""
+            chain.rules.append(f"oifname {_names(mine)}{allowed} counter drop comment {comment}")
 
     def masquerade(self, network: Network, ruleset: Ruleset, router: str) -> None:
         chain = None

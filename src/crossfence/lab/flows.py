@@ -126,11 +126,14 @@ def _ip(value: int) -> str:
 
 def _client(topology: Topology, name: str) -> tuple[Endpoint, str | None]:
     """The endpoint a flow starts from as the engine sees it, and the address it binds: a load
-    balancer opens its connections from its egress side."""
+    balancer opens its connections from its egress side; a workload with several addresses
+    from its first (the engine's); any other lets its routes choose (a flexible IP's public
+    interface sends from the public address)."""
     source, address = resolve(topology, name, "from")
     proxy = source.proxy
     if proxy is None:
-        return source, _ip(address)
+        several = source.addresses.size > 1 and source.kind not in ("pods", "external_api")
+        return source, _ip(address) if several and not source.public_interface else None
     egress = proxy.egress_addresses
     client = Endpoint(
         source.name,

@@ -13,18 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from ..errors import CrossfenceError
+
 __all__ = [
+    "CommandError",
     "Completed",
     "FakeSystem",
     "HostSystem",
     "ProcessInfo",
     "System",
-    "SystemError_",
     "process_start_time",
 ]
 
 
-class SystemError_(RuntimeError):
+class CommandError(CrossfenceError):
     """A command the lab ran failed: what it ran and what it said."""
 
     def __init__(self, argv: Sequence[str], returncode: int, stderr: str) -> None:
@@ -120,7 +122,7 @@ class HostSystem:
         )
         done = Completed(tuple(argv), result.returncode, result.stdout, result.stderr)
         if check and result.returncode != 0:
-            raise SystemError_(argv, result.returncode, result.stderr or result.stdout)
+            raise CommandError(argv, result.returncode, result.stderr or result.stdout)
         return done
 
     def spawn(self, argv: Sequence[str], log: Path) -> ProcessInfo:
@@ -256,7 +258,7 @@ class FakeSystem:
             answer = responder(call, input)
             if answer is not None:
                 if check and answer.returncode != 0:
-                    raise SystemError_(call, answer.returncode, answer.stderr)
+                    raise CommandError(call, answer.returncode, answer.stderr)
                 return answer
         return Completed(call, 0, "", "")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..ir.types import Topology
 from .layout import Layout
-from .plan import Plan, TunnelSpec
+from .plan import Plan, RuleSpec, TunnelSpec
 from .state import Names
 
 __all__ = ["BASE_PORT", "UAPI_DIR", "plan_tunnels", "set_command"]
@@ -76,12 +76,26 @@ def plan_tunnels(
                 }
             )
         plan.tunnels.append(TunnelSpec(name, (sides[0], sides[1])))
-    for router, destination, priority, tunnel_name in layout.tunnel_routes:
+        for end in sides:
+            segment = end["segment"]
+            route_table = layout.table_of(
+                str(end["network"]), str(segment) if segment is not None else None
+            )
+            if route_table is not None:
+                plan.rules.append(
+                    RuleSpec(
+                        str(end["router_netns"]),
+                        ("iif", str(end["ifname"]), "lookup", str(route_table)),
+                    )
+                )
+    for router, destination, priority, tunnel_name, table in layout.tunnel_routes:
         spec = next((t for t in plan.tunnels if t.name == tunnel_name), None)
         if spec is None:
             continue
         end = next(s for s in spec.sides if s["router_netns"] == router)
-        layout.route(router, destination, "dev", end["ifname"], "metric", str(priority))
+        layout.route(
+            router, destination, "dev", end["ifname"], "metric", str(priority), table=table
+        )
 
 
 def set_command(side: dict[str, Any], peer: dict[str, Any], peer_key: str) -> list[str]:
