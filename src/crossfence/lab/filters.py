@@ -259,7 +259,7 @@ class _Rulesets:
             if not interfaces:
                 continue
             if chain is None:
-                chain = ruleset.base("masquerade", "postrouting", kind="nat", priority=100)
+                chain = ruleset.base("pods_to_nodes", "postrouting", kind="nat", priority=100)
             inside = address_set(masquerade.inside) or "0.0.0.0/0"
             node = ipaddress.IPv4Address(masquerade.node)
             chain.rules.append(
