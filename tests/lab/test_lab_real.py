@@ -285,6 +285,18 @@ def test_the_reference_example_agrees_on_every_flow(
         assert flow(result, "cloud-dns-forwarders", "scw-dns", "udp/53").delivered
         assert not flow(result, "internet", "scw-edge", "tcp/443").delivered
         assert not flow(result, "dev-tools", "customer-db", "tcp/5432").delivered
+        # the mesh: frontend's sidecar reaches customer-api through kapsule-eu's east-west
+        # gateway in mTLS; customer-api's sidecar authorizes GET and POST on /api/* only
+        assert result.mesh
+        assert flow(result, "frontend", "customer-api", "tcp/8443").flow.request == (
+            "GET",
+            "/api/orders",
+        )
+        root_path = probe_one(
+            "tref", "frontend", "customer-api", "tcp/8443", root=root, request=("GET", "/")
+        )
+        assert root_path.agree and not root_path.delivered
+        assert root_path.engine.disposition == "DENIED_MESH_AUTHORIZATION"
         # a rule the engine does not know about: the database's port dropped between Private Networks
         subprocess.run(
             [
@@ -504,3 +516,91 @@ def test_every_ruleset_and_bird_configuration_is_accepted(tmp_path: Path) -> Non
                 ["bird", "-p", "-c", str(config)], capture_output=True, text=True
             )
             assert parsed.returncode == 0, f"{path.name} {bird.network}: {parsed.stderr}"
+
+
+def test_every_envoy_configuration_is_accepted(tmp_path: Path) -> None:
+    """Envoy validates every sidecar, gateway and ingress configuration the lab writes
+    (`--mode validate`, with the lab's certificates made for it)."""
+    from crossfence import build_topology, load
+    from crossfence.lab.envoy import envoy_binary
+    from crossfence.lab.pki import Pki
+    from crossfence.lab.planner import make_plan
+    from crossfence.lab.system import HostSystem
+
+    envoy = envoy_binary()
+    assert envoy is not None
+    (tmp_path / "mesh").mkdir()
+    for path in (EXAMPLE, VARIANTS / "mtls-permissive", mesh_estate(tmp_path / "mesh", "STRICT")):
+        directory = tmp_path / path.name
+        blueprint = load(path)
+        plan = make_plan(blueprint, build_topology(blueprint), "tenv", directory, mesh=True)
+        pki = Pki(HostSystem(), directory)
+        pki.create()
+        for spec in plan.envoys:
+            if spec.identity is not None:
+                pki.identity(spec.identity)
+            config = directory / f"{spec.netns}.json"
+            config.write_text(spec.config)
+            checked = subprocess.run(
+                [envoy, "--mode", "validate", "-c", str(config), "--disable-hot-restart"],
+                capture_output=True,
+                text=True,
+            )
+            assert checked.returncode == 0, f"{path.name} {spec.netns}: {checked.stdout[-500:]}"
+
+
+# anyone may GET /; the caller's principal may GET /api/*
+MESH_POLICY = """
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  action: ALLOW
+  rules:
+    - to: [{operation: {methods: [GET], paths: ["/"]}}]
+    - from: [{source: {principals: ["cluster.local/ns/shop/sa/caller"]}}]
+      to: [{operation: {methods: [GET], paths: ["/api/*"]}}]
+"""
+
+
+def mesh_estate(folder: Path, mode: str) -> Path:
+    from .test_lab_mesh import estate
+
+    return estate(folder, MESH_POLICY, mode)
+
+
+@pytest.mark.parametrize("mode", ["STRICT", "PERMISSIVE"])
+def test_envoy_sidecars_enforce_mtls_modes_and_authorization(
+    tmp_path: Path, root: Path, mode: str
+) -> None:
+    """A pod without a sidecar calls a meshed one in plaintext: STRICT refuses it at the TLS
+    handshake (the engine's DENIED_MTLS); PERMISSIVE accepts it, and an ALLOW rule without a
+    principal lets it through ("PERMISSIVE: Connection can be either plaintext or mTLS
+    tunnel", https://istio.io/latest/docs/reference/config/security/peer_authentication/).
+    The mesh member is authorized by its SPIFFE principal, for the methods and paths its rule
+    names, on an HTTP port."""
+    path = mesh_estate(tmp_path, mode)
+    try:
+        up(path, "tmesh", root=root)
+        legacy = probe_one("tmesh", "legacy", "api", "tcp/8443", root=root, request=("GET", "/"))
+        assert legacy.agree
+        if mode == "STRICT":
+            assert legacy.engine.disposition == "DENIED_MTLS" and not legacy.delivered
+        else:
+            assert legacy.engine.allowed and legacy.delivered
+        member = probe_one(
+            "tmesh", "caller", "api", "tcp/8443", root=root, request=("GET", "/api/orders")
+        )
+        assert member.agree and member.delivered
+        refused = probe_one(
+            "tmesh", "caller", "api", "tcp/8443", root=root, request=("POST", "/api/x")
+        )
+        assert refused.agree and not refused.delivered
+        assert refused.outcomes[0][1].outcome == "rejected"  # HTTP 403 from the sidecar's RBAC
+        assert refused.engine.disposition == "DENIED_MESH_AUTHORIZATION"
+        result = verify("tmesh", root=root)
+        agree(result)
+        assert result.mesh
+    finally:
+        down("tmesh", root=root)

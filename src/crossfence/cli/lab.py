@@ -249,19 +249,26 @@ def lab_verify(
             agree = {True: "[green]yes[/]", False: "[bold red]NO[/]", None: "[dim]not checked[/]"}[
                 flow.agree
             ]
+            request = f" {' '.join(flow.flow.request)}" if flow.flow.request else ""
             table.add_row(
-                escape(f"{flow.flow.source} → {flow.flow.destination} {flow.flow.service}"),
+                escape(
+                    f"{flow.flow.source} → {flow.flow.destination} {flow.flow.service}{request}"
+                ),
                 escape(flow.engine_text()),
                 escape(flow.lab_text()),
                 agree,
             )
         out.print(table)
         summary = report["summary"]
+        mesh = (
+            "by the lab's Envoy sidecars too"
+            if result.mesh
+            else "(no Envoy in this lab: compared on the other layers)"
+        )
         out.print(
             f"{summary['flows']} flows: {summary['agree']} agree, {summary['disagree']} disagree, "
-            f"{summary['not_checked']} not checked; {summary['mesh_only']} denied by the mesh only "
-            f"(the lab has no Envoy sidecars yet: compared on the other layers), "
-            f"{summary['seconds']:.1f} s"
+            f"{summary['not_checked']} not checked; {summary['mesh_only']} denied by the mesh "
+            f"only, {mesh}; {summary['seconds']:.1f} s"
         )
         for note in result.notes:
             out.print(f"[yellow]not realised[/]: {note}")
@@ -280,6 +287,13 @@ def lab_probe(
     source: Annotated[str, typer.Option("--from", help="The endpoint that connects.")] = "",
     destination: Annotated[str, typer.Option("--to", help="The endpoint it connects to.")] = "",
     port: Annotated[str, typer.Option("--port", "-p", help="tcp/443 or udp/53.")] = "tcp/443",
+    method: Annotated[
+        str | None,
+        typer.Option("--method", help="HTTP method, on a port a sidecar reads as HTTP."),
+    ] = None,
+    path_: Annotated[
+        str | None, typer.Option("--path", help="HTTP path, on a port a sidecar reads as HTTP.")
+    ] = None,
     fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
 ) -> None:
     """Send one real connection and say what happened (and what the engine says)."""
@@ -288,14 +302,17 @@ def lab_probe(
     if not source or not destination:
         err.print("[red]error[/]: --from and --to are required")
         raise typer.Exit(EXIT_INPUT)
-    result = _guard(lambda: probe_one(name, source, destination, port))
+    request = (method or "GET", path_ or "/") if method or path_ else None
+    result = _guard(lambda: probe_one(name, source, destination, port, request=request))
     if fmt is TextOrJson.json:
         out.print_json(json.dumps(result.to_json()))
     else:
         colour = "green" if result.delivered else "red"
+        asked = f" {' '.join(result.flow.request)}" if result.flow.request else ""
         out.print(
             f"[{colour}]{'delivered' if result.delivered else 'not delivered'}[/]: "
-            f"{source} → {destination} {port}: {result.lab_text()}; engine: {result.engine_text()}"
+            f"{source} → {destination} {port}{asked}: {result.lab_text()}; engine: "
+            f"{result.engine_text()}"
         )
         if result.diagnosis is not None and result.agree is not False:
             _render_diagnosis(result.diagnosis)

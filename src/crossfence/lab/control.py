@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import QueryError, UnsupportedError
+from .envoy import envoy_binary
+from .pki import Pki
 from .plan import Plan
 from .state import State, lab_dir, validate_name
 from .system import CommandError, HostSystem, ProcessInfo, System
@@ -50,6 +52,7 @@ _FORWARD = (
 _READY_TIMEOUT = 30.0
 _BGP_TIMEOUT = 40.0
 _SETTLE = 0.6
+_UNIX_PATH = 107
 
 
 def _quiet(progress: Progress | None) -> Progress:
@@ -68,11 +71,13 @@ def preflight(system: System, plan: Plan | None = None) -> None:
         needed += ["wg", "wireguard-go"]
     if plan is not None and plan.birds:
         needed += ["bird", "birdc"]
+    if plan is not None and plan.envoys:
+        needed += ["openssl"]
     missing = [b for b in needed if system.which(b) is None]
     if missing:
         raise UnsupportedError(
             f"the lab needs {', '.join(missing)} (Debian: iproute2 nftables wireguard-go "
-            "wireguard-tools bird2)"
+            "wireguard-tools bird2 openssl)"
         )
 
 
@@ -92,8 +97,15 @@ class UpResult:
 
 class _Up:
     def __init__(
-        self, system: System, state: State, plan: Plan, progress: Progress, python: str
+        self,
+        system: System,
+        state: State,
+        plan: Plan,
+        progress: Progress,
+        python: str,
+        envoy: str | None = None,
     ) -> None:
+        self.envoy = envoy
         self.system = system
         self.state = state
         self.plan = plan
@@ -118,6 +130,7 @@ class _Up:
         self.step("tunnel routes", self.tunnel_routes)
         self.step("bird", self.birds)
         self.step("servers", self.servers)
+        self.step("envoy", self.envoys)
         self.step("waiting for the servers", self.wait_ready)
         self.step("waiting for BGP", self.wait_bgp)
 
@@ -293,6 +306,8 @@ class _Up:
             ready = self.directory / f"ready-{server.netns}"
             self.ready.append(ready)
             argv = [self.python, "-m", "crossfence.lab.server", "serve", "--name", server.endpoint]
+            if server.host != "0.0.0.0":
+                argv += ["--host", server.host]
             if server.tcp:
                 argv += ["--tcp", ",".join(map(str, server.tcp))]
             if server.udp:
@@ -324,8 +339,45 @@ class _Up:
                 f"{proxy.mode}-{proxy.netns}.log",
             )
 
+    def envoys(self) -> None:
+        """The mesh's certificates (a lab CA, a SPIFFE certificate per identity), then the
+        Envoys; each is ready when its admin socket (a unix socket in the lab's folder) is."""
+        if not self.plan.envoys:
+            return
+        assert self.envoy is not None
+        pki = Pki(self.system, self.directory)
+        pki.create()
+        for spec in self.plan.envoys:
+            if spec.identity is not None:
+                pki.identity(spec.identity)
+        for spec in self.plan.envoys:
+            short = spec.netns.removeprefix("cf-")
+            config = self.directory / f"envoy-{short}.json"
+            self.system.write(config, spec.config)
+            if len(spec.admin.encode()) > _UNIX_PATH:
+                raise UnsupportedError(
+                    f"{spec.admin}: the lab's folder is too deep for a unix socket (at most "
+                    f"{_UNIX_PATH} bytes): choose a shorter CROSSFENCE_LAB_DIR"
+                )
+            self.ready.append(Path(spec.admin))
+            self.spawn(
+                f"envoy {spec.role}",
+                spec.netns,
+                [
+                    self.envoy,
+                    "-c",
+                    str(config),
+                    "--concurrency",
+                    "1",
+                    "--disable-hot-restart",
+                    "-l",
+                    "warning",
+                ],
+                f"envoy-{short}.log",
+            )
+
     def wait_ready(self) -> None:
-        self.wait_for(self.ready, "the lab's servers")
+        self.wait_for(self.ready, "the lab's servers and proxies")
 
     def wait_bgp(self) -> None:
         """Every session established, then every BIRD router's table unchanged for a second."""
@@ -384,9 +436,11 @@ def up(
     root: Path | None = None,
     progress: Progress | None = None,
     keep: bool = False,
+    mesh: bool = True,
 ) -> UpResult:
     """Build the estate of the blueprint at `path` as lab `name`; on failure the half-built lab
-    is removed (unless `keep`: then `down` removes it)."""
+    is removed (unless `keep`: then `down` removes it). The mesh runs on Envoy when Envoy is
+    found (and `mesh`)."""
     from ..estate import build_topology, load
     from .planner import make_plan
 
@@ -403,11 +457,12 @@ def up(
     report("reading the blueprint")
     blueprint = load(path)
     topology = build_topology(blueprint)
-    plan = make_plan(blueprint, topology, name, directory)
+    envoy = envoy_binary() if mesh else None
+    plan = make_plan(blueprint, topology, name, directory, mesh=envoy is not None)
     preflight(system, plan)
     state = State.create(directory, name, str(Path(path).resolve()))
     state.set("plan", plan.summary())
-    builder = _Up(system, state, plan, report, sys.executable)
+    builder = _Up(system, state, plan, report, sys.executable, envoy)
     try:
         builder.run()
     except BaseException:
@@ -454,17 +509,21 @@ def down(name: str, *, system: System | None = None, root: Path | None = None) -
     if state is None:
         return DownResult(name, False)
     result = DownResult(name, True)
-    for record in reversed(state.of_kind("process")):
+    records = list(reversed(state.of_kind("process")))
+    running: list[ProcessInfo] = []
+    for record in records:
         argv = tuple(record.details.get("argv", ()))
         pid = record.details.get("pid")
         if pid is None:
             candidates = system.find(argv)
         else:
             candidates = [ProcessInfo(int(pid), record.details.get("start"), argv)]
-        for process in candidates:
-            if system.alive(process):
-                system.stop(process)
-                result.processes += 1
+        running += [p for p in candidates if system.alive(p)]
+    # every daemon at once: each stop waits for its process to go
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(system.stop, running))
+    result.processes = len(running)
+    for record in records:
         state.forget(record)
     existing = _netns_list(system)
     for record in reversed(state.of_kind("netns")):

@@ -25,6 +25,7 @@ from collections import defaultdict
 from ..algebra.packets import IpSet
 from ..engine.path import PRIVATE_RANGES
 from ..ir.types import Endpoint, Network, Topology
+from .envoy import OUTBOUND_PORT
 from .layout import Layout
 from .netpol import netpol_chains, pod_addresses
 from .nft import Ruleset, address_set, filter_chains, quote
@@ -33,6 +34,9 @@ from .plan import Plan
 __all__ = ["TRACE_CHAINS", "build_rulesets"]
 
 TRACE_CHAINS = ("trace_pre", "trace_out")
+# A connection a pod opens and its sidecar takes is redirected to 127.0.0.1 before the output
+# filters see it, still on its interface: the filters see the sidecar's own connection instead.
+_NOT_REDIRECTED = "ip daddr != 127.0.0.0/8"
 
 
 def _names(ifnames: list[str]) -> str:
@@ -72,6 +76,12 @@ class _Rulesets:
             if network.name in self.plan.igws:
                 self.igw(network)
         self.internet()
+        for netns, matches in self.plan.redirects.items():
+            chain = self.sets[netns].base("to_sidecar", "output", kind="nat", priority=-100)
+            chain.rules += [
+                f"{match} counter redirect to :{OUTBOUND_PORT} comment {quote('to the sidecar')}"
+                for match in matches
+            ]
         self.plan.nft = {name: ruleset.render() for name, ruleset in self.sets.items()}
 
     def interface(self, netns: str, kind: str) -> str | None:
@@ -84,7 +94,7 @@ class _Rulesets:
     def workload(self, endpoint: Endpoint, netns: str) -> None:
         ruleset = self.sets[netns]
         private = self.interface(netns, "workload")
-        guard_in, guard_out = f'iifname "{private}"', f'oifname "{private}"'
+        guard_in, guard_out = f'iifname "{private}"', f'oifname "{private}" {_NOT_REDIRECTED}'
         for n, flt in enumerate(endpoint.ingress):
             filter_chains(ruleset, flt, "input", f"ingress{n}", "saddr", "daddr", [guard_in])
         for n, flt in enumerate(endpoint.egress):
@@ -95,7 +105,7 @@ class _Rulesets:
                 guard = f'iifname "{public}"'
                 filter_chains(ruleset, flt, "input", f"public_in{n}", "saddr", "daddr", [guard])
             for n, flt in enumerate(endpoint.public_egress):
-                guard = f'oifname "{public}"'
+                guard = f'oifname "{public}" {_NOT_REDIRECTED}'
                 filter_chains(ruleset, flt, "output", f"public_out{n}", "daddr", "saddr", [guard])
 
     def pods(self) -> None:
@@ -134,7 +144,7 @@ class _Rulesets:
                     pod,
                     addresses,
                     f'iifname "{private}"',
-                    f'oifname "{private}"',
+                    f'oifname "{private}" {_NOT_REDIRECTED}',
                 )
 
     def load_balancer(self, endpoint: Endpoint, netns: str, public: str) -> None:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import Any
 
 from ..algebra.packets import ServiceSet
 from ..engine.path import target_address
 from ..engine.reach import resolve
 from ..ir.types import Endpoint, Topology
+from ..providers.istio.authz import has_sidecar
+from ..providers.istio.protocol import TCP, TLS, port_protocol
 
 __all__ = [
     "UNDECLARED",
@@ -24,6 +27,7 @@ __all__ = [
     "Route",
     "declared",
     "flows",
+    "http_request",
     "probe_ports",
     "routes_of",
     "server_ports",
@@ -43,6 +47,8 @@ class Flow:
     destination: str
     protocol: str
     port: int
+    request: tuple[str, str] | None = None
+    """An HTTP request (method, path): the destination's sidecar reads the port as HTTP."""
 
     @property
     def service(self) -> str:
@@ -107,8 +113,14 @@ def server_ports(endpoint: Endpoint) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return tcp, udp
 
 
-def flows(topology: Topology, names: list[str] | None = None) -> list[Flow]:
-    """Every ordered pair of endpoints (or of `names`), on each destination's probe ports."""
+def flows(
+    topology: Topology,
+    names: list[str] | None = None,
+    intents: tuple[Any, ...] = (),
+    mesh: bool = False,
+) -> list[Flow]:
+    """Every ordered pair of endpoints (or of `names`), on each destination's probe ports; with
+    the mesh realised, a port its sidecar reads as HTTP gets a request (`http_request`)."""
     endpoints = sorted(names if names is not None else topology.endpoints)
     out = []
     for source in endpoints:
@@ -116,8 +128,39 @@ def flows(topology: Topology, names: list[str] | None = None) -> list[Flow]:
             if source == destination:
                 continue
             for protocol, port in probe_ports(topology.endpoints[destination]):
-                out.append(Flow(source, destination, protocol, port))
+                request = (
+                    http_request(topology, intents, source, destination, port)
+                    if mesh and protocol == "tcp"
+                    else None
+                )
+                out.append(Flow(source, destination, protocol, port, request))
     return out
+
+
+def http_request(
+    topology: Topology, intents: tuple[Any, ...], source: str, destination: str, port: int
+) -> tuple[str, str] | None:
+    """The request the lab sends to a port the destination's sidecar reads as HTTP, or
+    auto-detects (HTTP when the client speaks it): the one an intent of the blueprint names for
+    the pair (else for the destination), else `GET /`."""
+    identity = topology.workloads.get(destination)
+    if identity is None or identity.kind != "pods" or identity.cluster not in topology.clusters:
+        return None
+    view = topology.clusters[identity.cluster]
+    pods = view.pods.get(destination, [])
+    if not pods or not has_sidecar(view.kube, pods[0]):
+        return None
+    if port_protocol(view.kube, pods[0], port).kind in (TCP, TLS):
+        return None  # read as TCP: no request (HTTP and auto-detected ports get one)
+    named = [
+        i
+        for i in intents
+        if i.destination == destination and i.method and i.port.lower() == f"tcp/{port}"
+    ]
+    chosen = next((i for i in named if i.source == source), named[0] if named else None)
+    if chosen is None:
+        return "GET", "/"
+    return str(chosen.method), str(chosen.path or "/")
 
 
 def _ip(value: int) -> str:
@@ -188,9 +231,10 @@ def _gateway(topology: Topology, flow: Flow) -> tuple[str, int] | None:
     return view.east_west.ip, view.east_west.ports[0].port
 
 
-def routes_of(topology: Topology, flow: Flow) -> list[Route]:
+def routes_of(topology: Topology, flow: Flow, mesh: bool = False) -> list[Route]:
     """How the lab sends a flow: directly, and through the outermost load balancer in front of
-    the destination (when there is one and the source is not behind it)."""
+    the destination (when there is one and the source is not behind it). With the mesh
+    realised the source's sidecar finds the east-west gateway itself."""
     client, bind = _client(topology, flow.source)
     destination = topology.endpoints[flow.destination]
     if destination.kind == "internet":
@@ -199,7 +243,14 @@ def routes_of(topology: Topology, flow: Flow) -> list[Route]:
     else:
         target = _ip(target_address(client, destination))
     out = [
-        Route("direct", flow.source, bind, target, flow.port, _gateway(topology, flow)),
+        Route(
+            "direct",
+            flow.source,
+            bind,
+            target,
+            flow.port,
+            None if mesh else _gateway(topology, flow),
+        ),
     ]
     chain = _chain(topology, destination)
     if client.name in [e.name for e in chain]:

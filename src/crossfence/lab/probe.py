@@ -8,7 +8,8 @@ target), sends `CF <token>` and waits for `CF-OK <name> <token>`: the name says 
 outcome is `answered`, or why not: `refused` (a TCP reset or an ICMP port unreachable: the packet
 got there, nothing listens), `unreachable` (an ICMP error from a router: no route), `blocked`
 (a filter of the sending namespace refused it), `timeout` (dropped somewhere), `closed` (a proxy
-accepted the connection and closed it without an answer).
+accepted the connection and closed it without an answer: a sidecar whose mTLS or authorization
+said no), `rejected` (an HTTP error status instead of the answer: a sidecar's RBAC, 403).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .server import PROBE_HEADER
 from .system import System
 
 __all__ = ["Probe", "ProbeResult", "main", "run_batches"]
@@ -42,6 +44,8 @@ class Probe:
     source: str | None = None
     via: tuple[str, int] | None = None
     """An east-west gateway the connection goes through (its address and port)."""
+    request: tuple[str, str] | None = None
+    """An HTTP request (method, path) to send instead of the plain line."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,28 @@ async def _tcp(probe: Probe, timeout: float) -> tuple[str, str | None, str]:
     try:
         if probe.via:
             writer.write(f"CF-TARGET {probe.address} {probe.port}\n".encode())
-        writer.write(f"CF {probe.id}\n".encode())
+        if probe.request is not None:
+            method, path = probe.request
+            writer.write(
+                f"{method} {path} HTTP/1.1\r\nhost: {probe.address}:{probe.port}\r\n"
+                f"{PROBE_HEADER}: {probe.id}\r\nconnection: close\r\n\r\n".encode()
+            )
+        else:
+            writer.write(f"CF {probe.id}\n".encode())
         await writer.drain()
         line = await asyncio.wait_for(reader.readline(), timeout)
+        if probe.request is not None:
+            status = line.decode(errors="replace").split()
+            if not status:
+                return "closed", None, "the connection closed without an answer"
+            if len(status) < 2 or status[1] != "200":
+                code = status[1] if len(status) > 1 else "none"
+                body = await asyncio.wait_for(reader.read(300), timeout)
+                text = body.decode(errors="replace").split("\r\n\r\n")[-1].strip()
+                return "rejected", None, f"HTTP {code}: {text[:120]}"
+            while (await asyncio.wait_for(reader.readline(), timeout)).strip():
+                pass  # the headers
+            line = await asyncio.wait_for(reader.readline(), timeout)
     except TimeoutError:
         return "timeout", None, "connected, no answer"
     except OSError as error:
@@ -138,6 +161,7 @@ def main() -> None:
             int(p["port"]),
             p.get("source"),
             (str(p["via"][0]), int(p["via"][1])) if p.get("via") else None,
+            (str(p["request"][0]), str(p["request"][1])) if p.get("request") else None,
         )
         for p in request["probes"]
     ]

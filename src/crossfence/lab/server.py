@@ -6,7 +6,9 @@
     python -m crossfence.lab.server eastwest --name gw --listen 172.16.0.100:15443 --ready FILE
 
 A probe sends `CF <token>`; the server answers `CF-OK <name> <token>`, over TCP (a line) or UDP
-(a datagram), so the prober knows which endpoint answered, through any proxy. A load balancer
+(a datagram), so the prober knows which endpoint answered, through any proxy. On a port the mesh
+reads as HTTP the probe sends an HTTP request with the token in an `x-crossfence-probe` header,
+and the answer comes as the body of a 200. A load balancer
 relays each connection to its backend from its own address; an east-west gateway reads the
 target of a connection from its first line (`CF-TARGET <address> <port>`, what SNI tells an Istio
 east-west gateway) and relays the rest to it. Only the standard library: it starts fast.
@@ -21,10 +23,10 @@ import signal
 from pathlib import Path
 from typing import cast
 
-__all__ = ["main"]
+__all__ = ["PROBE_HEADER", "main"]
 
-_LINE = 256
 _TIMEOUT = 5.0
+PROBE_HEADER = "x-crossfence-probe"
 
 
 async def _answer(name: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -33,6 +35,20 @@ async def _answer(name: str, reader: asyncio.StreamReader, writer: asyncio.Strea
         words = line.decode(errors="replace").split()
         if len(words) == 2 and words[0] == "CF":
             writer.write(f"CF-OK {name} {words[1]}\n".encode())
+            await writer.drain()
+        elif len(words) == 3 and words[2].startswith("HTTP/"):
+            # an HTTP request (a port the mesh reads as HTTP): the token is in a header
+            token = ""
+            while header := (await asyncio.wait_for(reader.readline(), _TIMEOUT)).strip():
+                key, _, value = header.decode(errors="replace").partition(":")
+                if key.strip().lower() == PROBE_HEADER:
+                    token = value.strip()
+            body = f"CF-OK {name} {token}\n".encode()
+            writer.write(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n"
+                + f"content-length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
             await writer.drain()
     with contextlib.suppress(Exception):
         writer.close()
@@ -96,7 +112,7 @@ async def _run(args: argparse.Namespace) -> None:
         for port in args.tcp:
             servers.append(
                 await asyncio.start_server(
-                    lambda r, w: _answer(args.name, r, w), "0.0.0.0", port, reuse_address=True
+                    lambda r, w: _answer(args.name, r, w), args.host, port, reuse_address=True
                 )
             )
         for port in args.udp:
@@ -154,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend")
     parser.add_argument("--source")
     parser.add_argument("--ready")
+    parser.add_argument("--host", default="0.0.0.0", help="Where TCP ports listen.")
     asyncio.run(_run(parser.parse_args(argv)))
 
 

@@ -236,7 +236,7 @@ class FakeSystem:
     stopped: list[int] = field(default_factory=list)
     responders: list[Responder] = field(default_factory=list)
     binaries: set[str] = field(
-        default_factory=lambda: {"ip", "nft", "wg", "wireguard-go", "bird", "birdc"}
+        default_factory=lambda: {"ip", "nft", "wg", "wireguard-go", "bird", "birdc", "openssl"}
     )
     os: str = "Linux"
     euid: int = 0

@@ -125,6 +125,7 @@ class FlowResult:
             "from": self.flow.source,
             "to": self.flow.destination,
             "port": self.flow.service,
+            "request": list(self.flow.request) if self.flow.request else None,
             "engine": {
                 "verdict": "allowed" if self.engine.allowed else "denied",
                 "disposition": self.engine.disposition,
@@ -161,6 +162,8 @@ class VerifyResult:
     flows: list[FlowResult]
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    mesh: bool = False
+    """Whether the lab runs the mesh (Envoy): the mesh's answers are compared too."""
 
     @property
     def disagreements(self) -> list[FlowResult]:
@@ -177,6 +180,7 @@ class VerifyResult:
                 "disagree": len(self.disagreements),
                 "not_checked": len(self.flows) - len(counted),
                 "mesh_only": sum(1 for f in self.flows if f.mesh),
+                "mesh_realised": self.mesh,
                 "seconds": self.seconds,
             },
             "notes": self.notes,
@@ -197,11 +201,13 @@ def load_lab(name: str, root: Path | None = None) -> tuple[State, Any, Topology]
     return state, blueprint, build_topology(blueprint)
 
 
-def _expected(flow: Flow, reach: Reach) -> tuple[bool | None, bool]:
+def _expected(reach: Reach, mesh: bool) -> tuple[bool | None, bool]:
+    """What the packets should show, and whether the engine denies it in the mesh only; without
+    the mesh in the lab, such a flow is compared on the other layers."""
     if reach.disposition in NOT_REALISED:
         return None, False
     if not reach.allowed and reach.disposition in MESH_DENIALS:
-        return True, True
+        return (False, True) if mesh else (True, True)
     return reach.allowed, False
 
 
@@ -210,7 +216,7 @@ def _answered_by(flow: Flow, topology: Topology, result: ProbeResult) -> bool:
     connection (its backends answer, or it closes it); anything else must answer itself."""
     destination = topology.endpoints.get(flow.destination)
     if destination is not None and destination.proxy is not None:
-        return result.outcome in ("answered", "closed")
+        return result.outcome in ("answered", "closed", "rejected")
     return result.outcome == "answered" and result.answer == flow.destination
 
 
@@ -222,6 +228,7 @@ class _Verifier:
         self.summary = state.data.get("plan", {})
         self.instances: dict[str, list[dict[str, Any]]] = self.summary.get("instances", {})
         self.python = sys.executable
+        self.mesh = bool(self.summary.get("mesh"))
 
     def netns_of(self, endpoint: str) -> str | None:
         found = self.instances.get(endpoint)
@@ -232,9 +239,17 @@ class _Verifier:
         netns = self.netns_of(flow.source)
         if netns is None:
             return out
-        for n, route in enumerate(routes_of(self.topology, flow)):
+        for n, route in enumerate(routes_of(self.topology, flow, self.mesh)):
             protocol = flow.protocol if route.how == "direct" else "tcp"
-            probe = Probe(f"{tag}.{n}", protocol, route.address, route.port, route.bind, route.via)
+            probe = Probe(
+                f"{tag}.{n}",
+                protocol,
+                route.address,
+                route.port,
+                route.bind,
+                route.via,
+                flow.request,
+            )
             out.append((netns, probe, route))
         return out
 
@@ -242,7 +257,8 @@ class _Verifier:
         planned: list[tuple[Flow, Reach, list[tuple[str, Probe, Route]]]] = []
         batches: dict[str, list[Probe]] = {}
         for index, flow in enumerate(selected):
-            reach = engine.ask(flow.source, flow.destination, flow.service)
+            method, path = flow.request or (None, None)
+            reach = engine.ask(flow.source, flow.destination, flow.service, method, path)
             probes = self.probes(flow, f"f{index}")
             planned.append((flow, reach, probes))
             for netns, probe, _ in probes:
@@ -250,7 +266,7 @@ class _Verifier:
         results = run_batches(self.system, batches, self.python)
         out = []
         for flow, reach, probes in planned:
-            expected, mesh = _expected(flow, reach)
+            expected, mesh = _expected(reach, self.mesh)
             outcomes = [
                 (route, results.get(probe.id, ProbeResult(probe.id, "error", None, "no result")))
                 for _, probe, route in probes
@@ -312,6 +328,11 @@ class _Verifier:
         path, and the lowest is where the packet was last seen."""
         namespaces = self.namespaces()
         ports = {(result.flow.protocol, result.flow.port)}
+        if self.mesh:
+            # sidecars reach other networks' pods through their east-west gateways
+            for view in self.topology.clusters.values():
+                if view.east_west is not None and view.east_west.ports:
+                    ports.add(("tcp", view.east_west.ports[0].port))
         for route, _ in result.outcomes:
             ports.add(("tcp" if route.how != "direct" else result.flow.protocol, route.port))
             if route.via:
@@ -369,11 +390,11 @@ def verify(
 ) -> VerifyResult:
     """Probe every flow (or those from `sources` / to `destinations`) and compare."""
     start = time.monotonic()
-    state, _, topology = load_lab(name, root)
+    state, blueprint, topology = load_lab(name, root)
     verifier = _Verifier(system or HostSystem(), state, topology)
     selected = [
         f
-        for f in flows(topology)
+        for f in flows(topology, intents=tuple(blueprint.intents), mesh=verifier.mesh)
         if (not sources or f.source in sources)
         and (not destinations or f.destination in destinations)
     ]
@@ -381,7 +402,7 @@ def verify(
     for result in [r for r in results if r.agree is False][:_MAX_DIAGNOSES]:
         result.diagnosis = verifier.diagnose(result)
     notes = list(state.data.get("plan", {}).get("notes", []))
-    return VerifyResult(name, results, round(time.monotonic() - start, 2), notes)
+    return VerifyResult(name, results, round(time.monotonic() - start, 2), notes, verifier.mesh)
 
 
 def probe_one(
@@ -392,11 +413,14 @@ def probe_one(
     *,
     system: System | None = None,
     root: Path | None = None,
+    request: tuple[str, str] | None = None,
 ) -> FlowResult:
-    """One flow, sent for real and compared, with what the lab saw of it."""
+    """One flow, sent for real and compared, with what the lab saw of it (an HTTP `request`,
+    method and path, where the destination's sidecar reads the port as HTTP)."""
     from ..engine.reach import parse_port
+    from .flows import http_request
 
-    state, _, topology = load_lab(name, root)
+    state, blueprint, topology = load_lab(name, root)
     for endpoint in (source, destination):
         if endpoint not in topology.endpoints:
             raise QueryError.single(
@@ -407,7 +431,11 @@ def probe_one(
     if protocol not in ("tcp", "udp") or number is None:
         raise QueryError.single(f"--port {port!r}: the lab probes TCP and UDP ports (e.g. tcp/443)")
     verifier = _Verifier(system or HostSystem(), state, topology)
-    flow = Flow(source, destination, protocol, number)
+    if verifier.mesh and protocol == "tcp" and request is None:
+        request = http_request(topology, tuple(blueprint.intents), source, destination, number)
+    elif not verifier.mesh or protocol != "tcp":
+        request = None
+    flow = Flow(source, destination, protocol, number, request)
     result = verifier.run([flow], LayeredReach(topology))[0]
     result.diagnosis = verifier.diagnose(result)
     return result
