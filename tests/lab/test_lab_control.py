@@ -11,8 +11,10 @@ from typer.testing import CliRunner
 from crossfence.cli import app
 from crossfence.errors import QueryError, UnsupportedError
 from crossfence.lab import system as system_module
-from crossfence.lab.control import down, status, up
+from crossfence.lab.control import up
+from crossfence.lab.status import status
 from crossfence.lab.system import CommandError, Completed, FakeSystem, ProcessInfo
+from crossfence.lab.teardown import down
 
 from .conftest import EXAMPLE
 

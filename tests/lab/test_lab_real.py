@@ -11,8 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from crossfence.cli import app
-from crossfence.lab.control import down, status, up
+from crossfence.lab.control import up
 from crossfence.lab.state import lab_dir
+from crossfence.lab.status import status
+from crossfence.lab.teardown import down
 from crossfence.lab.verify import FlowResult, VerifyResult, probe_one, verify
 
 from .conftest import EXAMPLE, VARIANTS

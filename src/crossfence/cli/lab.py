@@ -124,7 +124,7 @@ def lab_down(
     name: LabName = "lab",
 ) -> None:
     """Remove everything the lab created (safe to run twice, and after a crash)."""
-    from ..lab.control import down
+    from ..lab.teardown import down
 
     result = _guard(lambda: down(name))
     if not result.found:
@@ -150,7 +150,7 @@ def lab_status(
     fmt: Annotated[TextOrJson, typer.Option("--format", help="Output format.")] = TextOrJson.text,
 ) -> None:
     """Show the lab's namespaces, daemons, tunnels and BGP sessions."""
-    from ..lab.control import status
+    from ..lab.status import status
 
     report = _guard(lambda: status(name))
     if fmt is TextOrJson.json:

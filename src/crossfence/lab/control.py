@@ -1,4 +1,4 @@
-"""`up`, `down` and `status`: build a plan out of namespaces and daemons, write down each thing before it exists, remove exactly that.
+"""`up`: build a lab's plan out of namespaces, links, rulesets and daemons, writing each thing into the state file before it exists.
 
 `up` writes every namespace, link, daemon, key and socket into the lab's state file before
 creating it, so `down` removes exactly those, finds everything after a crash half-way, and has
@@ -8,10 +8,7 @@ it is still the process the lab started (its start time and command line).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -25,18 +22,12 @@ from .envoy import envoy_binary
 from .pki import Pki
 from .plan import Plan
 from .state import State, lab_dir, validate_name
-from .system import CommandError, HostSystem, ProcessInfo, System
+from .status import bgp_states
+from .system import HostSystem, ProcessInfo, System
+from .teardown import down
 from .wireguard import UAPI_DIR, set_command
 
-__all__ = [
-    "DownResult",
-    "Progress",
-    "UpResult",
-    "down",
-    "preflight",
-    "status",
-    "up",
-]
+__all__ = ["Progress", "UpResult", "preflight", "up"]
 
 Progress = Callable[[str], None]
 
@@ -410,24 +401,6 @@ class _Up:
         return digest.hexdigest()
 
 
-def bgp_states(system: System, directory: Path, summary: dict[str, Any]) -> dict[str, str]:
-    """BGP session (`network/protocol`) -> BIRD's state of it (`Established`, `Active`, ...)."""
-    out: dict[str, str] = {}
-    for bird in summary.get("birds", []):
-        control = directory / f"bird-{str(bird['netns']).removeprefix('cf-')}.ctl"
-        done = system.run(["birdc", "-s", str(control), "show", "protocols"], check=False)
-        seen = {}
-        for line in done.stdout.splitlines():
-            words = line.split()
-            if len(words) >= 6 and words[1] == "BGP":
-                seen[words[0]] = words[5]
-            elif len(words) >= 4 and words[1] == "BGP":
-                seen[words[0]] = words[3]
-        for session in bird["sessions"]:
-            out[f"{bird['network']}/{session}"] = seen.get(session, "down")
-    return out
-
-
 def up(
     path: Path,
     name: str,
@@ -478,128 +451,3 @@ def up(
     return UpResult(
         name, directory, len(plan.namespaces), builder.daemons, timings, plan.notes, bgp
     )
-
-
-@dataclass
-class DownResult:
-    """What `down` removed."""
-
-    name: str
-    found: bool
-    processes: int = 0
-    namespaces: int = 0
-    files: int = 0
-    problems: list[str] = field(default_factory=list)
-
-
-def _netns_list(system: System) -> set[str]:
-    done = system.run(["ip", "-j", "netns", "list"], check=False)
-    try:
-        return {str(n["name"]) for n in json.loads(done.stdout or "[]")}
-    except ValueError:
-        return set()
-
-
-def down(name: str, *, system: System | None = None, root: Path | None = None) -> DownResult:
-    """Remove exactly what the lab's state file lists; nothing to do when there is none."""
-    validate_name(name)
-    system = system or HostSystem()
-    directory = lab_dir(name, root)
-    state = State.load(directory)
-    if state is None:
-        return DownResult(name, False)
-    result = DownResult(name, True)
-    records = list(reversed(state.of_kind("process")))
-    running: list[ProcessInfo] = []
-    for record in records:
-        argv = tuple(record.details.get("argv", ()))
-        pid = record.details.get("pid")
-        if pid is None:
-            candidates = system.find(argv)
-        else:
-            candidates = [ProcessInfo(int(pid), record.details.get("start"), argv)]
-        running += [p for p in candidates if system.alive(p)]
-    # every daemon at once: each stop waits for its process to go
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(system.stop, running))
-    result.processes = len(running)
-    for record in records:
-        state.forget(record)
-    existing = _netns_list(system)
-    for record in reversed(state.of_kind("netns")):
-        if record.name in existing:
-            try:
-                system.run(["ip", "netns", "delete", record.name])
-                result.namespaces += 1
-            except CommandError as error:
-                result.problems.append(str(error))
-                continue
-        state.forget(record)
-    for record in state.of_kind("links"):
-        state.forget(record)
-    for record in reversed(state.of_kind("socket")):
-        path = Path(record.name)
-        if system.exists(path):
-            system.remove(path)
-            result.files += 1
-        state.forget(record)
-    for record in reversed(state.of_kind("dir")):
-        path = Path(record.name)
-        with contextlib.suppress(OSError):
-            path.rmdir()  # only when empty: another lab's sockets keep it
-        state.forget(record)
-    if result.problems:
-        return result
-    if directory.exists():
-        result.files += sum(1 for _ in directory.iterdir())
-        shutil.rmtree(directory)
-    return result
-
-
-def status(name: str, *, system: System | None = None, root: Path | None = None) -> dict[str, Any]:
-    """The lab's state: its namespaces and daemons (alive or not), BGP sessions, tunnels."""
-    validate_name(name)
-    system = system or HostSystem()
-    directory = lab_dir(name, root)
-    state = State.load(directory)
-    if state is None:
-        return {"name": name, "up": False}
-    existing = _netns_list(system)
-    namespaces = state.of_kind("netns")
-    processes = []
-    for record in state.of_kind("process"):
-        pid = record.details.get("pid")
-        alive = pid is not None and system.alive(
-            ProcessInfo(
-                int(pid), record.details.get("start"), tuple(record.details.get("argv", ()))
-            )
-        )
-        processes.append(
-            {"role": record.name, "netns": record.details.get("netns"), "pid": pid, "alive": alive}
-        )
-    summary = state.data.get("plan", {})
-    bgp = bgp_states(system, directory, summary) if summary.get("birds") else {}
-    tunnels = {}
-    for tunnel in summary.get("tunnels", []):
-        handshakes = []
-        for side in tunnel["sides"]:
-            done = system.run(["wg", "show", side["ifname"], "latest-handshakes"], check=False)
-            words = done.stdout.split()
-            handshakes.append(int(words[1]) if len(words) >= 2 and words[1].isdigit() else 0)
-        tunnels[tunnel["name"]] = "up" if all(h > 0 for h in handshakes) else "no handshake"
-    return {
-        "name": name,
-        "up": True,
-        "phase": state.data.get("phase"),
-        "blueprint": state.data.get("blueprint"),
-        "directory": str(directory),
-        "namespaces": {
-            "recorded": len(namespaces),
-            "present": sum(1 for r in namespaces if r.name in existing),
-        },
-        "processes": processes,
-        "bgp": bgp,
-        "tunnels": tunnels,
-        "timings": state.data.get("timings", {}),
-        "notes": summary.get("notes", []),
-    }

@@ -19,7 +19,8 @@ from typing import Any
 from ..algebra.packets import IpSet
 from ..engine.path import AUTO_NAT_ADDRESS
 from ..engine.reach import resolve
-from ..ir.types import Endpoint, Network, Route, Topology
+from ..ir.types import Endpoint, Network, Topology
+from . import routes
 from .addressing import Plumbing, used_addresses
 from .plan import (
     Instance,
@@ -38,7 +39,6 @@ __all__ = [
     "EGRESS_TABLE",
     "INGRESS_TABLE",
     "MAX_ADDRESSES",
-    "ROUTE_TABLES",
     "Layout",
     "Ports",
     "first",
@@ -52,8 +52,6 @@ Ports = Callable[[str], tuple[tuple[int, ...], tuple[int, ...]]]
 INGRESS_TABLE = 100
 # A load balancer's connections from its private address follow this table.
 EGRESS_TABLE = 200
-# AWS route tables that apply to some subnets only: kernel tables from this number on.
-ROUTE_TABLES = 1000
 # A VM given a range of addresses answers on its first ones only.
 MAX_ADDRESSES = 16
 
@@ -158,10 +156,10 @@ class Layout:
         for endpoint in self.endpoints():
             self.endpoint(endpoint)
         self.peerings()
-        self.attachments()
+        routes.attachments(self)
         self.vpn_gateways()
         for network in topology.networks.values():
-            self.static_routes(network)
+            routes.static_routes(self, network)
         return self.plan
 
     def endpoints(self) -> list[Endpoint]:
@@ -500,138 +498,6 @@ class Layout:
             self.vpn[gateway.name] = (netns, addresses)
 
     # -- configured routes ----------------------------------------------------------------------
-
-    def table_of(self, network: str, segment: str | None) -> int | None:
-        """The kernel table a packet entering from `segment` is routed by (None: main)."""
-        for segments, table in self.tables.get(network, {}).items():
-            if segment is not None and segment in segments:
-                return table
-        return None
-
-    def route_tables(self, network: Network) -> dict[tuple[str, ...], int]:
-        """Routes that apply to packets from some segments only (AWS route tables, a Scaleway
-        VPC without routing) go in a kernel table of their own, which the router looks up for
-        packets entering from those segments (`ip rule iif`); every table also holds the routes
-        that apply everywhere."""
-        tuples = {r.segments for r in network.routes if r.segments is not None}
-        tuples |= {p.segments for p in self.topology.propagations if p.network == network.name}
-        for session in self.topology.bgp_sessions:
-            for speaker in (session.local, session.peer):
-                if speaker.network == network.name and speaker.segments is not None:
-                    tuples.add(speaker.segments)
-        return {t: ROUTE_TABLES + n for n, t in enumerate(sorted(tuples))}
-
-    def static_routes(self, network: Network) -> None:
-        router = self.plan.routers[network.name]
-        tables = self.route_tables(network)
-        self.tables[network.name] = tables
-        for segments, table in tables.items():
-            for port in self.plan.ports_of(router):
-                if port.segment is not None and port.segment in segments:
-                    self.plan.rules.append(
-                        RuleSpec(router, ("iif", port.ifname, "lookup", str(table)))
-                    )
-
-        self.workload_routes(network, router, tables)
-        seen: set[tuple[str, int, int | None]] = set()
-        for route in network.routes:
-            if route.kind in ("dynamic", "peering-subnet", "peering-static", "peering-dynamic"):
-                continue  # learned routes come from BIRD
-            if route.kind == "propagated":
-                continue  # BIRD too, over the attachment (bird.py)
-            if route.kind == "static" and (route.tags or route.region):
-                self.plan.notes.append(
-                    f"{network.name}: route {route.destination} applies to some instances only "
-                    "(network tags, a region): the lab installs it for every packet"
-                )
-            targets: list[int | None]
-            if route.segments is not None:
-                targets = [tables[route.segments]]
-            else:
-                targets = [None, *tables.values()]
-            for target in targets:
-                key = (str(route.destination), route.priority, target)
-                if key in seen:
-                    continue
-                seen.add(key)
-                self.configured(network, router, route, target)
-
-    def workload_routes(
-        self, network: Network, router: str, tables: dict[tuple[str, ...], int]
-    ) -> None:
-        """Each workload's /32 goes in the tables whose local routes cover it: a Private
-        Network's subnet route that applies to its own packets only is in its table only."""
-        if not tables:
-            return
-        covering: dict[int | None, list[ipaddress.IPv4Network]] = {None: []}
-        for table in tables.values():
-            covering[table] = []
-        for route in network.routes:
-            if route.next_hop.kind != "local":
-                continue
-            targets = (
-                [None, *tables.values()] if route.segments is None else [tables[route.segments]]
-            )
-            for target in targets:
-                covering[target].append(route.destination)
-        kept = []
-        for spec in self.plan.routes:
-            mine = spec.netns == router and spec.table is None
-            if not (mine and spec.args[0].endswith("/32") and spec.args[1] == "dev"):
-                kept.append(spec)
-                continue
-            address = ipaddress.IPv4Address(spec.args[0].split("/")[0])
-            for target, prefixes in covering.items():
-                if any(address in prefix for prefix in prefixes):
-                    kept.append(RouteSpec(spec.netns, spec.args, target, spec.why))
-        self.plan.routes = kept
-
-    def configured(self, network: Network, router: str, route: Route, table: int | None) -> None:
-        """One configured route of a network's table, by its next hop."""
-        destination = str(route.destination)
-        hop = route.next_hop
-        metric = ("metric", str(route.priority))
-        if hop.kind == "local":
-            # the segment's addresses nobody has: the router answers "unreachable"
-            self.route(router, "unreachable", destination, *metric, table=table, why=route.detail)
-        elif hop.kind == "internet_gateway" and network.name in self.plan.igws:
-            via = self.igw_inside[network.name]
-            self.route(router, destination, "via", via, *metric, table=table, why=route.detail)
-        elif hop.kind == "drop":
-            self.route(router, "blackhole", destination, *metric, table=table, why=route.detail)
-        elif hop.kind == "tunnel":
-            self.tunnel_routes.append((router, destination, route.priority, hop.target, table))
-        elif hop.kind == "attachment" and (network.name, hop.target) in self.attached:
-            via = self.attached[(network.name, hop.target)]
-            self.route(router, destination, "via", via, *metric, table=table, why=route.detail)
-        else:
-            self.plan.notes.append(
-                f"{network.name}: route {destination} → {hop.kind} {hop.target} is not "
-                "built (the engine does not model what that next hop does either)"
-            )
-
-    def attachments(self) -> None:
-        """A link between a network and the routing domain it hands packets to (an AWS virtual
-        private or transit gateway), both ways."""
-        pairs = {
-            frozenset((network.name, route.next_hop.target))
-            for network in self.topology.networks.values()
-            for route in network.routes
-            if route.next_hop.kind == "attachment" and route.next_hop.target in self.plan.routers
-        }
-        pairs |= {
-            frozenset((p.gateway, p.network))
-            for p in self.topology.propagations
-            if p.gateway in self.plan.routers and p.network in self.plan.routers
-        }
-        for pair in sorted(pairs, key=sorted):
-            if len(pair) != 2:
-                continue
-            a, b = sorted(pair)
-            mine, theirs = self.pair()
-            self.link("attachment", self.plan.routers[a], self.plan.routers[b], (mine,), (theirs,))
-            self.attached[(a, b)] = self.bare(theirs)
-            self.attached[(b, a)] = self.bare(mine)
 
 
 def _ranges(endpoint: Endpoint) -> list[tuple[str, int, int]]:

@@ -16,6 +16,7 @@ from typing import Any
 from ..ir.types import Topology
 from .layout import Layout
 from .plan import Plan, RuleSpec, TunnelSpec
+from .routes import table_of
 from .state import Names
 
 __all__ = ["BASE_PORT", "UAPI_DIR", "plan_tunnels", "set_command"]
@@ -78,8 +79,8 @@ def plan_tunnels(
         plan.tunnels.append(TunnelSpec(name, (sides[0], sides[1])))
         for end in sides:
             segment = end["segment"]
-            route_table = layout.table_of(
-                str(end["network"]), str(segment) if segment is not None else None
+            route_table = table_of(
+                layout, str(end["network"]), str(segment) if segment is not None else None
             )
             if route_table is not None:
                 plan.rules.append(
