@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -20,17 +20,27 @@ LAYERS: tuple[str, ...] = ("all", "network")
 `network` (the cloud network alone: firewalls, routes, VPN/BGP, ACLs, load balancers)."""
 
 
-def load(path: str | Path) -> Blueprint:
-    """Load, merge and validate a blueprint file or folder: the model's rules and every
-    registered provider's (`providers/registry.py`).
+def load(path: str | Path | Sequence[str | Path], overlays: Sequence[str | Path] = ()) -> Blueprint:
+    """Load, merge and validate an estate: a blueprint file or folder, or what `terraform show
+    -json` prints for a plan or state, a raw state file, or a folder of them (recognised by
+    content), several combined into one; `overlays` (blueprint files or folders) complete it.
+    The model's rules and every registered provider's apply (`providers/registry.py`).
 
     Raises `BlueprintError` with every problem when any error is found; otherwise returns the
-    immutable `Blueprint`, whose `warnings` lists what is legal but suspicious.
+    immutable `Blueprint`, whose `warnings` lists what is legal but suspicious and whose
+    `unknowns` the values a plan does not know yet.
     """
-    from .model.loader import load as load_model
-    from .providers.registry import vocabulary
+    from .inputs import is_terraform
+    from .providers.registry import terraform_mappings, vocabulary
 
-    return load_model(path, vocabulary())
+    paths = [path] if isinstance(path, str | Path) else list(path)
+    if len(paths) == 1 and not overlays and not is_terraform(Path(paths[0])):
+        from .model.loader import load as load_model
+
+        return load_model(paths[0], vocabulary())
+    from .terraform.load import load_estate
+
+    return load_estate(paths, overlays, vocabulary(), terraform_mappings())
 
 
 def build_topology(blueprint: Blueprint) -> Topology:

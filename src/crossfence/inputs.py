@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["is_manifests"]
+__all__ = ["is_manifests", "is_terraform"]
 
 _SUFFIXES = (".yaml", ".yml")
 
@@ -31,8 +31,18 @@ def _first_mapping(name: str, text: str) -> dict[str, Any] | None:
     return None
 
 
+def is_terraform(path: Path) -> bool:
+    """True when the path is Terraform's JSON (a plan, a state, a state file), or a folder of it:
+    recognised by content, never by name."""
+    from .terraform.load import is_terraform as holds_terraform
+
+    return holds_terraform(path)
+
+
 def is_manifests(path: Path) -> bool:
     """True when the YAML documents are Kubernetes objects (`apiVersion` and `kind` at the top)."""
+    if is_terraform(path):
+        return False
     files = sorted(p for p in path.rglob("*") if p.suffix in _SUFFIXES) if path.is_dir() else [path]
     for file in files[:20]:
         try:

@@ -125,7 +125,6 @@ def test_generated_estates_with_clusters_any_seed() -> None:
 
     from hypothesis import given, settings
     from hypothesis import strategies as st
-
     from tests.scripts import load_script
 
     synth = load_script(Path(__file__).resolve().parents[2] / "benchmarks" / "estate_synth.py")

@@ -16,6 +16,7 @@ from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
     BlueprintPath,
+    OverlayOption,
     TextOrJson,
     build,
     fail_input,
@@ -59,7 +60,9 @@ class DiffFormat(StrEnum):
     json = "json"
 
 
-def _analyse(path: Path, fmt: str, skip: list[str]) -> tuple[Any, Report]:
+def _analyse(
+    path: Path, fmt: str, skip: list[str], overlays: list[Path] | None = None
+) -> tuple[Any, Report]:
     # imported here: a command pays only for what it uses
     from ..checks import REGISTRY, run_checks, run_manifest_checks
 
@@ -75,7 +78,7 @@ def _analyse(path: Path, fmt: str, skip: list[str]) -> tuple[Any, Report]:
     if is_manifests(path):
         cluster = read_manifests(path, fmt)
         return cluster, run_manifest_checks(cluster, folder_name(path), str(path), skip)
-    blueprint = read_blueprint(path, fmt)
+    blueprint = read_blueprint(path, fmt, overlays)
     try:
         return blueprint, run_checks(blueprint, build(blueprint), skip)
     except InputError as error:
@@ -98,6 +101,7 @@ def check(
     traces: Annotated[
         bool, typer.Option("--traces/--no-traces", help="Text: print the trace of each flow.")
     ] = True,
+    overlay: OverlayOption = None,
 ) -> None:
     """Check the security patterns the architecture relies on, and the blueprint's intents.
 
@@ -108,7 +112,7 @@ def check(
     PATH may also be a folder of Kubernetes/Istio manifests (one cluster): the checks of
     Kubernetes and Istio objects run on it (pod isolation, mTLS modes, allow-all policies).
     """
-    _, report = _analyse(path, fmt.value, skip or [])
+    _, report = _analyse(path, fmt.value, skip or [], overlay)
     if fmt is CheckFormat.json:
         from ..report.findings import report_json
 
@@ -143,6 +147,7 @@ def diff(
     fmt: Annotated[
         DiffFormat, typer.Option("--format", "-f", help="Output format.")
     ] = DiffFormat.text,
+    overlay: OverlayOption = None,
 ) -> None:
     """What changes between two versions of a blueprint: the flows that become allowed or denied
     (per pair of endpoints, the services added and removed) and the findings that appear or go.
@@ -169,7 +174,9 @@ def diff(
             read_manifests(old, fmt.value), read_manifests(new, fmt.value), str(old), str(new)
         )
     else:
-        result = compare(read_blueprint(old, fmt.value), read_blueprint(new, fmt.value))
+        result = compare(
+            read_blueprint(old, fmt.value, overlay), read_blueprint(new, fmt.value, overlay)
+        )
     if fmt is DiffFormat.json:
         sys.stdout.write(json.dumps(diff_json(result), indent=2) + "\n")
     else:

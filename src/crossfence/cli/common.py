@@ -20,6 +20,7 @@ __all__ = [
     "EXIT_INPUT",
     "EXIT_OK",
     "BlueprintPath",
+    "OverlayOption",
     "TextOrJson",
     "build",
     "err",
@@ -35,11 +36,12 @@ __all__ = [
 # command on Kubernetes manifests should not pay for the blueprint's machinery at start-up.
 
 
-def load(path: Path) -> Any:
-    """The blueprint at PATH (`crossfence.estate.load`, imported on first use)."""
+def load(path: Path, overlays: list[Path] | None = None) -> Any:
+    """The estate at PATH, a blueprint or Terraform's JSON (recognised by content), completed by
+    the overlays (`crossfence.estate.load`, imported on first use)."""
     from ..estate import load as load_blueprint
 
-    return load_blueprint(path)
+    return load_blueprint(path, overlays or ())
 
 
 # Piped output (CI logs, `make demo | less`) gets a readable width instead of Rich's 80 columns.
@@ -81,7 +83,23 @@ class TextOrJson(StrEnum):
 BlueprintPath = Annotated[
     Path,
     typer.Argument(
-        help="A blueprint file, or a folder of blueprint files merged into one.",
+        help=(
+            "A blueprint file or folder; or what `terraform show -json` prints for a plan or "
+            "state, a state file, or a folder of them (one estate)."
+        ),
+        show_default=False,
+    ),
+]
+
+OverlayOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--overlay",
+        help=(
+            "A blueprint file or folder completing a Terraform estate (jurisdictions, personal "
+            "data, manifests, intents, names; objects name resources by address or by name). "
+            "Repeatable."
+        ),
         show_default=False,
     ),
 ]
@@ -122,10 +140,10 @@ def folder_name(path: Path) -> str:
     return path.resolve().name or str(path)
 
 
-def read_blueprint(path: Path, fmt: str = "text") -> Any:
-    """The blueprint at PATH, its warnings printed; bad input exits 2."""
+def read_blueprint(path: Path, fmt: str = "text", overlays: list[Path] | None = None) -> Any:
+    """The estate at PATH with its overlays, its warnings printed; bad input exits 2."""
     try:
-        blueprint = load(path)
+        blueprint = load(path, overlays)
     except InputError as error:
         fail_input(error, TextOrJson.json if fmt == "json" else TextOrJson.text)
     for warning in blueprint.warnings:

@@ -15,6 +15,7 @@ from ..inputs import is_manifests
 from .common import (
     EXIT_INPUT,
     BlueprintPath,
+    OverlayOption,
     TextOrJson,
     err,
     fail_input,
@@ -60,6 +61,7 @@ def validate(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print problems only, no summary.")
     ] = False,
+    overlay: OverlayOption = None,
 ) -> None:
     """Validate a blueprint and print a summary of the estate.
 
@@ -72,7 +74,7 @@ def validate(
         _validate_manifests(path, fmt, quiet)
         return
     try:
-        blueprint = load(path)
+        blueprint = load(path, overlay)
     except InputError as error:
         fail_input(error, fmt)
     if fmt is TextOrJson.json:

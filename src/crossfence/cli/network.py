@@ -16,6 +16,7 @@ from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
     BlueprintPath,
+    OverlayOption,
     TextOrJson,
     build,
     err,
@@ -53,8 +54,8 @@ class MatrixFormat(StrEnum):
     csv = "csv"
 
 
-def _topology(path: Path, fmt: str = "text") -> Any:
-    return build(read_blueprint(path, fmt))
+def _topology(path: Path, fmt: str = "text", overlays: list[Path] | None = None) -> Any:
+    return build(read_blueprint(path, fmt, overlays))
 
 
 def reach(
@@ -85,6 +86,7 @@ def reach(
     fmt: Annotated[
         TextOrJson, typer.Option("--format", "-f", help="Output format.")
     ] = TextOrJson.text,
+    overlay: OverlayOption = None,
 ) -> None:
     """Can SOURCE open a connection to DESTINATION on PORT? The verdict and a trace through every layer:
     pod egress NetworkPolicy, cloud firewalls, routes, peering, VPN, ACLs, ingress NetworkPolicy, mesh.
@@ -100,7 +102,7 @@ def reach(
         else:
             from ..engine.layers import layered_reach
 
-            blueprint = read_blueprint(path, fmt.value)
+            blueprint = read_blueprint(path, fmt.value, overlay)
             parse_port(port)
             result = layered_reach(build(blueprint), source, destination, port, method, http_path)
     except InputError as error:
@@ -147,12 +149,12 @@ def _manifest_reach(
     )
 
 
-def _network_matrix(path: Path, fmt: str) -> Any:
+def _network_matrix(path: Path, fmt: str, overlays: list[Path] | None = None) -> Any:
     from rich.progress import Progress
 
     from ..engine.matrix import connectivity
 
-    topology = _topology(path, fmt)
+    topology = _topology(path, fmt, overlays)
     with Progress(
         console=err.console(), transient=True, disable=len(topology.endpoints) < 200
     ) as progress:
@@ -167,6 +169,7 @@ def matrix(
     fmt: Annotated[
         MatrixFormat, typer.Option("--format", "-f", help="Output format.")
     ] = MatrixFormat.text,
+    overlay: OverlayOption = None,
 ) -> None:
     """Connectivity between every pair of endpoints (and the internet), per protocol and port."""
     if is_manifests(path):
@@ -189,7 +192,7 @@ def matrix(
             {(a, b): ServiceSet.from_strings(allowed) for a, b, allowed in kube.connections()},
         )
     else:
-        result = _network_matrix(path, fmt.value)
+        result = _network_matrix(path, fmt.value, overlay)
     if fmt is MatrixFormat.json:
         result.write_json(sys.stdout)  # streamed: millions of pairs never sit in memory twice
     elif fmt is MatrixFormat.csv:

@@ -1,0 +1,292 @@
+"""An estate from Terraform plans and states (and blueprints), with overlays: merged, located, validated."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import BlueprintError, Problem, sort_problems
+from ..model.base import UnknownValue
+from ..model.loader import Loc, Positions, format_path, load_merged
+from .build import Builder, Origin
+from .overlay import Layer, Merged, read_layer, renames
+from .read import TerraformFile, decode, looks_like_terraform, read_text
+from .refs import ResourceIndex
+
+if TYPE_CHECKING:
+    from ..model import Blueprint
+    from ..model.vocabulary import Vocabulary
+    from .mapping import TerraformMapping
+
+__all__ = ["is_terraform", "load_estate", "terraform_files"]
+
+_SKIPPED_FOLDERS = ("variants", "manifests")
+_YAML = (".yaml", ".yml")
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _sniff(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return False
+    try:
+        text = decode(head, str(path))
+    except BlueprintError:
+        # a binary plan (zip) is Terraform's, and is refused with what to run
+        return head.startswith(b"PK\x03\x04")
+    except UnicodeDecodeError:
+        return False
+    return looks_like_terraform(text) or _foreign_json(text)
+
+
+_BLUEPRINT_KEY = re.compile(
+    r'"(crossfence|name|description|personal_data_jurisdiction|clouds|networks|workloads|intents|suppressions|clusters|load_balancers)"\s*:'
+)
+
+
+def _foreign_json(text: str) -> bool:
+    """JSON that says nothing of a blueprint: read as Terraform's, which refuses it with what
+    Terraform's JSON looks like (a blueprint written in JSON has a blueprint key at the top)."""
+    head = text.lstrip()
+    return head.startswith(("{", "[")) and _BLUEPRINT_KEY.search(head[:65536]) is None
+
+
+def terraform_files(path: Path) -> list[Path]:
+    """The Terraform JSON files of a folder (by content; not under `variants/` or `manifests/`,
+    not hidden, not YAML), or the file itself."""
+    if not path.is_dir():
+        return [path]
+    found = []
+    for file in sorted(path.rglob("*")):
+        parts = file.relative_to(path).parts
+        if any(p.startswith(".") for p in parts) or any(p in _SKIPPED_FOLDERS for p in parts[:-1]):
+            continue
+        if file.is_file() and file.suffix not in _YAML and _sniff(file):
+            found.append(file)
+    return found
+
+
+def is_terraform(path: Path) -> bool:
+    """Whether a path holds Terraform JSON (a file whose content is, or a folder with such files)."""
+    if path.is_dir():
+        return bool(terraform_files(path))
+    return path.is_file() and _sniff(path)
+
+
+def _has_yaml(path: Path) -> bool:
+    if not path.is_dir():
+        return path.suffix in _YAML
+    return any(
+        p.suffix in _YAML
+        and not any(
+            part in (*_SKIPPED_FOLDERS, "terraform") for part in p.relative_to(path).parts[:-1]
+        )
+        for p in path.rglob("*")
+    )
+
+
+def load_estate(
+    inputs: Sequence[str | Path],
+    overlays: Sequence[str | Path],
+    vocabulary: Vocabulary,
+    mappings: tuple[TerraformMapping, ...],
+) -> Blueprint:
+    """The estate of Terraform files (plans, states) and blueprints, completed by overlays.
+
+    Each input is a Terraform JSON file, a folder (its Terraform files, and its YAML as a
+    blueprint merged on them), or a blueprint; overlays apply in order. Raises `BlueprintError`
+    with every problem (located in the JSON file at the resource, with its address)."""
+    problems: list[Problem] = []
+    files: list[TerraformFile] = []
+    layers: list[Layer] = []
+    for entry in inputs:
+        path = Path(entry)
+        if not path.exists():
+            problems.append(
+                Problem(
+                    f"no such file or folder: {path} (expected a plan, a state or a blueprint)",
+                    file=str(path),
+                )
+            )
+            continue
+        tf = terraform_files(path) if path.is_dir() else ([path] if _sniff(path) else [])
+        for file in tf:
+            name = _display(file)
+            try:
+                files.append(read_text(name, decode(file.read_bytes(), name)))
+            except BlueprintError as error:
+                problems += error.problems
+            except OSError as exc:
+                problems.append(Problem(f"cannot read the file: {exc.strerror or exc}", file=name))
+        if not tf or (path.is_dir() and _has_yaml(path)):
+            layer, found = read_layer(path)
+            problems += found
+            if layer is not None:
+                layers.append(layer)
+    for entry in overlays:
+        layer, found = read_layer(Path(entry))
+        problems += found
+        if layer is not None:
+            layers.append(layer)
+    if problems:
+        raise BlueprintError(sort_problems(problems), summary="the input does not read")
+
+    names, clouds = renames(layers)
+    index = ResourceIndex(files)
+    builder = Builder(index, mappings, names, clouds)
+    builder.build()
+    errors = [p for p in builder.problems if p.severity == "error"]
+    if errors:
+        raise BlueprintError(
+            sort_problems(builder.problems), summary="the Terraform files do not map"
+        )
+    merged = Merged.of_builder(builder)
+    for layer in layers:
+        merged.add_layer(layer, builder if files else None)
+    if merged.problems:
+        raise BlueprintError(sort_problems(merged.problems), summary="the overlay does not apply")
+
+    data = merged.document()
+    positions, addresses, origins = _positions(merged, builder, data)
+    words = _Rewriter(origins)
+    first = Path(inputs[0]) if inputs else None
+    try:
+        blueprint = load_merged(
+            data,
+            positions,
+            vocabulary,
+            origin=first,
+            summary=", ".join(str(i) for i in inputs),
+            addresses=addresses,
+            rewrite=words,
+        )
+    except BlueprintError as error:
+        raise BlueprintError(
+            sort_problems([*builder.problems, *error.problems]), summary=error.summary
+        ) from None
+    blueprint._warnings = tuple(sort_problems([*builder.problems, *blueprint.warnings]))
+    blueprint._unknowns = tuple(_unknowns(builder, merged, positions, data))
+    return blueprint
+
+
+def _positions(
+    merged: Merged, builder: Builder, data: dict[str, Any]
+) -> tuple[Positions, dict[Loc, str], dict[str, Origin]]:
+    """Where every object of the merged document came from: the resource's place in its JSON
+    file, or the layer's file and line."""
+    positions = Positions()
+    addresses: dict[Loc, str] = {}
+    origins: dict[str, Origin] = {}
+    merged.locate_scalars(positions)
+    seen: dict[int, Loc] = {}
+
+    def visit(value: Any, loc: Loc) -> None:
+        if type(value) is dict:
+            key = id(value)
+            seen[key] = loc
+            if merged.locate(positions, value, loc):
+                return
+            origin = builder.origins.get(key)
+            if origin is not None:
+                resource = origin.resource
+                positions._values[loc] = (resource.file, resource.line or 1, resource.column or 1)
+                addresses[loc] = resource.address
+                origins[format_path(loc)] = origin
+            for name, item in value.items():
+                if type(item) in (dict, list):
+                    visit(item, (*loc, name))
+        elif type(value) is list:
+            for index, item in enumerate(value):
+                visit(item, (*loc, index))
+
+    for section, items in data.items():
+        if type(items) is list:
+            positions._keys.setdefault(
+                (section,),
+                (builder.index.files[0].name, 1, 1) if builder.index.files else ("", 1, 1),
+            )
+            visit(items, (section,))
+    builder.state["_locs"] = seen
+    return positions, addresses, origins
+
+
+_LAST = re.compile(r"(\.[^.\[]+|\[\d+\])$")
+
+
+class _Rewriter:
+    """A problem about an object read from Terraform, worded with its address and argument."""
+
+    def __init__(self, origins: dict[str, Origin]) -> None:
+        self.origins = origins
+
+    def __call__(self, problem: Problem) -> Problem:
+        path = problem.path
+        tail = ""
+        while path:
+            origin = self.origins.get(path)
+            if origin is not None:
+                return self._worded(problem, origin, tail)
+            match = _LAST.search(path)
+            if match is None:
+                break
+            tail = match.group(1) + tail
+            path = path[: match.start()]
+        return problem
+
+    def _worded(self, problem: Problem, origin: Origin, tail: str) -> Problem:
+        message = problem.message
+        if tail.startswith("."):
+            first = re.match(r"\.([^.\[]+)(.*)", tail)
+            if first:
+                argument = origin.fields.get(first.group(1))
+                if argument is None:
+                    message += (
+                        f" (blueprint field '{first.group(1)}' of {problem.path}: not a Terraform "
+                        "argument; write it in the overlay, with `terraform:` naming the resource)"
+                    )
+                    tail = ""
+                else:
+                    tail = f".{argument}{first.group(2)}"
+        from dataclasses import replace
+
+        return replace(problem, path=f"{origin.resource.address}{tail}", message=message)
+
+
+def _unknowns(
+    builder: Builder, merged: Merged, positions: Positions, data: dict[str, Any]
+) -> list[UnknownValue]:
+    locs: dict[int, Loc] = builder.state.get("_locs", {})
+    out: list[UnknownValue] = []
+    for unknown in builder.unknowns:
+        base = locs.get(id(unknown.obj))
+        if base is None:
+            continue
+        if unknown.path and any(
+            key == unknown.path[0] for key, _, _ in merged.patches.get(id(unknown.obj), ())
+        ):
+            continue  # the overlay gave the value
+        loc = (*base, *unknown.path)
+        resource = unknown.resource
+        out.append(
+            UnknownValue(
+                format_path(loc),
+                loc,
+                unknown.attribute,
+                resource.file,
+                resource.line,
+                resource.column,
+                unknown.stand_in,
+            )
+        )
+    del positions, data
+    return out
