@@ -277,6 +277,13 @@ class Builder:
         self.objects.setdefault((resource.file, resource.address), ("", obj))
         return obj
 
+    def record(
+        self, obj: dict[str, Any], resource: Resource, fields: Mapping[str, str] | None = None
+    ) -> None:
+        """Remember that an object the mapping places itself (a network's `acl`) was read from `resource`."""
+        self._origin(obj, resource, fields)
+        self.objects.setdefault((resource.file, resource.address), ("", obj))
+
     def _origin(
         self, obj: dict[str, Any], resource: Resource, fields: Mapping[str, str] | None
     ) -> None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["is_terraform", "load_estate", "terraform_files"]
 
-_SKIPPED_FOLDERS = ("variants", "manifests")
+_SKIPPED_FOLDERS = ("variants", "manifests", "terraform")
 _YAML = (".yaml", ".yml")
 
 
@@ -271,9 +271,8 @@ def _unknowns(
         base = locs.get(id(unknown.obj))
         if base is None:
             continue
-        if unknown.path and any(
-            key == unknown.path[0] for key, _, _ in merged.patches.get(id(unknown.obj), ())
-        ):
+        patched = {tuple(key.split(".")) for key, _, _ in merged.patches.get(id(unknown.obj), ())}
+        if any(unknown.path[: len(key)] == key for key in patched):
             continue  # the overlay gave the value
         loc = (*base, *unknown.path)
         resource = unknown.resource

@@ -129,6 +129,14 @@ class Merged:
                 for key, value in item.items():
                     if key == TERRAFORM_KEY:
                         continue
+                    if key == "manifests" and builder is not None and isinstance(value, list):
+                        value = _rebased(value, layer, loc, builder, target)
+                    if type(value) is dict and type(target.get(key)) is dict:
+                        # a mapping completes the one read (an IAP's identity provider)
+                        target[key] = {**target[key], **value}
+                        for sub in value:
+                            patches.append((f"{key}.{sub}", layer, (*loc, key, sub)))
+                        continue
                     target[key] = value
                     patches.append((key, layer, (*loc, key)))
                 if isinstance(target.get("name"), str):
@@ -242,6 +250,27 @@ class Merged:
             found = layer.positions.find(loc, key=True)
             if found:
                 positions._keys[(key,)] = found
+
+
+def _rebased(
+    entries: list[Any], layer: Layer, loc: Loc, builder: Builder, target: dict[str, Any]
+) -> list[Any]:
+    """A cluster's `manifests` folders, written relative to the overlay, made relative to the
+    Terraform file the cluster is read from (what `clusters[].manifests` is relative to)."""
+    import os
+
+    origin = builder.origins.get(id(target))
+    where = layer.find(loc)
+    if origin is None or where is None:
+        return entries
+    overlay_dir = Path(where[0]).parent
+    file_dir = Path(origin.resource.file).parent
+    return [
+        os.path.relpath(overlay_dir / entry, file_dir)
+        if isinstance(entry, str) and not Path(entry).is_absolute()
+        else entry
+        for entry in entries
+    ]
 
 
 def _copy(positions: Positions, layer: Layer, source: Loc, target: Loc, value: Any) -> None:

@@ -16,6 +16,7 @@ __all__ = [
     "blocks",
     "is_unknown",
     "mark",
+    "one",
     "scrub",
 ]
 
@@ -130,3 +131,11 @@ def blocks(values: Any, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
         for index, block in enumerate(found):
             if type(block) is dict:
                 yield index, block
+
+
+def one(values: Any, *path: str | int) -> dict[str, Any]:
+    """The single nested block at `path` (Terraform writes it as a one-item list); `{}` when absent."""
+    found = at(values, *path)
+    if type(found) is list:
+        found = found[0] if found else None
+    return found if type(found) is dict else {}

@@ -8,7 +8,7 @@ from typing import Any
 from ...terraform.build import Builder
 from ...terraform.mapping import ResourceMapping, Unmodelled, companion
 from ...terraform.read import Resource
-from ...terraform.values import UNKNOWN, at, blocks
+from ...terraform.values import UNKNOWN, at, blocks, one
 
 __all__ = ["MAPPINGS", "finish"]
 
@@ -50,7 +50,7 @@ def _identity(values: dict[str, Any], workload: dict[str, Any]) -> None:
 
 
 def _public(b: Builder, resource: Resource, workload: dict[str, Any]) -> None:
-    for index, config in blocks(at(resource.values, "network_interface") or {}, "access_config"):
+    for index, config in blocks(one(resource.values, "network_interface"), "access_config"):
         nat_ip = config.get("nat_ip")
         if isinstance(nat_ip, str) and nat_ip:
             workload["public_address"] = nat_ip
@@ -147,7 +147,7 @@ def _group_manager(resource: Resource, b: Builder) -> None:
     _identity(template.values, workload)
     for _ in range(size):
         b.pending_address(workload, "addresses", subnet, resource, ("target_size",))
-    if list(blocks(at(template.values, "network_interface") or {}, "access_config")):
+    if list(blocks(one(template.values, "network_interface"), "access_config")):
         stand_in = b.public_stand_in()
         workload["public_address"] = stand_in
         b.unknown(
@@ -178,7 +178,7 @@ def _cluster(resource: Resource, b: Builder) -> None:
                 "is not set (expected the cluster's subnet: crossfence reads VPC-native clusters in a custom mode network)",
             )
         return
-    policy = at(resource.values, "ip_allocation_policy") or {}
+    policy = one(resource.values, "ip_allocation_policy")
     cluster: dict[str, Any] = {
         "name": b.name(resource, b.text(resource, "name"), "clusters"),
         "cloud": b.cloud(resource),
@@ -296,8 +296,8 @@ def _forwarding_rule(resource: Resource, b: Builder) -> None:
         b.unknown(balancer, ("address",), resource, ("ip_address",), balancer["address"])
     if at(service.values, "enable_cdn") is True:
         balancer["cdn"] = True
-    iap = at(service.values, "iap")
-    if type(iap) is dict and iap.get("enabled", True) is not False:
+    iap = one(service.values, "iap")
+    if iap and iap.get("enabled", True) is not False:
         balancer["iap"] = {"audience": _audience(b, service, balancer)}
     armor = b.ref(service, ("security_policy",), ("google_compute_security_policy",))
     if armor is not None:

@@ -8,7 +8,7 @@ from typing import Any
 from ...terraform.build import Builder
 from ...terraform.mapping import ResourceMapping, Unmodelled, companion
 from ...terraform.read import Resource
-from ...terraform.values import at, blocks
+from ...terraform.values import at, blocks, one
 
 __all__ = ["FIREWALL_POLICIES", "MAPPINGS", "finish_dns", "finish_policies", "rfc1918"]
 
@@ -64,7 +64,7 @@ def _policy_rule(resource: Resource, b: Builder) -> None:
     policy = _policy_of(b, resource)
     if policy is None:
         return
-    match = at(resource.values, "match") or {}
+    match = one(resource.values, "match")
     ports = [
         p
         for _, l4 in blocks(match, "layer4_configs")
@@ -245,7 +245,7 @@ FIREWALL_POLICIES: tuple[ResourceMapping, ...] = (
 # --- Cloud DNS ----------------------------------------------------------------------------------------
 def _networks(b: Builder, resource: Resource, block: str) -> list[str]:
     out = []
-    for index, entry in blocks(at(resource.values, block) or {}, "networks"):
+    for index, entry in blocks(one(resource.values, block), "networks"):
         found = b.ref(
             resource,
             (block, 0, "networks", index, "network_url"),
@@ -265,7 +265,7 @@ def _zone(resource: Resource, b: Builder) -> None:
         "domain": b.text(resource, "dns_name"),
     }
     targets = []
-    for _, target in blocks(at(resource.values, "forwarding_config") or {}, "target_name_servers"):
+    for _, target in blocks(one(resource.values, "forwarding_config"), "target_name_servers"):
         address = target.get("ipv4_address")
         if not isinstance(address, str):
             continue
@@ -379,12 +379,12 @@ def _org_policy(resource: Resource, b: Builder) -> None:
     if resource.type == "google_org_policy_policy":
         name = b.text(resource, "name") or ""
         constraint = name.rsplit("/policies/", 1)[-1]
-        spec = at(resource.values, "spec") or {}
+        spec = one(resource.values, "spec")
         allowed: list[str] = []
         denied: list[str] = []
         enforce: bool | None = None
         for _, rule in blocks(spec, "rules"):
-            values = at(rule, "values") or {}
+            values = one(rule, "values")
             allowed += [v for v in at(values, "allowed_values") or [] if isinstance(v, str)]
             denied += [v for v in at(values, "denied_values") or [] if isinstance(v, str)]
             if rule.get("enforce") in ("TRUE", True):
@@ -414,7 +414,7 @@ def _org_policy(resource: Resource, b: Builder) -> None:
             "denied_values": "list_policy.deny.values",
         }
     policy: dict[str, Any] = {
-        "name": b.name(resource, constraint.replace(".", "-"), "org_policies"),
+        "name": b.name(resource, None, "org_policies"),
         "cloud": b.cloud(resource),
         "constraint": constraint,
     }
@@ -429,7 +429,7 @@ def _org_policy(resource: Resource, b: Builder) -> None:
 
 
 def _perimeter(resource: Resource, b: Builder) -> None:
-    status = at(resource.values, "status") or {}
+    status = one(resource.values, "status")
     services = [s for s in at(status, "restricted_services") or [] if isinstance(s, str)]
     ranges: list[str] = []
     for index, level in enumerate(at(status, "access_levels") or []):
@@ -441,7 +441,7 @@ def _perimeter(resource: Resource, b: Builder) -> None:
         )
         if found is None:
             continue
-        for _, condition in blocks(at(found.values, "basic") or {}, "conditions"):
+        for _, condition in blocks(one(found.values, "basic"), "conditions"):
             ranges += [r for r in condition.get("ip_subnetworks") or [] if isinstance(r, str)]
     perimeter: dict[str, Any] = {
         "name": b.name(

@@ -15,7 +15,7 @@ from ...terraform.build import Builder
 from ...terraform.mapping import Argument, ResourceMapping, Unmodelled, companion
 from ...terraform.read import Resource
 from ...terraform.tunnels import BgpHalf, TunnelHalf, add_half
-from ...terraform.values import UNKNOWN, at, blocks
+from ...terraform.values import UNKNOWN, at, blocks, one
 
 __all__ = ["MAPPINGS"]
 
@@ -61,7 +61,7 @@ def _router(resource: Resource, b: Builder) -> None:
             "range": r.get("range"),
             **({"description": r["description"]} if r.get("description") else {}),
         }
-        for _, r in blocks(at(resource.values, "bgp") or {}, "advertised_ip_ranges")
+        for _, r in blocks(one(resource.values, "bgp"), "advertised_ip_ranges")
     ]
     if ranges:
         router["advertised_ranges"] = ranges
@@ -233,7 +233,6 @@ def _tunnel(resource: Resource, b: Builder) -> None:
     peer_gcp = b.ref(resource, ("peer_gcp_gateway",), ("google_compute_ha_vpn_gateway",))
     if peer_gcp is not None:
         peer_ip = _ip_of(peer_gcp, "vpn_interfaces", interface)
-    suite = at(resource.values, "cipher_suite")
     half = TunnelHalf(
         resource,
         b.planned_name(resource, b.text(resource, "name")),
@@ -245,8 +244,8 @@ def _tunnel(resource: Resource, b: Builder) -> None:
         at(resource.values, "ike_version")
         if at(resource.values, "ike_version") in (1, 2)
         else None,
-        _suite(at(suite or {}, "phase1"), "dh"),
-        _suite(at(suite or {}, "phase2"), "pfs"),
+        _suite(one(resource.values, "cipher_suite", "phase1"), "dh"),
+        _suite(one(resource.values, "cipher_suite", "phase2"), "pfs"),
     )
     router_resource = b.ref(resource, ("router",), ("google_compute_router",))
     router = b.object_of(router_resource, "routers")
