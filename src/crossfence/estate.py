@@ -10,9 +10,9 @@ if TYPE_CHECKING:
     from .engine.matrix import Matrix
     from .engine.reach import Reach
     from .ir.types import Topology
-    from .model import Blueprint
+    from .model import Blueprint, UnknownValue
 
-__all__ = ["LAYERS", "build_topology", "connectivity", "load", "reach"]
+__all__ = ["LAYERS", "build_topology", "connectivity", "load", "reach", "unknowns_in"]
 
 Layers = Literal["all", "network"]
 LAYERS: tuple[str, ...] = ("all", "network")
@@ -87,3 +87,38 @@ def connectivity(
     from .engine.layered_matrix import layered_connectivity
 
     return layered_connectivity(topology, progress)
+
+
+def unknowns_in(blueprint: Blueprint, answer: Reach) -> tuple[UnknownValue, ...]:
+    """The values a plan does not know yet (`Blueprint.unknowns`) that an answer depends on: those
+    of its source and destination (an address to be allocated, whose stand-in the answer used),
+    and those of every object its trace cites (a rule with a source range left out). Empty: the
+    answer holds whatever apply allocates; otherwise its verdict is `unknown`."""
+    if not blueprint.unknowns:
+        return ()
+    objects = [
+        obj
+        for name in (answer.source, answer.destination)
+        for obj in (blueprint.get("workloads", name), blueprint.get("load_balancers", name))
+        if obj is not None
+    ]
+    found = [u for obj in objects for u in blueprint.unknowns_of(obj)]
+    addresses = {answer.source, answer.destination}
+    found += [u for u in blueprint.unknowns if u.stand_in in addresses]
+    cited = {
+        (step.source.file, step.source.resource.rsplit("/", 1)[-1])
+        for leg in [answer, *answer.legs]
+        for hop in leg.hops
+        for step in hop.steps
+        if step.source is not None and step.source.file is not None
+    }
+    if cited:
+        for _, obj in blueprint.walk():
+            where = obj.defined_at
+            name = getattr(obj, "name", None)
+            if where is not None and (where.file, name) in cited:
+                found += blueprint.unknowns_of(obj)
+    seen: dict[str, UnknownValue] = {}
+    for unknown in found:
+        seen.setdefault(unknown.path, unknown)
+    return tuple(seen.values())
