@@ -105,10 +105,10 @@ def unknowns_in(blueprint: Blueprint, answer: Reach) -> tuple[UnknownValue, ...]
     found = [u for obj in objects for u in blueprint.unknowns_of(obj)]
     addresses = {answer.source, answer.destination}
     found += [u for u in blueprint.unknowns if u.stand_in in addresses]
+    hops = [*answer.hops, *(hop for leg in answer.legs for hop in leg.hops)]
     cited = {
         (step.source.file, step.source.resource.rsplit("/", 1)[-1])
-        for leg in [answer, *answer.legs]
-        for hop in leg.hops
+        for hop in hops
         for step in hop.steps
         if step.source is not None and step.source.file is not None
     }
