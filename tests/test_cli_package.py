@@ -40,7 +40,7 @@ def _cli_imports(module: str) -> set[str]:
 
 
 def test_the_package_has_the_command_groups() -> None:
-    assert set(GROUPS) == {"estate", "network", "checks"}
+    assert set(GROUPS) == {"estate", "network", "checks", "terraform"}
 
 
 def test_common_imports_no_other_cli_module() -> None:

@@ -9,7 +9,7 @@ import typer
 
 from ..errors import CrossfenceError, UnsupportedError
 from ..version import __version__
-from . import checks, estate, network
+from . import checks, estate, network, terraform
 from .common import EXIT_INPUT, EXIT_OK, err, out
 
 __all__ = ["app", "run"]
@@ -61,6 +61,7 @@ app.command()(estate.schema)
 app.command()(estate.init)
 app.command("check")(checks.check)
 app.command("diff")(checks.diff)
+app.command("import")(terraform.import_estate)
 
 
 def run() -> None:

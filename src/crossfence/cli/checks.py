@@ -58,6 +58,7 @@ class DiffFormat(StrEnum):
 
     text = "text"
     json = "json"
+    markdown = "markdown"
 
 
 def _analyse(
@@ -137,6 +138,16 @@ def check(
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_OK)
 
 
+def _addresses(blueprint: Any) -> Any:
+    """ObjectRef -> the Terraform address of the object of that name in `blueprint`."""
+    found = {
+        getattr(obj, "name", None): obj.defined_at.address
+        for _, obj in blueprint.walk()
+        if obj.defined_at is not None and obj.defined_at.address
+    }
+    return lambda ref: found.get(ref.name)
+
+
 def diff(
     old: Annotated[
         Path, typer.Argument(help="The blueprint before (file or folder), or a manifests folder.")
@@ -169,15 +180,20 @@ def diff(
             "(expected two blueprints, or two manifests folders)"
         )
         fail_input(error, TextOrJson.json if fmt is DiffFormat.json else TextOrJson.text)
+    addresses = None
     if kinds[0]:
         result = diff_manifests(
             read_manifests(old, fmt.value), read_manifests(new, fmt.value), str(old), str(new)
         )
     else:
-        result = compare(
-            read_blueprint(old, fmt.value, overlay), read_blueprint(new, fmt.value, overlay)
-        )
+        after = read_blueprint(new, fmt.value, overlay)
+        result = compare(read_blueprint(old, fmt.value, overlay), after)
+        addresses = _addresses(after)
     if fmt is DiffFormat.json:
         sys.stdout.write(json.dumps(diff_json(result), indent=2) + "\n")
+    elif fmt is DiffFormat.markdown:
+        from ..report.diff_markdown import diff_markdown
+
+        sys.stdout.write(diff_markdown(result, addresses))
     else:
         render_diff(result, out.console())

@@ -153,8 +153,9 @@ def load_estate(
     merged = Merged.of_builder(builder)
     for layer in layers:
         merged.add_layer(layer, builder if files else None)
-    if merged.problems:
+    if any(p.severity == "error" for p in merged.problems):
         raise BlueprintError(sort_problems(merged.problems), summary="the overlay does not apply")
+    builder.problems += merged.problems
 
     data = merged.document()
     positions, addresses, origins = _positions(merged, builder, data)

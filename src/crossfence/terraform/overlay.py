@@ -129,8 +129,8 @@ class Merged:
                 for key, value in item.items():
                     if key == TERRAFORM_KEY:
                         continue
-                    if key == "manifests" and builder is not None and isinstance(value, list):
-                        value = _rebased(value, layer, loc, builder, target)
+                    if key == "manifests" and isinstance(value, list):
+                        value = _rebased(value, layer, loc, self._file_of(target, builder))
                     if type(value) is dict and type(target.get(key)) is dict:
                         # a mapping completes the one read (an IAP's identity provider)
                         target[key] = {**target[key], **value}
@@ -141,6 +141,15 @@ class Merged:
                     patches.append((key, layer, (*loc, key)))
                 if isinstance(target.get("name"), str):
                     names[target["name"]] = target
+
+    def _file_of(self, target: dict[str, Any], builder: Builder | None) -> str | None:
+        """The file an object was read from: its Terraform file, or its layer's."""
+        origin = builder.origins.get(id(target)) if builder is not None else None
+        if origin is not None:
+            return origin.resource.file
+        whole = self.whole.get(id(target))
+        where = whole.layer.find(whole.loc) if whole is not None else None
+        return where[0] if where else None
 
     def _new(self, section: str, item: Any, layer: Layer, loc: Loc) -> None:
         self.sections.setdefault(section, []).append(item)
@@ -160,6 +169,21 @@ class Merged:
         if address is not None:
             where = layer.find((*loc, TERRAFORM_KEY))
             file, line, column = where if where else (layer.name, None, None)
+            if builder is None:
+                # a blueprint input: the object names a Terraform resource, which it does not have
+                self.problems.append(
+                    Problem(
+                        f"completes the Terraform resource {address}, and this input is a blueprint: "
+                        "not applied (it applies to plans and states)",
+                        file=file,
+                        line=line,
+                        column=column,
+                        path=format_path((*loc, TERRAFORM_KEY)),
+                        severity="warning",
+                        code="overlay-not-applied",
+                    )
+                )
+                return None
 
             def problem(message: str) -> None:
                 self.problems.append(
@@ -252,19 +276,16 @@ class Merged:
                 positions._keys[(key,)] = found
 
 
-def _rebased(
-    entries: list[Any], layer: Layer, loc: Loc, builder: Builder, target: dict[str, Any]
-) -> list[Any]:
+def _rebased(entries: list[Any], layer: Layer, loc: Loc, target_file: str | None) -> list[Any]:
     """A cluster's `manifests` folders, written relative to the overlay, made relative to the
-    Terraform file the cluster is read from (what `clusters[].manifests` is relative to)."""
+    file the cluster is read from (what `clusters[].manifests` is relative to)."""
     import os
 
-    origin = builder.origins.get(id(target))
     where = layer.find(loc)
-    if origin is None or where is None:
+    if target_file is None or where is None:
         return entries
     overlay_dir = Path(where[0]).parent
-    file_dir = Path(origin.resource.file).parent
+    file_dir = Path(target_file).parent
     return [
         os.path.relpath(overlay_dir / entry, file_dir)
         if isinstance(entry, str) and not Path(entry).is_absolute()

@@ -356,12 +356,12 @@ MAPPINGS: tuple[ResourceMapping, ...] = (
             Unmodelled(
                 "local_traffic_selector",
                 "traffic selectors narrow what a policy-based tunnel carries",
-                [],
+                ["0.0.0.0/0"],
             ),
             Unmodelled(
                 "remote_traffic_selector",
                 "traffic selectors narrow what a policy-based tunnel carries",
-                [],
+                ["0.0.0.0/0"],
             ),
         ),
         phase=5,

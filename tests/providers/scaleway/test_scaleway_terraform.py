@@ -327,7 +327,7 @@ def test_vpn_gateway_learns_its_address_from_the_peer(tmp_path: Path) -> None:
             "secret_id": "s",
         },
     )
-    from tests.providers.gcp.test_terraform import C, network, subnet
+    from tests.providers.gcp.test_gcp_terraform import C, network, subnet
 
     gcp = [
         network("hub"),
