@@ -13,7 +13,7 @@ LAB_PACKAGES := iproute2 nftables wireguard-go wireguard-tools bird2
 $(BIN)/crossfence: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
-	$(BIN)/pip install -q -e '.[test,lint]'
+	$(BIN)/pip install -q -e '.[test,lint,lab]'
 	@touch $@
 
 venv: $(BIN)/crossfence
