@@ -27,7 +27,7 @@ networks:
       - {name: data, cidr: 10.0.2.0/24, region: europe-west1}
     firewall_rules:
       - {name: db-from-web, direction: ingress, priority: 1000, action: allow,
-         ports: ["tcp/5432"], source_ranges: ["10.0.1.0/24"], target_tags: [db]}
+         ports: ["tcp/5432-5440"], source_ranges: ["10.0.1.0/24"], target_tags: [db]}
       - {name: web-inside, direction: ingress, priority: 1000, action: allow,
          ports: ["tcp/80"], source_ranges: ["10.0.0.0/8"], target_tags: [web]}
 workloads:

@@ -411,10 +411,12 @@ def test_each_variant_is_built_and_verified(name: str, root: Path) -> None:
 def test_twenty_cycles_leave_nothing_behind(two_clouds: Path, root: Path) -> None:
     """Namespaces, interfaces, addresses, routes, daemons, sockets, files: as before, 20 times."""
     before = host()
-    for _ in range(20):
+    for cycle in range(20):
         try:
-            built = up(two_clouds, "tcyc", root=root)
-            assert set(built.bgp.values()) == {"Established"}
+            # the last cycle waits for BGP; the others stop the daemons as soon as they run
+            built = up(two_clouds, "tcyc", root=root, wait=cycle == 19)
+            if cycle == 19:
+                assert set(built.bgp.values()) == {"Established"}
         finally:
             removed = down("tcyc", root=root)
         assert removed.found and not removed.problems
@@ -440,6 +442,14 @@ def test_the_cli_round_trip(small: Path, root: Path, monkeypatch: pytest.MonkeyP
             ["lab", "probe", "--name", "tcli", "--from", "web", "--to", "db", "--port", "tcp/5432"],
         )
         assert probed.exit_code == 0 and "delivered" in probed.output
+        # a port the firewall opens but nothing serves: the database's host resets the
+        # connection, which says the packet got there and back
+        unserved = runner.invoke(
+            app,
+            ["lab", "probe", "--name", "tcli", "--from", "web", "--to", "db", "--port", "tcp/5433"],
+        )
+        assert unserved.exit_code == 0, unserved.output
+        assert " ".join(unserved.output.split()).startswith("delivered: web → db tcp/5433: refused")
         checked = runner.invoke(app, ["lab", "verify", "--name", "tcli"])
         assert checked.exit_code == 0, checked.output
         assert "16 flows: 16 agree, 0 disagree" in " ".join(checked.output.split())

@@ -95,8 +95,10 @@ class _Up:
         progress: Progress,
         python: str,
         envoy: str | None = None,
+        wait: bool = True,
     ) -> None:
         self.envoy = envoy
+        self.wait = wait
         self.system = system
         self.state = state
         self.plan = plan
@@ -123,7 +125,8 @@ class _Up:
         self.step("servers", self.servers)
         self.step("envoy", self.envoys)
         self.step("waiting for the servers", self.wait_ready)
-        self.step("waiting for BGP", self.wait_bgp)
+        if self.wait:
+            self.step("waiting for BGP", self.wait_bgp)
 
     def parallel(self, jobs: Iterable[tuple[Callable[..., Any], tuple[Any, ...]]]) -> None:
         work = list(jobs)
@@ -410,10 +413,12 @@ def up(
     progress: Progress | None = None,
     keep: bool = False,
     mesh: bool = True,
+    wait: bool = True,
 ) -> UpResult:
     """Build the estate of the blueprint at `path` as lab `name`; on failure the half-built lab
     is removed (unless `keep`: then `down` removes it). The mesh runs on Envoy when Envoy is
-    found (and `mesh`)."""
+    found (and `mesh`). Without `wait` it returns once every daemon runs, before BGP has
+    converged."""
     from ..estate import build_topology, load
     from .planner import make_plan
 
@@ -435,7 +440,7 @@ def up(
     preflight(system, plan)
     state = State.create(directory, name, str(Path(path).resolve()))
     state.set("plan", plan.summary())
-    builder = _Up(system, state, plan, report, sys.executable, envoy)
+    builder = _Up(system, state, plan, report, sys.executable, envoy, wait)
     try:
         builder.run()
     except BaseException:

@@ -24,7 +24,7 @@ from ..engine.reach import Reach
 from ..errors import QueryError
 from ..ir.types import Topology
 from .filters import TRACE_CHAINS
-from .flows import Flow, Route, flows, routes_of
+from .flows import Flow, Route, flows, probe_ports, routes_of
 from .nft import TABLE
 from .probe import Probe, ProbeResult, run_batches
 from .state import State, lab_dir, validate_name
@@ -437,5 +437,23 @@ def probe_one(
         request = None
     flow = Flow(source, destination, protocol, number, request)
     result = verifier.run([flow], LayeredReach(topology))[0]
+    target = topology.endpoints[destination]
+    served = (protocol, number) in probe_ports(target)
+    direct = result.outcomes[0][1] if result.outcomes else None
+    if not served and target.proxy is None and direct is not None and direct.outcome == "refused":
+        # nothing listens on a port the lab does not probe: a reset (or a port unreachable)
+        # from the destination's host says the packet got there and its answer came back (a
+        # load balancer's reset says it has no such frontend)
+        result.delivered = True
+        result.outcomes[0] = (
+            result.outcomes[0][0],
+            ProbeResult(
+                direct.id,
+                "refused",
+                None,
+                "the destination's host answered: nothing listens on that port",
+                direct.seconds,
+            ),
+        )
     result.diagnosis = verifier.diagnose(result)
     return result
