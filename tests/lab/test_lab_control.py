@@ -217,3 +217,15 @@ def test_a_bad_lab_name_is_a_usage_error(tmp_path: Path, small: Path) -> None:
     result = CliRunner().invoke(app, ["lab", "up", str(small), "--name", "Bad-Name"])
     assert result.exit_code == 2
     assert "is not a lab name" in result.output
+
+
+def test_verify_asks_about_the_blueprint_the_lab_was_built_from(
+    tmp_path: Path, small: Path
+) -> None:
+    from crossfence.lab.verify import verify
+
+    with pytest.raises(QueryError, match="is not up"):
+        verify("mis", system=FakeSystem(), root=tmp_path)
+    up(small, "mis", system=FakeSystem(), root=tmp_path, mesh=False)
+    with pytest.raises(QueryError, match="was built from"):
+        verify("mis", system=FakeSystem(), root=tmp_path, path=EXAMPLE)

@@ -237,7 +237,7 @@ def lab_verify(
 
     with _progress() as progress:
         progress("probing every flow")
-        result = _guard(lambda: verify(name, sources=source, destinations=destination))
+        result = _guard(lambda: verify(name, sources=source, destinations=destination, path=path))
     report = result.to_json()
     if fmt is TextOrJson.json:
         out.print_json(json.dumps(report))
@@ -303,7 +303,7 @@ def lab_probe(
         err.print("[red]error[/]: --from and --to are required")
         raise typer.Exit(EXIT_INPUT)
     request = (method or "GET", path_ or "/") if method or path_ else None
-    result = _guard(lambda: probe_one(name, source, destination, port, request=request))
+    result = _guard(lambda: probe_one(name, source, destination, port, request=request, path=path))
     if fmt is TextOrJson.json:
         out.print_json(json.dumps(result.to_json()))
     else:

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..engine.layers import LayeredReach
 from ..engine.reach import Reach
-from ..errors import QueryError
+from ..errors import CrossfenceError, QueryError
 from ..ir.types import Topology
 from .filters import TRACE_CHAINS
 from .flows import Flow, Route, flows, probe_ports, routes_of
@@ -187,8 +187,11 @@ class VerifyResult:
         }
 
 
-def load_lab(name: str, root: Path | None = None) -> tuple[State, Any, Topology]:
-    """A lab that is up, its blueprint and topology (rebuilt from the file it was built from)."""
+def load_lab(
+    name: str, root: Path | None = None, path: Path | None = None
+) -> tuple[State, Any, Topology]:
+    """A lab that is up, its blueprint and topology (rebuilt from the file it was built from;
+    `path`, when given, must be that file)."""
     from ..estate import build_topology, load
 
     validate_name(name)
@@ -197,7 +200,13 @@ def load_lab(name: str, root: Path | None = None) -> tuple[State, Any, Topology]
         raise QueryError.single(
             f"lab {name!r} is not up (expected `crossfence lab up PATH --name {name}` first)"
         )
-    blueprint = load(Path(str(state.data["blueprint"])))
+    built = Path(str(state.data["blueprint"]))
+    if path is not None and path.resolve() != built:
+        raise QueryError.single(
+            f"lab {name!r} was built from {built}, not {path} (expected that blueprint, or another "
+            "--name)"
+        )
+    blueprint = load(built)
     return state, blueprint, build_topology(blueprint)
 
 
@@ -229,6 +238,7 @@ class _Verifier:
         self.instances: dict[str, list[dict[str, Any]]] = self.summary.get("instances", {})
         self.python = sys.executable
         self.mesh = bool(self.summary.get("mesh"))
+        self.notes: list[str] = []
 
     def netns_of(self, endpoint: str) -> str | None:
         found = self.instances.get(endpoint)
@@ -258,7 +268,12 @@ class _Verifier:
         batches: dict[str, list[Probe]] = {}
         for index, flow in enumerate(selected):
             method, path = flow.request or (None, None)
-            reach = engine.ask(flow.source, flow.destination, flow.service, method, path)
+            try:
+                reach = engine.ask(flow.source, flow.destination, flow.service, method, path)
+            except CrossfenceError as error:
+                # a question the engine refuses is no flow to check
+                reach = Reach(flow.source, flow.destination, flow.service, False, "ERROR", [])
+                self.notes.append(f"{flow.key}: the engine does not answer: {error}")
             probes = self.probes(flow, f"f{index}")
             planned.append((flow, reach, probes))
             for netns, probe, _ in probes:
@@ -267,6 +282,8 @@ class _Verifier:
         out = []
         for flow, reach, probes in planned:
             expected, mesh = _expected(reach, self.mesh)
+            if reach.disposition == "ERROR":
+                expected = None
             outcomes = [
                 (route, results.get(probe.id, ProbeResult(probe.id, "error", None, "no result")))
                 for _, probe, route in probes
@@ -387,10 +404,11 @@ def verify(
     root: Path | None = None,
     sources: list[str] | None = None,
     destinations: list[str] | None = None,
+    path: Path | None = None,
 ) -> VerifyResult:
     """Probe every flow (or those from `sources` / to `destinations`) and compare."""
     start = time.monotonic()
-    state, blueprint, topology = load_lab(name, root)
+    state, blueprint, topology = load_lab(name, root, path)
     verifier = _Verifier(system or HostSystem(), state, topology)
     selected = [
         f
@@ -401,7 +419,7 @@ def verify(
     results = verifier.run(selected, LayeredReach(topology))
     for result in [r for r in results if r.agree is False][:_MAX_DIAGNOSES]:
         result.diagnosis = verifier.diagnose(result)
-    notes = list(state.data.get("plan", {}).get("notes", []))
+    notes = list(state.data.get("plan", {}).get("notes", [])) + verifier.notes
     return VerifyResult(name, results, round(time.monotonic() - start, 2), notes, verifier.mesh)
 
 
@@ -414,13 +432,14 @@ def probe_one(
     system: System | None = None,
     root: Path | None = None,
     request: tuple[str, str] | None = None,
+    path: Path | None = None,
 ) -> FlowResult:
     """One flow, sent for real and compared, with what the lab saw of it (an HTTP `request`,
     method and path, where the destination's sidecar reads the port as HTTP)."""
     from ..engine.reach import parse_port
     from .flows import http_request
 
-    state, blueprint, topology = load_lab(name, root)
+    state, blueprint, topology = load_lab(name, root, path)
     for endpoint in (source, destination):
         if endpoint not in topology.endpoints:
             raise QueryError.single(
