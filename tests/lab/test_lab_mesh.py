@@ -91,9 +91,11 @@ def test_string_matches_follow_istios_wildcards() -> None:
 
 
 def test_peer_authentication_precedence(tmp_path: Path) -> None:
-    """PeerAuthentication: "the workload-specific policy takes precedence over the namespace
-    policy" and the mesh-wide policy in the root namespace comes last; portLevelMtls sets one
-    port; UNSET inherits (https://istio.io/latest/docs/reference/config/security/peer_authentication/)."""
+    """ "A workload-specific policy takes precedence over a namespace-specific one. If no policy
+    is specified for the workload, it inherits the policy from the namespace or the mesh"
+    (https://cloud.google.com/service-mesh/docs/security/configuring-mtls); UNSET with
+    portLevelMtls: "Policy to inherit mTLS mode from namespace (or mesh) settings, and overwrite
+    settings for port 8080" (https://istio.io/latest/docs/reference/config/security/peer_authentication/)."""
     manifests = """
 apiVersion: security.istio.io/v1
 kind: PeerAuthentication

@@ -3,10 +3,12 @@
 Written from Istio's documentation, not from crossfence's evaluation of it, so that the lab's
 sidecars are a second reading:
 
-- PeerAuthentication (https://istio.io/latest/docs/reference/config/security/peer_authentication/):
-  a workload-specific policy (a selector) overrides the namespace-wide one, which overrides the
-  mesh-wide one in the root namespace; `portLevelMtls` overrides the workload's mode on a port;
-  `UNSET` inherits from the level above; without any, the mode is PERMISSIVE.
+- PeerAuthentication (https://istio.io/latest/docs/reference/config/security/peer_authentication/,
+  https://cloud.google.com/service-mesh/docs/security/configuring-mtls): "a workload-specific
+  policy takes precedence over a namespace-specific one", which overrides the mesh-wide one in
+  the root namespace (where a policy with a selector is ignored); `portLevelMtls` overrides the
+  workload's mode on a port; `UNSET` inherits from the level above; without any policy the mode
+  is PERMISSIVE (Istio's default).
 - AuthorizationPolicy (https://istio.io/latest/docs/reference/config/security/authorization-policy/):
   "If there are any DENY policies that match the request, deny the request. If there are no
   ALLOW policies for the workload, allow the request. If any of the ALLOW policies match the
