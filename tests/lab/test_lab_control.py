@@ -79,6 +79,16 @@ def test_up_records_each_namespace_and_daemon_before_creating_it(tmp_path: Path)
             assert call[1] in ("-n", "netns", "-j") or call[1:3] == ("netns", "exec"), call
 
 
+def test_down_removes_the_folders_up_created_above_the_lab(tmp_path: Path, small: Path) -> None:
+    root = tmp_path / "run" / "crossfence" / "lab"
+    up(small, "deep", system=FakeSystem(), root=root, mesh=False)
+    up(small, "other", system=FakeSystem(), root=root, mesh=False)
+    down("deep", system=FakeSystem(), root=root)
+    assert root.exists()  # the other lab is still in it
+    down("other", system=FakeSystem(), root=root)
+    assert not (tmp_path / "run").exists()
+
+
 def test_down_removes_exactly_what_was_recorded_and_is_safe_twice(tmp_path: Path) -> None:
     machine = watching(tmp_path, "ref")
     up(EXAMPLE, "ref", system=machine, root=tmp_path, mesh=False)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ __all__ = [
 LAB_NAME = re.compile(r"^[a-z][a-z0-9]{0,5}$")
 _MAX_LINKS = 10000
 _STATE = "state.json"
+_CREATED = ".created"
 
 
 def validate_name(name: str) -> str:
@@ -98,8 +101,8 @@ class Resource:
     """One thing the lab created (or is about to): a namespace, a daemon, a file, a folder."""
 
     kind: str
-    """`netns`, `process`, `file`, `dir` (removed when empty), `socket` (a daemon's, removed if
-    it left it behind)."""
+    """`netns`, `process`, `links` (veth pairs, gone with their namespaces), `dir` (removed when
+    empty), `socket` (a daemon's, removed if it left it behind)."""
     name: str
     """The namespace name, the daemon's role, or the path."""
     details: dict[str, Any] = field(default_factory=dict)
@@ -132,11 +135,34 @@ class State:
 
     @classmethod
     def create(cls, directory: Path, name: str, blueprint: str) -> State:
-        """A new lab's state; its folder is the first thing recorded (and removed last)."""
+        """A new lab's state; its folder is the first thing recorded (and removed last). The
+        folders above it that did not exist are listed in the labs' folder (`.created`): the
+        last lab's `down` removes them."""
+        root = directory.parent
+        missing = [p for p in directory.parents if not p.exists()]
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if missing:
+            (root / _CREATED).write_text(json.dumps([str(p) for p in missing]))
         state = cls(directory, {"name": name, "blueprint": blueprint, "phase": "building"})
         state.save()
         return state
+
+    def remove_folder(self) -> int:
+        """Remove the lab's folder, then the labs' folder and those above it that `create`
+        made, once no lab is left in them; how many files were removed."""
+        removed = 0
+        if self.directory.exists():
+            removed = sum(1 for _ in self.directory.iterdir())
+            shutil.rmtree(self.directory)
+        root = self.directory.parent
+        marker = root / _CREATED
+        if marker.exists() and [p.name for p in root.iterdir()] == [_CREATED]:
+            created = json.loads(marker.read_text())
+            marker.unlink()
+            for folder in created:  # deepest first
+                with contextlib.suppress(OSError):
+                    Path(folder).rmdir()
+        return removed
 
     @classmethod
     def load(cls, directory: Path) -> State | None:

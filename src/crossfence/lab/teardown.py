@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,7 +84,5 @@ def down(name: str, *, system: System | None = None, root: Path | None = None) -
         state.forget(record)
     if result.problems:
         return result
-    if directory.exists():
-        result.files += sum(1 for _ in directory.iterdir())
-        shutil.rmtree(directory)
+    result.files += state.remove_folder()
     return result
