@@ -39,9 +39,10 @@ def test_cloud_router_sessions_carry_the_blueprint_asns_and_addresses() -> None:
 
 
 def test_custom_advertisement_announces_the_listed_ranges() -> None:
-    """Cloud Router custom mode advertises the groups and ranges it lists
-    (https://cloud.google.com/network-connectivity/docs/router/how-to/advertising-overview):
-    the hub announces the spoke ranges, restricted.googleapis.com and Cloud DNS's sources."""
+    """Custom advertisement mode advertises IP ranges beyond the VPC network's subnet ranges,
+    e.g. those of peered networks (https://cloud.google.com/router/docs/how-to/advertising-custom-ip,
+    read in its Japanese version): the hub announces the spoke ranges, restricted.googleapis.com
+    and Cloud DNS's sources, and its own subnets (`all_subnets`)."""
     session = protocol(config(plan_of(EXAMPLE), "hub"), "bgp_0")
     assert (
         "if net ~ [ 10.0.0.0/24, 10.10.0.0/16, 10.12.0.0/16, 35.199.192.0/19, 199.36.153.4/30 ] "
@@ -50,8 +51,11 @@ def test_custom_advertisement_announces_the_listed_ranges() -> None:
 
 
 def test_default_advertisement_announces_the_own_subnets_only() -> None:
-    """Default mode: "Cloud Router advertises all subnets in the VPC network" of its region (the
-    hub's subnet), not the spokes'."""
+    """In default mode a Cloud Router advertises only the subnet routes of its own VPC network,
+    not routes learned from other networks such as over VPC Network Peering (same page); with
+    global routing "this network's Cloud Routers will advertise routes with all subnets of this
+    network, across regions" (NetworkRoutingConfig.RoutingMode, Compute Engine API). The hub's
+    subnet, not the spokes'."""
     session = protocol(config(plan_of(VARIANTS / "default-advertisement"), "hub"), "bgp_0")
     export = session.split("export filter {")[1]
     assert "if net ~ [ 10.0.0.0/24 ] then" in export
