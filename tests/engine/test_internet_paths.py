@@ -144,3 +144,70 @@ def test_the_matrix_agrees_with_the_reference(tmp_path: Path) -> None:
             connectivity(net, layers="network").connections
             == reference_connectivity(net).connections
         )
+
+
+def test_a_load_balancer_carries_only_the_tcp_port_it_sends_to(tmp_path: Path) -> None:
+    """https://www.scaleway.com/en/developers/api/load-balancer/zoned-api/: "Backends can be
+    configured to use your protocol of choice (TCP or HTTP) to connect to their backend servers"
+    — a load balancer proxies TCP connections to the backend's port. From the internet, app is
+    reached through `edge` on tcp/8443 only: never ICMP, UDP, or another TCP port."""
+    net = estate(tmp_path)
+    assert reach(net, "internet", "app", "tcp/8443").allowed
+    for port in ("icmp", "udp/53", "udp/8443", "tcp/22"):
+        answer = reach(net, "internet", "app", port)
+        assert not answer.allowed, (port, answer.to_json())
+        assert "send to TCP/8443" in str(answer.to_json())
+
+
+AROUND = """
+clouds:
+  - {name: scw, provider: scaleway, jurisdiction: EU, region: fr-par}
+networks:
+  - name: scw-vpc
+    cloud: scw
+    private_networks: [{name: pn, cidr: 172.16.0.0/24}, {name: pn-db, cidr: 172.16.8.0/24}]
+    acl:
+      default_policy: accept
+      rules:
+        - {action: drop, source: 172.16.8.0/24, destination: 172.16.0.0/24, description: no pn-db to pn}
+load_balancers:
+  - name: edge
+    cloud: scw
+    kind: scaleway_lb
+    address: 51.15.0.10
+    network: scw-vpc
+    private_network: pn
+    private_address: 172.16.0.2
+    port: 443
+    acl_default_action: %s
+    backends: [{target: app, port: 8443}]
+workloads:
+  - {name: app, kind: vm, network: scw-vpc, subnet: pn, addresses: [172.16.0.10], ports: [{port: 8443}]}
+  - {name: db, kind: vm, network: scw-vpc, subnet: pn-db, addresses: [172.16.8.10], public_address: 51.15.8.10}
+  - {name: db-private, kind: vm, network: scw-vpc, subnet: pn-db, addresses: [172.16.8.11]}
+"""
+
+
+def test_a_workload_denied_directly_still_reaches_a_backend_through_a_public_frontend(
+    tmp_path: Path,
+) -> None:
+    """https://www.scaleway.com/en/docs/vpc/reference-content/understanding-nacls/ (VPC ACLs
+    filter traffic between Private Networks) and
+    https://www.scaleway.com/en/docs/instances/concepts/ (a flexible IP gives an
+    Instance its public interface): db's direct connection to app is dropped by the VPC ACL, but
+    db goes out through its flexible IP to the public frontend of `edge`, which opens a new
+    connection to app from its own private address. That path reaches app (the lab saw it); an
+    instance without a public address does not; a frontend ACL that denies it closes it."""
+    (tmp_path / "bp.yaml").write_text(AROUND % "allow")
+    net = build_topology(load(tmp_path / "bp.yaml"))
+    around = reach(net, "db", "app", "tcp/8443")
+    assert around.allowed, around.to_json()
+    details = [step.detail for hop in around.hops for step in hop.steps]
+    assert details[0].startswith("the direct path to app is denied (DENIED_ACL")
+    assert any("51.15.0.10" in d for d in details)
+    assert not reach(net, "db-private", "app", "tcp/8443").allowed
+    assert not reach(net, "db", "app", "tcp/22").allowed
+    (tmp_path / "bp.yaml").write_text(AROUND % "deny")
+    closed = reach(build_topology(load(tmp_path / "bp.yaml")), "db", "app", "tcp/8443")
+    assert not closed.allowed and closed.disposition == "DENIED_ACL"
+    assert str(closed.to_json()).count("VPC ACL") >= 1

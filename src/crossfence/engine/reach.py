@@ -219,27 +219,82 @@ def reach(topology: Topology, source_name: str, destination_name: str, port_text
                 back[0].source if back else None,
             )
         )
-    # the proxied path is the answer only when the destination is not addressable directly
-    if (
-        direct.allowed
-        or not chain
-        or direct.disposition not in ("NO_ROUTE", "NO_ENDPOINT", "PRIVATE_TRAFFIC_TO_INTERNET")
-    ):
+    if direct.allowed or not chain:
         return result
-    last = (chain[-1] if chain else source).proxy
+    # Where the destination is not addressable directly, the load balancers in front of it are
+    # the only way there; where it is addressable but the direct path is denied, a path through
+    # them (e.g. out to the internet and back in through the public frontend) still reaches a
+    # workload. A load balancer asked for is asked for at its own frontend (an intent that the
+    # internet cannot bypass the outer one asks exactly that).
+    unaddressable = direct.disposition in ("NO_ROUTE", "NO_ENDPOINT", "PRIVATE_TRAFFIC_TO_INTERNET")
+    if not unaddressable and destination.proxy is not None:
+        return result
+    last = chain[-1].proxy
     served = next((s for b, s in last.backends if b == destination.name), None) if last else None
-    if served is not None and port is not None and not served.contains(protocol, port):
-        # the load balancer opens its connections to the backend on the backend's port only
-        direct.hops[-1].steps.append(
-            Step(
-                "CHECK_PROXY",
-                f"the load balancers in front of {destination.name} send to "
-                f"{', '.join(served.format())}, not {protocol}/{port}",
-                (chain[-1] if chain else source).source,
+    if served is None or protocol != "tcp" or port is None or not served.contains(protocol, port):
+        # a load balancer proxies connections (TCP): it opens them to the backend on the
+        # backend's port only, and never carries ICMP or another portless protocol
+        if unaddressable:
+            asked = f"{protocol}/{port}" if port is not None else protocol
+            sent = ", ".join(served.format()) if served is not None else "nothing"
+            direct.hops[-1].steps.append(
+                Step(
+                    "CHECK_PROXY",
+                    f"the load balancers in front of {destination.name} send to {sent}, "
+                    f"not {asked}",
+                    chain[-1].source,
+                )
             )
-        )
         return result
-    # the proxied path: client -> outer LB -> ... -> destination
+    proxied = _proxied(
+        topology,
+        source,
+        source_address,
+        chain,
+        destination,
+        protocol,
+        port,
+        source_name,
+        destination_name,
+        port_text,
+    )
+    if unaddressable:
+        return proxied
+    if not proxied.allowed:
+        return result
+    # the direct path is denied: say so before the path that gets there
+    first = direct.hops[-1].steps[-1] if direct.hops and direct.hops[-1].steps else None
+    note = Hop(
+        source.name,
+        [
+            Step(
+                "CHECK_DIRECT",
+                f"the direct path to {destination.name} is denied ({direct.disposition}"
+                + (f": {first.detail}" if first is not None else "")
+                + f"); {destination.name} is reached through {', '.join(e.name for e in chain)}",
+                first.source if first is not None else None,
+            )
+        ],
+    )
+    proxied.hops.insert(0, note)
+    proxied.legs.insert(0, direct)
+    return proxied
+
+
+def _proxied(
+    topology: Topology,
+    source: Endpoint,
+    source_address: int,
+    chain: list[Endpoint],
+    destination: Endpoint,
+    protocol: str,
+    port: int | None,
+    source_name: str,
+    destination_name: str,
+    port_text: str,
+) -> Reach:
+    """The proxied path: client -> outer load balancer -> ... -> destination, each load balancer
+    terminating the connection and opening a new one."""
     hops: list[Hop] = []
     legs: list[Trace] = []
     conditions: list[str] = []
@@ -248,6 +303,9 @@ def reach(topology: Topology, source_name: str, destination_name: str, port_text
         if client.proxy is None:
             # the client's own connection goes to the outer load balancer's frontend
             target_protocol, target_port = "tcp", target.services.sample()[1]
+        elif target is destination:
+            # the last load balancer opens the connection on the port asked (one it sends to)
+            target_protocol, target_port = protocol, port
         else:
             target_protocol = "tcp"
             target_port = next(s.sample()[1] for b, s in client.proxy.backends if b == target.name)
