@@ -963,6 +963,25 @@ class _Walker:
                 other = (
                     tunnel.networks[1] if tunnel.networks[0] == network.name else tunnel.networks[0]
                 )
+                # the reply crosses from its Private Network to the VPN gateway's, as the request
+                # did the other way: the stateless VPC ACL sees it there too
+                here = self.gateway_segment(tunnel.gateways, network.name)
+                if (
+                    network.between_segments is not None
+                    and segment is not None
+                    and here not in (None, segment)
+                    and _apply(
+                        (network.between_segments,),
+                        reply.destination_address,
+                        reply.source_address,
+                        flow,
+                        hop,
+                        "APPLY_ACL_REPLY",
+                        reply=True,
+                    )
+                    is not None
+                ):
+                    return "DENIED_ACL"
                 network, segment = (
                     self.topology.networks[other],
                     self.gateway_segment(tunnel.gateways, other),

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from crossfence import build_topology, load, reach
+from crossfence.engine.matrix import connectivity, reference_connectivity
 from crossfence.engine.reach import Reach
+from crossfence.ir.types import Topology
 
 ESTATE = """
 clouds:
@@ -122,10 +124,63 @@ def test_without_routing_an_icmp_probe_does_not_leave_either(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("routing", ["true", "false"])
 def test_the_matrix_agrees_with_the_walk(tmp_path: Path, routing: str) -> None:
-    from crossfence.engine.matrix import connectivity, reference_connectivity
-
     (tmp_path / "bp.yaml").write_text(ESTATE.replace("{routing}", routing))
     topology = build_topology(load(tmp_path / "bp.yaml"))
     fast, reference = connectivity(topology), reference_connectivity(topology)
     assert fast.to_json() == reference.to_json()
     assert (("app-b", "gcp-app") in fast.connections) is (routing == "true")
+
+
+# The Scaleway VPC ACL on traffic that arrives or leaves through the Site-to-Site VPN gateway.
+#
+# https://www.scaleway.com/en/docs/vpc/reference-content/understanding-nacls/: "This list is
+# composed of stateless rules to control the flow of traffic between the Private Networks of the
+# VPC"; "NACLs only control traffic as it enters or exits the Private Network(s) of a VPC. They do
+# not: Filter traffic between resources attached to the same Private Network". The VPN gateway is a
+# resource on one Private Network (pn-a here): a connection from GCP to pn-b enters pn-b from pn-a,
+# and its reply leaves pn-b for pn-a — both directions cross the ACL, which keeps no state, so the
+# reply needs a rule of its own. Traffic to pn-a, the gateway's own network, crosses nothing.
+
+ACL = """
+    acl:
+      default_policy: drop
+      rules:
+        - {action: accept, protocol: tcp, source: 10.0.0.0/24, destination: 172.16.1.0/24, destination_ports: "8080"}
+"""
+REPLY = """        - {action: accept, protocol: tcp, source: 172.16.1.0/24, source_ports: "8080", destination: 10.0.0.0/24}
+"""
+
+
+def estate(tmp_path: Path, reply_rule: bool) -> Topology:
+    text = ESTATE.replace("{routing}", "true").replace(
+        "      - {name: pn-b, cidr: 172.16.1.0/24}\n",
+        "      - {name: pn-b, cidr: 172.16.1.0/24}\n" + ACL + (REPLY if reply_rule else ""),
+    )
+    assert "default_policy: drop" in text
+    (tmp_path / "bp.yaml").write_text(text)
+    return build_topology(load(tmp_path / "bp.yaml"))
+
+
+def test_the_reply_leaving_for_the_vpn_gateway_crosses_the_acl(tmp_path: Path) -> None:
+    answer = reach(estate(tmp_path, reply_rule=False), "gcp-app", "app-b", "tcp/8080")
+    assert (answer.allowed, answer.disposition) == (False, "DENIED_ACL"), answer.to_json()
+    actions = [s.action for hop in answer.hops for s in hop.steps]
+    assert actions.count("APPLY_ACL") == 1 and actions.count("APPLY_ACL_REPLY") == 1
+
+
+def test_a_rule_for_the_reply_lets_it_out(tmp_path: Path) -> None:
+    assert reach(estate(tmp_path, reply_rule=True), "gcp-app", "app-b", "tcp/8080").allowed
+
+
+def test_the_gateways_own_private_network_crosses_nothing(tmp_path: Path) -> None:
+    answer = reach(estate(tmp_path, reply_rule=False), "gcp-app", "app-a", "tcp/8080")
+    assert answer.allowed, answer.to_json()
+    assert not any(s.action.startswith("APPLY_ACL") for hop in answer.hops for s in hop.steps)
+
+
+def test_the_matrix_agrees_with_the_walk_through_the_acl(tmp_path: Path) -> None:
+    for reply_rule in (False, True):
+        topology = estate(tmp_path, reply_rule)
+        fast = connectivity(topology)
+        assert fast.to_json() == reference_connectivity(topology).to_json()
+        assert (("gcp-app", "app-b") in fast.connections) is reply_rule
