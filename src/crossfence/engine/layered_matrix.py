@@ -37,6 +37,7 @@ from .layers import LayeredReach
 from .matrix import Conditional, Matrix
 from .path import INTERNET_CLIENT
 from .reach import _backend_chain
+from .twins import find_twins
 
 __all__ = ["layered_connectivity"]
 
@@ -45,11 +46,31 @@ Progress = Callable[[int, int], None]
 Ints = NDArray[np.int64]
 Ids = NDArray[np.int32]
 Mask = NDArray[np.bool_]
+TWINS_WORTH = 0.1
+"""The share of endpoints twins must leave out for the second pass to be worth it."""
 
 
-def layered_connectivity(topology: Topology, progress: Progress | None = None) -> Matrix:
-    """The full matrix through every layer (see the module docstring)."""
-    return _Layered(topology, progress).run()
+def layered_connectivity(
+    topology: Topology, progress: Progress | None = None, twins: bool = True
+) -> Matrix:
+    """The full matrix through every layer (see the module docstring); with `twins`, worked
+    out for two endpoints of each group every layer treats alike and copied to the rest
+    (`twins.py`)."""
+    whole = _Layered(topology, progress)
+    if not twins:
+        return whole.run()
+    found = find_twins(
+        topology,
+        whole.layered.views,
+        lambda name: whole.layered.pod_of(whole.layered.workloads.get(name)),
+        whole.connectivity,
+        whole.uses_addresses,
+    )
+    if len(found.dropped()) < len(topology.endpoints) * TWINS_WORTH:
+        return whole.run()  # too few twins to be worth a second pass
+    small = _Layered(found.reduced(topology), progress)
+    small.kube, small.reads_addresses = whole.kube, whole.reads_addresses
+    return found.expand(small.run(), whole.names)
 
 
 @dataclass

@@ -6,6 +6,9 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TextIO
 
+import numpy as np
+from numpy.typing import NDArray
+
 from ..algebra.packets import ServiceSet
 from ..ir.types import Endpoint, Filter, Topology
 from . import path as path_module
@@ -77,6 +80,24 @@ class Matrix:
         sets the numbers name: read from the packed arrays without building `connections`."""
         rows = self._rows()
         return rows, self._row_sets
+
+    def listed_pairs(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """(source indices, destination indices) of every pair listed (allowing something,
+        outright or for some requests), as arrays: what a summary counts, without a Python
+        object per pair."""
+        if self._connections is None and self._packed is not None:
+            s = self._packed.sources.astype(np.int64)
+            d = self._packed.destinations.astype(np.int64)
+            if self.conditional:
+                index = {n: i for i, n in enumerate(self.endpoints)}
+                n = max(1, len(self.endpoints))
+                cs = np.array([index[a] for a, _ in self.conditional], dtype=np.int64)
+                cd = np.array([index[b] for _, b in self.conditional], dtype=np.int64)
+                extra = ~np.isin(cs * n + cd, s * n + d)
+                s, d = np.concatenate((s, cs[extra])), np.concatenate((d, cd[extra]))
+            return s, d
+        rows = np.array(self._rows(), dtype=np.int64).reshape(-1, 3)
+        return rows[:, 0], rows[:, 1]
 
     def rows(self) -> Iterable[tuple[str, str, list[str], list[dict[str, Any]]]]:
         """(from, to, allowed, allowed_if) of every pair listed, in order, one at a time."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -12,6 +12,10 @@ from rich.table import Table
 from ..engine.matrix import Matrix
 from ..engine.reach import Reach
 from . import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = ["reach_json", "render_matrix", "render_reach", "verdict_line"]
 
@@ -59,19 +63,19 @@ def render_matrix(
     """One row per pair that allows something (services allowed only for some requests in a
     column of their own); past `full_table_pairs` pairs, with `groups` (endpoint -> its
     network or cluster), a summary: per pair of groups, how many pairs allow something."""
-    rows, _ = matrix.indexed_rows()
+    sources, destinations = matrix.listed_pairs()
     layers = {
         "all": "every layer",
         "network": "network layers only",
         "kubernetes": "NetworkPolicy",
     }.get(matrix.layers, matrix.layers)
     title = f"Connectivity ({len(matrix.endpoints)} endpoints, {layers})"
-    if not rows:
+    if not sources.size:
         # an empty table would wrap its title to the width of three column headers
         console.print(f"{title}: no pair of endpoints allows anything")
         return
-    if groups is not None and len(rows) > full_table_pairs:
-        _render_summary(matrix, rows, groups, console, title)
+    if groups is not None and sources.size > full_table_pairs:
+        _render_summary(matrix, sources, destinations, groups, console, title)
         return
     conditional = bool(matrix.conditional)
     table = Table(title=title, title_justify="left")
@@ -98,7 +102,8 @@ def render_matrix(
 
 def _render_summary(
     matrix: Matrix,
-    rows: list[tuple[int, int, int]],
+    sources: NDArray[np.int64],
+    destinations: NDArray[np.int64],
     groups: Mapping[str, str],
     console: Console,
     title: str,
@@ -110,14 +115,13 @@ def _render_summary(
     number = {name: i for i, name in enumerate(names)}
     group_of = np.array([number[groups.get(n, "other")] for n in matrix.endpoints], dtype=np.int64)
     members = np.bincount(group_of, minlength=len(names))
-    packed = np.array(rows, dtype=np.int64).reshape(-1, 3)
-    key = group_of[packed[:, 0]] * len(names) + group_of[packed[:, 1]]
+    key = group_of[sources] * len(names) + group_of[destinations]
     pairs = np.bincount(key, minlength=len(names) ** 2)
     index = {n: i for i, n in enumerate(matrix.endpoints)}
     only_if = np.zeros(len(names) ** 2, dtype=np.int64)
     for a, b in matrix.conditional:
         only_if[group_of[index[a]] * len(names) + group_of[index[b]]] += 1
-    table = Table(title=f"{title}: {len(rows):,} pairs, by group", title_justify="left")
+    table = Table(title=f"{title}: {sources.size:,} pairs, by group", title_justify="left")
     for column in (
         "from",
         "to",

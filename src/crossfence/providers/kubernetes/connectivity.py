@@ -115,6 +115,17 @@ class Connectivity:
         sets, of_code = self.sets_of(words)
         return sets, of_code[inverse.reshape(-1)]
 
+    def pod_classes(self, positions: NDArray[np.intp]) -> NDArray[np.intp]:
+        """The class of each pod position: pods of one class are treated alike by every policy."""
+        out: NDArray[np.intp] = self._pod_class[positions]
+        return out
+
+    def address_cuts(self) -> NDArray[np.int64]:
+        """The address boundaries of the ipBlock atoms (where the policies' answer may change)."""
+        if self._ip_atoms is None:
+            return np.zeros(0, dtype=np.int64)
+        return self._ip_atoms.boundaries
+
     def between_pods(self, sources: NDArray[np.intp], destinations: NDArray[np.intp]) -> Words:
         """`[pair, word]`: what each source pod may open to each destination pod (both
         directions' policies)."""
