@@ -12,8 +12,8 @@ twins are worked out too) then gives every cell of the full one:
 - a cell between two groups is the cell between their first members;
 - a cell between two members of one group is the cell between its first two members.
 
-Anything an answer names individually stays alone: load balancers and their backends, provider
-services, endpoints with several or shared addresses, and, in a cluster whose authorization reads
+Anything an answer names individually stays alone: load balancers and their backends, the
+instances routes send to, provider services, endpoints with several or shared addresses, and, in a cluster whose authorization reads
 addresses, every endpoint (the mesh may then tell any two apart).
 """
 
@@ -134,7 +134,12 @@ def find_twins(
     if any(reads_addresses(view) for view in views.values()):
         return Twins([])
     cuts = _cuts(topology, [connectivity(view) for view in views.values()])
-    named: set[str] = set()
+    named: set[str] = {
+        route.next_hop.target
+        for network in topology.networks.values()
+        for route in network.routes
+        if route.next_hop.kind in ("instance", "load_balancer")
+    }
     for endpoint in topology.endpoints.values():
         if endpoint.proxy is not None:
             named.add(endpoint.name)
