@@ -13,8 +13,9 @@ twins are worked out too) then gives every cell of the full one:
 - a cell between two members of one group is the cell between its first two members.
 
 Anything an answer names individually stays alone: load balancers and their backends, the
-instances routes send to, provider services, endpoints with several or shared addresses, and, in a cluster whose authorization reads
-addresses, every endpoint (the mesh may then tell any two apart).
+instances routes send to, provider services, endpoints with several or shared addresses, and,
+in a cluster whose authorization reads addresses, every endpoint (the mesh may then tell any
+two apart).
 """
 
 from __future__ import annotations
