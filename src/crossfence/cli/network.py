@@ -15,6 +15,7 @@ from .common import (
     EXIT_OK,
     BlueprintPath,
     Outputs,
+    OverlayOption,
     Quiet,
     Reports,
     Sink,
@@ -77,6 +78,7 @@ def reach(
     ] = None,
     output: Outputs = None,
     quiet: Quiet = False,
+    overlay: OverlayOption = None,
 ) -> None:
     """Can SOURCE open a connection to DESTINATION on PORT? The verdict, and its trace.
 
@@ -97,7 +99,7 @@ def reach(
         else:
             from ..engine.layers import layered_reach
 
-            blueprint = read_blueprint(path, reports)
+            blueprint = read_blueprint(path, reports, overlay)
             parse_port(port)
             topology = build(blueprint, reports)
             result = layered_reach(topology, source, destination, port, method, http_path)
@@ -175,12 +177,14 @@ def _groups(topology: Any) -> dict[str, str]:
     return groups
 
 
-def _blueprint_matrix(path: Path, reports: Reports, layers: Layers) -> tuple[Any, Any]:
+def _blueprint_matrix(
+    path: Path, reports: Reports, layers: Layers, overlays: list[Path] | None
+) -> tuple[Any, Any]:
     from rich.progress import Progress
 
     from ..estate import connectivity
 
-    topology = build(read_blueprint(path, reports), reports)
+    topology = build(read_blueprint(path, reports, overlays), reports)
     with Progress(
         console=err.console(), transient=True, disable=len(topology.endpoints) < 200
     ) as progress:
@@ -209,6 +213,7 @@ def matrix(
         ),
     ] = Layers.all,
     quiet: Quiet = False,
+    overlay: OverlayOption = None,
 ) -> None:
     """Connectivity between every pair of endpoints (and the internet), per protocol and port.
 
@@ -231,7 +236,7 @@ def matrix(
         kube = kube_connectivity(read_manifests(path, reports))
         result: Any = None
     else:
-        result, topology = _blueprint_matrix(path, reports, layers)
+        result, topology = _blueprint_matrix(path, reports, layers, overlay)
         groups = _groups(topology)
 
     def table() -> Any:
