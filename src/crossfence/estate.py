@@ -12,7 +12,15 @@ if TYPE_CHECKING:
     from .ir.types import Topology
     from .model import Blueprint, UnknownValue
 
-__all__ = ["LAYERS", "build_topology", "connectivity", "load", "reach", "unknowns_in"]
+__all__ = [
+    "LAYERS",
+    "build_topology",
+    "connectivity",
+    "load",
+    "reach",
+    "unknown_endpoints",
+    "unknowns_in",
+]
 
 Layers = Literal["all", "network"]
 LAYERS: tuple[str, ...] = ("all", "network")
@@ -89,11 +97,62 @@ def connectivity(
     return layered_connectivity(topology, progress)
 
 
-def unknowns_in(blueprint: Blueprint, answer: Reach) -> tuple[UnknownValue, ...]:
+# sections whose unknown values can change answers between any two endpoints: a VPN gateway's
+# address joins tunnel halves across clouds, a peering or a tunnel carries routes for all
+_ESTATE_WIDE = frozenset(
+    {"vpn_gateways", "vpn_tunnels", "bgp_sessions", "peerings", "routing_policies"}
+)
+
+
+def unknown_endpoints(
+    blueprint: Blueprint, topology: Topology
+) -> list[tuple[UnknownValue, frozenset[str]]]:
+    """Each value the plan does not know yet, with the endpoints whose answers depend on it: an
+    answer between two endpoints depends on it when either is in its set.
+
+    A workload's or a load balancer's own value (an address to be allocated): that endpoint. A
+    value of a network (a firewall rule whose ranges are known after apply, left out of the
+    rule: it decides what reaches the network's endpoints and leaves them) or of an object in
+    one (a router's NAT addresses): the endpoints in that network. Anything else (a VPN
+    gateway's address, which joins tunnels across clouds): every endpoint. Wider than the
+    answers that truly depend on it, never narrower: an answer is `unknown` rather than wrong.
+    """
+    everyone = frozenset(topology.endpoints)
+    out: list[tuple[UnknownValue, frozenset[str]]] = []
+    for unknown in blueprint.unknowns:
+        section = unknown.loc[0] if unknown.loc else None
+        objects = getattr(blueprint, section, None) if isinstance(section, str) else None
+        index = unknown.loc[1] if len(unknown.loc) > 1 else None
+        obj = (
+            objects[index]
+            if isinstance(objects, tuple | list)
+            and isinstance(index, int)
+            and 0 <= index < len(objects)
+            else None
+        )
+        name = getattr(obj, "name", None)
+        network = name if section == "networks" else getattr(obj, "network", None)
+        if section in ("workloads", "load_balancers") and name in topology.endpoints:
+            found = frozenset({name})
+        elif section not in _ESTATE_WIDE and isinstance(network, str):
+            found = frozenset(
+                n for n, endpoint in topology.endpoints.items() if endpoint.network == network
+            )
+        else:
+            found = everyone
+        out.append((unknown, found))
+    return out
+
+
+def unknowns_in(
+    blueprint: Blueprint, answer: Reach, topology: Topology | None = None
+) -> tuple[UnknownValue, ...]:
     """The values a plan does not know yet (`Blueprint.unknowns`) that an answer depends on: those
     of its source and destination (an address to be allocated, whose stand-in the answer used),
-    and those of every object its trace cites (a rule with a source range left out). Empty: the
-    answer holds whatever apply allocates; otherwise its verdict is `unknown`."""
+    those of every object its trace cites, and, given the `topology`, those whose endpoints
+    (`unknown_endpoints`) include its source or destination (a rule whose ranges were left out
+    matched nothing, and is cited by no trace). Empty: the answer holds whatever apply
+    allocates; otherwise its verdict is `unknown`."""
     if not blueprint.unknowns:
         return ()
     objects = [
@@ -118,6 +177,11 @@ def unknowns_in(blueprint: Blueprint, answer: Reach) -> tuple[UnknownValue, ...]
             name = getattr(obj, "name", None)
             if where is not None and (where.file, name) in cited:
                 found += blueprint.unknowns_of(obj)
+    if topology is not None:
+        # a value left out of its list (a rule's ranges known after apply) decides answers whose
+        # trace never cites it: the rule matched nothing
+        ends = {answer.source, answer.destination}
+        found += [u for u, names in unknown_endpoints(blueprint, topology) if names & ends]
     seen: dict[str, UnknownValue] = {}
     for unknown in found:
         seen.setdefault(unknown.path, unknown)
