@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -196,16 +196,6 @@ def check(
     reports.emit(render, code)
 
 
-def _addresses(blueprint: Any) -> Any:
-    """ObjectRef -> the Terraform address of the object of that name in `blueprint`."""
-    found = {
-        getattr(obj, "name", None): obj.defined_at.address
-        for _, obj in blueprint.walk()
-        if obj.defined_at is not None and obj.defined_at.address
-    }
-    return lambda ref: found.get(ref.name)
-
-
 def diff(
     old: Annotated[
         Path,
@@ -259,7 +249,6 @@ def diff(
                 code="usage",
             )
         )
-    addresses = None
     try:
         if kinds[0]:
             result = diff_manifests(
@@ -271,7 +260,6 @@ def diff(
             # both estates read (and analysed) at once: two processes for large ones
             result, after, before = diff_estates([old], [new], overlay or ())
             warn([*(before.warnings if before else result.old_warnings), *after.warnings])
-            addresses = _addresses(after)
     except InputError as error:
         reports.fail(error)
 
@@ -281,7 +269,7 @@ def diff(
         elif fmt == "markdown":
             from ..report.diff_markdown import diff_markdown
 
-            sink.stream.write(diff_markdown(result, addresses))
+            sink.stream.write(diff_markdown(result))
         else:
             render_diff(result, sink.console(), quiet)
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from ..checks.base import SEVERITIES, Finding, ObjectRef
+from ..checks.base import SEVERITIES
 from ..checks.diff import BlueprintDiff, FlowChange
 from .findings import trace_lines
+from .markdown import block, code, text, where
 
 __all__ = ["diff_markdown"]
 
@@ -15,25 +14,14 @@ ROWS = 50
 """Flows shown per table: a comment is read by people (and GitHub keeps 65,536 characters of it);
 `--format json` has them all."""
 
-Addresses = Callable[[ObjectRef], str | None]
-"""Where an object of the new estate comes from: its Terraform address, when it has one."""
 
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _cell_code(value: str) -> str:
+    """User text as a code span in a table cell (GFM splits cells at pipes, even in code)."""
+    return code(value).replace("|", "\\|")
 
 
 def _services(services: list[str]) -> str:
-    return ", ".join(f"`{s}`" for s in services) or "—"
-
-
-def _where(finding: Finding, addresses: Addresses | None) -> str:
-    for ref in finding.objects:
-        address = addresses(ref) if addresses is not None else None
-        if address:
-            return f"`{_cell(address)}`"
-    located = finding.location()
-    return f"`{located.file}:{located.line}`" if located else ""
+    return ", ".join(_cell_code(s) for s in services) or "—"
 
 
 def _plural(count: int, noun: str) -> str:
@@ -66,12 +54,12 @@ def _flows(title: str, changes: list[FlowChange], added: bool) -> list[str]:
         conditional = change.added_if if added else change.removed_if
         if services:
             rows.append(
-                f"| `{_cell(change.source)}` | `{_cell(change.destination)}` | {_services(services)} | {_services(change.after if added else change.before)} |"
+                f"| {_cell_code(change.source)} | {_cell_code(change.destination)} | {_services(services)} | {_services(change.after if added else change.before)} |"
             )
         for entry in conditional:
             condition = "; ".join(entry.get("conditions", []))
             rows.append(
-                f"| `{_cell(change.source)}` | `{_cell(change.destination)}` | {_services(list(entry.get('services', [])))} only with {_cell(condition)} | |"
+                f"| {_cell_code(change.source)} | {_cell_code(change.destination)} | {_services(list(entry.get('services', [])))} only with {text(condition)} | |"
             )
     if not rows:
         return []
@@ -91,17 +79,22 @@ def _flows(title: str, changes: list[FlowChange], added: bool) -> list[str]:
     ]
 
 
-def diff_markdown(result: BlueprintDiff, addresses: Addresses | None = None) -> str:
+def diff_markdown(result: BlueprintDiff) -> str:
     """What a reviewer reads before `terraform apply`: one headline, the flows newly allowed and
-    denied (tables), the findings that appear (with their fix and traces, folded) and go.
-    `addresses` names the Terraform resource of a finding's objects."""
-    lines = [f"### crossfence diff: `{result.old}` → `{result.new}`", "", _headline(result), ""]
+    denied (tables), the findings that appear (where: the Terraform address of the resource, with
+    their fix and traces, folded) and go. User text is escaped: a name renders as written."""
+    lines = [
+        f"### crossfence diff: {code(result.old)} → {code(result.new)}",
+        "",
+        _headline(result),
+        "",
+    ]
     if result.empty:
         lines += ["No change in connectivity or findings.", ""]
         return "\n".join(lines)
     if result.endpoints_added or result.endpoints_removed:
-        added = ", ".join(f"`{n}`" for n in result.endpoints_added) or "none"
-        removed = ", ".join(f"`{n}`" for n in result.endpoints_removed) or "none"
+        added = ", ".join(code(n) for n in result.endpoints_added) or "none"
+        removed = ", ".join(code(n) for n in result.endpoints_removed) or "none"
         lines += [f"Endpoints added: {added}; removed: {removed}.", ""]
     lines += _flows("Newly allowed", result.flows, True)
     lines += _flows("Newly denied", result.flows, False)
@@ -114,18 +107,18 @@ def diff_markdown(result: BlueprintDiff, addresses: Addresses | None = None) -> 
         ]
         for f in result.findings_added:
             lines.append(
-                f"| {_ICONS[f.severity]} | {f.severity} | `{f.check.id}` | {_cell(f.message)} | {_where(f, addresses)} |"
+                f"| {_ICONS[f.severity]} | {f.severity} | `{f.check.id}` | {text(f.message)} | {where(f)} |"
             )
         lines.append("")
         for f in result.findings_added:
             lines += [f"<details><summary><code>{f.check.id}</code>: {f.check.title}</summary>", ""]
-            lines += [f"- {obj}" for obj in f.objects]
+            lines += [f"- {text(str(obj))}" for obj in f.objects]
             lines += ["", f"**Why**: {f.check.why}", "", f"**Fix**: {f.check.fix}", ""]
             for flow in f.flows:
-                lines += ["```text", *trace_lines(flow), "```", ""]
+                lines += [*block(trace_lines(flow)), ""]
             lines += ["</details>", ""]
     if result.findings_removed:
         lines += ["#### Resolved findings", ""]
-        lines += [f"- ~~`{f.check.id}`: {_cell(f.message)}~~" for f in result.findings_removed]
+        lines += [f"- ~~`{f.check.id}`: {text(f.message)}~~" for f in result.findings_removed]
         lines.append("")
     return "\n".join(lines)

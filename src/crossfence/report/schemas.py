@@ -100,7 +100,20 @@ _DEFS: dict[str, Any] = {
             },
         }
     ),
-    "object": _object({"kind": _STRING, "name": _STRING, "file": _FILE, "line": _LINE}),
+    "object": _object(
+        {
+            "kind": _STRING,
+            "name": _STRING,
+            "file": _FILE,
+            "line": _LINE,
+            "address": {
+                "type": "string",
+                "description": "The Terraform address of the resource it was read from (Terraform "
+                "input only).",
+            },
+        },
+        required=["kind", "name", "file", "line"],
+    ),
     "severity": {"enum": ["critical", "high", "medium", "low", "info"]},
     "finding": _object(
         {
