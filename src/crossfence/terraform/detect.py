@@ -89,8 +89,12 @@ def terraform_listing(path: Path, *, foreign: bool = True) -> Listing:
         return listing
     listing.files = [f for f in listing.files if f.suffix not in (".yaml", ".yml")]
     listing.files = [f for f in listing.files if _sniff(f, foreign=False)]
-    # files skipped for their kind (FIFOs...) are the blueprint loader's to report, once
-    listing.problems = [p for p in listing.problems if p.severity == "error"]
+    # a YAML file skipped for its kind (a FIFO...) is the blueprint loader's to report, once
+    listing.problems = [
+        p
+        for p in listing.problems
+        if p.severity == "error" or not (p.file or "").endswith((".yaml", ".yml"))
+    ]
     return listing
 
 

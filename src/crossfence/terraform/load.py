@@ -61,6 +61,7 @@ def load_estate(
             # left out
             problems += listing.errors
             continue
+        problems += listing.problems  # warnings: files skipped (a FIFO, a link read twice)
         tf = listing.files
         for file in tf:
             name = _display(file)
