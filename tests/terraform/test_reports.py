@@ -142,3 +142,27 @@ def test_import_writes_again_over_its_own_files(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
     assert "wrote" in result.stdout
     assert runner.invoke(app, ["validate", str(folder), "-q"]).exit_code == 0
+
+
+def test_diff_of_large_inputs_in_two_processes_is_the_same(
+    monkeypatch: Any,
+) -> None:
+    """Inputs past `PARALLEL_BYTES` are read and analysed in two processes (the old side in a
+    forked child): the same document, and the old side's warnings still printed."""
+    from crossfence.checks import sides
+
+    args = [
+        "diff",
+        str(TERRAFORM / "state.json"),
+        str(EDGE_OPEN),
+        "--overlay",
+        str(OVERLAY),
+        "-f",
+        "json",
+    ]
+    alone = runner.invoke(app, args)
+    monkeypatch.setattr(sides, "PARALLEL_BYTES", 0)
+    forked = runner.invoke(app, args)
+    assert forked.exit_code == alone.exit_code == 1
+    assert forked.stdout == alone.stdout
+    assert forked.stderr == alone.stderr
