@@ -103,3 +103,23 @@ def test_a_json_manifest_is_not_taken_for_terraform(tmp_path: Path) -> None:
     )
     result = runner.invoke(app, ["validate", str(folder), "-q"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate"],
+        ["matrix"],
+        ["check"],
+        ["reach", "--from", "web/frontend-0", "--to", "web/frontend-0"],
+    ],
+)
+def test_an_overlay_on_manifests_is_bad_usage(command: list[str]) -> None:
+    """An overlay completes a blueprint or a plan: on a folder of manifests it would be ignored."""
+    from .test_example import EXAMPLE, OVERLAY
+
+    manifests = EXAMPLE / "manifests" / "gke-prod"
+    _fails_located(
+        [command[0], str(manifests), *command[1:], "--overlay", str(OVERLAY)],
+        "is a folder of Kubernetes/Istio manifests (expected no --overlay with manifests)",
+    )

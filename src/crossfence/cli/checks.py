@@ -24,6 +24,7 @@ from .common import (
     format_option,
     read_blueprint,
     read_manifests,
+    refuse_overlay,
     settings,
     warn,
     write_json,
@@ -124,6 +125,7 @@ def _analyse(
             )
         )
     if is_manifests(path):
+        refuse_overlay(path, reports, overlays)
         cluster = read_manifests(path, reports)
         return run_manifest_checks(cluster, folder_name(path), str(path), skip)
     blueprint = read_blueprint(path, reports, overlays)
@@ -251,6 +253,7 @@ def diff(
         )
     try:
         if kinds[0]:
+            refuse_overlay(old, reports, overlay)
             result = diff_manifests(
                 read_manifests(old, reports), read_manifests(new, reports), str(old), str(new)
             )

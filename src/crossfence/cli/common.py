@@ -38,6 +38,7 @@ __all__ = [
     "print_problems",
     "read_blueprint",
     "read_manifests",
+    "refuse_overlay",
     "settings",
     "warn",
     "write_file",
@@ -286,6 +287,19 @@ def read_manifests(path: Path, reports: Reports) -> Any:
         reports.fail(error)
     warn(cluster.warnings)
     return cluster
+
+
+def refuse_overlay(path: Path, reports: Reports, overlays: Sequence[Path] | None) -> None:
+    """`--overlay` with a folder of manifests is bad usage: it completes a blueprint or
+    Terraform's JSON, and would otherwise be ignored without a word."""
+    if overlays:
+        reports.fail(
+            InputError.single(
+                f"--overlay completes a blueprint or Terraform's JSON, and {path} is a folder of "
+                "Kubernetes/Istio manifests (expected no --overlay with manifests)",
+                code="usage",
+            )
+        )
 
 
 def folder_name(path: Path) -> str:

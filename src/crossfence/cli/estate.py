@@ -31,6 +31,7 @@ from .common import (
     print_problems,
     read_blueprint,
     read_manifests,
+    refuse_overlay,
     write_json,
 )
 
@@ -68,6 +69,7 @@ def validate(
     """
     reports = Reports.plan("validate", str(path), fmt, output, ValidateFormat, quiet)
     if is_manifests(path):
+        refuse_overlay(path, reports, overlay)
         _validate_manifests(path, reports)
     blueprint = read_blueprint(path, reports, overlay)
     note = f", {len(blueprint.warnings)} warning(s)" if blueprint.warnings else ""

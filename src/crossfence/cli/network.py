@@ -24,6 +24,7 @@ from .common import (
     format_option,
     read_blueprint,
     read_manifests,
+    refuse_overlay,
     write_json,
 )
 
@@ -101,6 +102,7 @@ def reach(
     unknowns: tuple[Any, ...] = ()
     try:
         if is_manifests(path):
+            refuse_overlay(path, reports, overlay)
             result = _manifest_reach(path, reports, source, destination, port, method, http_path)
         else:
             from ..engine.layers import layered_reach
@@ -249,6 +251,7 @@ def matrix(
     if is_manifests(path):
         from ..providers.kubernetes import connectivity as kube_connectivity
 
+        refuse_overlay(path, reports, overlay)
         kube = kube_connectivity(read_manifests(path, reports))
         result: Any = None
     else:
