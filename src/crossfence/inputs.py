@@ -1,4 +1,4 @@
-"""What a PATH argument holds: a blueprint, or a folder of Kubernetes/Istio manifests treated as one cluster, decided from every file's content."""
+"""What a PATH argument holds: a blueprint, Terraform's JSON, or a folder of Kubernetes/Istio manifests treated as one cluster, decided from every file's content."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .errors import InputError, Problem
 from .located.files import list_files, read_text
 from .located.guard import Refusal
 
-__all__ = ["BLUEPRINT_KEYS", "classify", "is_manifests"]
+__all__ = ["BLUEPRINT_KEYS", "classify", "is_manifests", "is_terraform"]
 
 BLUEPRINT_KEYS = frozenset(
     {
@@ -31,7 +31,7 @@ _SIGNAL = BLUEPRINT_KEYS - {"name", "description"}
 _OBJECT = frozenset({"apiVersion", "kind"})
 _BLUEPRINT_SUFFIXES = (".yaml", ".yml")
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-_NOT_BLUEPRINT = ("variants", "manifests")
+_NOT_BLUEPRINT = ("variants", "manifests", "terraform")
 # a key at the start of a line: a top-level key of a block mapping, in any document; matched
 # only where a line starts with neither a space, a comment nor an item (found at C speed first:
 # a blueprint of 5,000 workloads has 150,000 lines and a dozen such)
@@ -99,6 +99,15 @@ def classify(path: Path) -> Kind:
     return _kind_of_keys(keys)
 
 
+def is_terraform(path: Path) -> bool:
+    """True when PATH is Terraform's JSON (a plan, a state, a state file; or JSON that is no
+    blueprint, which the Terraform reader refuses saying what it expected), or a folder holding
+    Terraform plans or states: recognised by content, never by name."""
+    from .terraform.detect import is_terraform as holds_terraform
+
+    return holds_terraform(path)
+
+
 def is_manifests(path: Path) -> bool:
     """True when PATH holds Kubernetes/Istio manifests, False for a blueprint (or anything the
     blueprint loader should report on).
@@ -107,6 +116,12 @@ def is_manifests(path: Path) -> bool:
     `variants/` and `manifests/` folders) are accompanied by manifests, or whose manifests are
     accompanied by blueprint files, raises `InputError` naming which files are which.
     """
+    from .terraform.detect import terraform_files
+
+    # Terraform's JSON is recognised by its first bytes: never parsed here (a plan can be 100 MB)
+    terraform = set(terraform_files(path, foreign=False))
+    if terraform and not path.is_dir():
+        return False
     listing = list_files(path, _BLUEPRINT_SUFFIXES, skip_folders=_NOT_BLUEPRINT)
     kinds = {file: classify(file) for file in listing.files}
     if path.is_dir():
@@ -115,7 +130,7 @@ def is_manifests(path: Path) -> bool:
             _refuse_mixed(path, blueprint, [f for f, kind in kinds.items() if kind == "manifests"])
             return False
         for file in list_files(path, _MANIFEST_SUFFIXES).files:
-            if file not in kinds:
+            if file not in kinds and file not in terraform:
                 kinds[file] = classify(file)
         manifests = [f for f, kind in kinds.items() if kind == "manifests"]
         if manifests:

@@ -57,14 +57,26 @@ class ObjectRef:
     name: str
     file: str | None = None
     line: int | None = None
+    address: str | None = None
+    """The Terraform address of the resource it was read from (None for a blueprint's own)."""
 
     def __str__(self) -> str:
-        where = f" ({self.file}:{self.line})" if self.file else ""
-        return f"{self.kind}/{self.name}{where}"
+        where = f"{self.file}:{self.line}" if self.file else ""
+        if self.address:
+            where = f"{self.address}, {where}" if where else self.address
+        return f"{self.kind}/{self.name}" + (f" ({where})" if where else "")
 
     def to_json(self) -> dict[str, Any]:
-        """`{"kind", "name", "file", "line"}`."""
-        return {"kind": self.kind, "name": self.name, "file": self.file, "line": self.line}
+        """`{"kind", "name", "file", "line"}`, and `address` for an object read from Terraform."""
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "name": self.name,
+            "file": self.file,
+            "line": self.line,
+        }
+        if self.address:
+            out["address"] = self.address
+        return out
 
 
 CheckFunction = Callable[["Context", "Check"], Iterable["Finding"]]
@@ -218,7 +230,7 @@ def ref(kind: str, obj: Any, name: str | None = None) -> ObjectRef:
     label = name if name is not None else str(getattr(obj, "name", kind))
     if where is None:
         return ObjectRef(kind, label)
-    return ObjectRef(kind, label, where.file, where.line)
+    return ObjectRef(kind, label, where.file, where.line, where.address)
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .runner import run_checks, run_manifest_checks
+from .runner import run_manifest_checks
 
 if TYPE_CHECKING:
     from ..algebra.packets import IpSet, ServiceSet
+    from ..engine.matrix import Matrix
     from ..model import Blueprint
     from ..providers.kubernetes import Connectivity
     from ..providers.kubernetes.resources import Cluster as KubeCluster
     from .base import Finding
 
-__all__ = ["BlueprintDiff", "FlowChange", "diff", "diff_manifests"]
+__all__ = ["BlueprintDiff", "FlowChange", "compare", "diff", "diff_manifests", "label"]
 
 
 @dataclass
@@ -63,6 +64,8 @@ class BlueprintDiff:
     endpoints_removed: list[str] = field(default_factory=list)
     findings_added: list[Finding] = field(default_factory=list)
     findings_removed: list[Finding] = field(default_factory=list)
+    old_warnings: list[Any] = field(default_factory=list)
+    """The old estate's warnings, when it was read by `diff_estates` (to print them)."""
 
     @property
     def opens(self) -> bool:
@@ -102,29 +105,50 @@ def diff(old: Blueprint, new: Blueprint, layers: str = "all") -> BlueprintDiff:
     """Compare the connectivity matrices (through every layer, or the network layers alone) and
     the active findings. A pair with an endpoint only one version has is a flow of its own: all
     of its services added (a new endpoint) or removed (one that went)."""
-    from ..algebra.packets import ServiceSet
-    from ..estate import build_topology, connectivity
+    from .sides import both
 
     mode: Literal["all", "network"] = "network" if layers == "network" else "all"
-    before = connectivity(build_topology(old), mode)
-    after = connectivity(build_topology(new), mode)
+    before, after = both(old, new, mode)
+    return compare(label(old), label(new), before, after)
+
+
+def label(blueprint: Blueprint) -> str:
+    """What a diff calls an estate: where it was read from, else its name."""
+    return blueprint.name if blueprint.origin is None else str(blueprint.origin)
+
+
+def compare(
+    old: str,
+    new: str,
+    before_side: tuple[Matrix, list[Finding]],
+    after_side: tuple[Matrix, list[Finding]],
+) -> BlueprintDiff:
+    """The differences of two analysed estates (each: its matrix and its active findings)."""
+
+    (before, old_findings), (after, new_findings) = before_side, after_side
     names_before, names_after = set(before.endpoints), set(after.endpoints)
     result = BlueprintDiff(
-        old.name if old.origin is None else str(old.origin),
-        new.name if new.origin is None else str(new.origin),
+        old,
+        new,
         endpoints_added=sorted(names_after - names_before),
         endpoints_removed=sorted(names_before - names_after),
     )
-    pairs = set(before.connections) | set(after.connections)
-    pairs |= set(before.conditional) | set(after.conditional)
-    for pair in sorted(pairs):
-        # a pair with an endpoint that is new (or gone) is a flow that opens (or closes) whole:
-        # a reviewer must see what a new workload can reach and what reaches it
-        if not (set(pair) <= names_before or set(pair) <= names_after):
-            continue
-        was = before.connections.get(pair, ServiceSet.none())
-        now = after.connections.get(pair, ServiceSet.none())
-        added, removed = now - was, was - now
+    # matrices share a few hundred distinct service sets over millions of pairs: each difference
+    # and each text is computed once per distinct set (or pair of sets)
+    changes: dict[tuple[ServiceSet, ServiceSet], tuple[ServiceSet, ServiceSet]] = {}
+    texts: dict[ServiceSet, list[str]] = {}
+
+    def text(services: ServiceSet) -> list[str]:
+        found = texts.get(services)
+        if found is None:
+            found = texts[services] = services.format()
+        return list(found)
+
+    for pair, was, now in _changed(before, after, names_before, names_after):
+        key = (was, now)
+        if key not in changes:
+            changes[key] = (now - was, was - now)
+        added, removed = changes[key]
         was_if = dict((c, s) for s, c in before.conditional.get(pair, ()))
         now_if = dict((c, s) for s, c in after.conditional.get(pair, ()))
         added_if = _conditional_change(now_if, was_if, was)
@@ -135,19 +159,96 @@ def diff(old: Blueprint, new: Blueprint, layers: str = "all") -> BlueprintDiff:
             FlowChange(
                 pair[0],
                 pair[1],
-                added.format(),
-                removed.format(),
-                was.format(),
-                now.format(),
+                text(added),
+                text(removed),
+                text(was),
+                text(now),
                 added_if,
                 removed_if,
             )
         )
-    found_before = {_key(f): f for f in run_checks(old).findings}
-    found_after = {_key(f): f for f in run_checks(new).findings}
+    found_before = {_key(f): f for f in old_findings}
+    found_after = {_key(f): f for f in new_findings}
     result.findings_added = [f for k, f in found_after.items() if k not in found_before]
     result.findings_removed = [f for k, f in found_before.items() if k not in found_after]
     return result
+
+
+def _changed(
+    before: Matrix, after: Matrix, names_before: set[str], names_after: set[str]
+) -> list[tuple[tuple[str, str], ServiceSet, ServiceSet]]:
+    """The pairs whose services differ or that are conditional on either side, in name order,
+    with their services before and after. A pair with an endpoint only one version has is a flow
+    of its own (a reviewer must see what a new workload can reach and what reaches it). Packed
+    matrices (the fast engine's arrays) are compared as arrays: at 10,000 endpoints there are
+    millions of pairs."""
+    from ..algebra.packets import ServiceSet
+
+    none = ServiceSet.none()
+    packed = (getattr(before, "_packed", None), getattr(after, "_packed", None))
+    unpacked = before._connections is not None or after._connections is not None
+    if packed[0] is None or packed[1] is None or unpacked:
+        pairs = set(before.connections) | set(after.connections)
+        pairs |= set(before.conditional) | set(after.conditional)
+        out = []
+        for pair in sorted(pairs):
+            if not (set(pair) <= names_before or set(pair) <= names_after):
+                continue
+            was = before.connections.get(pair, none)
+            now = after.connections.get(pair, none)
+            if was != now or pair in before.conditional or pair in after.conditional:
+                out.append((pair, was, now))
+        return out
+    import numpy as np
+
+    # every pair of a matrix is within its own endpoints: the union numbers them all
+    names = sorted(names_before | names_after)
+    position = {name: i for i, name in enumerate(names)}
+    n = len(names)
+    joint: dict[ServiceSet, int] = {none: 0}
+    sets: list[ServiceSet] = [none]
+
+    def keyed(matrix: Matrix, packed_pairs: Any) -> tuple[Any, Any]:
+        index = np.array([position.get(name, -1) for name in matrix.endpoints], dtype=np.int64)
+        numbers = []
+        for services in packed_pairs.sets:
+            number = joint.get(services)
+            if number is None:
+                number = joint[services] = len(sets)
+                sets.append(services)
+            numbers.append(number)
+        canon = np.array(numbers, dtype=np.int64)
+        src, dst = index[packed_pairs.sources], index[packed_pairs.destinations]
+        keep = (src >= 0) & (dst >= 0)
+        return src[keep] * n + dst[keep], canon[packed_pairs.ids[keep]]
+
+    keys_a, ids_a = keyed(before, packed[0])
+    keys_b, ids_b = keyed(after, packed[1])
+    keys = np.concatenate((keys_a, keys_b))
+    keys.sort(kind="stable")
+    if keys.size:
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+    was_ids = np.zeros(keys.size, dtype=np.int64)
+    now_ids = np.zeros(keys.size, dtype=np.int64)
+    was_ids[np.searchsorted(keys, keys_a)] = ids_a
+    now_ids[np.searchsorted(keys, keys_b)] = ids_b
+    changed = set((keys[was_ids != now_ids]).tolist())
+    for conditional in (before.conditional, after.conditional):
+        changed |= {
+            position[a] * n + position[b] for a, b in conditional if a in position and b in position
+        }
+    selected = np.array(sorted(changed), dtype=np.int64)
+    where = np.searchsorted(keys, selected)
+    if keys.size:
+        present = (where < keys.size) & (keys[np.minimum(where, keys.size - 1)] == selected)
+    else:
+        present = np.zeros(selected.size, dtype=bool)
+    out = []
+    for key, at, found in zip(selected.tolist(), where.tolist(), present.tolist(), strict=True):
+        before_set = sets[int(was_ids[at])] if found else none
+        after_set = sets[int(now_ids[at])] if found else none
+        out.append(((names[key // n], names[key % n]), before_set, after_set))
+    return out
 
 
 def _conditional_change(

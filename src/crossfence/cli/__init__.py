@@ -13,7 +13,7 @@ from typer.core import TyperArgument, TyperCommand
 
 from ..errors import CrossfenceError
 from ..version import __version__
-from . import checks, estate, network
+from . import checks, estate, network, terraform
 from .common import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -40,9 +40,11 @@ EXIT_INTERRUPTED = 130
 app = typer.Typer(
     name="crossfence",
     help=(
-        "One blueprint for a multi-cloud estate: validate it, ask who can reach what and why "
-        "across cloud firewalls, Kubernetes NetworkPolicy and the service mesh.\n\n"
-        "Exit codes: 0 all good; 1 a finding at or above --fail-on, or a denied reach; 2 bad "
+        "One blueprint for a multi-cloud estate (or its Terraform plans and states): validate "
+        "it, ask who can reach what and why across cloud firewalls, Kubernetes NetworkPolicy and "
+        "the service mesh.\n\n"
+        "Exit codes: 0 all good; 1 a finding at or above --fail-on, a denied or unknown reach, or "
+        "a diff where a flow opens; 2 bad "
         "input or usage (located messages, never a traceback); 3 an internal error (a bug: "
         "please report it; --debug shows the traceback).\n\n"
         "Defaults (fail-on, skip, format) come from .crossfence.yaml or \\[tool.crossfence] in "
@@ -126,17 +128,18 @@ def _register(function: Callable[..., Any], name: str | None = None) -> None:
 
 
 # The order of registration is the order of `crossfence --help`.
-for _command in (
-    estate.validate,
-    network.reach,
-    network.matrix,
-    checks.check,
-    checks.diff,
-    checks.checks,
-    estate.schema,
-    estate.init,
+for _command, _name in (
+    (estate.validate, None),
+    (network.reach, None),
+    (network.matrix, None),
+    (checks.check, None),
+    (checks.diff, None),
+    (terraform.import_estate, "import"),  # `import` is a Python keyword: named here
+    (checks.checks, None),
+    (estate.schema, None),
+    (estate.init, None),
 ):
-    _register(_command)
+    _register(_command, _name)
 
 
 def _internal_error(error: BaseException) -> None:

@@ -15,6 +15,7 @@ from .common import (
     EXIT_OK,
     BlueprintPath,
     Outputs,
+    OverlayOption,
     Quiet,
     Reports,
     Sink,
@@ -23,7 +24,9 @@ from .common import (
     format_option,
     read_blueprint,
     read_manifests,
+    refuse_overlay,
     settings,
+    warn,
     write_json,
 )
 
@@ -72,6 +75,7 @@ class DiffFormat(StrEnum):
 
     text = "text"
     json = "json"
+    markdown = "markdown"
 
 
 class ListFormat(StrEnum):
@@ -88,7 +92,13 @@ def _skips(skip: list[str] | None) -> tuple[list[str], bool]:
     return list(settings.get().get("skip", [])), True
 
 
-def _analyse(path: Path, reports: Reports, skip: list[str], configured: bool) -> Report:
+def _analyse(
+    path: Path,
+    reports: Reports,
+    skip: list[str],
+    configured: bool,
+    overlays: list[Path] | None = None,
+) -> Report:
     # imported here: a command pays only for what it uses
     from ..checks import REGISTRY, run_checks, run_manifest_checks
 
@@ -115,9 +125,10 @@ def _analyse(path: Path, reports: Reports, skip: list[str], configured: bool) ->
             )
         )
     if is_manifests(path):
+        refuse_overlay(path, reports, overlays)
         cluster = read_manifests(path, reports)
         return run_manifest_checks(cluster, folder_name(path), str(path), skip)
-    blueprint = read_blueprint(path, reports)
+    blueprint = read_blueprint(path, reports, overlays)
     try:
         return run_checks(blueprint, build(blueprint, reports), skip)
     except InputError as error:
@@ -140,6 +151,7 @@ def check(
         bool, typer.Option("--traces/--no-traces", help="Text: print the trace of each flow.")
     ] = True,
     quiet: Quiet = False,
+    overlay: OverlayOption = None,
 ) -> None:
     """Check the security patterns the architecture relies on, and the blueprint's intents.
 
@@ -157,7 +169,7 @@ def check(
     reports = Reports.plan("check", str(path), fmt, output, CheckFormat, quiet)
     config = settings.get()
     threshold = fail_on.value if fail_on is not None else config.get("fail-on", FailOn.high.value)
-    report = _analyse(path, reports, *_skips(skip))
+    report = _analyse(path, reports, *_skips(skip), overlay)
     failing = report.failing(threshold) if threshold != FailOn.none.value else []
     code = EXIT_FINDINGS if failing else EXIT_OK
 
@@ -208,6 +220,7 @@ def diff(
     output: Outputs = None,
     fail_on: FailOnOption = None,
     quiet: Quiet = False,
+    overlay: OverlayOption = None,
 ) -> None:
     """What changes from OLD to NEW: the flows that become allowed or denied, the findings that
     appear or go.
@@ -219,9 +232,11 @@ def diff(
     becomes allowed or a finding at or above --fail-on appears, 0 otherwise (a flow that closes,
     a finding that goes, is no failure), 2 on bad input or when one is a blueprint and the other
     a manifests folder. --quiet prints the changes only.
+
+    OLD and NEW may be Terraform's JSON too (a state and a plan, a blueprint and a plan), each
+    completed by the --overlay files; --format markdown is the pull-request comment.
     """
     from ..checks.base import severity_at_least
-    from ..checks.diff import diff as compare
     from ..checks.diff import diff_manifests
     from ..report.diff import diff_json, render_diff
 
@@ -238,17 +253,26 @@ def diff(
         )
     try:
         if kinds[0]:
+            refuse_overlay(old, reports, overlay)
             result = diff_manifests(
                 read_manifests(old, reports), read_manifests(new, reports), str(old), str(new)
             )
         else:
-            result = compare(read_blueprint(old, reports), read_blueprint(new, reports))
+            from ..checks.sides import diff_estates
+
+            # both estates read (and analysed) at once: two processes for large ones
+            result, after, before = diff_estates([old], [new], overlay or ())
+            warn([*(before.warnings if before else result.old_warnings), *after.warnings])
     except InputError as error:
         reports.fail(error)
 
     def render(fmt: str, sink: Sink) -> None:
         if fmt == "json":
             write_json(diff_json(result), sink.stream)
+        elif fmt == "markdown":
+            from ..report.diff_markdown import diff_markdown
+
+            sink.stream.write(diff_markdown(result))
         else:
             render_diff(result, sink.console(), quiet)
 

@@ -23,6 +23,7 @@ __all__ = [
     "STDOUT",
     "BlueprintPath",
     "Outputs",
+    "OverlayOption",
     "PipeClosed",
     "Quiet",
     "Reports",
@@ -37,7 +38,10 @@ __all__ = [
     "print_problems",
     "read_blueprint",
     "read_manifests",
+    "refuse_overlay",
     "settings",
+    "warn",
+    "write_file",
     "write_json",
 ]
 
@@ -54,18 +58,31 @@ def escape(text: object) -> str:
     return rich_escape(str(text))
 
 
-def load(path: Path) -> Any:
-    """The blueprint at PATH (`crossfence.estate.load`, imported on first use)."""
+def load(path: Path, overlays: Sequence[Path] | None = None) -> Any:
+    """The estate at PATH, a blueprint or Terraform's JSON (recognised by content), completed by
+    the overlays (`crossfence.estate.load`, imported on first use)."""
     from ..estate import load as load_blueprint
 
-    return load_blueprint(path)
+    return load_blueprint(path, overlays or ())
 
 
 BlueprintPath = Annotated[
     Path,
     typer.Argument(
         help="A blueprint file, a folder of blueprint files merged into one, or a folder of "
-        "Kubernetes/Istio manifests (one cluster).",
+        "Kubernetes/Istio manifests (one cluster); or what `terraform show -json` prints for a "
+        "plan or state, a state file, or a folder of them (one estate).",
+        show_default=False,
+    ),
+]
+OverlayOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--overlay",
+        metavar="FILE|DIR",
+        help="A blueprint file or folder completing a Terraform estate (jurisdictions, personal "
+        "data, manifests, intents, names; objects name resources by Terraform address or by "
+        "name). Repeatable.",
         show_default=False,
     ),
 ]
@@ -272,15 +289,28 @@ def read_manifests(path: Path, reports: Reports) -> Any:
     return cluster
 
 
+def refuse_overlay(path: Path, reports: Reports, overlays: Sequence[Path] | None) -> None:
+    """`--overlay` with a folder of manifests is bad usage: it completes a blueprint or
+    Terraform's JSON, and would otherwise be ignored without a word."""
+    if overlays:
+        reports.fail(
+            InputError.single(
+                f"--overlay completes a blueprint or Terraform's JSON, and {path} is a folder of "
+                "Kubernetes/Istio manifests (expected no --overlay with manifests)",
+                code="usage",
+            )
+        )
+
+
 def folder_name(path: Path) -> str:
     """What a report calls a folder of manifests: its name (`.` is the working directory's)."""
     return path.resolve().name or str(path)
 
 
-def read_blueprint(path: Path, reports: Reports) -> Any:
-    """The blueprint at PATH, its warnings printed; bad input fails."""
+def read_blueprint(path: Path, reports: Reports, overlays: Sequence[Path] | None = None) -> Any:
+    """The estate at PATH with its overlays, its warnings printed; bad input fails."""
     try:
-        blueprint = load(path)
+        blueprint = load(path, overlays)
     except InputError as error:
         reports.fail(error)
     warn(blueprint.warnings)

@@ -19,6 +19,7 @@ from .common import (
     STDOUT,
     BlueprintPath,
     Outputs,
+    OverlayOption,
     Quiet,
     Reports,
     Sink,
@@ -30,6 +31,7 @@ from .common import (
     print_problems,
     read_blueprint,
     read_manifests,
+    refuse_overlay,
     write_json,
 )
 
@@ -54,18 +56,22 @@ def validate(
     ] = None,
     output: Outputs = None,
     quiet: Quiet = False,
+    overlay: OverlayOption = None,
 ) -> None:
     """Validate a blueprint and summarise the estate.
 
     Every problem is printed as file:line:col: path.to.field: what is wrong (what was expected);
     the exit code is 2 when there is an error. Warnings (legal but suspicious) do not fail.
     PATH may also be a folder of Kubernetes/Istio manifests (one cluster): its namespaces and
-    what each holds are summarised. --quiet prints the problems and the verdict line only.
+    what each holds are summarised; or Terraform's JSON (`terraform show -json` of a plan or
+    state, a state file), completed by --overlay. --quiet prints the problems and the verdict
+    line only.
     """
     reports = Reports.plan("validate", str(path), fmt, output, ValidateFormat, quiet)
     if is_manifests(path):
+        refuse_overlay(path, reports, overlay)
         _validate_manifests(path, reports)
-    blueprint = read_blueprint(path, reports)
+    blueprint = read_blueprint(path, reports, overlay)
     note = f", {len(blueprint.warnings)} warning(s)" if blueprint.warnings else ""
 
     def render(fmt: str, sink: Sink) -> None:

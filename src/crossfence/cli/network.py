@@ -15,6 +15,7 @@ from .common import (
     EXIT_OK,
     BlueprintPath,
     Outputs,
+    OverlayOption,
     Quiet,
     Reports,
     Sink,
@@ -23,6 +24,7 @@ from .common import (
     format_option,
     read_blueprint,
     read_manifests,
+    refuse_overlay,
     write_json,
 )
 
@@ -77,13 +79,19 @@ def reach(
     ] = None,
     output: Outputs = None,
     quiet: Quiet = False,
+    overlay: OverlayOption = None,
 ) -> None:
     """Can SOURCE open a connection to DESTINATION on PORT? The verdict, and its trace.
 
     The trace goes through every layer: pod egress NetworkPolicy, cloud firewalls, routes,
     peering, VPN, ACLs, ingress NetworkPolicy, mesh. PATH may also be a folder of
-    Kubernetes/Istio manifests (one cluster). Exit code 0 when allowed, 1 when denied, 2 on bad
-    input. --quiet prints the verdict line only.
+    Kubernetes/Istio manifests (one cluster). Exit code 0 when allowed, 1 when denied or
+    unknown, 2 on bad input. --quiet prints the verdict line only.
+
+    On Terraform's JSON, an answer that depends on a value the plan does not know yet (an
+    address allocated at apply, a rule's ranges known after apply) is UNKNOWN (JSON: verdict
+    `unknown`), naming the Terraform address of each such value: never allowed or denied on a
+    guess.
     """
     from ..engine.reach import Reach, parse_port
     from ..report.network import reach_json, render_reach
@@ -91,27 +99,33 @@ def reach(
     reports = Reports.plan(
         "reach", f"{path} --from {source} --to {destination}", fmt, output, ReachFormat, quiet
     )
+    unknowns: tuple[Any, ...] = ()
     try:
         if is_manifests(path):
+            refuse_overlay(path, reports, overlay)
             result = _manifest_reach(path, reports, source, destination, port, method, http_path)
         else:
             from ..engine.layers import layered_reach
 
-            blueprint = read_blueprint(path, reports)
+            blueprint = read_blueprint(path, reports, overlay)
             parse_port(port)
             topology = build(blueprint, reports)
             result = layered_reach(topology, source, destination, port, method, http_path)
+            if blueprint.unknowns:
+                from ..estate import unknowns_in
+
+                unknowns = unknowns_in(blueprint, result, topology)
     except InputError as error:
         reports.fail(error)
     assert isinstance(result, Reach)
 
     def render(fmt: str, sink: Sink) -> None:
         if fmt == "json":
-            write_json(reach_json(result), sink.stream)
+            write_json(reach_json(result, unknowns), sink.stream)
         else:
-            render_reach(result, sink.console(), quiet)
+            render_reach(result, sink.console(), quiet, unknowns)
 
-    reports.emit(render, EXIT_OK if result.allowed else EXIT_FINDINGS)
+    reports.emit(render, EXIT_OK if result.allowed and not unknowns else EXIT_FINDINGS)
 
 
 def _manifest_reach(
@@ -175,12 +189,16 @@ def _groups(topology: Any) -> dict[str, str]:
     return groups
 
 
-def _blueprint_matrix(path: Path, reports: Reports, layers: Layers) -> tuple[Any, Any]:
+def _blueprint_matrix(
+    path: Path, reports: Reports, layers: Layers, overlays: list[Path] | None
+) -> tuple[Any, Any, list[Any]]:
     from rich.progress import Progress
 
-    from ..estate import connectivity
+    from ..estate import connectivity, unknown_endpoints
 
-    topology = build(read_blueprint(path, reports), reports)
+    blueprint = read_blueprint(path, reports, overlays)
+    topology = build(blueprint, reports)
+    unknowns = unknown_endpoints(blueprint, topology) if blueprint.unknowns else []
     with Progress(
         console=err.console(), transient=True, disable=len(topology.endpoints) < 200
     ) as progress:
@@ -190,7 +208,7 @@ def _blueprint_matrix(path: Path, reports: Reports, layers: Layers) -> tuple[Any
             layers.value,
             lambda done, total: progress.update(task, completed=done, total=total),
         )
-    return result, topology
+    return result, topology, unknowns
 
 
 def matrix(
@@ -209,6 +227,7 @@ def matrix(
         ),
     ] = Layers.all,
     quiet: Quiet = False,
+    overlay: OverlayOption = None,
 ) -> None:
     """Connectivity between every pair of endpoints (and the internet), per protocol and port.
 
@@ -218,21 +237,32 @@ def matrix(
     always list every pair. PATH may also be a folder of Kubernetes/Istio manifests (one
     cluster): the matrix of its NetworkPolicies. --quiet prints nothing in text (the exit code
     says the input was valid).
+
+    On Terraform's JSON, the values the plan does not know yet are listed with the endpoints
+    they concern (JSON: `unknowns`): every pair with one of them, listed or not, is unknown.
     """
     from ..report import SCHEMA_VERSION
 
-    header = {"schema_version": SCHEMA_VERSION}
+    header: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     reports = Reports.plan("matrix", str(path), fmt, output, MatrixFormat, quiet)
     kube: Any = None
     groups: dict[str, str] | None = None
+    unknowns: list[Any] = []
     if is_manifests(path):
         from ..providers.kubernetes import connectivity as kube_connectivity
 
+        refuse_overlay(path, reports, overlay)
         kube = kube_connectivity(read_manifests(path, reports))
         result: Any = None
     else:
-        result, topology = _blueprint_matrix(path, reports, layers)
+        result, topology, unknowns = _blueprint_matrix(path, reports, layers, overlay)
         groups = _groups(topology)
+        if unknowns:
+            from ..report.network import unknown_json
+
+            header["unknowns"] = [
+                {**unknown_json(u), "endpoints": sorted(names)} for u, names in unknowns
+            ]
 
     def table() -> Any:
         nonlocal result
@@ -266,8 +296,14 @@ def matrix(
                     [a, b, " ".join(allowed), json.dumps(allowed_if) if allowed_if else ""]
                 )
         elif not quiet:
-            from ..report.network import render_matrix
+            from ..report.network import render_matrix, render_unknown_pairs
 
             render_matrix(table(), sink.console(), groups)
+            render_unknown_pairs(unknowns, len(table().endpoints), sink.console())
 
+    if unknowns and "csv" in reports.formats:
+        from ..report.network import render_unknown_pairs
+
+        # CSV has rows only: what is unknown is said on standard error
+        render_unknown_pairs(unknowns, len(result.endpoints), err.console())
     reports.emit(render, EXIT_OK)

@@ -13,7 +13,7 @@ from crossfence.errors import Problem, Severity
 from crossfence.located import guard
 from crossfence.located.guard import Refusal
 
-__all__ = ["Listing", "list_files", "read_text"]
+__all__ = ["Listing", "list_files", "read_bytes", "read_text"]
 
 
 @dataclass
@@ -45,13 +45,14 @@ def _kind(mode: int) -> str:
 
 def list_files(
     root: Path,
-    suffixes: Collection[str],
+    suffixes: Collection[str] | None,
     *,
     skip_folders: Collection[str] = (),
     warn_others: bool = False,
     name: Callable[[Path], str] = str,
 ) -> Listing:
-    """The regular files with one of `suffixes` under `root` (or `root` itself if it is a file).
+    """The regular files with one of `suffixes` (None: any name) under `root` (or `root` itself
+    if it is a file).
 
     - Names starting with a dot (`.git`, `.venv`, `.crossfence.yaml`) are not read, nor folders
       named in `skip_folders` (below the root).
@@ -114,7 +115,7 @@ def list_files(
                 folders_seen.add(real)
                 pending.append(path)
             elif stat.S_ISREG(mode):
-                if path.suffix in suffixes:
+                if suffixes is None or path.suffix in suffixes:
                     real = os.path.realpath(path)
                     first = files_seen.get(real)
                     if first is not None:
@@ -127,10 +128,10 @@ def list_files(
                         continue
                     files_seen[real] = path
                     listing.files.append(path)
-                elif warn_others:
+                elif warn_others and suffixes is not None:
                     expected = ", ".join(sorted(suffixes))
                     problem(path, f"not read (expected {expected} files); skipped", "warning")
-            elif path.suffix in suffixes or warn_others:
+            elif suffixes is None or path.suffix in suffixes or warn_others:
                 problem(path, f"{_kind(mode)} is not read; skipped", "warning")
     listing.files.sort()
     return listing
@@ -148,10 +149,9 @@ def _unreachable(path: Path, error: OSError) -> str:
     return f"cannot read: {error.strerror or error} (expected a readable file or folder)"
 
 
-def read_text(path: Path, *, universal_newlines: bool = False) -> str:
-    """The UTF-8 text of a regular file, read whole; raises `Refusal` (a FIFO or device, a file
-    over `guard.MAX_FILE_BYTES`, bytes that are not UTF-8, an OS error). `universal_newlines` reads
-    `\r\n` and `\r` as `\n`, as `Path.read_text` does.
+def read_bytes(path: Path, *, limit: int | None = None) -> bytes:
+    """The bytes of a regular file, read whole; raises `Refusal` (a FIFO or device, a file over
+    `limit` bytes, default `guard.MAX_FILE_BYTES`, an OS error).
 
     The file is opened without blocking and checked once open, so a file replaced by a FIFO
     between listing and reading cannot hang the read.
@@ -165,9 +165,9 @@ def read_text(path: Path, *, universal_newlines: bool = False) -> str:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise Refusal(f"{_kind(info.st_mode)} is not read (expected a regular file)")
-        limit = guard.MAX_FILE_BYTES  # read when called: it may be set
+        limit = guard.MAX_FILE_BYTES if limit is None else limit  # read when called: it may be set
         if info.st_size > limit:
-            raise Refusal(_too_big(info.st_size))
+            raise Refusal(_too_big(info.st_size, limit))
         chunks = []
         size = 0
         while True:
@@ -177,14 +177,22 @@ def read_text(path: Path, *, universal_newlines: bool = False) -> str:
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:  # it grew while being read
-                raise Refusal(_too_big(size))
+                raise Refusal(_too_big(size, limit))
     except OSError as error:
         raise Refusal(
             f"cannot read the file: {error.strerror or error} (expected a readable file)"
         ) from None
     finally:
         os.close(fd)
-    raw = b"".join(chunks)
+    return b"".join(chunks)
+
+
+def read_text(path: Path, *, universal_newlines: bool = False) -> str:
+    """The UTF-8 text of a regular file, read whole (`read_bytes`); raises `Refusal` (a FIFO or
+    device, a file over `guard.MAX_FILE_BYTES`, bytes that are not UTF-8, an OS error).
+    `universal_newlines` reads `\r\n` and `\r` as `\n`, as `Path.read_text` does.
+    """
+    raw = read_bytes(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -201,8 +209,7 @@ def read_text(path: Path, *, universal_newlines: bool = False) -> str:
     return text
 
 
-def _too_big(size: int) -> str:
+def _too_big(size: int, limit: int) -> str:
     return (
-        f"the file is {size / 1048576:.1f} MiB (expected at most "
-        f"{guard.MAX_FILE_BYTES / 1048576:g} MiB per file)"
+        f"the file is {size / 1048576:.1f} MiB (expected at most {limit / 1048576:g} MiB per file)"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Model, NamedModel, SourceRef, parse_port_spec
+from .base import Model, NamedModel, SourceRef, UnknownValue, parse_port_spec
 from .blueprint import SECTIONS, Blueprint
 from .cloud import Cloud, OrgPolicy
 from .controls import (
@@ -112,6 +112,7 @@ __all__ = [
     "Subnet",
     "Suppression",
     "TunnelEnd",
+    "UnknownValue",
     "VaultBinding",
     "VaultRole",
     "VpcAcl",

@@ -33,6 +33,7 @@ __all__ = [
     "NamedModel",
     "PortSpec",
     "SourceRef",
+    "UnknownValue",
     "parse_port_spec",
 ]
 
@@ -47,9 +48,38 @@ class SourceRef:
     path: str
     loc: tuple[str | int, ...] = ()
     """The path as a tuple of keys and indexes."""
+    address: str | None = None
+    """For an object read from Terraform: the resource's address
+    (`module.hub.google_compute_firewall.allow["ssh"]`); `file` is then the JSON file, `line` and
+    `column` where the resource starts in it (`terraform show -json` writes one line: the column
+    says where), and `path` the object's path in the blueprint built from it."""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownValue:
+    """A value the input does not know yet: a Terraform plan's `after_unknown` (an address to be
+    allocated at apply). The blueprint holds a stand-in in its place (or leaves an entry out of a
+    list), so an answer that depends on it must say `unknown`, never use the stand-in as fact."""
+
+    path: str
+    """The blueprint field (`workloads[4].addresses[0]`)."""
+    loc: tuple[str | int, ...]
+    """The same as a tuple; its object is `loc` up to the field (`Blueprint.unknowns_of`)."""
+    address: str
+    """The Terraform attribute (`google_compute_instance.web[0].network_interface[0].network_ip`)."""
+    file: str
+    line: int | None
+    column: int | None
+    stand_in: str | None
+    """The value put in its place (None: the entry was left out of its list)."""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        held = f"stand-in {self.stand_in}" if self.stand_in is not None else "left out"
+        return f"{where}: {self.address}: known after apply ({held} at {self.path})"
 
 
 class Model(BaseModel):

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from ..errors import Problem
-from .base import Model
+from .base import Model, UnknownValue
 from .cloud import Cloud, Jurisdiction, OrgPolicy
 from .controls import Backup, Bucket, Credential, DlpPath, Key, ServicePerimeter, VaultRole
 from .dns import DnsServerPolicy, DnsZone
@@ -95,6 +95,7 @@ class Blueprint(Model):
 
     _origin: Path | None = PrivateAttr(default=None)
     _warnings: tuple[Problem, ...] = PrivateAttr(default=())
+    _unknowns: tuple[UnknownValue, ...] = PrivateAttr(default=())
 
     @property
     def origin(self) -> Path | None:
@@ -105,6 +106,20 @@ class Blueprint(Model):
     def warnings(self) -> tuple[Problem, ...]:
         """What validation found legal but suspicious, graded by severity."""
         return self._warnings
+
+    @property
+    def unknowns(self) -> tuple[UnknownValue, ...]:
+        """The values the input does not know yet (a Terraform plan's `after_unknown`), each with
+        the field holding its stand-in: an answer that depends on one is `unknown`."""
+        return self._unknowns
+
+    def unknowns_of(self, obj: Model) -> tuple[UnknownValue, ...]:
+        """The unknown values in one object (its fields and the objects inside it)."""
+        where = obj.defined_at
+        if where is None or not self._unknowns:
+            return ()
+        size = len(where.loc)
+        return tuple(u for u in self._unknowns if u.loc[:size] == where.loc)
 
     @cached_property
     def _index(self) -> dict[str, dict[str, Any]]:

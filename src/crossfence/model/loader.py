@@ -13,7 +13,7 @@ import gc
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -31,12 +31,12 @@ from .vocabulary import Vocabulary
 if TYPE_CHECKING:
     from ..located.fastyaml import FastDocument
 
-__all__ = ["Positions", "format_path", "load", "load_documents"]
+__all__ = ["Positions", "format_path", "load", "load_documents", "load_merged"]
 
 Loc = tuple[str | int, ...]
 Position = tuple[str, int, int]
 YAML_SUFFIXES = (".yaml", ".yml")
-_NOT_BLUEPRINT = ("variants", "manifests")
+_NOT_BLUEPRINT = ("variants", "manifests", "terraform")
 
 
 class _Item(NamedTuple):
@@ -369,8 +369,8 @@ def _read_slow(yaml: Any, name: str, text: str) -> Any:
 
 # --- merging ----------------------------------------------------------------------------------------
 def _yaml_files(path: Path) -> Listing:
-    """The blueprint's files under `path`: variants and manifest folders beside a blueprint are
-    not part of it (nor dot-folders, FIFOs, devices...: `located.files.list_files`)."""
+    """The blueprint's files under `path`: variants, manifests and Terraform folders beside a
+    blueprint are not part of it (nor dot-folders, FIFOs, devices...: `located.files.list_files`)."""
     return list_files(path, YAML_SUFFIXES, skip_folders=_NOT_BLUEPRINT, name=_display)
 
 
@@ -703,13 +703,19 @@ def _nested_fields(cls: type[BaseModel]) -> tuple[str, ...]:
     return tuple(n for n, info in cls.model_fields.items() if _may_hold_models(info.annotation))
 
 
-def _attach_locations(blueprint: Blueprint, positions: Positions) -> None:
-    """Give every model object its `defined_at` (file, line, column, path)."""
+def _attach_locations(
+    blueprint: Blueprint, positions: Positions, addresses: Mapping[Loc, str] | None = None
+) -> None:
+    """Give every model object its `defined_at` (file, line, column, path; the Terraform address
+    of an object read from Terraform)."""
 
     def visit(obj: Model, loc: Loc) -> None:
         where = positions.find(loc)
         if where is not None:
-            obj._defined_at = SourceRef(where[0], where[1], where[2], format_path(loc), loc)
+            address = addresses.get(loc) if addresses else None
+            obj._defined_at = SourceRef(
+                where[0], where[1], where[2], format_path(loc), loc, address
+            )
         for name in _nested_fields(type(obj)):
             value = getattr(obj, name)
             if isinstance(value, Model):
@@ -765,18 +771,51 @@ def _load(source: Path, path: str | Path, vocabulary: Vocabulary) -> Blueprint:
     data, positions, problems = load_documents(source)
     if any(p.severity == "error" for p in problems):
         raise BlueprintError(sort_problems(problems), summary=f"{path}: invalid YAML")
-    skipped = problems  # warnings only: files skipped while listing the folder
+    # warnings only: files skipped while listing the folder
+    return _validated(data, positions, vocabulary, source, str(path), skipped=problems)
+
+
+def load_merged(
+    data: dict[str, Any],
+    positions: Positions,
+    vocabulary: Vocabulary,
+    *,
+    origin: Path | None,
+    summary: str,
+    addresses: Mapping[Loc, str] | None = None,
+    rewrite: Callable[[Problem], Problem] | None = None,
+) -> Blueprint:
+    """Validate a blueprint already merged from several sources (Terraform files read into the
+    blueprint, overlays): `positions` locate its values, `addresses` give the Terraform address of
+    the objects read from Terraform, `rewrite` words each problem for where it came from."""
+    with _collector_paused():
+        return _validated(data, positions, vocabulary, origin, summary, addresses, rewrite)
+
+
+def _validated(
+    data: dict[str, Any],
+    positions: Positions,
+    vocabulary: Vocabulary,
+    origin: Path | None,
+    path: str,
+    addresses: Mapping[Loc, str] | None = None,
+    rewrite: Callable[[Problem], Problem] | None = None,
+    skipped: Iterable[Problem] = (),
+) -> Blueprint:
+    def words(found: Iterable[Problem]) -> list[Problem]:
+        return sort_problems(rewrite(p) for p in found) if rewrite else sort_problems(found)
+
     try:
         blueprint = Blueprint.model_validate(data, context={"vocabulary": vocabulary})
     except ValidationError as exc:
         raise BlueprintError(
-            sort_problems(_problems_from_validation(exc, positions)),
+            words(_problems_from_validation(exc, positions)),
             summary=f"{path}: invalid blueprint",
         ) from None
-    _attach_locations(blueprint, positions)
-    blueprint._origin = source
+    _attach_locations(blueprint, positions, addresses)
+    blueprint._origin = origin
     _attach_file_locations(blueprint, positions)
-    found = sort_problems([*skipped, *validate(blueprint, vocabulary, positions)])
+    found = words([*skipped, *validate(blueprint, vocabulary, positions)])
     if any(p.severity == "error" for p in found):
         raise BlueprintError(found, summary=f"{path}: invalid blueprint")
     blueprint._warnings = tuple(found)

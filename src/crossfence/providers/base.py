@@ -11,6 +11,7 @@ from ..algebra.packets import IpSet, ServiceSet
 from ..ir.control import BgpSpeaker, RouteExchange
 from ..ir.types import Endpoint, Filter, Network, NextHop, Proxy, Route, Source, Topology
 from ..model.vocabulary import ProviderTerms
+from ..terraform.mapping import TerraformMapping
 
 if TYPE_CHECKING:
     from ..model import (
@@ -92,6 +93,9 @@ class CloudProvider:
     """Blueprint sections only some providers have (`routers`), that this one has."""
     validation: ClassVar[tuple[Callable[[Validator], None], ...]] = ()
     """What this provider refuses beyond the model's rules (`providers/<cloud>/validate.py`)."""
+    terraform: ClassVar[TerraformMapping | None] = None
+    """How its Terraform provider's resources map to the blueprint (`providers/<cloud>/terraform.py`):
+    one mapping per resource type, read by `crossfence.load` on plans and states."""
 
     @classmethod
     def terms(cls) -> ProviderTerms:

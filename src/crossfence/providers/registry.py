@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from ..model.vocabulary import Vocabulary
+from ..terraform.mapping import TerraformMapping
 from .aws.provider import AwsProvider
 from .base import CloudProvider
 from .gcp.provider import GcpProvider
 from .scaleway.provider import ScalewayProvider
 
-__all__ = ["PROVIDERS", "provider_names", "vocabulary"]
+__all__ = ["PROVIDERS", "provider_names", "terraform_mappings", "vocabulary"]
 
 PROVIDERS: tuple[type[CloudProvider], ...] = (
     GcpProvider,
@@ -26,3 +27,9 @@ def provider_names() -> tuple[str, ...]:
 def vocabulary() -> Vocabulary:
     """Every registered provider's words, for loading a blueprint."""
     return Vocabulary(tuple(p.terms() for p in PROVIDERS))
+
+
+def terraform_mappings() -> tuple[TerraformMapping, ...]:
+    """Every registered provider's Terraform mapping, in registration order (the first is the
+    `local` end of a tunnel joined across clouds)."""
+    return tuple(p.terraform for p in PROVIDERS if p.terraform is not None)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from ..checks import Check, Finding, Report
 from .findings import summary_line, trace_lines
 
-__all__ = ["catalogue", "markdown"]
+__all__ = ["block", "catalogue", "code", "markdown", "text", "where"]
 
 _ICONS = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
 
@@ -45,10 +45,17 @@ def _block(lines: list[str]) -> list[str]:
     return [f"{fence}text", *lines, fence]
 
 
-def _where(finding: Finding) -> str:
+def where(finding: Finding) -> str:
+    """Where a finding is, for a table cell: the Terraform address of its first located object
+    (when read from Terraform), and its file and line."""
     located = finding.location()
+    if located is None:
+        return ""
+    cell = _code(f"{located.file}:{located.line}")
+    if located.address:
+        cell = f"{_code(located.address)} {cell}"
     # GFM splits table cells at pipes before reading code spans: escape them there too
-    return _code(f"{located.file}:{located.line}").replace("|", "\\|") if located else ""
+    return cell.replace("|", "\\|")
 
 
 def markdown(report: Report) -> str:
@@ -58,7 +65,7 @@ def markdown(report: Report) -> str:
         lines += ["| | severity | check | finding | where |", "|---|---|---|---|---|"]
         for f in report.findings:
             lines.append(
-                f"| {_ICONS[f.severity]} | {f.severity} | `{f.check.id}` | {_text(f.message)} | {_where(f)} |"
+                f"| {_ICONS[f.severity]} | {f.severity} | `{f.check.id}` | {_text(f.message)} | {where(f)} |"
             )
         lines.append("")
         for f in report.findings:
@@ -123,3 +130,11 @@ def catalogue(checks: Iterable[Check]) -> str:
             f"Fix: {check.fix}",
         ]
     return "\n".join(lines) + "\n"
+
+
+text = _text
+"""User text for Markdown (`_text`): what other Markdown renderers escape theirs with."""
+code = _code
+"""An inline code span of user text (`_code`)."""
+block = _block
+"""A fenced code block of user text (`_block`)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -17,25 +17,66 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["reach_json", "render_matrix", "render_reach", "verdict_line"]
+    from ..model import UnknownValue
+
+__all__ = [
+    "reach_json",
+    "render_matrix",
+    "render_reach",
+    "render_unknown_pairs",
+    "unknown_json",
+    "verdict_line",
+]
 
 
-def reach_json(result: Reach) -> dict[str, Any]:
-    """The documented JSON shape of `reach --format json` (`crossfence schema reach`)."""
-    return {"schema_version": SCHEMA_VERSION, **result.to_json()}
+def unknown_json(unknown: UnknownValue) -> dict[str, Any]:
+    """A value the plan does not know yet, as the JSON outputs give it."""
+    return {
+        "address": unknown.address,
+        "path": unknown.path,
+        "file": unknown.file,
+        "line": unknown.line,
+        "column": unknown.column,
+        "stand_in": unknown.stand_in,
+    }
 
 
-def verdict_line(result: Reach) -> str:
-    """`ALLOWED a → b tcp/443  (DELIVERED)`, as plain text."""
+def reach_json(result: Reach, unknowns: Sequence[UnknownValue] = ()) -> dict[str, Any]:
+    """The documented JSON shape of `reach --format json` (`crossfence schema reach`). With
+    `unknowns` (values known after apply the answer depends on), the verdict is `unknown`,
+    `assumed` the verdict the stand-ins gave, and `unknowns` lists them."""
+    document = {"schema_version": SCHEMA_VERSION, **result.to_json()}
+    if unknowns:
+        document["assumed"] = document["verdict"]
+        document["verdict"] = "unknown"
+        document["unknowns"] = [unknown_json(u) for u in unknowns]
+    return document
+
+
+def verdict_line(result: Reach, unknowns: Sequence[UnknownValue] = ()) -> str:
+    """`ALLOWED a → b tcp/443  (DELIVERED)`, as plain text; `UNKNOWN ...` when it depends on
+    values known after apply."""
+    if unknowns:
+        assumed = "allowed" if result.allowed else "denied"
+        return (
+            f"UNKNOWN {result.source} → {result.destination} {result.port}  (depends on "
+            f"{len(unknowns)} value{'s' if len(unknowns) != 1 else ''} known after apply; "
+            f"{assumed} with the stand-ins: {result.disposition})"
+        )
     verdict = "ALLOWED" if result.allowed else "DENIED"
     return f"{verdict} {result.source} → {result.destination} {result.port}  ({result.disposition})"
 
 
-def render_reach(result: Reach, console: Console, quiet: bool = False) -> None:
-    """The verdict, then each hop and its steps with the rule's source; `quiet`: the verdict."""
-    colour = "green" if result.allowed else "red"
-    verdict, _, rest = verdict_line(result).partition(" ")
+def render_reach(
+    result: Reach, console: Console, quiet: bool = False, unknowns: Sequence[UnknownValue] = ()
+) -> None:
+    """The verdict, then each hop and its steps with the rule's source; `quiet`: the verdict.
+    With `unknowns`, the verdict is UNKNOWN and each value it depends on is listed first."""
+    colour = "yellow" if unknowns else "green" if result.allowed else "red"
+    verdict, _, rest = verdict_line(result, unknowns).partition(" ")
     console.print(f"[bold {colour}]{verdict}[/] {escape(rest)}")
+    for unknown in unknowns:
+        console.print(f"  [yellow]depends on[/] {escape(str(unknown))}")
     if quiet:
         return
     for condition in result.conditions:
@@ -145,3 +186,19 @@ def _render_summary(
         "the full table, one pair a row: --format csv (or --format json); pairs not counted "
         "allow nothing"
     )
+
+
+def render_unknown_pairs(
+    unknowns: Sequence[tuple[UnknownValue, frozenset[str]]], endpoints: int, console: Console
+) -> None:
+    """After a matrix: each value known after apply, and the endpoints whose pairs (listed or
+    not) are unknown because of it."""
+    for unknown, names in unknowns:
+        who = (
+            "every pair"
+            if len(names) >= endpoints
+            else f"pairs with {', '.join(sorted(names))}"
+            if names
+            else "no pair"
+        )
+        console.print(f"[yellow]unknown[/]: {escape(who)}: depends on {escape(str(unknown))}")

@@ -73,12 +73,20 @@ def _physical(file: str, line: int | None, column: int | None = None) -> dict[st
 
 
 def _location(obj: ObjectRef) -> dict[str, Any]:
+    logical = [
+        {"name": obj.name, "kind": "resource", "fullyQualifiedName": f"{obj.kind}/{obj.name}"}
+    ]
+    text = f"{obj.kind} {obj.name}"
+    if obj.address:
+        # read from Terraform: the resource's address first, what a reviewer searches the code for
+        logical.insert(
+            0, {"name": obj.address, "kind": "resource", "fullyQualifiedName": obj.address}
+        )
+        text += f" ({obj.address})"
     return {
         "physicalLocation": _physical(obj.file or "", obj.line),
-        "logicalLocations": [
-            {"name": obj.name, "kind": "resource", "fullyQualifiedName": f"{obj.kind}/{obj.name}"}
-        ],
-        "message": {"text": f"{obj.kind} {obj.name}"},
+        "logicalLocations": logical,
+        "message": {"text": text},
     }
 
 

@@ -100,7 +100,20 @@ _DEFS: dict[str, Any] = {
             },
         }
     ),
-    "object": _object({"kind": _STRING, "name": _STRING, "file": _FILE, "line": _LINE}),
+    "object": _object(
+        {
+            "kind": _STRING,
+            "name": _STRING,
+            "file": _FILE,
+            "line": _LINE,
+            "address": {
+                "type": "string",
+                "description": "The Terraform address of the resource it was read from (Terraform "
+                "input only).",
+            },
+        },
+        required=["kind", "name", "file", "line"],
+    ),
     "severity": {"enum": ["critical", "high", "medium", "low", "info"]},
     "finding": _object(
         {
@@ -222,6 +235,23 @@ _CONDITIONAL: dict[str, Any] = {
 }
 
 
+_UNKNOWN: dict[str, Any] = {
+    "address": {
+        "type": "string",
+        "description": "The Terraform attribute (`module.app.google_compute_instance.web"
+        ".network_interface[0].network_ip`).",
+    },
+    "path": {"type": "string", "description": "The blueprint field it stands for."},
+    "file": _STRING,
+    "line": _LINE,
+    "column": _LINE,
+    "stand_in": {
+        "type": ["string", "null"],
+        "description": "The value put in its place (null: left out of its list).",
+    },
+}
+
+
 def _matrix() -> dict[str, Any]:
     return _object(
         {
@@ -240,15 +270,48 @@ def _matrix() -> dict[str, Any]:
                 ),
                 "description": "The pairs that allow something; an absent pair allows nothing.",
             },
-        }
+            "unknowns": {
+                "type": "array",
+                "items": _object(
+                    _UNKNOWN
+                    | {
+                        "endpoints": {
+                            **_STRINGS,
+                            "description": "Every pair with one of them, listed or not, is "
+                            "unknown.",
+                        }
+                    }
+                ),
+                "description": "Terraform input: the values the plan does not know yet.",
+            },
+        },
+        required=["schema_version", "endpoints", "connections"],
     )
 
 
 def _reach() -> dict[str, Any]:
     reach = dict(_DEFS["reach"])
-    reach["properties"] = {"schema_version": {"$ref": "#/$defs/schema_version"}} | reach[
-        "properties"
-    ]
+    reach["properties"] = (
+        {"schema_version": {"$ref": "#/$defs/schema_version"}}
+        | reach["properties"]
+        | {
+            "verdict": {
+                "enum": ["allowed", "denied", "unknown"],
+                "description": "`unknown`: the answer depends on values a Terraform plan does "
+                "not know yet (`unknowns`); exit code 1, as denied.",
+            },
+            "assumed": {
+                "enum": ["allowed", "denied"],
+                "description": "With an unknown verdict: the verdict computed with the stand-ins "
+                "(not an answer).",
+            },
+            "unknowns": {
+                "type": "array",
+                "items": _object(_UNKNOWN),
+                "description": "The values known after apply the answer depends on.",
+            },
+        }
+    )
     reach["required"] = ["schema_version", *reach["required"]]
     return reach
 

@@ -18,12 +18,14 @@ from .routes import (
     route_table_routes,
 )
 from .security_groups import DEFAULT_GROUP, default_security_group_filters, security_group_filters
+from .terraform import TERRAFORM
 from .validate import RULES
 
 if TYPE_CHECKING:
     from ...model import BgpEnd, BgpSession, Peering, VpnGateway, Workload
     from ...model import Network as ModelNetwork
     from ...model.validate.base import Validator
+    from ...terraform.mapping import TerraformMapping
 
 __all__ = ["AwsProvider"]
 
@@ -37,6 +39,7 @@ class AwsProvider(CloudProvider):
         {"subnets", "cidr_blocks", "route_tables", "network_acls"}
     )
     validation: ClassVar[tuple[Callable[[Validator], None], ...]] = RULES
+    terraform: ClassVar[TerraformMapping | None] = TERRAFORM
 
     def segment_filters(self, network: ModelNetwork) -> dict[str, tuple[Filter, Filter]]:
         nacls, notes = network_acl_filters(network)

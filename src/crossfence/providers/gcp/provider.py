@@ -12,12 +12,14 @@ from ...ir.types import Endpoint, Filter, FilterRule, Network, Proxy, Source, Sp
 from ..base import CloudProvider
 from .firewall import GcpInstance, firewall_filters
 from .routing import cloud_nat, default_route, router_speaker, static_routes
+from .terraform import TERRAFORM
 from .validate import RULES
 
 if TYPE_CHECKING:
     from ...model import BgpEnd, BgpSession, LoadBalancer, Workload
     from ...model import Network as ModelNetwork
     from ...model.validate.base import Validator
+    from ...terraform.mapping import TerraformMapping
 
 __all__ = ["GOOGLE_FRONT_END_RANGES", "GcpProvider"]
 
@@ -68,6 +70,7 @@ class GcpProvider(CloudProvider):
     )
     sections: ClassVar[frozenset[str]] = frozenset({"routers", "firewall_policies"})
     validation: ClassVar[tuple[Callable[[Validator], None], ...]] = RULES
+    terraform: ClassVar[TerraformMapping | None] = TERRAFORM
 
     def configure_network(self, network: ModelNetwork, ir: Network) -> None:
         ir.shadow_dynamic_routes = True

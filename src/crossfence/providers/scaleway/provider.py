@@ -12,12 +12,14 @@ from ...ir.types import Endpoint, Filter, Network, Proxy, Source
 from ..base import CloudProvider
 from .filters import lb_acl_filter, security_group_filters, vpc_acl_filter
 from .routing import custom_routes, default_routes, gateway_speaker, private_network_scope
+from .terraform import TERRAFORM
 from .validate import RULES
 
 if TYPE_CHECKING:
     from ...model import BgpEnd, BgpSession, LoadBalancer, Peering, Workload
     from ...model import Network as ModelNetwork
     from ...model.validate.base import Validator
+    from ...terraform.mapping import TerraformMapping
 
 __all__ = ["ScalewayProvider"]
 
@@ -35,6 +37,7 @@ class ScalewayProvider(CloudProvider):
         "subnets": "Scaleway VPCs have Private Networks, not subnets (expected private_networks:)"
     }
     validation: ClassVar[tuple[Callable[[Validator], None], ...]] = RULES
+    terraform: ClassVar[TerraformMapping | None] = TERRAFORM
 
     def configure_network(self, network: ModelNetwork, ir: Network) -> None:
         ir.between_segments = vpc_acl_filter(network)

@@ -1,0 +1,382 @@
+"""The `google` Terraform provider read into the blueprint: the mapping table of every resource type, and the VPC network's resources.
+
+One `ResourceMapping` per resource type (https://registry.terraform.io/providers/hashicorp/google/latest/docs):
+the blueprint object it becomes, the arguments read, ignored (and why) and not modelled (a
+warning when set). VPN and Cloud Router resources are in `terraform_vpn.py`, compute, load
+balancing, DNS and the organisation's controls in `terraform_compute.py` and `terraform_services.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ...terraform.build import Builder
+from ...terraform.mapping import Argument, ResourceMapping, TerraformMapping, Unmodelled, lower
+from ...terraform.read import Resource
+from ...terraform.values import UNKNOWN, at, blocks
+from . import terraform_compute as compute
+from . import terraform_services as services
+from . import terraform_vpn as vpn
+
+__all__ = ["TERRAFORM", "gcp_ports", "network_of", "region_of"]
+
+DOCS = "https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/"
+_ZONE = re.compile(r"^([a-z]+-[a-z]+\d+)-[a-z]$")
+_PROJECT = re.compile(r"projects/([^/]+)/")
+
+
+def _account(resource: Resource) -> str | None:
+    project = resource.values.get("project")
+    if isinstance(project, str) and project:
+        return project
+    for attribute in ("id", "self_link", "name", "parent"):
+        value = resource.values.get(attribute)
+        if isinstance(value, str):
+            found = _PROJECT.search(value + "/")
+            if found:
+                return found.group(1)
+    return None
+
+
+def region_of(resource: Resource) -> str | None:
+    """A resource's region: its `region`, its `zone`'s region, its `location` (GKE: either)."""
+    for attribute in ("region", "zone", "location"):
+        value = resource.values.get(attribute)
+        if isinstance(value, str) and value:
+            value = value.rsplit("/", 1)[-1]
+            zone = _ZONE.match(value)
+            return zone.group(1) if zone else value
+    return None
+
+
+def network_of(builder: Builder, resource: Resource, *path: str | int) -> dict[str, Any] | None:
+    """The blueprint network a resource's network reference (default: `network`) names."""
+    found = builder.ref(resource, path or ("network",), ("google_compute_network",))
+    return builder.object_of(found, "networks")
+
+
+_NAMED = {"6": "tcp", "17": "udp", "132": "sctp", "1": "icmp", "50": "esp", "51": "ah", "4": "ipip"}
+
+
+def gcp_ports(protocol: Any, ports: Any) -> list[str]:
+    """A GCP `allow`/`deny` block or `layer4_configs` entry as port specs: `tcp` with ports
+    `["22", "8000-8100"]` -> `tcp/22`, `tcp/8000-8100`; `all` -> `all`; a number -> `proto/N`."""
+    name = str(protocol).lower()
+    name = _NAMED.get(name, name)
+    if name == "all":
+        return ["all"]
+    if name.isdigit():
+        return [f"proto/{name}"]
+    if ports and name in ("tcp", "udp", "sctp"):
+        return [f"{name}/{p}" for p in ports if p is not UNKNOWN]
+    return [name]
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+# --- google_compute_network -------------------------------------------------------------------------
+def _network(resource: Resource, b: Builder) -> None:
+    fields = b.fields(resource)
+    if "routing_mode" in fields:
+        fields["routing_mode"] = fields["routing_mode"].lower()
+    b.add(
+        "networks",
+        {
+            "name": b.name(resource, b.text(resource, "name"), "networks"),
+            "cloud": b.cloud(resource),
+            **fields,
+        },
+        resource,
+        b.argument_fields(resource.type),
+    )
+
+
+def _subnetwork(resource: Resource, b: Builder) -> None:
+    network = network_of(b, resource)
+    if network is None:
+        return
+    cidr = at(resource.values, "ip_cidr_range")
+    subnet: dict[str, Any] = {
+        "name": b.name(resource, b.text(resource, "name"), f"subnets:{network['name']}"),
+        **b.fields(resource),
+    }
+    region = region_of(resource)
+    if region:
+        subnet["region"] = region
+    secondary = [
+        {"name": s.get("range_name"), "cidr": s.get("ip_cidr_range")}
+        for _, s in blocks(resource.values, "secondary_ip_range")
+        if s.get("range_name") and s.get("ip_cidr_range") not in (None, UNKNOWN)
+    ]
+    if secondary:
+        subnet["secondary_ranges"] = secondary
+    if cidr is UNKNOWN:
+        b.error(
+            resource,
+            ("ip_cidr_range",),
+            "is known only after apply (expected the subnet's range in the plan)",
+        )
+        return
+    b.child(network, "subnets", subnet, resource, b.argument_fields(resource.type))
+
+
+def _route(resource: Resource, b: Builder) -> None:
+    network = network_of(b, resource)
+    if network is None:
+        return
+    route: dict[str, Any] = {
+        "name": b.name(resource, b.text(resource, "name"), f"routes:{network['name']}"),
+        **b.fields(resource),
+    }
+    gateway = b.text(resource, "next_hop_gateway")
+    if gateway:
+        if gateway.rsplit("/", 1)[-1] != "default-internet-gateway":
+            b.error(
+                resource,
+                ("next_hop_gateway",),
+                f"{gateway!r} is not a gateway GCP has (expected default-internet-gateway)",
+            )
+            return
+        route["next_hop_gateway"] = "default_internet_gateway"
+    instance = b.ref(resource, ("next_hop_instance",), ("google_compute_instance",))
+    if instance is not None:
+        target = b.object_of(instance, "workloads")
+        if target is not None:
+            route["next_hop_instance"] = target["name"]
+    tunnel = b.ref(resource, ("next_hop_vpn_tunnel",), ("google_compute_vpn_tunnel",))
+    if tunnel is not None:
+        # the tunnel is joined with its other half after every resource is read: its name is known
+        route["next_hop_vpn_tunnel"] = b.planned_name(tunnel, b.text(tunnel, "name"))
+    ilb = b.text(resource, "next_hop_ilb")
+    if ilb:
+        route["next_hop_ilb"] = ilb if re.fullmatch(r"[\d.]+", ilb) else ilb.rsplit("/", 1)[-1]
+    if len([k for k in route if k.startswith("next_hop_")]) != 1:
+        nexthops = [
+            k
+            for k in (
+                "next_hop_gateway",
+                "next_hop_ip",
+                "next_hop_instance",
+                "next_hop_vpn_tunnel",
+                "next_hop_ilb",
+            )
+            if at(resource.values, k) is UNKNOWN
+        ]
+        if nexthops:
+            b.error(
+                resource,
+                (nexthops[0],),
+                "is known only after apply (expected the route's next hop in the plan)",
+            )
+            return
+    b.child(network, "routes", route, resource, b.argument_fields(resource.type))
+
+
+def _firewall(resource: Resource, b: Builder) -> None:
+    network = network_of(b, resource)
+    if network is None:
+        return
+    allow = list(blocks(resource.values, "allow"))
+    deny = list(blocks(resource.values, "deny"))
+    ports = [
+        p
+        for _, block in allow or deny
+        for p in gcp_ports(block.get("protocol"), block.get("ports"))
+    ]
+    rule: dict[str, Any] = {
+        "name": b.name(resource, b.text(resource, "name"), f"firewall_rules:{network['name']}"),
+        **b.fields(resource),
+        "action": "deny" if deny and not allow else "allow",
+    }
+    if ports:
+        rule["ports"] = ports
+    for argument in ("source_ranges", "destination_ranges"):
+        value = at(resource.values, argument)
+        if value is UNKNOWN or (isinstance(value, list) and UNKNOWN in value):
+            rule[argument] = (
+                [v for v in value if v is not UNKNOWN] if isinstance(value, list) else []
+            )
+            b.unknown(rule, (argument,), resource, (argument,))
+    fields = {
+        **b.argument_fields(resource.type),
+        "ports": "allow" if allow or not deny else "deny",
+        "action": "deny",
+    }
+    b.child(network, "firewall_rules", rule, resource, fields)
+
+
+def _peering(resource: Resource, b: Builder) -> None:
+    network = network_of(b, resource)
+    peer = network_of(b, resource, "peer_network")
+    if network is None or peer is None:
+        return
+    b.add(
+        "peerings",
+        {
+            "name": b.name(resource, b.text(resource, "name"), "peerings"),
+            "network": network["name"],
+            "peer_network": peer["name"],
+            **b.fields(resource),
+        },
+        resource,
+        {**b.argument_fields(resource.type), "network": "network", "peer_network": "peer_network"},
+    )
+
+
+def _finish(b: Builder) -> None:
+    compute.finish(b)
+    services.finish_policies(b)
+    services.finish_dns(b)
+
+
+_NETWORK = ResourceMapping(
+    "google_compute_network",
+    "networks[]",
+    _network,
+    (
+        Argument("routing_mode", "routing_mode", lower, str.upper),
+        Argument("delete_default_routes_on_create", "delete_default_routes_on_create"),
+        Argument(
+            "network_firewall_policy_enforcement_order", "network_firewall_policy_enforcement_order"
+        ),
+    ),
+    reads=("name",),
+    ignored={
+        "mtu": "packet size only",
+        "description": "free text",
+        "enable_ula_internal_ipv6": "IPv6 is refused elsewhere",
+    },
+    unmodelled=(
+        Unmodelled(
+            "auto_create_subnetworks",
+            "an auto mode network has a subnet in every region from 10.128.0.0/9, which the file "
+            "does not list",
+            False,
+        ),
+    ),
+    docs=DOCS + "compute_network",
+)
+
+TERRAFORM = TerraformMapping(
+    provider="google",
+    cloud="gcp",
+    jurisdiction="US",
+    account=_account,
+    region=region_of,
+    resources=(
+        _NETWORK,
+        ResourceMapping(
+            "google_compute_subnetwork",
+            "networks[].subnets[]",
+            _subnetwork,
+            (
+                Argument("ip_cidr_range", "cidr"),
+                Argument("private_ip_google_access", "private_google_access"),
+            ),
+            reads=("name", "network", "region", "secondary_ip_range"),
+            ignored={
+                "log_config": "flow logs record traffic, they do not filter it",
+                "description": "free text",
+            },
+            unmodelled=(
+                Unmodelled(
+                    "purpose",
+                    "a proxy-only or Private Service Connect subnet carries no VM",
+                    "PRIVATE",
+                ),
+                Unmodelled("ipv6_access_type", "IPv6 is not analysed"),
+            ),
+            phase=1,
+            docs=DOCS + "compute_subnetwork",
+        ),
+        ResourceMapping(
+            "google_compute_route",
+            "networks[].routes[]",
+            _route,
+            (
+                Argument("dest_range", "destination"),
+                Argument("priority", "priority"),
+                Argument("tags", "tags"),
+                Argument("next_hop_ip", "next_hop_ip"),
+            ),
+            reads=(
+                "name",
+                "network",
+                "next_hop_gateway",
+                "next_hop_instance",
+                "next_hop_vpn_tunnel",
+                "next_hop_ilb",
+            ),
+            ignored={"description": "free text"},
+            phase=4,
+            docs=DOCS + "compute_route",
+        ),
+        ResourceMapping(
+            "google_compute_firewall",
+            "networks[].firewall_rules[]",
+            _firewall,
+            (
+                Argument("direction", "direction", lower, str.upper),
+                Argument("priority", "priority"),
+                Argument("source_ranges", "source_ranges"),
+                Argument("destination_ranges", "destination_ranges"),
+                Argument("source_tags", "source_tags"),
+                Argument("source_service_accounts", "source_service_accounts"),
+                Argument("target_tags", "target_tags"),
+                Argument("target_service_accounts", "target_service_accounts"),
+                Argument("disabled", "disabled"),
+                Argument("log_config", "enable_logging", lambda v: bool(v)),
+                Argument("description", "description"),
+            ),
+            reads=("name", "network", "allow", "deny"),
+            phase=2,
+            docs=DOCS + "compute_firewall",
+        ),
+        ResourceMapping(
+            "google_compute_network_peering",
+            "peerings[]",
+            _peering,
+            (
+                Argument("export_custom_routes", "export_custom_routes"),
+                Argument("import_custom_routes", "import_custom_routes"),
+                Argument(
+                    "export_subnet_routes_with_public_ip", "export_subnet_routes_with_public_ip"
+                ),
+                Argument(
+                    "import_subnet_routes_with_public_ip", "import_subnet_routes_with_public_ip"
+                ),
+            ),
+            reads=("name", "network", "peer_network"),
+            ignored={"stack_type": "IPv6 is not analysed"},
+            phase=2,
+            docs=DOCS + "compute_network_peering",
+        ),
+        *services.FIREWALL_POLICIES,
+        *vpn.MAPPINGS,
+        *compute.MAPPINGS,
+        *services.MAPPINGS,
+    ),
+    silent={
+        "google_project_service": "enables an API",
+        "google_project_iam_member": "IAM, not traffic",
+        "google_project_iam_binding": "IAM, not traffic",
+        "google_project_iam_policy": "IAM, not traffic",
+        "google_service_account": "an identity (firewall rules name its email)",
+        "google_service_account_iam_member": "IAM, not traffic",
+        "google_service_account_key": "a credential",
+        "google_kms_key_ring": "a container of keys (read through google_kms_crypto_key)",
+        "google_kms_crypto_key_iam_member": "IAM, not traffic",
+        "google_storage_bucket_iam_member": "IAM, not traffic",
+        "google_compute_ssl_certificate": "a certificate",
+        "google_compute_managed_ssl_certificate": "a certificate",
+        "google_compute_address": "an address (read where it is used)",
+        "google_compute_global_address": "an address (read where it is used)",
+        "google_access_context_manager_access_policy": "a container of perimeters",
+        "google_monitoring_alert_policy": "monitoring",
+        "google_logging_project_sink": "logging",
+    },
+    finish=_finish,
+)

@@ -1,0 +1,124 @@
+"""Markdown rendering of `diff`: the pull-request comment of a Terraform plan (flows newly allowed or denied, findings that appear or go)."""
+
+from __future__ import annotations
+
+from ..checks.base import SEVERITIES
+from ..checks.diff import BlueprintDiff, FlowChange
+from .findings import trace_lines
+from .markdown import block, code, text, where
+
+__all__ = ["diff_markdown"]
+
+_ICONS = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
+ROWS = 50
+"""Flows shown per table: a comment is read by people (and GitHub keeps 65,536 characters of it);
+`--format json` has them all."""
+
+
+def _cell_code(value: str) -> str:
+    """User text as a code span in a table cell (GFM splits cells at pipes, even in code)."""
+    return code(value).replace("|", "\\|")
+
+
+def _services(services: list[str]) -> str:
+    return ", ".join(_cell_code(s) for s in services) or "—"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _headline(result: BlueprintDiff) -> str:
+    opened = [c for c in result.flows if c.added or c.added_if]
+    closed = [c for c in result.flows if c.removed or c.removed_if]
+    new = result.findings_added
+    worst = min((SEVERITIES.index(f.severity) for f in new), default=None)
+    parts = [
+        f"**{_plural(len(opened), 'flow')} newly allowed**" if opened else "no flow newly allowed",
+        f"{_plural(len(closed), 'flow')} newly denied",
+        (
+            f"**{_plural(len(new), 'new finding')}** (worst: {SEVERITIES[worst]})"
+            if worst is not None
+            else "no new finding"
+        ),
+        f"{_plural(len(result.findings_removed), 'finding')} resolved",
+    ]
+    icon = "🔴" if opened or new else "🟢"
+    return f"{icon} " + "; ".join(parts) + "."
+
+
+def _flows(title: str, changes: list[FlowChange], added: bool) -> list[str]:
+    rows = []
+    for change in changes:
+        services = change.added if added else change.removed
+        conditional = change.added_if if added else change.removed_if
+        if services:
+            rows.append(
+                f"| {_cell_code(change.source)} | {_cell_code(change.destination)} | {_services(services)} | {_services(change.after if added else change.before)} |"
+            )
+        for entry in conditional:
+            condition = "; ".join(entry.get("conditions", []))
+            rows.append(
+                f"| {_cell_code(change.source)} | {_cell_code(change.destination)} | {_services(list(entry.get('services', [])))} only with {text(condition)} | |"
+            )
+    if not rows:
+        return []
+    more = (
+        ["", f"… and {len(rows) - ROWS} more (`--format json` lists them all)."]
+        if len(rows) > ROWS
+        else []
+    )
+    return [
+        f"#### {title}",
+        "",
+        "| from | to | services | now allowed |",
+        "|---|---|---|---|",
+        *rows[:ROWS],
+        *more,
+        "",
+    ]
+
+
+def diff_markdown(result: BlueprintDiff) -> str:
+    """What a reviewer reads before `terraform apply`: one headline, the flows newly allowed and
+    denied (tables), the findings that appear (where: the Terraform address of the resource, with
+    their fix and traces, folded) and go. User text is escaped: a name renders as written."""
+    lines = [
+        f"### crossfence diff: {code(result.old)} → {code(result.new)}",
+        "",
+        _headline(result),
+        "",
+    ]
+    if result.empty:
+        lines += ["No change in connectivity or findings.", ""]
+        return "\n".join(lines)
+    if result.endpoints_added or result.endpoints_removed:
+        added = ", ".join(code(n) for n in result.endpoints_added) or "none"
+        removed = ", ".join(code(n) for n in result.endpoints_removed) or "none"
+        lines += [f"Endpoints added: {added}; removed: {removed}.", ""]
+    lines += _flows("Newly allowed", result.flows, True)
+    lines += _flows("Newly denied", result.flows, False)
+    if result.findings_added:
+        lines += [
+            "#### New findings",
+            "",
+            "| | severity | check | finding | where |",
+            "|---|---|---|---|---|",
+        ]
+        for f in result.findings_added:
+            lines.append(
+                f"| {_ICONS[f.severity]} | {f.severity} | `{f.check.id}` | {text(f.message)} | {where(f)} |"
+            )
+        lines.append("")
+        for f in result.findings_added:
+            lines += [f"<details><summary><code>{f.check.id}</code>: {f.check.title}</summary>", ""]
+            lines += [f"- {text(str(obj))}" for obj in f.objects]
+            lines += ["", f"**Why**: {f.check.why}", "", f"**Fix**: {f.check.fix}", ""]
+            for flow in f.flows:
+                lines += [*block(trace_lines(flow)), ""]
+            lines += ["</details>", ""]
+    if result.findings_removed:
+        lines += ["#### Resolved findings", ""]
+        lines += [f"- ~~`{f.check.id}`: {text(f.message)}~~" for f in result.findings_removed]
+        lines.append("")
+    return "\n".join(lines)
