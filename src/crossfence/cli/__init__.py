@@ -13,7 +13,7 @@ from typer.core import TyperArgument, TyperCommand
 
 from ..errors import CrossfenceError
 from ..version import __version__
-from . import checks, estate, network
+from . import checks, estate, lab, network
 from .common import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -137,6 +137,7 @@ for _command in (
     estate.init,
 ):
     _register(_command)
+app.add_typer(lab.app)
 
 
 def _internal_error(error: BaseException) -> None:
