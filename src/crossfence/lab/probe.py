@@ -46,6 +46,8 @@ class Probe:
     """An east-west gateway the connection goes through (its address and port)."""
     request: tuple[str, str] | None = None
     """An HTTP request (method, path) to send instead of the plain line."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Headers of that request (a bearer token, IAP's signed header)."""
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,10 @@ async def _tcp(probe: Probe, timeout: float) -> tuple[str, str | None, str]:
             writer.write(f"CF-TARGET {probe.address} {probe.port}\n".encode())
         if probe.request is not None:
             method, path = probe.request
+            extra = "".join(f"{key}: {value}\r\n" for key, value in probe.headers)
             writer.write(
                 f"{method} {path} HTTP/1.1\r\nhost: {probe.address}:{probe.port}\r\n"
-                f"{PROBE_HEADER}: {probe.id}\r\nconnection: close\r\n\r\n".encode()
+                f"{PROBE_HEADER}: {probe.id}\r\n{extra}connection: close\r\n\r\n".encode()
             )
         else:
             writer.write(f"CF {probe.id}\n".encode())
@@ -162,6 +165,7 @@ def main() -> None:
             p.get("source"),
             (str(p["via"][0]), int(p["via"][1])) if p.get("via") else None,
             (str(p["request"][0]), str(p["request"][1])) if p.get("request") else None,
+            tuple((str(k), str(v)) for k, v in p.get("headers") or ()),
         )
         for p in request["probes"]
     ]

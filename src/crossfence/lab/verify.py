@@ -24,7 +24,8 @@ from ..engine.reach import Reach
 from ..errors import CrossfenceError, QueryError
 from ..ir.types import Topology
 from .filters import TRACE_CHAINS
-from .flows import Flow, Route, flows, probe_ports, routes_of
+from .flows import Flow, Route, balancers_in_front, flows, probe_ports, routes_of
+from .iap import IAP_HEADER, assertion_path, is_iap_condition, user_token_path
 from .nft import TABLE
 from .probe import Probe, ProbeResult, run_batches
 from .state import State, lab_dir, validate_name
@@ -95,25 +96,42 @@ class FlowResult:
     mesh: bool = False
     """The engine denies it in the mesh only (mTLS, authorization), which the lab does not run."""
     diagnosis: Diagnosis | None = None
+    without: list[tuple[Route, ProbeResult]] | None = None
+    """A flow the engine allows only with IAP's token, sent again without the lab user's
+    credential: then IAP must refuse it (None: not sent twice)."""
+    delivered_without: bool | None = None
 
     @property
     def agree(self) -> bool | None:
-        return None if self.expected is None else self.expected == self.delivered
+        if self.expected is None:
+            return None
+        return self.expected == self.delivered and not self.delivered_without
 
-    def lab_text(self) -> str:
-        for route, result in self.outcomes:
+    @staticmethod
+    def _text(outcomes: list[tuple[Route, ProbeResult]]) -> str:
+        for route, result in outcomes:
             if result.outcome == "answered":
                 how = "" if route.how == "direct" else f" {route.how}"
                 return f"answered by {result.answer}{how}"
         return (
             ", ".join(
                 f"{result.outcome}" + ("" if route.how == "direct" else f" ({route.how})")
-                for route, result in self.outcomes
+                for route, result in outcomes
             )
             or "not sent"
         )
 
+    def lab_text(self) -> str:
+        text = self._text(self.outcomes)
+        if self.without is not None:
+            text += f"; without a token: {self._text(self.without)}"
+        return text
+
     def engine_text(self) -> str:
+        if self.engine.allowed and self.engine.conditions:
+            if all(is_iap_condition(c) for c in self.engine.conditions):
+                return "allowed with an IAP token"  # the audience is in the JSON and the trace
+            return f"allowed only for requests that: {'; '.join(self.engine.conditions)}"
         if self.engine.allowed:
             return "allowed"
         if self.mesh:
@@ -134,24 +152,31 @@ class FlowResult:
             },
             "lab": {
                 "delivered": self.delivered,
-                "probes": [
-                    {
-                        "how": route.how,
-                        "from_address": route.bind,
-                        "to": f"{route.address}:{route.port}",
-                        "via": f"{route.via[0]}:{route.via[1]}" if route.via else None,
-                        "outcome": result.outcome,
-                        "answered_by": result.answer,
-                        "detail": result.detail,
-                        "seconds": result.seconds,
-                    }
-                    for route, result in self.outcomes
-                ],
+                "probes": _probes_json(self.outcomes),
+                "without_token": None
+                if self.without is None
+                else {"delivered": self.delivered_without, "probes": _probes_json(self.without)},
             },
             "agree": self.agree,
             "diagnosis": self.diagnosis.to_json() if self.diagnosis else None,
             "trace": self.engine.to_json() if self.agree is False else None,
         }
+
+
+def _probes_json(outcomes: list[tuple[Route, ProbeResult]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "how": route.how,
+            "from_address": route.bind,
+            "to": f"{route.address}:{route.port}",
+            "via": f"{route.via[0]}:{route.via[1]}" if route.via else None,
+            "outcome": result.outcome,
+            "answered_by": result.answer,
+            "detail": result.detail,
+            "seconds": result.seconds,
+        }
+        for route, result in outcomes
+    ]
 
 
 @dataclass
@@ -238,19 +263,55 @@ class _Verifier:
         self.instances: dict[str, list[dict[str, Any]]] = self.summary.get("instances", {})
         self.python = sys.executable
         self.mesh = bool(self.summary.get("mesh"))
+        self.iap: dict[str, dict[str, Any]] = self.summary.get("iap", {})
         self.notes: list[str] = []
 
     def netns_of(self, endpoint: str) -> str | None:
         found = self.instances.get(endpoint)
         return str(found[0]["netns"]) if found else None
 
-    def probes(self, flow: Flow, tag: str) -> list[tuple[str, Probe, Route]]:
+    def signing(self, flow: Flow) -> bool:
+        """Whether a load balancer that adds IAP's header stands in front of the destination."""
+        destination = self.topology.endpoints[flow.destination]
+        return any(
+            self.iap.get(e.name, {}).get("role") == "iap"
+            for e in balancers_in_front(self.topology, destination)
+        )
+
+    def token(self, path: Path) -> str:
+        try:
+            return path.read_text().strip()
+        except OSError:
+            return ""
+
+    def headers(self, flow: Flow, route: Route, credential: bool) -> tuple[tuple[str, str], ...]:
+        """What a request carries through the IAP Envoys: the lab user's credential for an IAP
+        load balancer it enters (unless `credential` is off); the signed header an IAP load
+        balancer adds to every request it sends itself."""
+        out: list[tuple[str, str]] = []
+        front = route.how.removeprefix("via ")
+        if credential and route.how != "direct" and self.iap.get(front, {}).get("role") == "iap":
+            token = self.token(user_token_path(self.state.directory, front))
+            out.append(("authorization", f"Bearer {token}"))
+        if self.iap.get(flow.source, {}).get("role") == "iap":
+            out.append((IAP_HEADER, self.token(assertion_path(self.state.directory, flow.source))))
+        return tuple(out)
+
+    def probes(
+        self, flow: Flow, tag: str, credential: bool = True
+    ) -> list[tuple[str, Probe, Route]]:
         out: list[tuple[str, Probe, Route]] = []
         netns = self.netns_of(flow.source)
         if netns is None:
             return out
+        http = bool(self.iap) and flow.protocol == "tcp"
         for n, route in enumerate(routes_of(self.topology, flow, self.mesh)):
+            if not credential and route.how == "direct":
+                continue
             protocol = flow.protocol if route.how == "direct" else "tcp"
+            request = flow.request
+            if request is None and http and route.how != "direct":
+                request = ("GET", "/")  # the IAP Envoys speak HTTP only
             probe = Probe(
                 f"{tag}.{n}",
                 protocol,
@@ -258,13 +319,26 @@ class _Verifier:
                 route.port,
                 route.bind,
                 route.via,
-                flow.request,
+                request,
+                self.headers(flow, route, credential),
             )
             out.append((netns, probe, route))
         return out
 
+    def conditional(self, flow: Flow, reach: Reach) -> bool:
+        """Whether the engine allows the flow only with IAP's token and the lab signs it: then
+        the flow is sent with the lab user's credential (IAP signs) and without (IAP refuses)."""
+        return (
+            reach.allowed
+            and bool(reach.conditions)
+            and all(is_iap_condition(c) for c in reach.conditions)
+            and self.signing(flow)
+        )
+
     def run(self, selected: list[Flow], engine: LayeredReach) -> list[FlowResult]:
-        planned: list[tuple[Flow, Reach, list[tuple[str, Probe, Route]]]] = []
+        planned: list[
+            tuple[Flow, Reach, list[tuple[str, Probe, Route]], list[tuple[str, Probe, Route]]]
+        ] = []
         batches: dict[str, list[Probe]] = {}
         for index, flow in enumerate(selected):
             method, path = flow.request or (None, None)
@@ -275,12 +349,17 @@ class _Verifier:
                 reach = Reach(flow.source, flow.destination, flow.service, False, "ERROR", [])
                 self.notes.append(f"{flow.key}: the engine does not answer: {error}")
             probes = self.probes(flow, f"f{index}")
-            planned.append((flow, reach, probes))
-            for netns, probe, _ in probes:
+            without = (
+                self.probes(flow, f"n{index}", credential=False)
+                if self.conditional(flow, reach)
+                else []
+            )
+            planned.append((flow, reach, probes, without))
+            for netns, probe, _ in probes + without:
                 batches.setdefault(netns, []).append(probe)
         results = run_batches(self.system, batches, self.python)
         out = []
-        for flow, reach, probes in planned:
+        for flow, reach, probes, without in planned:
             expected, mesh = _expected(reach, self.mesh)
             if reach.disposition == "ERROR":
                 expected = None
@@ -291,7 +370,19 @@ class _Verifier:
             if not probes:
                 expected = None
             delivered = any(_answered_by(flow, self.topology, r) for _, r in outcomes)
-            out.append(FlowResult(flow, reach, expected, delivered, outcomes, mesh))
+            result = FlowResult(flow, reach, expected, delivered, outcomes, mesh)
+            if without:
+                result.without = [
+                    (
+                        route,
+                        results.get(probe.id, ProbeResult(probe.id, "error", None, "no result")),
+                    )
+                    for _, probe, route in without
+                ]
+                result.delivered_without = any(
+                    _answered_by(flow, self.topology, r) for _, r in result.without
+                )
+            out.append(result)
         return out
 
     # -- diagnosis ------------------------------------------------------------------------------
