@@ -383,6 +383,13 @@ def _variant_checks(name: str, result: VerifyResult, root: Path, lab: str) -> No
         assert "nexthop" not in kernel and "via 169.254.0.1" in kernel  # one path only
     elif name == "edge-open":
         assert flow(result, "internet", "scw-edge", "tcp/443").delivered
+        # the edge is open to the internet, but customer-api verifies IAP's header: a request
+        # that bypasses public-lb is refused at the edge (tests/lab/test_lab_iap.py)
+        from .test_lab_iap import _client, _send
+
+        netns, _ = _client(lab, root)
+        bypass = _send(netns, "51.15.0.10", 443, {})
+        assert bypass.outcome == "rejected" and bypass.detail == "HTTP 401: Jwt is missing"
     elif name == "mtls-permissive":
         assert flow(result, "frontend", "customer-api", "tcp/8443").delivered
     elif name == "eastwest-blocked":
@@ -536,10 +543,11 @@ def test_every_ruleset_and_bird_configuration_is_accepted(tmp_path: Path) -> Non
 
 
 def test_every_envoy_configuration_is_accepted(tmp_path: Path) -> None:
-    """Envoy validates every sidecar, gateway and ingress configuration the lab writes
-    (`--mode validate`, with the lab's certificates made for it)."""
+    """Envoy validates every sidecar, gateway, ingress and IAP configuration the lab writes
+    (`--mode validate`, with the lab's certificates and IAP key made for it)."""
     from crossfence import build_topology, load
     from crossfence.lab.envoy import envoy_binary
+    from crossfence.lab.iap import LabSigner, issue, jwt_config
     from crossfence.lab.pki import Pki
     from crossfence.lab.planner import make_plan
     from crossfence.lab.system import HostSystem
@@ -553,17 +561,27 @@ def test_every_envoy_configuration_is_accepted(tmp_path: Path) -> None:
         plan = make_plan(blueprint, build_topology(blueprint), "tenv", directory, mesh=True)
         pki = Pki(HostSystem(), directory)
         pki.create()
+        signer = LabSigner(HostSystem(), directory / "pki")
+        signer.create()
+        configs = []
         for spec in plan.envoys:
             if spec.identity is not None:
                 pki.identity(spec.identity)
-            config = directory / f"{spec.netns}.json"
-            config.write_text(spec.config)
+            configs.append((spec.netns, spec.config))
+        for iap in plan.iap:
+            assertion = issue(signer, iap, directory)
+            text = jwt_config(iap, signer.jwks_path, directory / "admin", assertion)
+            configs.append((f"{iap.netns}-{iap.role}", text))
+        assert path.name != "eu-sovereign" or len(plan.iap) == 2
+        for netns, text in configs:
+            config = directory / f"{netns}.json"
+            config.write_text(text)
             checked = subprocess.run(
                 [envoy, "--mode", "validate", "-c", str(config), "--disable-hot-restart"],
                 capture_output=True,
                 text=True,
             )
-            assert checked.returncode == 0, f"{path.name} {spec.netns}: {checked.stdout[-500:]}"
+            assert checked.returncode == 0, f"{path.name} {netns}: {checked.stdout[-500:]}"
 
 
 # anyone may GET /; the caller's principal may GET /api/*
