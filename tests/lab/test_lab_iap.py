@@ -244,3 +244,43 @@ def test_a_workload_verifying_another_audience_refuses_what_iap_signs(tmp_path: 
         )
     finally:
         down("tiapx", root=root)
+
+
+@pytest.mark.parametrize(
+    ("with_token", "without_token", "agree"),
+    [
+        ("answered", "rejected", True),
+        # IAP not enforced: a request without the token got through, the engine said it needs one
+        ("answered", "answered", False),
+        # nothing gets through even with the token
+        ("rejected", "rejected", False),
+    ],
+)
+def test_a_cell_allowed_only_with_the_token_agrees_only_when_just_the_token_passes(
+    with_token: str, without_token: str, agree: bool
+) -> None:
+    """The engine allows the flow only with IAP's token: verify sends it with the lab user's
+    credential and without; they agree when the first is answered and the second refused."""
+    from crossfence.engine.reach import Reach
+    from crossfence.lab.flows import Flow, Route
+    from crossfence.lab.verify import FlowResult
+
+    condition = f"a valid IAP token (ES256 JWT in {IAP_HEADER}, aud {AUDIENCE})"
+    reach = Reach("internet", "app", "tcp/8443", True, "DELIVERED", [], [condition])
+    route = Route("via glb", "internet", None, "34.120.0.10", 443)
+
+    def outcome(what: str) -> list[tuple[Route, ProbeResult]]:
+        return [(route, ProbeResult("p", what, "app" if what == "answered" else None))]
+
+    result = FlowResult(
+        Flow("internet", "app", "tcp", 8443, ("GET", "/")),
+        reach,
+        True,
+        with_token == "answered",
+        outcome(with_token),
+        without=outcome(without_token),
+        delivered_without=without_token == "answered",
+    )
+    assert result.agree is agree
+    assert result.engine_text() == "allowed with an IAP token"
+    assert result.to_json()["lab"]["without_token"]["delivered"] is (without_token == "answered")
