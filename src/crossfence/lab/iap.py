@@ -1,4 +1,4 @@
-"""IAP in the lab: the external load balancer as an Envoy that adds a lab-signed `x-goog-iap-jwt-assertion`, and the edge in front of a workload that verifies it as an Envoy with `jwt_authn`.
+"""IAP in the lab: the external load balancer adds a lab-signed `x-goog-iap-jwt-assertion`, the edge before a workload that verifies it checks it (Envoy `jwt_authn`).
 
 Google's Identity-Aware Proxy signs every request it lets through with an ES256 JWT in the
 `x-goog-iap-jwt-assertion` header, issuer `https://cloud.google.com/iap`, audience
@@ -47,6 +47,7 @@ __all__ = [
     "assertion_path",
     "iap_claims",
     "is_iap_condition",
+    "issue",
     "jwt_config",
     "plan_iap",
     "raw_signature",
