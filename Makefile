@@ -6,14 +6,14 @@ NCA_VENV := .venv-nca
 # network-config-analyzer pins exact versions of its own dependencies, so it lives in its own venv
 # and the tests call its CLI (NCA env var) as a differential oracle.
 NCA_VERSION := 2.1.0
-LAB_PACKAGES := iproute2 nftables wireguard-go wireguard-tools bird2
+LAB_PACKAGES := iproute2 nftables wireguard-go wireguard-tools bird2 openssl procps
 
 .PHONY: demo test lint venv nca system-packages bench clean
 
 $(BIN)/crossfence: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
-	$(BIN)/pip install -q -e '.[test,lint]'
+	$(BIN)/pip install -q -e '.[test,lint,lab]'
 	@touch $@
 
 venv: $(BIN)/crossfence
@@ -25,9 +25,9 @@ $(NCA_VENV)/bin/nca:
 
 nca: $(NCA_VENV)/bin/nca
 
-# The lab runs real networking; its tools come from Debian. They are installed only when a test
-# marked `lab` exists to use them (none yet: `make test` then installs nothing), and only by root
-# (CI is root); elsewhere the lab tests skip with a reason.
+# The lab runs real networking; its tools come from Debian (Envoy comes from PyPI: the `lab` extra
+# above). They are installed only when a test marked `lab` exists to use them (tests/lab/), and
+# only by root (CI is root); elsewhere the lab tests skip with a reason.
 LAB_TESTS := $(shell grep -rlE '^[[:space:]]*(@pytest\.mark\.lab\b|pytestmark[[:space:]]*=.*mark\.lab\b)' tests 2>/dev/null)
 
 system-packages:

@@ -20,8 +20,12 @@ def _make(folder: Path, *args: str) -> str:
     return done.stdout
 
 
-def test_no_lab_test_no_system_packages() -> None:
-    assert _make(ROOT, "system-packages") == (
+def test_no_lab_test_no_system_packages(tmp_path: Path) -> None:
+    """In a copy whose tests mark none `lab`, nothing is installed."""
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text("def test_x():\n    pass\n", encoding="utf-8")
+    assert _make(tmp_path, "system-packages") == (
         "no test is marked lab: the lab's Debian packages are not needed\n"
     )
 

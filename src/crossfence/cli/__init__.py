@@ -13,7 +13,7 @@ from typer.core import TyperArgument, TyperCommand
 
 from ..errors import CrossfenceError
 from ..version import __version__
-from . import checks, estate, network, terraform
+from . import checks, estate, lab, network, terraform
 from .common import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -140,6 +140,7 @@ for _command, _name in (
     (estate.init, None),
 ):
     _register(_command, _name)
+app.add_typer(lab.app)
 
 
 def _internal_error(error: BaseException) -> None:
