@@ -154,7 +154,14 @@ def write_json(document: dict[str, Any], stream: TextIO) -> None:
 
 def _failure(fmt: str, error: InputError, command: str, subject: str, stream: TextIO) -> None:
     """The document of format `fmt` saying the run failed, with every problem."""
-    from ..report.problems import failure_csv, failure_json, failure_junit, failure_markdown
+    from ..report.problems import (
+        failure_comment,
+        failure_csv,
+        failure_html,
+        failure_json,
+        failure_junit,
+        failure_markdown,
+    )
 
     if fmt == "json":
         write_json(failure_json(error.problems), stream)
@@ -168,6 +175,10 @@ def _failure(fmt: str, error: InputError, command: str, subject: str, stream: Te
         stream.write(failure_markdown(error.problems, f"crossfence {command}: {subject}"))
     elif fmt == "csv":
         stream.write(failure_csv(error.problems))
+    elif fmt == "html":
+        stream.write(failure_html(error.problems, f"crossfence {command}: {subject}"))
+    elif fmt in ("dot", "mermaid"):
+        stream.write(failure_comment(error.problems, "//" if fmt == "dot" else "%%"))
     else:
         from .output import file_console
 

@@ -160,21 +160,6 @@ class Layers(StrEnum):
     network = "network"
 
 
-def _groups(topology: Any) -> dict[str, str]:
-    """Each endpoint's group in a summarised matrix: its cluster (pods), its network, or what
-    it is (the internet, a load balancer outside every network)."""
-    groups: dict[str, str] = {}
-    clusters = {name: w.cluster for name, w in topology.workloads.items() if w.cluster}
-    for name, endpoint in topology.endpoints.items():
-        if name in clusters:
-            groups[name] = f"cluster {clusters[name]}"
-        elif endpoint.network is not None:
-            groups[name] = f"network {endpoint.network}"
-        else:
-            groups[name] = endpoint.kind
-    return groups
-
-
 def _blueprint_matrix(path: Path, reports: Reports, layers: Layers) -> tuple[Any, Any]:
     from rich.progress import Progress
 
@@ -232,7 +217,9 @@ def matrix(
         result: Any = None
     else:
         result, topology = _blueprint_matrix(path, reports, layers)
-        groups = _groups(topology)
+        from ..report.network import endpoint_groups
+
+        groups = endpoint_groups(topology)
 
     def table() -> Any:
         nonlocal result

@@ -1,0 +1,184 @@
+"""The self-contained HTML report: one JSON island (topology, matrix, traces, findings, diff) read by inline page code and the vendored Cytoscape.js."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from ..checks import Report
+from ..checks.diff import BlueprintDiff
+from ..engine.matrix import Matrix
+from ..errors import CrossfenceError
+from ..ir.types import Topology
+from ..model import Blueprint
+from ..version import __version__
+from . import SCHEMA_VERSION
+from .diff import diff_json
+from .findings import report_document
+from .graph import topology_graph
+from .network import endpoint_groups, group_summary
+
+__all__ = [
+    "FULL_MATRIX_PAIRS",
+    "TRACED_ENDPOINTS",
+    "VENDORED",
+    "ReportInput",
+    "island",
+    "render_html",
+    "report_data",
+]
+
+FULL_MATRIX_PAIRS = 20_000
+"""Up to this many listed pairs, the report holds the whole matrix (`matrix --format json`);
+above, the page shows it counted per group (as `matrix` prints a large one in text)."""
+TRACED_ENDPOINTS = 60
+"""Up to this many endpoints, the report holds the trace of every pair (on the destination's
+ports and the pair's allowed ones); above, the page says which `reach` to run."""
+_PORTS_PER_PAIR = 4
+VENDORED = ("cytoscape.min.js", "layout-base.js", "cose-base.js", "cytoscape-fcose.js")
+"""The vendored scripts (`report/vendor/`, see its README), inlined in this order."""
+
+
+@dataclass
+class ReportInput:
+    """What one report shows: the estate, its matrix and findings, and a diff against an older
+    blueprint when there is one."""
+
+    blueprint: Blueprint
+    topology: Topology
+    matrix: Matrix
+    findings: Report
+    path: str
+    diff: BlueprintDiff | None = None
+
+
+def _ports(services: list[str], allowed: list[str]) -> list[str]:
+    """The ports a pair is traced on (`reach` syntax): the destination's, then the pair's
+    allowed ones, single ports only (a range or a whole protocol is no one question)."""
+    ports: list[str] = []
+    for service in [*services, *allowed]:
+        protocol, _, port = service.partition("/")
+        if protocol.lower() in ("tcp", "udp") and port.isdigit():
+            text = f"{protocol.lower()}/{port}"
+            if text not in ports:
+                ports.append(text)
+    return ports[:_PORTS_PER_PAIR]
+
+
+def _traces(topology: Topology, matrix: Matrix) -> list[dict[str, Any]]:
+    """The `reach` answer (every layer, as `crossfence reach` gives it) of every ordered pair
+    of endpoints on its ports."""
+    from ..engine.layers import LayeredReach
+
+    asker = LayeredReach(topology)
+    allowed = {(a, b): services for a, b, services, _ in matrix.rows()}
+    traces: list[dict[str, Any]] = []
+    for source in matrix.endpoints:
+        for destination in matrix.endpoints:
+            if source == destination:
+                continue
+            ports = _ports(
+                topology.endpoints[destination].services.format()
+                if destination in topology.endpoints
+                else [],
+                allowed.get((source, destination), []),
+            )
+            flows = []
+            for port in ports:
+                try:
+                    flows.append(asker.ask(source, destination, port).to_json())
+                except CrossfenceError as error:  # a question the engine refuses: the page says so
+                    flows.append(
+                        {"from": source, "to": destination, "port": port, "error": str(error)}
+                    )
+            if flows:
+                traces.append({"from": source, "to": destination, "flows": flows})
+    return traces
+
+
+def report_data(given: ReportInput) -> dict[str, Any]:
+    """The island: `{"schema_version", "crossfence", "title", "path", "topology", "groups",
+    "matrix" (the document of `matrix --format json`, or null when too large), "matrix_summary"
+    (per group), "traces", "check" (the document of `check --format json`), "diff" (the
+    document of `diff --format json`, or null)}`."""
+    matrix = given.matrix
+    groups = endpoint_groups(given.topology)
+    rows, _ = matrix.indexed_rows()
+    whole = len(rows) <= FULL_MATRIX_PAIRS
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "crossfence": __version__,
+        "title": given.blueprint.name,
+        "path": given.path,
+        "topology": topology_graph(given.blueprint, given.topology).to_json(),
+        "groups": groups,
+        "endpoints": len(matrix.endpoints),
+        "pairs": len(rows),
+        "matrix": {"schema_version": SCHEMA_VERSION, **matrix.to_json()} if whole else None,
+        "matrix_summary": group_summary(matrix, groups, rows),
+        "traces": _traces(given.topology, matrix)
+        if len(matrix.endpoints) <= TRACED_ENDPOINTS
+        else None,
+        "check": report_document(given.findings),
+        "diff": diff_json(given.diff) if given.diff is not None else None,
+    }
+
+
+def island(data: dict[str, Any]) -> str:
+    """The data as JSON that is inert inside `<script type="application/json">`: `<`, `>` and
+    `&` as `\\u` escapes, so no name can close the element or open a comment, and the line
+    separators JavaScript once read as line ends escaped too."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for character, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(character, escaped)
+    return text
+
+
+def _asset(name: str) -> str:
+    return resources.files("crossfence.report").joinpath(name).read_text(encoding="utf-8")
+
+
+# the page may load nothing from anywhere: scripts and styles are inline, images data: URLs
+_POLICY = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data: blob:; connect-src 'none'; font-src 'none'; form-action 'none'; base-uri 'none'"
+)
+
+
+def render_html(data: dict[str, Any]) -> str:
+    """The whole page: styles, the island, the vendored Cytoscape.js and its fCoSE layout, the
+    page code."""
+    from html import escape
+
+    scripts = []
+    for name in VENDORED:
+        library = _asset(f"vendor/{name}")
+        # an inline script ends at the first `</script`; the vendored files have none (checked
+        # here, so a new version that had one could not silently break the page)
+        if "</script" in library.lower():
+            raise ValueError(f"vendor/{name} contains '</script'")
+        scripts.append(f"<script>\n{library}\n</script>\n")
+    title = escape(f"crossfence report: {data['title']}")
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{title}</title>\n"
+        f"<style>\n{_asset('assets/report.css')}</style>\n"
+        "</head>\n<body>\n"
+        f"{_asset('assets/report.html')}"
+        f'<script type="application/json" id="crossfence-data">{island(data)}</script>\n'
+        + "".join(scripts)
+        + "<script>cytoscape.use(cytoscapeFcose);</script>\n"
+        f"<script>\n{_asset('assets/report.js')}</script>\n"
+        "</body>\n</html>\n"
+    )
