@@ -21,9 +21,16 @@ def _make(folder: Path, *args: str) -> str:
 
 
 def test_no_lab_test_no_system_packages() -> None:
-    assert _make(ROOT, "system-packages") == (
+    assert _make(ROOT, "system-packages").startswith(
         "no test is marked lab: the lab's Debian packages are not needed\n"
     )
+
+
+def test_the_report_tests_packages_are_installed_by_root(tmp_path: Path) -> None:
+    """Dry run: as root with apt-get, the missing ones of chromium and graphviz are installed."""
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    plan = _make(tmp_path, "-n", "system-packages")
+    assert "for p in chromium graphviz" in plan and "apt-get install" in plan
 
 
 def test_a_lab_test_asks_for_them(tmp_path: Path) -> None:

@@ -52,6 +52,7 @@ def to_dot(graph: Graph, name: str) -> str:
     number = {n.id: i for i, n in enumerate(graph.nodes)}
     lines = [
         f"digraph {_dot_string(name)} {{",
+        f"  label={_dot_string(name)}; labelloc=t; fontsize=16;",
         "  compound=true; rankdir=LR; fontname=Helvetica;",
         '  node [shape=box style="rounded,filled" fillcolor=white fontname=Helvetica fontsize=10];',
         "  edge [fontname=Helvetica fontsize=9];",
@@ -64,7 +65,7 @@ def to_dot(graph: Graph, name: str) -> str:
                 fill = _FILL.get(node.kind, "#ffffff")
                 lines.append(f"{indent}subgraph cluster_{ident} {{")
                 lines.append(
-                    f'{indent}  label={_dot_string(_caption(node))}; style="rounded,filled"; '
+                    f'{indent}  label={_dot_string(_caption(node))}; fontsize=12; style="rounded,filled"; '
                     f'fillcolor="{fill}";'
                 )
                 # the group's anchor: edges to a group are drawn to its border (lhead/ltail)
