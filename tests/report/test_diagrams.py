@@ -62,7 +62,9 @@ def test_every_matrix_endpoint_is_a_node(tmp_path: Path) -> None:
     assert {f"ep:{name}" for name in connectivity(topology).endpoints} <= ids
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot (apt-get install graphviz)")
+@pytest.mark.skipif(
+    shutil.which("dot") is None, reason="needs Graphviz's dot (apt-get install graphviz)"
+)
 def test_dot_renders_with_graphviz(graph: Graph) -> None:
     text = to_dot(graph, HOSTILE)
     done = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True)
@@ -129,7 +131,7 @@ def test_mermaid_parses_and_renders_with_mermaids_own_parser(graph: Graph, chrom
 
 def test_mermaids_parser_rejects_a_broken_diagram(chromium: Any) -> None:
     """The check above can fail: Mermaid refuses what it cannot read."""
-    assert not _mermaid(chromium, "flowchart LR\n  a[\"x\" --> \n")["ok"]
+    assert not _mermaid(chromium, 'flowchart LR\n  a["x" --> \n')["ok"]
 
 
 def test_mermaid_of_the_reference_example_parses(chromium: Any) -> None:

@@ -94,7 +94,7 @@
       if (n.personal_data !== 'none') label += '\npersonal data: ' + n.personal_data;
       var lines = label.split('\n'), widest = Math.max.apply(null, lines.map(function (l) { return l.length; }));
       out.push({ group: 'nodes', data: { id: n.id, label: label, kind: n.kind, parent: n.parent, pd: n.personal_data,
-        w: Math.min(widest, 34) * 6.6 + 10, h: lines.length * 14 + 6 },
+        w: Math.min(widest, 34) * 8.6 + 12, h: lines.length * 19 + 8 },
         classes: collapsed[n.id] ? 'collapsed' : '' });
     });
     data.topology.edges.forEach(function (e) { edge(out, {}, e.id, e.source, e.target, e.kind, e.label); });
@@ -121,12 +121,12 @@
     return out;
   }
   var STYLE = [
-    { selector: 'node', style: { 'label': 'data(label)', 'text-wrap': 'wrap', 'text-max-width': 200, 'font-size': 11,
+    { selector: 'node', style: { 'label': 'data(label)', 'text-wrap': 'wrap', 'text-max-width': 260, 'font-size': 15,
       'text-valign': 'center', 'text-halign': 'center', 'shape': 'round-rectangle', 'background-color': '#ffffff',
       'border-width': 1, 'border-color': '#777', 'width': 'data(w)', 'height': 'data(h)', 'padding': 6 } },
-    { selector: ':parent', style: { 'text-valign': 'top', 'text-max-width': 400, 'font-size': 13, 'font-weight': 'bold', 'padding': 12,
+    { selector: ':parent', style: { 'text-valign': 'top', 'text-max-width': 500, 'font-size': 17, 'font-weight': 'bold', 'padding': 12,
       'background-color': '#ffffff', 'background-opacity': 1 } },
-    { selector: 'node[kind = "cloud"]', style: { 'background-color': '#f1f1f1', 'border-width': 2, 'font-size': 14 } },
+    { selector: 'node[kind = "cloud"]', style: { 'background-color': '#f1f1f1', 'border-width': 2, 'font-size': 19 } },
     { selector: 'node[kind = "network"]', style: { 'background-color': '#e6effb', 'border-color': '#5b7fb5' } },
     { selector: 'node[kind = "cluster"]', style: { 'background-color': '#eaf6ea', 'border-color': '#4d944d' } },
     { selector: 'node[kind = "gateway"]', style: { 'shape': 'diamond', 'border-color': '#d62728', 'padding': 14 } },
@@ -137,27 +137,42 @@
     { selector: 'node[pd = "stores"]', style: { 'border-color': '#d62728', 'border-width': 4, 'background-color': '#fde8e8' } },
     { selector: 'node[pd = "processes"]', style: { 'border-color': '#ff7f0e', 'border-width': 3 } },
     { selector: 'node.collapsed', style: { 'background-color': '#dde6f5', 'border-style': 'double', 'border-width': 4 } },
-    { selector: 'edge', style: { 'curve-style': 'bezier', 'width': 2, 'label': 'data(label)', 'font-size': 9,
+    { selector: 'edge', style: { 'curve-style': 'bezier', 'width': 2, 'label': 'data(label)', 'font-size': 12,
       'text-background-color': '#ffffff', 'text-background-opacity': 0.85, 'text-rotation': 'autorotate', 'line-color': '#999' } },
     { selector: 'edge[kind = "peering"]', style: { 'line-color': '#1f77b4', 'width': 3 } },
     { selector: 'edge[kind = "vpn"]', style: { 'line-color': '#d62728', 'line-style': 'dashed', 'width': 3 } },
     { selector: 'edge[kind = "backend"]', style: { 'line-color': '#2ca02c', 'target-arrow-shape': 'triangle', 'target-arrow-color': '#2ca02c' } },
     { selector: 'edge[kind = "member"]', style: { 'line-color': '#9467bd', 'line-style': 'dotted' } },
-    { selector: 'edge.flow', style: { 'width': 4, 'target-arrow-shape': 'triangle', 'curve-style': 'unbundled-bezier', 'font-size': 11, 'font-weight': 'bold' } },
+    { selector: 'edge.flow', style: { 'width': 4, 'target-arrow-shape': 'triangle', 'curve-style': 'unbundled-bezier', 'font-size': 14, 'font-weight': 'bold' } },
     { selector: 'edge.flow.allowed', style: { 'line-color': '#2ca02c', 'target-arrow-color': '#2ca02c' } },
     { selector: 'edge.flow.conditional', style: { 'line-color': '#e6a700', 'target-arrow-color': '#e6a700' } },
     { selector: 'edge.flow.denied', style: { 'line-color': '#d62728', 'target-arrow-color': '#d62728', 'line-style': 'dashed' } },
     { selector: 'edge.diff', style: { 'width': 3, 'target-arrow-shape': 'triangle', 'curve-style': 'unbundled-bezier' } },
     { selector: 'edge.diff.opened', style: { 'line-color': '#2ca02c', 'target-arrow-color': '#2ca02c' } },
     { selector: 'edge.diff.closed', style: { 'line-color': '#d62728', 'target-arrow-color': '#d62728', 'line-style': 'dashed' } },
-    { selector: 'node.hl', style: { 'border-color': '#1f3fbf', 'border-width': 5 } },
-    { selector: 'edge.hl', style: { 'line-color': '#1f3fbf', 'width': 5 } },
+    { selector: 'node.hl', style: { 'border-color': '#1f3fbf', 'border-width': 5,
+      'underlay-color': '#ffd400', 'underlay-padding': 6, 'underlay-opacity': 0.55 } },
+    { selector: 'edge.hl', style: { 'line-color': '#1f3fbf', 'width': 5,
+      'underlay-color': '#ffd400', 'underlay-padding': 6, 'underlay-opacity': 0.55 } },
     { selector: 'node.new-finding', style: { 'border-color': '#d62728', 'border-width': 6, 'border-style': 'double' } }
   ];
+  function seeded(seed) {  // mulberry32: the same page lays out the same way every time
+    return function () {
+      seed = (seed + 0x6D2B79F5) | 0;
+      var t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
   function layout() {
+    var random = Math.random;
+    Math.random = seeded(7);
+    try { runLayout(); } finally { Math.random = random; }
+  }
+  function runLayout() {
     cy.layout({ name: 'fcose', quality: 'default', animate: false, randomize: true, padding: 20,
-      nodeDimensionsIncludeLabels: true, packComponents: true, nodeRepulsion: 6000,
-      idealEdgeLength: 80, nestingFactor: 0.2, tile: true }).run();
+      nodeDimensionsIncludeLabels: true, packComponents: true, nodeRepulsion: 4500,
+      idealEdgeLength: 50, nestingFactor: 0.1, gravity: 0.5, tile: true }).run();
   }
   function rebuild() {  // the groups changed: draw and lay out again
     cy.startBatch();

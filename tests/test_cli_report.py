@@ -1,0 +1,101 @@
+"""`crossfence report`: the HTML page of the reference example, the diagrams, the diff, and bad input as every command fails on it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from crossfence.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "eu-sovereign"
+runner = CliRunner()
+
+
+def _run(*args: str | Path) -> Any:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def island(page: str) -> Any:
+    """The data the page reads."""
+    found = re.search(r'<script type="application/json" id="crossfence-data">(.*?)</script>', page)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def test_the_report_of_the_reference_example(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = _run("report", EXAMPLE, "-o", out)
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert len(page.encode()) < 2_000_000
+    data = island(page)
+    assert len(data["matrix"]["endpoints"]) == 15
+    assert data["check"]["summary"]["suppressed"] == 1
+    assert data["diff"] is None
+    kinds = {n["kind"] for n in data["topology"]["nodes"]}
+    assert {"cloud", "network", "subnet", "cluster", "gateway", "namespace", "pods"} <= kinds
+
+
+def test_report_old_new_holds_the_documents_of_diff(tmp_path: Path) -> None:
+    new = EXAMPLE / "variants" / "edge-open"
+    out = tmp_path / "report.html"
+    result = _run("report", EXAMPLE, new, "-o", out)
+    assert result.exit_code == 0, result.output
+    data = island(out.read_text(encoding="utf-8"))
+    expected = json.loads(_run("diff", EXAMPLE, new, "--format", "json").stdout)
+    assert data["diff"] == expected
+    assert any(f["check"] == "zerotrust.iap-bypass" for f in data["diff"]["findings"]["added"])
+    # the page shows NEW
+    assert data["path"] == str(new)
+
+
+def test_dot_and_mermaid(tmp_path: Path) -> None:
+    result = _run(
+        "report", EXAMPLE, "-f", "dot", "-o", tmp_path / "t.dot", "-f", "mermaid", "-o", "-"
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "t.dot").read_text().startswith('digraph "eu-sovereign" {')
+    assert result.stdout.startswith("flowchart LR\n")
+    assert "customer-db" in result.stdout
+
+
+def test_bad_input_fails_located_with_exit_code_2(tmp_path: Path) -> None:
+    broken = tmp_path / "estate"
+    shutil.copytree(EXAMPLE, broken, ignore=shutil.ignore_patterns("variants"))
+    workloads = broken / "workloads.yaml"
+    workloads.write_text(
+        workloads.read_text().replace("personal_data: stores", "personal_data: maybe", 1)
+    )
+    out = tmp_path / "report.html"
+    result = _run("report", broken, "-o", out)
+    assert result.exit_code == 2
+    assert re.search(
+        rf"error: {re.escape(str(workloads))}:\d+:\d+: workloads\[\d+\]\.personal_data",
+        result.stderr,
+    )
+    assert "Traceback" not in result.output
+    # the file asked for says why (never an empty or stale report)
+    page = out.read_text()
+    assert (
+        page.startswith("<!DOCTYPE html>") and "personal_data" in page and "Could not run" in page
+    )
+
+
+def test_a_manifests_folder_is_refused_with_the_reason(tmp_path: Path) -> None:
+    result = _run("report", EXAMPLE / "manifests" / "gke-prod")
+    assert result.exit_code == 2
+    assert "is a folder of Kubernetes/Istio manifests (expected a blueprint" in result.stderr
+
+
+def test_a_missing_path_fails_like_other_commands(tmp_path: Path) -> None:
+    result = _run("report", tmp_path / "nowhere", "-o", tmp_path / "r.html")
+    matrix = _run("matrix", tmp_path / "nowhere")
+    assert result.exit_code == matrix.exit_code == 2
+    assert result.stderr.splitlines()[0] == matrix.stderr.splitlines()[0]
