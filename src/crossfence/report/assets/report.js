@@ -5,6 +5,7 @@
   var data = JSON.parse(document.getElementById('crossfence-data').textContent);
   var COLLAPSE_AT = 150;   // leaves above which subnets and clusters start collapsed
   var GRID_AT = 150;       // endpoints above which the grid is counted per group
+  var EXPAND_ALL_AT = 2000; // leaves above which groups open one at a time (a layout of all is slow)
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -235,7 +236,12 @@
     add(legend, add(el('div'), swatch, el('span', '', item[0])));
   });
   document.getElementById('fit').addEventListener('click', function () { if (cy) cy.fit(undefined, 20); });
-  document.getElementById('expand-all').addEventListener('click', function () { collapsed = {}; rebuild(); });
+  var expandAll = document.getElementById('expand-all');
+  if (totalLeaves > EXPAND_ALL_AT) {
+    expandAll.disabled = true;
+    expandAll.title = totalLeaves + ' endpoints: open the groups one at a time';
+  }
+  expandAll.addEventListener('click', function () { collapsed = {}; rebuild(); });
   document.getElementById('collapse-all').addEventListener('click', function () { collapseGroups(); rebuild(); });
   document.getElementById('clear').addEventListener('click', function () {
     highlight = { nodes: [], edges: [], flows: [] }; refresh();
