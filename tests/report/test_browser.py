@@ -204,3 +204,19 @@ def test_the_diff_is_drawn_on_the_topology(tmp_path: Path, watched: Any) -> None
     text = page.locator("#diff").inner_text()
     assert "zerotrust.iap-bypass" in text and "Findings that appear" in text
     assert view.errors == [] and view.requests == []
+
+
+def test_it_prints_every_tab_and_the_topology_as_an_image(
+    example_report: Path, watched: Any
+) -> None:
+    view = watched(example_report)
+    page = view.page
+    page.emulate_media(media="print")
+    for panel in ("#topology", "#matrix", "#findings"):
+        assert page.locator(panel).is_visible(), panel
+    assert not page.locator("#cy").is_visible()
+    image = page.locator("#cy-print")
+    assert image.is_visible()
+    assert (image.get_attribute("src") or "").startswith("data:image/png;base64,")
+    assert page.pdf()[:5] == b"%PDF-"
+    assert view.errors == [] and view.requests == []

@@ -455,8 +455,12 @@
   drawFindings();
   drawMatrix();
   drawTopology();
-  window.addEventListener('beforeprint', function () {
+  // printed, the canvas becomes an image of the whole topology (print dialogs fire beforeprint;
+  // print previews and PDF printers may only switch the media)
+  function snapshot() {
     if (cy) document.getElementById('cy-print').src = cy.png({ full: true, bg: '#ffffff', maxWidth: 2000 });
-  });
+  }
+  window.addEventListener('beforeprint', snapshot);
+  window.matchMedia('print').addEventListener('change', function (event) { if (event.matches) snapshot(); });
   window.crossfenceReport = { data: data, cy: function () { return cy; }, showPair: showPair, show: show };
 })();
