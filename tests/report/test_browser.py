@@ -220,3 +220,53 @@ def test_it_prints_every_tab_and_the_topology_as_an_image(
     assert (image.get_attribute("src") or "").startswith("data:image/png;base64,")
     assert page.pdf()[:5] == b"%PDF-"
     assert view.errors == [] and view.requests == []
+
+
+def test_a_large_estate_opens_collapsed_and_counted(tmp_path: Path, watched: Any) -> None:
+    """300 VMs: subnets start collapsed with their counts and open on a click; the grid is the
+    matrix counted per network (its pairs are past the page's limit); no trace is embedded."""
+    import subprocess
+    import sys
+
+    estate = tmp_path / "estate"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "estate_synth.py"),
+            "--workloads",
+            "300",
+            "--out",
+            str(estate),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    view = watched(_report(tmp_path / "report.html", estate))
+    page = view.page
+    drawn = view.drawn()
+    collapsed = [n for n, d in drawn.items() if "collapsed" in d["classes"]]
+    assert collapsed and all(n.startswith("sub:") for n in collapsed)
+    hidden = page.evaluate(
+        "window.crossfenceReport.data.topology.nodes.filter(n => n.parent && n.parent.startsWith('sub:')).length"
+    )
+    assert hidden > 150
+    assert sum(1 for n in drawn if n.startswith("ep:")) < 20
+    group = collapsed[0]
+    label = page.evaluate(f"window.crossfenceReport.cy().getElementById({group!r}).data('label')")
+    inside = page.evaluate(
+        f"window.crossfenceReport.data.topology.nodes.filter(n => n.parent === {group!r}).length"
+    )
+    assert f"({inside} inside: click to expand)" in label
+    page.evaluate(
+        f"() => {{ window.crossfenceReport.cy().getElementById({group!r}).emit('tap'); }}"
+    )
+    children = page.evaluate(
+        f"window.crossfenceReport.cy().getElementById({group!r}).children().length"
+    )
+    assert children == inside
+    page.click("#tabs [data-tab=matrix]")
+    assert "counted per network and cluster" in page.locator("#matrix-note").inner_text()
+    rows = page.locator("#grid table.summary tr")
+    assert rows.count() > 1
+    assert "network hub" in page.locator("#grid").inner_text()
+    assert view.errors == [] and view.requests == []
