@@ -17,7 +17,6 @@ from .common import (
     Sink,
     build,
     err,
-    format_option,
     read_blueprint,
     settings,
 )
@@ -65,7 +64,17 @@ def report(
             show_default=False,
         ),
     ] = None,
-    fmt: Annotated[list[ReportFormat] | None, format_option(ReportFormat)] = None,
+    fmt: Annotated[
+        list[ReportFormat] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="Output format: html (the default), dot or mermaid. Repeat it with -o to write "
+            "several.",
+            show_default=False,
+        ),
+    ] = None,
     output: Outputs = None,
 ) -> None:
     """One self-contained HTML page of the estate: topology, reachability grid with traces,
@@ -81,7 +90,8 @@ def report(
     and the findings that appear or go (as `diff`), drawn on the topology.
 
     --format dot or mermaid writes the topology alone, for documentation (`dot -Tsvg`, a
-    Markdown ```mermaid block). Exit code 0 when the report is written, 2 on bad input.
+    Markdown ```mermaid block). Exit code 0 when the report is written, 2 on bad input (a
+    folder of Kubernetes manifests too: report draws a blueprint's estate).
     """
     subject = f"{path} {new}" if new is not None else str(path)
     reports = Reports.plan("report", subject, fmt, output, ReportFormat)
