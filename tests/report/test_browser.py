@@ -185,6 +185,26 @@ def test_markup_in_user_text_stays_text(tmp_path: Path, watched: Any) -> None:
     path = write(tmp_path / "estate", name=HOSTILE, description=HOSTILE)
     view = watched(_report(tmp_path / "report.html", path))
     assert view.page.evaluate("window.pwned") is None
+    # the page's traces are reach's answers (unpacked from the island's string tables)
+    reach = json.loads(
+        runner.invoke(
+            app,
+            [
+                "reach",
+                str(path),
+                "--from",
+                "web",
+                "--to",
+                "db",
+                "--port",
+                "tcp/5432",
+                "--format",
+                "json",
+            ],
+        ).stdout
+    )
+    reach.pop("schema_version")
+    assert view.page.evaluate("window.crossfenceReport.trace('web', 'db')") == [reach]
     assert view.page.locator("#title").inner_text() == f"crossfence report: {HOSTILE}"
     assert view.page.title() == f"crossfence report: {HOSTILE}"
     assert view.errors == [] and view.requests == []

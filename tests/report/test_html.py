@@ -45,14 +45,36 @@ def test_the_island_holds_the_documents_of_matrix_and_check(tmp_path: Path) -> N
     assert data["check"] == _cli_json("check", str(path))
 
 
+def unpack(traces: dict[str, Any], flow: dict[str, Any]) -> dict[str, Any]:
+    """A packed flow as `reach` writes it (what the page's `unpack` does)."""
+    strings, sources = traces["strings"], traces["sources"]
+    hops = [
+        {
+            "node": strings[node],
+            "steps": [
+                {
+                    "action": strings[a],
+                    "detail": strings[d],
+                    "source": None if s < 0 else sources[s],
+                }
+                for a, d, s in steps
+            ],
+        }
+        for node, steps in flow["hops"]
+    ]
+    return {**flow, "hops": hops}
+
+
 def test_the_trace_of_a_pair_is_reachs_answer_on_the_destinations_port(tmp_path: Path) -> None:
     path = write(tmp_path)
     data = _data(path)
-    flows = next(t["flows"] for t in data["traces"] if (t["from"], t["to"]) == ("web", "db"))
+    traces = data["traces"]
+    assert traces["complete"]
+    flows = next(t["flows"] for t in traces["pairs"] if (t["from"], t["to"]) == ("web", "db"))
     expected = _cli_json("reach", str(path), "--from", "web", "--to", "db", "--port", "tcp/5432")
     expected.pop("schema_version")
-    assert flows == [expected]
-    denial = flows[0]["hops"][-1]["steps"][-1]
+    assert [unpack(traces, f) for f in flows] == [expected]
+    denial = expected["hops"][-1]["steps"][-1]
     assert denial["action"] == "APPLY_INGRESS_FILTER"
     assert denial["source"] == {
         "resource": "hub/firewall",
@@ -60,6 +82,29 @@ def test_the_trace_of_a_pair_is_reachs_answer_on_the_destinations_port(tmp_path:
         "file": str(path),
         "line": 10,
     }
+
+
+def test_every_pair_is_traced_on_each_port_as_reach_answers(tmp_path: Path) -> None:
+    from crossfence.engine.layers import layered_reach
+
+    path = write(tmp_path)
+    data = _data(path)
+    topology = build_topology(load(path))
+    traces = data["traces"]
+    assert traces["pairs"]
+    for pair in traces["pairs"]:
+        for flow in pair["flows"]:
+            answer = layered_reach(topology, pair["from"], pair["to"], flow["port"]).to_json()
+            assert unpack(traces, flow) == answer
+
+
+def test_past_the_trace_budget_the_rest_is_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(html, "TRACE_BUDGET", 1)
+    traces = _data(write(tmp_path))["traces"]
+    assert not traces["complete"]
+    assert len(traces["pairs"]) == 1
 
 
 def test_past_the_limits_the_matrix_is_counted_per_group_and_traces_left_out(

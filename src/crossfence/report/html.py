@@ -23,6 +23,7 @@ from .network import endpoint_groups, group_summary
 __all__ = [
     "FULL_MATRIX_PAIRS",
     "TRACED_ENDPOINTS",
+    "TRACE_BUDGET",
     "VENDORED",
     "ReportInput",
     "island",
@@ -36,6 +37,8 @@ above, the page shows it counted per group (as `matrix` prints a large one in te
 TRACED_ENDPOINTS = 60
 """Up to this many endpoints, the report holds the trace of every pair (on the destination's
 ports and the pair's allowed ones); above, the page says which `reach` to run."""
+TRACE_BUDGET = 3_000_000
+"""About how many characters of packed traces a report holds at most (a few MB of page)."""
 _PORTS_PER_PAIR = 4
 VENDORED = ("cytoscape.min.js", "layout-base.js", "cose-base.js", "cytoscape-fcose.js")
 """The vendored scripts (`report/vendor/`, see its README), inlined in this order."""
@@ -67,18 +70,74 @@ def _ports(services: list[str], allowed: list[str]) -> list[str]:
     return ports[:_PORTS_PER_PAIR]
 
 
-def _traces(topology: Topology, matrix: Matrix) -> list[dict[str, Any]]:
+class _Packer:
+    """Traces with each string and each source written once: the hops of one estate's flows
+    repeat the same routes and rules, so a table of them makes the island several times
+    smaller. A packed step is `[action, detail, source]` (indexes; source -1 when none), a hop
+    `[node, [step...]]`; the page unpacks them into `reach`'s shape."""
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self.sources: list[dict[str, Any]] = []
+        self._string: dict[str, int] = {}
+        self._source: dict[str, int] = {}
+        self.size = 0
+        """About how many characters the packed traces take in the island."""
+
+    def text(self, value: str) -> int:
+        number = self._string.get(value)
+        if number is None:
+            number = self._string[value] = len(self.strings)
+            self.strings.append(value)
+            self.size += len(value) + 4
+        return number
+
+    def source(self, value: dict[str, Any] | None) -> int:
+        if value is None:
+            return -1
+        key = json.dumps(value, sort_keys=True)
+        number = self._source.get(key)
+        if number is None:
+            number = self._source[key] = len(self.sources)
+            self.sources.append(value)
+            self.size += len(key)
+        return number
+
+    def flow(self, flow: dict[str, Any]) -> dict[str, Any]:
+        hops = [
+            [
+                self.text(hop["node"]),
+                [
+                    [self.text(s["action"]), self.text(s["detail"]), self.source(s["source"])]
+                    for s in hop["steps"]
+                ],
+            ]
+            for hop in flow["hops"]
+        ]
+        packed = {**flow, "hops": hops}
+        self.size += len(json.dumps(packed, separators=(",", ":")))
+        return packed
+
+
+def _traces(topology: Topology, matrix: Matrix) -> dict[str, Any]:
     """The `reach` answer (every layer, as `crossfence reach` gives it) of every ordered pair
-    of endpoints on its ports."""
+    of endpoints on its ports, packed (`_Packer`): `{"strings", "sources", "pairs": [{"from",
+    "to", "flows"}], "complete"}`; past `TRACE_BUDGET` characters the rest is left out
+    (`complete` false) and the page names the `reach` to run."""
     from ..engine.layers import LayeredReach
 
     asker = LayeredReach(topology)
     allowed = {(a, b): services for a, b, services, _ in matrix.rows()}
-    traces: list[dict[str, Any]] = []
+    packer = _Packer()
+    pairs: list[dict[str, Any]] = []
+    complete = True
     for source in matrix.endpoints:
         for destination in matrix.endpoints:
             if source == destination:
                 continue
+            if packer.size > TRACE_BUDGET:
+                complete = False
+                break
             ports = _ports(
                 topology.endpoints[destination].services.format()
                 if destination in topology.endpoints
@@ -88,20 +147,25 @@ def _traces(topology: Topology, matrix: Matrix) -> list[dict[str, Any]]:
             flows = []
             for port in ports:
                 try:
-                    flows.append(asker.ask(source, destination, port).to_json())
+                    flows.append(packer.flow(asker.ask(source, destination, port).to_json()))
                 except CrossfenceError as error:  # a question the engine refuses: the page says so
                     flows.append(
                         {"from": source, "to": destination, "port": port, "error": str(error)}
                     )
             if flows:
-                traces.append({"from": source, "to": destination, "flows": flows})
-    return traces
+                pairs.append({"from": source, "to": destination, "flows": flows})
+    return {
+        "strings": packer.strings,
+        "sources": packer.sources,
+        "pairs": pairs,
+        "complete": complete,
+    }
 
 
 def report_data(given: ReportInput) -> dict[str, Any]:
     """The island: `{"schema_version", "crossfence", "title", "path", "topology", "groups",
     "matrix" (the document of `matrix --format json`, or null when too large), "matrix_summary"
-    (per group), "traces", "check" (the document of `check --format json`), "diff" (the
+    (per group), "traces" (packed, or null past `TRACED_ENDPOINTS`), "check" (the document of `check --format json`), "diff" (the
     document of `diff --format json`, or null)}`."""
     matrix = given.matrix
     groups = endpoint_groups(given.topology)

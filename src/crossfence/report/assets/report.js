@@ -271,8 +271,23 @@
   }
 
   /* ---------- traces ---------- */
-  var traces = {};
-  (data.traces || []).forEach(function (t) { traces[pairKey(t.from, t.to)] = t.flows; });
+  var traces = {}, packed = data.traces || { strings: [], sources: [], pairs: [], complete: false };
+  packed.pairs.forEach(function (t) { traces[pairKey(t.from, t.to)] = t.flows; });
+  function unpack(flow) {  // a packed flow (strings and sources written once) as reach gives it
+    if (flow.error) return flow;
+    var S = packed.strings, out = {};
+    Object.keys(flow).forEach(function (k) { out[k] = flow[k]; });
+    out.hops = flow.hops.map(function (hop) {
+      return { node: S[hop[0]], steps: hop[1].map(function (s) {
+        return { action: S[s[0]], detail: S[s[1]], source: s[2] < 0 ? null : packed.sources[s[2]] };
+      }) };
+    });
+    return out;
+  }
+  function pairTraces(a, b) {
+    var flows = traces[pairKey(a, b)];
+    return flows ? flows.map(unpack) : null;
+  }
   function traceView(flow) {
     var box = el('div', 'flow');
     if (flow.error) return add(box, el('div', 'verdict denied', flow.from + ' → ' + flow.to + ' ' + flow.port + ': ' + flow.error));
@@ -314,9 +329,9 @@
     if (c && c.allowed_if) c.allowed_if.forEach(function (x) {
       add(box, el('div', 'verdict conditional', 'for some requests only: ' + x.services.join(', ') + ' if ' + x.conditions.join('; ')));
     });
-    var flows = traces[pairKey(a, b)];
-    if (!data.traces) add(box, el('p', '', 'Traces are in the report up to its size limit; ask for this one with: crossfence reach ' + data.path + ' --from ' + a + ' --to ' + b + ' --port PROTO/PORT'));
-    else if (!flows) add(box, el('p', '', b + ' listens on no single port and this pair allows none: no trace (crossfence reach ' + data.path + ' --from ' + a + ' --to ' + b + ' --port PROTO/PORT asks one).'));
+    var flows = pairTraces(a, b), ask = 'crossfence reach ' + data.path + ' --from ' + a + ' --to ' + b + ' --port PROTO/PORT';
+    if (!flows && !packed.complete) add(box, el('p', '', 'This trace is past the report\'s size limit; ask for it with: ' + ask));
+    else if (!flows) add(box, el('p', '', b + ' listens on no single port and this pair allows none: no trace (' + ask + ' asks one).'));
     (flows || []).forEach(function (f) { add(box, traceView(f)); });
     highlightFlows(a, b, s, s === 'denied' ? 'denied' : (c.allowed.join(', ') || 'for some requests'), flows);
   }
@@ -462,5 +477,5 @@
   }
   window.addEventListener('beforeprint', snapshot);
   window.matchMedia('print').addEventListener('change', function (event) { if (event.matches) snapshot(); });
-  window.crossfenceReport = { data: data, cy: function () { return cy; }, showPair: showPair, show: show };
+  window.crossfenceReport = { data: data, cy: function () { return cy; }, showPair: showPair, show: show, trace: pairTraces };
 })();
