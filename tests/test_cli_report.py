@@ -99,3 +99,18 @@ def test_a_missing_path_fails_like_other_commands(tmp_path: Path) -> None:
     matrix = _run("matrix", tmp_path / "nowhere")
     assert result.exit_code == matrix.exit_code == 2
     assert result.stderr.splitlines()[0] == matrix.stderr.splitlines()[0]
+
+
+def test_skip_works_as_in_check(tmp_path: Path) -> None:
+    skipped = "network.personal-data-store-shares-private-network"
+    out = tmp_path / "report.html"
+    result = _run("report", EXAMPLE, "--skip", skipped, "-o", out)
+    assert result.exit_code == 0, result.output
+    data = island(out.read_text(encoding="utf-8"))
+    expected = json.loads(_run("check", EXAMPLE, "--skip", skipped, "--format", "json").stdout)
+    assert data["check"] == expected and skipped in data["check"]["skipped"]
+    wrong = _run("report", EXAMPLE, "--skip", "network.nope", "-o", out)
+    check = _run("check", EXAMPLE, "--skip", "network.nope")
+    assert wrong.exit_code == check.exit_code == 2
+    assert wrong.stderr.splitlines()[0] == check.stderr.splitlines()[0]
+    assert "'network.nope' is not a check id or family" in wrong.stderr

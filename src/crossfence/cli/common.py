@@ -28,6 +28,7 @@ __all__ = [
     "Reports",
     "Sink",
     "build",
+    "checked_skips",
     "err",
     "escape",
     "folder_name",
@@ -306,3 +307,35 @@ def build(blueprint: Any, reports: Reports) -> Any:
         return build_topology(blueprint)
     except InputError as error:
         reports.fail(error)
+
+
+def checked_skips(skip: list[str] | None, reports: Reports) -> list[str]:
+    """The checks to skip: `--skip`, else the configuration's `skip`; one that names no check
+    id or family fails (located in the configuration file when it comes from there)."""
+    from ..checks import REGISTRY
+
+    configured = not skip
+    skip = list(skip) if skip else list(settings.get().get("skip", []))
+    families = {c.family for c in REGISTRY.values()}
+    unknown = [(i, s) for i, s in enumerate(skip) if s not in REGISTRY and s not in families]
+    if unknown:
+        import difflib
+
+        index, name = unknown[0]
+        close = difflib.get_close_matches(name, [*REGISTRY, *sorted(families)], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        where = settings.get().where(f"skip[{index}]") if configured else {}
+        reports.fail(
+            InputError(
+                [
+                    Problem(
+                        f"{'' if configured else '--skip '}{name!r} is not a check id or family "
+                        "(expected an id that `crossfence checks` lists, or a family: "
+                        f"{', '.join(sorted(families))}{hint})",
+                        code="config" if configured else "usage",
+                        **where,
+                    )
+                ]
+            )
+        )
+    return skip

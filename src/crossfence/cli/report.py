@@ -16,9 +16,9 @@ from .common import (
     Reports,
     Sink,
     build,
+    checked_skips,
     err,
     read_blueprint,
-    settings,
 )
 
 __all__ = ["ReportFormat", "report"]
@@ -76,6 +76,14 @@ def report(
         ),
     ] = None,
     output: Outputs = None,
+    skip: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--skip",
+            metavar="ID",
+            help="A check id or family to skip in the findings (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """One self-contained HTML page of the estate: topology, reachability grid with traces,
     findings; with NEW, what changed. Or the topology as Graphviz DOT or Mermaid.
@@ -121,8 +129,7 @@ def report(
                 from ..checks.diff import diff as compare
 
                 diff = compare(old_blueprint, blueprint)
-            skip = list(settings.get().get("skip", []))
-            findings = run_checks(blueprint, topology, skip)
+            findings = run_checks(blueprint, topology, checked_skips(skip, reports))
             data = report_data(
                 ReportInput(blueprint, topology, _matrix(topology), findings, shown, diff)
             )
