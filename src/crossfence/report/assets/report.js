@@ -229,7 +229,10 @@
   [['cloud (jurisdiction)', '#f1f1f1', '#777'], ['network', '#e6effb', '#5b7fb5'], ['cluster', '#eaf6ea', '#4d944d'],
    ['stores personal data', '#fde8e8', '#d62728'], ['processes personal data', '#fff', '#ff7f0e'],
    ['collapsed group', '#dde6f5', '#777'], ['peering', '#fff', '#1f77b4'], ['VPN tunnel (BGP)', '#fff', '#d62728'],
-   ['load balancer → backend', '#fff', '#2ca02c'], ['global namespace', '#fff', '#9467bd']].forEach(function (item) {
+   ['load balancer → backend', '#fff', '#2ca02c'], ['global namespace', '#fff', '#9467bd'],
+   ['highlighted: the selected flow\'s path', '#ffd400', '#1f3fbf']].concat(data.diff ? [
+   ['diff: flow newly allowed', '#fff', '#2ca02c'], ['diff: flow newly denied (dashed)', '#fff', '#d62728'],
+   ['diff: object of a finding that appears', '#fff', '#d62728']] : []).forEach(function (item) {
     var swatch = el('i');
     swatch.style.background = item[1];
     swatch.style.borderColor = item[2];
