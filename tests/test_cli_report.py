@@ -88,10 +88,51 @@ def test_bad_input_fails_located_with_exit_code_2(tmp_path: Path) -> None:
     )
 
 
-def test_a_manifests_folder_is_refused_with_the_reason(tmp_path: Path) -> None:
-    result = _run("report", EXAMPLE / "manifests" / "gke-prod")
+def test_a_manifests_folder_holds_the_documents_of_matrix_check_and_reach(tmp_path: Path) -> None:
+    from tests.report.estates import write_manifests
+    from tests.report.test_html import unpack
+
+    folder = write_manifests(tmp_path / "cluster")
+    out = tmp_path / "report.html"
+    result = _run("report", folder, "-o", out)
+    assert result.exit_code == 0, result.output
+    data = island(out.read_text(encoding="utf-8"))
+    assert data["matrix"] == json.loads(_run("matrix", folder, "--format", "json").stdout)
+    assert data["check"] == json.loads(_run("check", folder, "--format", "json").stdout)
+    traces = data["traces"]
+    flows = next(
+        t["flows"] for t in traces["pairs"] if (t["from"], t["to"]) == ("shop/web", "data/db")
+    )
+    reach = json.loads(
+        _run(
+            "reach", folder, "--from", "shop/web", "--to", "data/db", "-p", "tcp/5432", "-f", "json"
+        ).stdout
+    )
+    reach.pop("schema_version")
+    assert [unpack(traces, f) for f in flows] == [reach]
+    assert reach["disposition"] == "DENIED_INGRESS_NETPOL"
+    parents = {n["id"]: n["parent"] for n in data["topology"]["nodes"]}
+    assert parents["ep:data/db"] == "ns:data" and parents["ns:data"] == "cluster:cluster"
+
+
+def test_two_manifests_folders_hold_the_document_of_diff(tmp_path: Path) -> None:
+    from tests.report.estates import write_manifests
+
+    old = write_manifests(tmp_path / "old")
+    new = write_manifests(tmp_path / "new")
+    policy = new / "cluster.yaml"
+    policy.write_text(policy.read_text().replace("{app: api}}}]", "{app: web}}}]"))
+    out = tmp_path / "report.html"
+    assert _run("report", old, new, "-o", out).exit_code == 0
+    data = island(out.read_text(encoding="utf-8"))
+    assert data["diff"] == json.loads(_run("diff", old, new, "--format", "json").stdout)
+    assert {(f["from"], f["to"]) for f in data["diff"]["flows"]} >= {("shop/web", "data/db")}
+
+
+def test_a_blueprint_and_a_manifests_folder_are_refused_together(tmp_path: Path) -> None:
+    result = _run("report", EXAMPLE, EXAMPLE / "manifests" / "gke-prod", "-o", tmp_path / "r.html")
     assert result.exit_code == 2
-    assert "is a folder of Kubernetes/Istio manifests (expected a blueprint" in result.stderr
+    assert "(expected two blueprints, or two manifests folders)" in result.stderr
 
 
 def test_a_missing_path_fails_like_other_commands(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["HOSTILE", "SMALL", "write"]
+__all__ = ["HOSTILE", "MANIFESTS", "SMALL", "write", "write_manifests"]
 
 HOSTILE = '</script><script>window.pwned=1</script><img src="x" onerror="window.pwned=2">'
 """Text a page that put user text in as HTML would run: a closing tag, a script, an image
@@ -84,3 +84,42 @@ def write(folder: Path, name: str = "small", description: str = "web never reach
         encoding="utf-8",
     )
     return path
+
+
+MANIFESTS = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec: {containers: [{name: web, image: web, ports: [{containerPort: 8080}]}]}
+status: {podIP: 10.1.0.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: shop, labels: {app: api}}
+spec: {containers: [{name: api, image: api, ports: [{containerPort: 8443}]}]}
+status: {podIP: 10.1.0.2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: data, labels: {app: db}}
+spec: {containers: [{name: db, image: db, ports: [{containerPort: 5432}]}]}
+status: {podIP: 10.1.0.3}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-from-api, namespace: data}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}, podSelector: {matchLabels: {app: api}}}]
+    ports: [{port: 5432}]
+"""
+"""One cluster: shop/web and shop/api, data/db isolated for ingress but from shop/api on 5432."""
+
+
+def write_manifests(folder: Path) -> Path:
+    """The cluster as `folder/cluster.yaml`; the folder is what `report` takes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cluster.yaml").write_text(MANIFESTS, encoding="utf-8")
+    return folder

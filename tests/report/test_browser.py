@@ -290,3 +290,30 @@ def test_a_large_estate_opens_collapsed_and_counted(tmp_path: Path, watched: Any
     assert rows.count() > 1
     assert "network hub" in page.locator("#grid").inner_text()
     assert view.errors == [] and view.requests == []
+
+
+def test_a_manifests_folders_report(tmp_path: Path, watched: Any) -> None:
+    """One cluster: its namespaces and pods drawn; a denied pair's trace names the
+    NetworkPolicy that isolates the destination, with its file:line."""
+    from .estates import write_manifests
+
+    folder = write_manifests(tmp_path / "cluster")
+    view = watched(_report(tmp_path / "report.html", folder))
+    page = view.page
+    drawn = view.drawn()
+    for node in (
+        "cluster:cluster",
+        "ns:shop",
+        "ns:data",
+        "ep:shop/web",
+        "ep:shop/api",
+        "ep:data/db",
+    ):
+        assert node in drawn and drawn[node]["visible"] and drawn[node]["inside"], node
+    page.click("#tabs [data-tab=matrix]")
+    page.locator('td[data-from="shop/web"][data-to="data/db"]').click()
+    trace = page.locator("#trace").inner_text()
+    assert "DENIED shop/web → data/db tcp/5432" in trace and "DENIED_INGRESS_NETPOL" in trace
+    assert "isolated for ingress by data/db-from-api" in trace
+    assert f"({folder / 'cluster.yaml'}:19)" in trace
+    assert view.errors == [] and view.requests == []

@@ -123,34 +123,12 @@ def _manifest_reach(
     method: str | None,
     http_path: str | None,
 ) -> Any:
-    from ..engine.path import Hop, Step
-    from ..engine.reach import Reach, parse_port
-    from ..ir.types import Source
-    from ..providers.kubernetes import explain
+    from ..engine.manifest_reach import manifest_reach
+    from ..engine.reach import parse_port
 
-    protocol, number = parse_port(port)
+    parse_port(port)
     cluster = read_manifests(path, reports)
-    verdict = explain(cluster, source, destination, protocol, number, method, http_path)
-    hops: list[Hop] = []
-    for step in verdict.steps:
-        where = step.source.rsplit(":", 1) if step.source else None
-        origin = (
-            Source(step.layer, None, where[0], int(where[1]))
-            if where and where[1].isdigit()
-            else None
-        )
-        action = f"{step.layer.upper().replace(' ', '_')}_{step.action.upper()}"
-        node = source if step.layer.startswith("egress") else destination
-        if hops and hops[-1].node == node:
-            hops[-1].steps.append(Step(action, step.detail, origin))
-        else:
-            hops.append(Hop(node, [Step(action, step.detail, origin)]))
-    disposition = (
-        "DELIVERED" if verdict.allowed else f"DENIED_{verdict.decided_by.upper().replace(' ', '_')}"
-    )
-    return Reach(
-        source, destination, port.lower(), verdict.allowed, disposition, hops, [*verdict.conditions]
-    )
+    return manifest_reach(cluster, source, destination, port, method, http_path)
 
 
 class Layers(StrEnum):

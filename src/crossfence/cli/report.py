@@ -18,7 +18,9 @@ from .common import (
     build,
     checked_skips,
     err,
+    folder_name,
     read_blueprint,
+    read_manifests,
 )
 
 __all__ = ["ReportFormat", "report"]
@@ -52,7 +54,8 @@ def report(
         Path,
         typer.Argument(
             metavar="PATH",
-            help="A blueprint file or folder; with NEW, the blueprint before (OLD).",
+            help="A blueprint file or folder, or a folder of Kubernetes/Istio manifests (one "
+            "cluster); with NEW, the one before (OLD).",
             show_default=False,
         ),
     ],
@@ -60,7 +63,8 @@ def report(
         Path | None,
         typer.Argument(
             metavar="NEW",
-            help="The blueprint after: the report shows NEW and what changed from PATH.",
+            help="The blueprint (or manifests folder) after: the report shows NEW and what "
+            "changed from PATH.",
             show_default=False,
         ),
     ] = None,
@@ -98,50 +102,34 @@ def report(
     and the findings that appear or go (as `diff`), drawn on the topology.
 
     --format dot or mermaid writes the topology alone, for documentation (`dot -Tsvg`, a
-    Markdown ```mermaid block). Exit code 0 when the report is written, 2 on bad input (a
-    folder of Kubernetes manifests too: report draws a blueprint's estate).
+    Markdown ```mermaid block). Exit code 0 when the report is written, 2 on bad input.
+
+    PATH may also be a folder of Kubernetes/Istio manifests (one cluster): its namespaces and
+    pods, the NetworkPolicy matrix of `matrix DIR` with `reach DIR`'s traces between pods, the
+    findings of `check DIR`; OLD NEW two such folders.
     """
     subject = f"{path} {new}" if new is not None else str(path)
     reports = Reports.plan("report", subject, fmt, output, ReportFormat)
-    for given in (path, new):
-        if given is not None and is_manifests(given):
-            reports.fail(
-                InputError.single(
-                    f"{given} is a folder of Kubernetes/Istio manifests (expected a blueprint: "
-                    "report draws a blueprint's estate; matrix, check and diff take a manifests "
-                    "folder)",
-                    code="usage",
-                )
+    shown = new if new is not None else path
+    if new is not None and is_manifests(path) != is_manifests(new):
+        manifests, blueprint_path = (path, new) if is_manifests(path) else (new, path)
+        reports.fail(
+            InputError.single(
+                f"{manifests} is a folder of Kubernetes/Istio manifests and {blueprint_path} a "
+                "blueprint (expected two blueprints, or two manifests folders)",
+                code="usage",
             )
-    old_blueprint = read_blueprint(path, reports) if new is not None else None
-    blueprint = read_blueprint(new if new is not None else path, reports)
-    topology = build(blueprint, reports)
-    shown = str(new if new is not None else path)
-    graph: Any = None
-    data: dict[str, Any] | None = None
-    if "html" in reports.formats:
-        from ..checks import run_checks
-        from ..report.html import ReportInput, report_data
-
-        try:
-            diff = None
-            if old_blueprint is not None:
-                from ..checks.diff import diff as compare
-
-                diff = compare(old_blueprint, blueprint)
-            findings = run_checks(blueprint, topology, checked_skips(skip, reports))
-            data = report_data(
-                ReportInput(blueprint, topology, _matrix(topology), findings, shown, diff)
-            )
-        except InputError as error:
-            reports.fail(error)
-    else:
-        from ..report.graph import topology_graph
-
-        graph = topology_graph(blueprint, topology)
+        )
+    html = "html" in reports.formats
+    try:
+        if is_manifests(shown):
+            name, graph, data = _manifests(path, new, reports, skip, html)
+        else:
+            name, graph, data = _blueprint(path, new, reports, skip, html)
+    except InputError as error:
+        reports.fail(error)
 
     def render(fmt: str, sink: Sink) -> None:
-        nonlocal graph
         if fmt == "html":
             from ..report.html import render_html
 
@@ -149,10 +137,61 @@ def report(
             sink.stream.write(render_html(data))
             return
         from ..report.diagrams import to_dot, to_mermaid
-        from ..report.graph import topology_graph
 
-        if graph is None:
-            graph = topology_graph(blueprint, topology)
-        sink.stream.write(to_dot(graph, blueprint.name) if fmt == "dot" else to_mermaid(graph))
+        sink.stream.write(to_dot(graph, name) if fmt == "dot" else to_mermaid(graph))
 
     reports.emit(render, EXIT_OK)
+
+
+def _blueprint(
+    path: Path, new: Path | None, reports: Reports, skip: list[str] | None, html: bool
+) -> tuple[str, Any, dict[str, Any] | None]:
+    """The name, topology graph and (for html) island of a blueprint, or of NEW against OLD."""
+    from ..report.graph import topology_graph
+
+    old_blueprint = read_blueprint(path, reports) if new is not None else None
+    blueprint = read_blueprint(new if new is not None else path, reports)
+    topology = build(blueprint, reports)
+    graph = topology_graph(blueprint, topology)
+    if not html:
+        return blueprint.name, graph, None
+    from ..checks import run_checks
+    from ..report.html import ReportInput, report_data
+
+    diff = None
+    if old_blueprint is not None:
+        from ..checks.diff import diff as compare
+
+        diff = compare(old_blueprint, blueprint)
+    findings = run_checks(blueprint, topology, checked_skips(skip, reports))
+    shown = str(new if new is not None else path)
+    given = ReportInput(blueprint, topology, _matrix(topology), findings, shown, diff)
+    return blueprint.name, graph, report_data(given)
+
+
+def _manifests(
+    path: Path, new: Path | None, reports: Reports, skip: list[str] | None, html: bool
+) -> tuple[str, Any, dict[str, Any] | None]:
+    """The same for a folder of Kubernetes/Istio manifests (one cluster): its namespaces and
+    pods, `matrix DIR`, `check DIR`, `diff OLD NEW` of two folders."""
+    from ..providers.kubernetes import connectivity
+    from ..report.graph import cluster_graph
+
+    shown = new if new is not None else path
+    old_cluster = read_manifests(path, reports) if new is not None else None
+    cluster = read_manifests(shown, reports)
+    name = folder_name(shown)
+    kube = connectivity(cluster)
+    graph = cluster_graph(cluster, name, list(kube.endpoints))
+    if not html:
+        return name, graph, None
+    from ..checks import run_manifest_checks
+    from ..checks.diff import diff_manifests
+    from ..report.html import ManifestInput, manifest_report_data
+
+    diff = None
+    if old_cluster is not None:
+        diff = diff_manifests(old_cluster, cluster, str(path), str(shown))
+    findings = run_manifest_checks(cluster, name, str(shown), checked_skips(skip, reports))
+    given = ManifestInput(cluster, name, str(shown), kube, findings, diff)
+    return name, graph, manifest_report_data(given)

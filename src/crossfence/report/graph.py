@@ -1,4 +1,4 @@
-"""The estate's topology as a graph of nested groups (cloud ⊃ network ⊃ subnet ⊃ cluster ⊃ endpoint) and links, for the HTML report and the diagrams."""
+"""The estate's topology as a graph of nested groups (cloud ⊃ network ⊃ subnet ⊃ cluster ⊃ endpoint; a manifests folder: cluster ⊃ namespace ⊃ pod) and links, for the HTML report and the diagrams."""
 
 from __future__ import annotations
 
@@ -7,8 +7,17 @@ from typing import Any
 
 from ..ir.types import Topology
 from ..model import Blueprint
+from ..providers.kubernetes import Cluster as KubeCluster
 
-__all__ = ["Edge", "Graph", "Node", "endpoint_id", "network_id", "topology_graph"]
+__all__ = [
+    "Edge",
+    "Graph",
+    "Node",
+    "cluster_graph",
+    "endpoint_id",
+    "network_id",
+    "topology_graph",
+]
 
 # Every matrix endpoint is a leaf (`ep:<name>`), so a cell of the grid and a hop of a trace can
 # point at the topology; the groups come from the blueprint (clouds and their jurisdiction,
@@ -255,3 +264,36 @@ def _links(blueprint: Blueprint, graph: Graph, ids: set[str]) -> None:
                         member.namespace,
                     )
                 )
+
+
+def cluster_graph(cluster: KubeCluster, name: str, endpoints: list[str]) -> Graph:
+    """A folder of manifests drawn as one cluster ⊃ its namespaces ⊃ their pods; the matrix's
+    other endpoints (the address ranges NetworkPolicies tell apart) in a group of their own."""
+    graph = Graph()
+    root = f"cluster:{name}"
+    graph.nodes.append(Node(root, name, "cluster", None, f"{len(cluster.pods)} pods"))
+    pods = {pod.key: pod for pod in cluster.pods}
+    namespaces = sorted({pod.namespace for pod in cluster.pods})
+    for namespace in namespaces:
+        graph.nodes.append(Node(f"ns:{namespace}", namespace, "kubernetes_namespace", root))
+    outside = [e for e in endpoints if e not in pods]
+    if outside:
+        graph.nodes.append(
+            Node("addresses", "addresses outside the pods", "addresses", None, "IPv4 ranges")
+        )
+    for endpoint in endpoints:
+        pod = pods.get(endpoint)
+        if pod is None:
+            graph.nodes.append(Node(endpoint_id(endpoint), endpoint, "address_range", "addresses"))
+            continue
+        ports = ", ".join(f"{p.protocol}/{p.port}" for p in pod.ports)
+        graph.nodes.append(
+            Node(
+                endpoint_id(endpoint),
+                pod.name,
+                "pod",
+                f"ns:{pod.namespace}",
+                f"{pod.ip}" + (f", {ports}" if ports else ""),
+            )
+        )
+    return graph

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -10,14 +11,17 @@ from typing import Any
 from ..checks import Report
 from ..checks.diff import BlueprintDiff
 from ..engine.matrix import Matrix
+from ..engine.reach import Reach
 from ..errors import CrossfenceError
 from ..ir.types import Topology
 from ..model import Blueprint
+from ..providers.kubernetes import Cluster as KubeCluster
+from ..providers.kubernetes import Connectivity
 from ..version import __version__
 from . import SCHEMA_VERSION
 from .diff import diff_json
 from .findings import report_document
-from .graph import topology_graph
+from .graph import Graph, cluster_graph, topology_graph
 from .network import endpoint_groups, group_summary
 
 __all__ = [
@@ -25,8 +29,10 @@ __all__ = [
     "TRACED_ENDPOINTS",
     "TRACE_BUDGET",
     "VENDORED",
+    "ManifestInput",
     "ReportInput",
     "island",
+    "manifest_report_data",
     "render_html",
     "report_data",
 ]
@@ -119,35 +125,31 @@ class _Packer:
         return packed
 
 
-def _traces(topology: Topology, matrix: Matrix) -> dict[str, Any]:
-    """The `reach` answer (every layer, as `crossfence reach` gives it) of every ordered pair
-    of endpoints on its ports, packed (`_Packer`): `{"strings", "sources", "pairs": [{"from",
-    "to", "flows"}], "complete"}`; past `TRACE_BUDGET` characters the rest is left out
-    (`complete` false) and the page names the `reach` to run."""
-    from ..engine.layers import LayeredReach
+Ask = Callable[[str, str, str], Reach]
+"""`reach`: (source, destination, port) -> its answer."""
 
-    asker = LayeredReach(topology)
-    allowed = {(a, b): services for a, b, services, _ in matrix.rows()}
+
+def _traces(
+    endpoints: list[str], ask: Ask, ports_of: Callable[[str, str], list[str]]
+) -> dict[str, Any]:
+    """The `reach` answer of every ordered pair of endpoints on its ports (`ports_of(source,
+    destination)`), packed (`_Packer`): `{"strings", "sources", "pairs": [{"from", "to",
+    "flows"}], "complete"}`; past `TRACE_BUDGET` characters the rest is left out (`complete`
+    false) and the page names the `reach` to run."""
     packer = _Packer()
     pairs: list[dict[str, Any]] = []
     complete = True
-    for source in matrix.endpoints:
-        for destination in matrix.endpoints:
+    for source in endpoints:
+        for destination in endpoints:
             if source == destination:
                 continue
             if packer.size > TRACE_BUDGET:
                 complete = False
                 break
-            ports = _ports(
-                topology.endpoints[destination].services.format()
-                if destination in topology.endpoints
-                else [],
-                allowed.get((source, destination), []),
-            )
             flows = []
-            for port in ports:
+            for port in ports_of(source, destination):
                 try:
-                    flows.append(packer.flow(asker.ask(source, destination, port).to_json()))
+                    flows.append(packer.flow(ask(source, destination, port).to_json()))
                 except CrossfenceError as error:  # a question the engine refuses: the page says so
                     flows.append(
                         {"from": source, "to": destination, "port": port, "error": str(error)}
@@ -162,32 +164,125 @@ def _traces(topology: Topology, matrix: Matrix) -> dict[str, Any]:
     }
 
 
-def report_data(given: ReportInput) -> dict[str, Any]:
-    """The island: `{"schema_version", "crossfence", "title", "path", "topology", "groups",
-    "matrix" (the document of `matrix --format json`, or null when too large), "matrix_summary"
-    (per group), "traces" (packed, or null past `TRACED_ENDPOINTS`), "check" (the document of `check --format json`), "diff" (the
-    document of `diff --format json`, or null)}`."""
-    matrix = given.matrix
-    groups = endpoint_groups(given.topology)
+def _island(
+    title: str,
+    path: str,
+    graph: Graph,
+    groups: dict[str, str],
+    matrix: Matrix,
+    document: dict[str, Any],
+    traces: Callable[[], dict[str, Any]],
+    findings: Report,
+    diff: BlueprintDiff | None,
+) -> dict[str, Any]:
     rows, _ = matrix.indexed_rows()
-    whole = len(rows) <= FULL_MATRIX_PAIRS
     return {
         "schema_version": SCHEMA_VERSION,
         "crossfence": __version__,
-        "title": given.blueprint.name,
-        "path": given.path,
-        "topology": topology_graph(given.blueprint, given.topology).to_json(),
+        "title": title,
+        "path": path,
+        "topology": graph.to_json(),
         "groups": groups,
         "endpoints": len(matrix.endpoints),
         "pairs": len(rows),
-        "matrix": {"schema_version": SCHEMA_VERSION, **matrix.to_json()} if whole else None,
+        "matrix": document if len(rows) <= FULL_MATRIX_PAIRS else None,
         "matrix_summary": group_summary(matrix, groups, rows),
-        "traces": _traces(given.topology, matrix)
-        if len(matrix.endpoints) <= TRACED_ENDPOINTS
-        else None,
-        "check": report_document(given.findings),
-        "diff": diff_json(given.diff) if given.diff is not None else None,
+        "traces": traces() if len(matrix.endpoints) <= TRACED_ENDPOINTS else None,
+        "check": report_document(findings),
+        "diff": diff_json(diff) if diff is not None else None,
     }
+
+
+def report_data(given: ReportInput) -> dict[str, Any]:
+    """The island: `{"schema_version", "crossfence", "title", "path", "topology", "groups",
+    "matrix" (the document of `matrix --format json`, or null when too large), "matrix_summary"
+    (per group), "traces" (packed, or null past `TRACED_ENDPOINTS`), "check" (the document of
+    `check --format json`), "diff" (the document of `diff --format json`, or null)}`."""
+    from ..engine.layers import LayeredReach
+
+    topology, matrix = given.topology, given.matrix
+
+    def traces() -> dict[str, Any]:
+        allowed = {(a, b): services for a, b, services, _ in matrix.rows()}
+
+        def ports_of(source: str, destination: str) -> list[str]:
+            listening = topology.endpoints.get(destination)
+            services = listening.services.format() if listening is not None else []
+            return _ports(services, allowed.get((source, destination), []))
+
+        return _traces(matrix.endpoints, LayeredReach(topology).ask, ports_of)
+
+    return _island(
+        given.blueprint.name,
+        given.path,
+        topology_graph(given.blueprint, topology),
+        endpoint_groups(topology),
+        matrix,
+        {"schema_version": SCHEMA_VERSION, **matrix.to_json()},
+        traces,
+        given.findings,
+        given.diff,
+    )
+
+
+@dataclass
+class ManifestInput:
+    """What the report of a folder of Kubernetes/Istio manifests (one cluster) shows."""
+
+    cluster: KubeCluster
+    name: str
+    """The folder's name, the cluster's in the page."""
+    path: str
+    connectivity: Connectivity
+    findings: Report
+    diff: BlueprintDiff | None = None
+
+
+def manifest_report_data(given: ManifestInput) -> dict[str, Any]:
+    """The island of a manifests folder: the same members, its matrix the document of `matrix
+    DIR --format json` (the NetworkPolicy connectivity of its pods and address ranges), its
+    traces `reach DIR`'s between pods on the destination's container ports."""
+    import io
+
+    from ..algebra.packets import ServiceSet
+    from ..engine.manifest_reach import manifest_reach
+
+    kube, cluster = given.connectivity, given.cluster
+    written = io.StringIO()
+    kube.write(written, {"schema_version": SCHEMA_VERSION})
+    matrix = Matrix(
+        list(kube.endpoints),
+        {(a, b): ServiceSet.from_strings(allowed) for a, b, allowed in kube.connections()},
+        layers="kubernetes",
+    )
+    pods = {pod.key: pod for pod in cluster.pods}
+    groups = {
+        e: (f"namespace {pods[e].namespace}" if e in pods else "addresses") for e in kube.endpoints
+    }
+
+    def traces() -> dict[str, Any]:
+        def ports_of(source: str, destination: str) -> list[str]:
+            if source not in pods or destination not in pods:
+                return []
+            declared = [f"{p.protocol}/{p.port}" for p in pods[destination].ports]
+            return _ports(declared, [])
+
+        def ask(source: str, destination: str, port: str) -> Reach:
+            return manifest_reach(cluster, source, destination, port)
+
+        return _traces([e for e in kube.endpoints if e in pods], ask, ports_of)
+
+    return _island(
+        given.name,
+        given.path,
+        cluster_graph(cluster, given.name, list(kube.endpoints)),
+        groups,
+        matrix,
+        json.loads(written.getvalue()),
+        traces,
+        given.findings,
+        given.diff,
+    )
 
 
 def island(data: dict[str, Any]) -> str:

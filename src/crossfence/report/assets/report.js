@@ -69,10 +69,14 @@
   function collapseGroups() {
     collapsed = {};
     nodes.forEach(function (n) {
-      if (isGroup(n.id) && (n.kind === 'subnet' || n.kind === 'cluster')) collapsed[n.id] = true;
+      if (isGroup(n.id) && (n.kind === 'subnet' || n.kind === 'cluster' || n.kind === 'kubernetes_namespace')) collapsed[n.id] = true;
     });
+    alwaysCollapsed();
   }
-  if (totalLeaves > COLLAPSE_AT) collapseGroups();
+  function alwaysCollapsed() {  // the address ranges of a manifests folder: many, and rarely looked at
+    nodes.forEach(function (n) { if (n.kind === 'addresses' && isGroup(n.id)) collapsed[n.id] = true; });
+  }
+  if (totalLeaves > COLLAPSE_AT) collapseGroups(); else alwaysCollapsed();
 
   function shown(id) {  // the node drawn for id: itself, or its collapsed ancestor
     var chain = [], at = id;
@@ -130,6 +134,8 @@
     { selector: 'node[kind = "cloud"]', style: { 'background-color': '#f1f1f1', 'border-width': 2, 'font-size': 19 } },
     { selector: 'node[kind = "network"]', style: { 'background-color': '#e6effb', 'border-color': '#5b7fb5' } },
     { selector: 'node[kind = "cluster"]', style: { 'background-color': '#eaf6ea', 'border-color': '#4d944d' } },
+    { selector: 'node[kind = "kubernetes_namespace"]', style: { 'background-color': '#f6fbf6', 'border-color': '#4d944d', 'border-style': 'dashed' } },
+    { selector: 'node[kind = "addresses"]', style: { 'background-color': '#fff6d5' } },
     { selector: 'node[kind = "gateway"]', style: { 'shape': 'diamond', 'border-color': '#d62728', 'padding': 14 } },
     { selector: 'node[kind = "internet"]', style: { 'shape': 'ellipse', 'background-color': '#fff6d5', 'padding': 12 } },
     { selector: 'node[kind = "namespace"]', style: { 'shape': 'hexagon', 'border-color': '#9467bd', 'border-style': 'dashed', 'padding': 12 } },
@@ -174,6 +180,7 @@
     cy.layout({ name: 'fcose', quality: 'default', animate: false, randomize: true, padding: 20,
       nodeDimensionsIncludeLabels: true, packComponents: true, nodeRepulsion: 4500,
       idealEdgeLength: 50, nestingFactor: 0.1, gravity: 0.5, tile: true }).run();
+    if (cy.zoom() > 1.5) { cy.zoom(1.5); cy.center(); }  // a small estate is not drawn giant
   }
   function rebuild() {  // the groups changed: draw and lay out again
     cy.startBatch();
@@ -250,7 +257,7 @@
     highlight = { nodes: [], edges: [], flows: [] }; refresh();
   });
   function objectNodes(name) {
-    return ['ep:', 'net:', 'sub:', 'cluster:', 'gw:', 'cloud:', 'gns:'].map(function (p) { return p + name; })
+    return ['ep:', 'net:', 'sub:', 'cluster:', 'gw:', 'cloud:', 'gns:', 'ns:'].map(function (p) { return p + name; })
       .filter(function (id) { return byId[id]; });
   }
   var peeringEdge = {};
