@@ -7,8 +7,13 @@ NCA_VENV := .venv-nca
 # and the tests call its CLI (NCA env var) as a differential oracle.
 NCA_VERSION := 2.1.0
 LAB_PACKAGES := iproute2 nftables wireguard-go wireguard-tools bird2 openssl procps
+# The HTML report's tests drive a headless Chromium (Playwright from PyPI, Debian's browser) and
+# render the diagrams with Graphviz's `dot` and Mermaid's own parser (npm's package, cached here).
+REPORT_PACKAGES := chromium graphviz
+MERMAID_VERSION := 11.12.2
+MERMAID := .cache/mermaid-$(MERMAID_VERSION)/package/dist/mermaid.min.js
 
-.PHONY: demo test lint venv nca system-packages bench clean
+.PHONY: demo test lint venv nca system-packages mermaid bench clean
 
 $(BIN)/crossfence: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +45,23 @@ system-packages:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  fi; \
 	else echo "not root or no apt-get: lab packages not installed (lab tests will skip)"; fi
+	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  missing=""; for p in $(REPORT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing the report tests' packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  fi; \
+	else echo "not root or no apt-get: $(REPORT_PACKAGES) not installed (the report's browser and diagram tests skip without them)"; fi
+
+# Mermaid's parser for the diagram test, fetched once with npm (the test skips without it)
+$(MERMAID):
+	@if command -v npm >/dev/null; then \
+	  mkdir -p .cache/mermaid-$(MERMAID_VERSION) && cd .cache/mermaid-$(MERMAID_VERSION) && \
+	  npm pack -q mermaid@$(MERMAID_VERSION) >/dev/null && tar xzf mermaid-$(MERMAID_VERSION).tgz && \
+	  rm mermaid-$(MERMAID_VERSION).tgz; \
+	else echo "no npm: Mermaid's parser not fetched (the Mermaid test skips)"; fi
+
+mermaid: $(MERMAID)
 
 # The main job on the reference example: the estate, its findings, and the scenario's first flow
 # answered through every layer with its trace.
@@ -48,8 +70,8 @@ demo: venv
 	$(BIN)/crossfence check examples/eu-sovereign
 	$(BIN)/crossfence reach examples/eu-sovereign --from frontend --to customer-api --port tcp/8443 --method GET --path /api/orders
 
-test: venv nca system-packages
-	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca $(BIN)/pytest
+test: venv nca system-packages mermaid
+	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca MERMAID_JS=$(CURDIR)/$(MERMAID) $(BIN)/pytest
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
@@ -60,4 +82,4 @@ bench: venv nca
 	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca $(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(NCA_VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(NCA_VENV) .cache build dist .pytest_cache .mypy_cache .ruff_cache

@@ -13,7 +13,7 @@ from typer.core import TyperArgument, TyperCommand
 
 from ..errors import CrossfenceError
 from ..version import __version__
-from . import checks, estate, lab, network, terraform
+from . import checks, estate, lab, network, report, terraform
 from .common import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -28,7 +28,7 @@ from .common import (
 __all__ = ["app", "run"]
 
 # Each command parses its arguments, calls one library function, renders, and chooses the exit
-# code. The commands live in one module per group (`estate`, `network`, `checks`), which share
+# code. The commands live in one module per group (`estate`, `network`, `checks`, `report`), which share
 # `common` (and through it `output` and `config`); this module puts them on one app.
 
 EXIT_PIPE = 141
@@ -136,6 +136,7 @@ for _command, _name in (
     (checks.diff, None),
     (terraform.import_estate, "import"),  # `import` is a Python keyword: named here
     (checks.checks, None),
+    (report.report, None),
     (estate.schema, None),
     (estate.init, None),
 ):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import InputError, Problem
+from ..errors import InputError
 from ..inputs import is_manifests
 from .common import (
     EXIT_FINDINGS,
@@ -20,6 +20,7 @@ from .common import (
     Reports,
     Sink,
     build,
+    checked_skips,
     folder_name,
     format_option,
     read_blueprint,
@@ -85,45 +86,16 @@ class ListFormat(StrEnum):
     json = "json"
 
 
-def _skips(skip: list[str] | None) -> tuple[list[str], bool]:
-    """The checks to skip: `--skip`, else the configuration's `skip` (True: from the file)."""
-    if skip:
-        return skip, False
-    return list(settings.get().get("skip", [])), True
-
-
 def _analyse(
     path: Path,
     reports: Reports,
-    skip: list[str],
-    configured: bool,
+    skip: list[str] | None,
     overlays: list[Path] | None = None,
 ) -> Report:
     # imported here: a command pays only for what it uses
-    from ..checks import REGISTRY, run_checks, run_manifest_checks
+    from ..checks import run_checks, run_manifest_checks
 
-    families = {c.family for c in REGISTRY.values()}
-    unknown = [(i, s) for i, s in enumerate(skip) if s not in REGISTRY and s not in families]
-    if unknown:
-        import difflib
-
-        index, name = unknown[0]
-        close = difflib.get_close_matches(name, [*REGISTRY, *sorted(families)], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        where = settings.get().where(f"skip[{index}]") if configured else {}
-        reports.fail(
-            InputError(
-                [
-                    Problem(
-                        f"{'' if configured else '--skip '}{name!r} is not a check id or family "
-                        "(expected an id that `crossfence checks` lists, or a family: "
-                        f"{', '.join(sorted(families))}{hint})",
-                        code="config" if configured else "usage",
-                        **where,
-                    )
-                ]
-            )
-        )
+    skip = checked_skips(skip, reports)
     if is_manifests(path):
         refuse_overlay(path, reports, overlays)
         cluster = read_manifests(path, reports)
@@ -169,7 +141,7 @@ def check(
     reports = Reports.plan("check", str(path), fmt, output, CheckFormat, quiet)
     config = settings.get()
     threshold = fail_on.value if fail_on is not None else config.get("fail-on", FailOn.high.value)
-    report = _analyse(path, reports, *_skips(skip), overlay)
+    report = _analyse(path, reports, skip, overlay)
     failing = report.failing(threshold) if threshold != FailOn.none.value else []
     code = EXIT_FINDINGS if failing else EXIT_OK
 

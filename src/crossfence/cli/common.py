@@ -29,6 +29,7 @@ __all__ = [
     "Reports",
     "Sink",
     "build",
+    "checked_skips",
     "err",
     "escape",
     "folder_name",
@@ -171,7 +172,14 @@ def write_json(document: dict[str, Any], stream: TextIO) -> None:
 
 def _failure(fmt: str, error: InputError, command: str, subject: str, stream: TextIO) -> None:
     """The document of format `fmt` saying the run failed, with every problem."""
-    from ..report.problems import failure_csv, failure_json, failure_junit, failure_markdown
+    from ..report.problems import (
+        failure_comment,
+        failure_csv,
+        failure_html,
+        failure_json,
+        failure_junit,
+        failure_markdown,
+    )
 
     if fmt == "json":
         write_json(failure_json(error.problems), stream)
@@ -185,6 +193,10 @@ def _failure(fmt: str, error: InputError, command: str, subject: str, stream: Te
         stream.write(failure_markdown(error.problems, f"crossfence {command}: {subject}"))
     elif fmt == "csv":
         stream.write(failure_csv(error.problems))
+    elif fmt == "html":
+        stream.write(failure_html(error.problems, f"crossfence {command}: {subject}"))
+    elif fmt in ("dot", "mermaid"):
+        stream.write(failure_comment(error.problems, "//" if fmt == "dot" else "%%"))
     else:
         from .output import file_console
 
@@ -325,3 +337,35 @@ def build(blueprint: Any, reports: Reports) -> Any:
         return build_topology(blueprint)
     except InputError as error:
         reports.fail(error)
+
+
+def checked_skips(skip: list[str] | None, reports: Reports) -> list[str]:
+    """The checks to skip: `--skip`, else the configuration's `skip`; one that names no check
+    id or family fails (located in the configuration file when it comes from there)."""
+    from ..checks import REGISTRY
+
+    configured = not skip
+    skip = list(skip) if skip else list(settings.get().get("skip", []))
+    families = {c.family for c in REGISTRY.values()}
+    unknown = [(i, s) for i, s in enumerate(skip) if s not in REGISTRY and s not in families]
+    if unknown:
+        import difflib
+
+        index, name = unknown[0]
+        close = difflib.get_close_matches(name, [*REGISTRY, *sorted(families)], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        where = settings.get().where(f"skip[{index}]") if configured else {}
+        reports.fail(
+            InputError(
+                [
+                    Problem(
+                        f"{'' if configured else '--skip '}{name!r} is not a check id or family "
+                        "(expected an id that `crossfence checks` lists, or a family: "
+                        f"{', '.join(sorted(families))}{hint})",
+                        code="config" if configured else "usage",
+                        **where,
+                    )
+                ]
+            )
+        )
+    return skip

@@ -137,34 +137,12 @@ def _manifest_reach(
     method: str | None,
     http_path: str | None,
 ) -> Any:
-    from ..engine.path import Hop, Step
-    from ..engine.reach import Reach, parse_port
-    from ..ir.types import Source
-    from ..providers.kubernetes import explain
+    from ..engine.manifest_reach import manifest_reach
+    from ..engine.reach import parse_port
 
-    protocol, number = parse_port(port)
+    parse_port(port)
     cluster = read_manifests(path, reports)
-    verdict = explain(cluster, source, destination, protocol, number, method, http_path)
-    hops: list[Hop] = []
-    for step in verdict.steps:
-        where = step.source.rsplit(":", 1) if step.source else None
-        origin = (
-            Source(step.layer, None, where[0], int(where[1]))
-            if where and where[1].isdigit()
-            else None
-        )
-        action = f"{step.layer.upper().replace(' ', '_')}_{step.action.upper()}"
-        node = source if step.layer.startswith("egress") else destination
-        if hops and hops[-1].node == node:
-            hops[-1].steps.append(Step(action, step.detail, origin))
-        else:
-            hops.append(Hop(node, [Step(action, step.detail, origin)]))
-    disposition = (
-        "DELIVERED" if verdict.allowed else f"DENIED_{verdict.decided_by.upper().replace(' ', '_')}"
-    )
-    return Reach(
-        source, destination, port.lower(), verdict.allowed, disposition, hops, [*verdict.conditions]
-    )
+    return manifest_reach(cluster, source, destination, port, method, http_path)
 
 
 class Layers(StrEnum):
@@ -172,21 +150,6 @@ class Layers(StrEnum):
 
     all = "all"
     network = "network"
-
-
-def _groups(topology: Any) -> dict[str, str]:
-    """Each endpoint's group in a summarised matrix: its cluster (pods), its network, or what
-    it is (the internet, a load balancer outside every network)."""
-    groups: dict[str, str] = {}
-    clusters = {name: w.cluster for name, w in topology.workloads.items() if w.cluster}
-    for name, endpoint in topology.endpoints.items():
-        if name in clusters:
-            groups[name] = f"cluster {clusters[name]}"
-        elif endpoint.network is not None:
-            groups[name] = f"network {endpoint.network}"
-        else:
-            groups[name] = endpoint.kind
-    return groups
 
 
 def _blueprint_matrix(
@@ -256,7 +219,9 @@ def matrix(
         result: Any = None
     else:
         result, topology, unknowns = _blueprint_matrix(path, reports, layers, overlay)
-        groups = _groups(topology)
+        from ..report.network import endpoint_groups
+
+        groups = endpoint_groups(topology)
         if unknowns:
             from ..report.network import unknown_json
 

@@ -39,6 +39,7 @@ __all__ = [
     "checks_json",
     "render_checks",
     "render_report",
+    "report_document",
     "report_json",
     "summary_line",
     "trace_lines",
@@ -47,9 +48,14 @@ __all__ = [
 _COLOURS = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
+def report_document(report: Report) -> dict[str, object]:
+    """The documented JSON shape, as a dict (the HTML report's findings are this too)."""
+    return {"schema_version": SCHEMA_VERSION, **report.to_json()}
+
+
 def report_json(report: Report) -> str:
     """The documented JSON shape, indented."""
-    return json.dumps({"schema_version": SCHEMA_VERSION, **report.to_json()}, indent=2)
+    return json.dumps(report_document(report), indent=2)
 
 
 def summary_line(report: Report) -> str:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ..engine.matrix import Matrix
 from ..engine.reach import Reach
+from ..ir.types import Topology
 from . import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from ..model import UnknownValue
 
 __all__ = [
+    "endpoint_groups",
+    "group_summary",
     "reach_json",
     "render_matrix",
     "render_reach",
@@ -141,17 +144,33 @@ def render_matrix(
     console.print("pairs not listed allow nothing")
 
 
-def _render_summary(
+def endpoint_groups(topology: Topology) -> dict[str, str]:
+    """Each endpoint's group in a summarised matrix: its cluster (pods), its network, or what
+    it is (the internet, a load balancer outside every network)."""
+    groups: dict[str, str] = {}
+    clusters = {name: w.cluster for name, w in topology.workloads.items() if w.cluster}
+    for name, endpoint in topology.endpoints.items():
+        if name in clusters:
+            groups[name] = f"cluster {clusters[name]}"
+        elif endpoint.network is not None:
+            groups[name] = f"network {endpoint.network}"
+        else:
+            groups[name] = endpoint.kind
+    return groups
+
+
+def group_summary(
     matrix: Matrix,
-    sources: NDArray[np.int64],
-    destinations: NDArray[np.int64],
     groups: Mapping[str, str],
-    console: Console,
-    title: str,
-) -> None:
-    """Pairs that allow something, counted per (source group, destination group)."""
+    listed: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
+) -> dict[str, Any]:
+    """The matrix counted per (source group, destination group): `{"groups": [{"name",
+    "members"}], "pairs": [{"from", "to", "allowing", "possible", "conditional"}]}` (group
+    indexes; `allowing`: pairs that allow something, `possible`: every ordered pair of distinct
+    endpoints, `conditional`: pairs allowed for some requests only), without building the pairs."""
     import numpy as np
 
+    sources, destinations = listed if listed is not None else matrix.listed_pairs()
     names = sorted(set(groups.get(n, "other") for n in matrix.endpoints))
     number = {name: i for i, name in enumerate(names)}
     group_of = np.array([number[groups.get(n, "other")] for n in matrix.endpoints], dtype=np.int64)
@@ -162,6 +181,36 @@ def _render_summary(
     only_if = np.zeros(len(names) ** 2, dtype=np.int64)
     for a, b in matrix.conditional:
         only_if[group_of[index[a]] * len(names) + group_of[index[b]]] += 1
+    counted = []
+    for k in np.flatnonzero(pairs).tolist():
+        x, y = divmod(k, len(names))
+        possible = int(members[x]) * int(members[y]) - (int(members[x]) if x == y else 0)
+        counted.append(
+            {
+                "from": x,
+                "to": y,
+                "allowing": int(pairs[k]),
+                "possible": possible,
+                "conditional": int(only_if[k]),
+            }
+        )
+    return {
+        "groups": [{"name": n, "members": int(members[i])} for i, n in enumerate(names)],
+        "pairs": counted,
+    }
+
+
+def _render_summary(
+    matrix: Matrix,
+    sources: NDArray[np.int64],
+    destinations: NDArray[np.int64],
+    groups: Mapping[str, str],
+    console: Console,
+    title: str,
+) -> None:
+    """Pairs that allow something, counted per (source group, destination group)."""
+    summary = group_summary(matrix, groups, (sources, destinations))
+    names = summary["groups"]
     table = Table(title=f"{title}: {sources.size:,} pairs, by group", title_justify="left")
     for column in (
         "from",
@@ -171,15 +220,14 @@ def _render_summary(
         "for some requests only",
     ):
         table.add_column(column, justify="right" if column != "from" and column != "to" else "left")
-    for k in np.flatnonzero(pairs).tolist():
-        x, y = divmod(k, len(names))
-        possible = int(members[x]) * int(members[y]) - (int(members[x]) if x == y else 0)
+    for pair in summary["pairs"]:
+        x, y = names[pair["from"]], names[pair["to"]]
         table.add_row(
-            escape(f"{names[x]} ({members[x]})"),
-            escape(f"{names[y]} ({members[y]})"),
-            f"{int(pairs[k]):,}",
-            f"{possible:,}",
-            f"{int(only_if[k]):,}" if only_if[k] else "",
+            escape(f"{x['name']} ({x['members']})"),
+            escape(f"{y['name']} ({y['members']})"),
+            f"{pair['allowing']:,}",
+            f"{pair['possible']:,}",
+            f"{pair['conditional']:,}" if pair["conditional"] else "",
         )
     console.print(table)
     console.print(

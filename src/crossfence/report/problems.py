@@ -1,4 +1,4 @@
-"""Bad input as each format's document (JSON problems, a JUnit error, Markdown, CSV): never an empty report.
+"""Bad input as each format's document (JSON problems, a JUnit error, Markdown, CSV, HTML, a diagram's comments): never an empty report.
 
 A run that cannot analyse its input (a broken blueprint, an unknown `--skip`) still writes every
 report it was asked for, each a valid document of its format that says the run failed and lists
@@ -18,7 +18,14 @@ from ..errors import Problem
 from . import SCHEMA_VERSION
 from .junit import xml_text
 
-__all__ = ["failure_csv", "failure_json", "failure_junit", "failure_markdown"]
+__all__ = [
+    "failure_comment",
+    "failure_csv",
+    "failure_html",
+    "failure_json",
+    "failure_junit",
+    "failure_markdown",
+]
 
 
 def failure_json(problems: Sequence[Problem]) -> dict[str, Any]:
@@ -68,3 +75,23 @@ def failure_csv(problems: Sequence[Problem]) -> str:
     for p in problems:
         writer.writerow([p.severity, p.file or "", p.line or "", p.column or "", p.path, p.message])
     return stream.getvalue()
+
+
+def failure_html(problems: Sequence[Problem], title: str) -> str:
+    """A page saying the report could not be made, each problem on a line (escaped)."""
+    from html import escape
+
+    items = "".join(f"<li>{escape(p.severity)}: {escape(str(p))}</li>\n" for p in problems)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
+        f"<title>{escape(title)}: failed</title></head>\n<body>\n<h1>{escape(title)}</h1>\n"
+        f"<p>Could not run: {escape(_count(problems))}.</p>\n<ul>\n{items}</ul>\n</body>\n</html>\n"
+    )
+
+
+def failure_comment(problems: Sequence[Problem], prefix: str) -> str:
+    """A diagram file that draws nothing and says why, in the format's comments (`//` in DOT,
+    `%%` in Mermaid): a documentation build fails on it instead of showing a stale drawing."""
+    lines = [f"{prefix} crossfence: {_count(problems)}"]
+    lines += [f"{prefix} {p.severity}: {str(p).replace(chr(10), ' ')}" for p in problems]
+    return "\n".join(lines) + "\n"
