@@ -155,3 +155,41 @@ def test_skip_works_as_in_check(tmp_path: Path) -> None:
     assert wrong.exit_code == check.exit_code == 2
     assert wrong.stderr.splitlines()[0] == check.stderr.splitlines()[0]
     assert "'network.nope' is not a check id or family" in wrong.stderr
+
+
+def test_report_of_terraform_plans_with_their_overlay(tmp_path: Path) -> None:
+    """Terraform's JSON with --overlay, as `check` and `diff` read it: the page holds their
+    documents; the state against a plan that opens the edge shows the new flow and finding."""
+    terraform = EXAMPLE / "terraform"
+    overlay = terraform / "overlay.yaml"
+    out = tmp_path / "plan.html"
+    result = _run("report", terraform / "plan.json", "--overlay", overlay, "-o", out)
+    assert result.exit_code == 0, result.output
+    data = island(out.read_text(encoding="utf-8"))
+    expected = json.loads(
+        _run("check", terraform / "plan.json", "--overlay", overlay, "-f", "json").stdout
+    )
+    assert data["check"] == expected
+    assert data["check"]["summary"]["suppressed"] == 1
+    old, new = terraform / "state.json", terraform / "variants" / "edge-open" / "plan.json"
+    result = _run("report", old, new, "--overlay", overlay, "-o", out)
+    assert result.exit_code == 0, result.output
+    data = island(out.read_text(encoding="utf-8"))
+    assert data["diff"] == json.loads(
+        _run("diff", old, new, "--overlay", overlay, "-f", "json").stdout
+    )
+    assert any(f["check"] == "zerotrust.iap-bypass" for f in data["diff"]["findings"]["added"])
+
+
+def test_an_overlay_on_a_manifests_folder_is_bad_usage(tmp_path: Path) -> None:
+    folder = EXAMPLE / "manifests" / "kapsule-eu"
+    result = _run(
+        "report",
+        folder,
+        "--overlay",
+        EXAMPLE / "terraform" / "overlay.yaml",
+        "-o",
+        tmp_path / "r.html",
+    )
+    assert result.exit_code == 2
+    assert "expected no --overlay with manifests" in result.output

@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..inputs import is_manifests
 from .common import (
     EXIT_OK,
+    OverlayOption,
     Outputs,
     Reports,
     Sink,
@@ -21,6 +22,7 @@ from .common import (
     folder_name,
     read_blueprint,
     read_manifests,
+    refuse_overlay,
 )
 
 __all__ = ["ReportFormat", "report"]
@@ -88,6 +90,7 @@ def report(
             help="A check id or family to skip in the findings (repeatable).",
         ),
     ] = None,
+    overlay: OverlayOption = None,
 ) -> None:
     """One self-contained HTML page of the estate: topology, reachability grid with traces,
     findings; with NEW, what changed. Or the topology as Graphviz DOT or Mermaid.
@@ -103,6 +106,9 @@ def report(
 
     --format dot or mermaid writes the topology alone, for documentation (`dot -Tsvg`, a
     Markdown ```mermaid block). Exit code 0 when the report is written, 2 on bad input.
+
+    PATH (and NEW) may be Terraform's JSON (`terraform show -json` of a plan or state), with
+    --overlay for what Terraform does not hold, as for `check`.
 
     PATH may also be a folder of Kubernetes/Istio manifests (one cluster): its namespaces and
     pods, the NetworkPolicy matrix of `matrix DIR` with `reach DIR`'s traces between pods, the
@@ -123,9 +129,10 @@ def report(
     html = "html" in reports.formats
     try:
         if is_manifests(shown):
+            refuse_overlay(shown, reports, overlay)
             name, graph, data = _manifests(path, new, reports, skip, html)
         else:
-            name, graph, data = _blueprint(path, new, reports, skip, html)
+            name, graph, data = _blueprint(path, new, reports, skip, html, overlay)
     except InputError as error:
         reports.fail(error)
 
@@ -144,13 +151,18 @@ def report(
 
 
 def _blueprint(
-    path: Path, new: Path | None, reports: Reports, skip: list[str] | None, html: bool
+    path: Path,
+    new: Path | None,
+    reports: Reports,
+    skip: list[str] | None,
+    html: bool,
+    overlays: list[Path] | None = None,
 ) -> tuple[str, Any, dict[str, Any] | None]:
     """The name, topology graph and (for html) island of a blueprint, or of NEW against OLD."""
     from ..report.graph import topology_graph
 
-    old_blueprint = read_blueprint(path, reports) if new is not None else None
-    blueprint = read_blueprint(new if new is not None else path, reports)
+    old_blueprint = read_blueprint(path, reports, overlays) if new is not None else None
+    blueprint = read_blueprint(new if new is not None else path, reports, overlays)
     topology = build(blueprint, reports)
     graph = topology_graph(blueprint, topology)
     if not html:
