@@ -12,8 +12,8 @@ from ..errors import InputError
 from ..inputs import is_manifests
 from .common import (
     EXIT_OK,
-    OverlayOption,
     Outputs,
+    OverlayOption,
     Reports,
     Sink,
     build,
