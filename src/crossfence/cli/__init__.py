@@ -24,6 +24,7 @@ from .common import (
     out,
     settings,
 )
+from .compile import compile_command
 
 __all__ = ["app", "run"]
 
@@ -137,6 +138,7 @@ for _command in (
     estate.init,
 ):
     _register(_command)
+_register(compile_command, "compile")
 
 
 def _internal_error(error: BaseException) -> None:
