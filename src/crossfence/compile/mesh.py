@@ -191,7 +191,7 @@ def compile_istio(
             f"clusters[{cluster.name}].mesh.mtls_mode",
         ):
             peers.append(_peer(ROOT_NAMESPACE, "mesh-default", cluster.mesh.mtls_mode))
-            peer_origins.append(origin("clusters", cluster, f"{cluster.name}.mesh", root))
+            peer_origins.append(origin("clusters", cluster.mesh, f"{cluster.name}.mesh", root))
         exposed: list[str] = []
         gateway_origins: list[Origin] = []
         for gns in blueprint.global_namespaces:
@@ -237,7 +237,7 @@ def compile_istio(
                 OutputFile(
                     f"{folder}/east-west-gateway.yaml",
                     [
-                        origin("clusters", cluster, f"{cluster.name}.mesh.east_west_gateway", root),
+                        origin("clusters", gateway, f"{cluster.name}.mesh.east_west_gateway", root),
                         *gateway_origins,
                     ],
                     to_yaml([document]),
