@@ -6,9 +6,12 @@ NCA_VENV := .venv-nca
 # network-config-analyzer pins exact versions of its own dependencies, so it lives in its own venv
 # and the tests call its CLI (NCA env var) as a differential oracle.
 NCA_VERSION := 2.1.0
+# checkov pins many dependencies of its own too: its own venv, its CLI called by a test (CHECKOV)
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
 LAB_PACKAGES := iproute2 nftables wireguard-go wireguard-tools bird2
 
-.PHONY: demo test lint venv nca system-packages bench clean
+.PHONY: demo test lint venv nca checkov system-packages bench clean
 
 $(BIN)/crossfence: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +27,13 @@ $(NCA_VENV)/bin/nca:
 	$(NCA_VENV)/bin/pip install -q network-config-analyzer==$(NCA_VERSION)
 
 nca: $(NCA_VENV)/bin/nca
+
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q -U pip
+	$(CHECKOV_VENV)/bin/pip install -q checkov==$(CHECKOV_VERSION)
+
+checkov: $(CHECKOV_VENV)/bin/checkov
 
 # The lab runs real networking; its tools come from Debian. They are installed only when a test
 # marked `lab` exists to use them (none yet: `make test` then installs nothing), and only by root
@@ -48,8 +58,8 @@ demo: venv
 	$(BIN)/crossfence check examples/eu-sovereign
 	$(BIN)/crossfence reach examples/eu-sovereign --from frontend --to customer-api --port tcp/8443 --method GET --path /api/orders
 
-test: venv nca system-packages
-	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca $(BIN)/pytest
+test: venv nca checkov system-packages
+	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/pytest
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
@@ -60,4 +70,4 @@ bench: venv nca
 	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca $(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(NCA_VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(NCA_VENV) $(CHECKOV_VENV) build dist .pytest_cache .mypy_cache .ruff_cache
