@@ -41,6 +41,8 @@ def test_edge_open_is_the_acl_rule_that_admits_everyone() -> None:
     removed, added = _changed("edge-open")[path]
     assert 'address_prefix: "0.0.0.0"' in "\n".join(added)
     assert "acl-0-allow-any:" in "\n".join(added)
+    # the front ends' rule only moves to second place
+    assert [line.strip() for line in removed] == ["acl-0-google-front-ends:"]
 
 
 def test_mtls_permissive_is_the_global_namespaces_mode() -> None:
