@@ -129,9 +129,9 @@ def test_a_namespace_keeps_the_labels_of_the_entry_that_declares_it(
     a policy in it. Whatever their order, shop keeps its labels (NetworkPolicy namespace
     selectors and sidecar injection read them); the entry that only refers to it used to replace
     them with the default `kubernetes.io/metadata.name` alone when it came last."""
-    from crossfence.providers.clusters import own_manifests
-
     from tests.compile.estates import BASE, write
+
+    from crossfence.providers.clusters import own_manifests
 
     folders = {"declares": tmp_path / "declares", "refers": tmp_path / "refers"}
     for folder in folders.values():
