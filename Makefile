@@ -9,9 +9,13 @@ NCA_VERSION := 2.1.0
 # checkov pins many dependencies of its own too: its own venv, its CLI called by a test (CHECKOV)
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
+# the Terraform providers' schemas, as the npm packages generated from them (a test checks the
+# attribute names compile writes against them)
+SCHEMA_CACHE := .cache/npm
+GOOGLE_SCHEMA := $(SCHEMA_CACHE)/cdktf-provider-google-16.12.1.tgz
 LAB_PACKAGES := iproute2 nftables wireguard-go wireguard-tools bird2
 
-.PHONY: demo test lint venv nca checkov system-packages bench clean
+.PHONY: demo test lint venv nca checkov schemas system-packages bench clean
 
 $(BIN)/crossfence: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +38,12 @@ $(CHECKOV_VENV)/bin/checkov:
 	$(CHECKOV_VENV)/bin/pip install -q checkov==$(CHECKOV_VERSION)
 
 checkov: $(CHECKOV_VENV)/bin/checkov
+
+$(GOOGLE_SCHEMA):
+	mkdir -p $(SCHEMA_CACHE)
+	npm pack -q @cdktf/provider-google@16.12.1 --pack-destination $(SCHEMA_CACHE) >/dev/null
+
+schemas: $(GOOGLE_SCHEMA)
 
 # The lab runs real networking; its tools come from Debian. They are installed only when a test
 # marked `lab` exists to use them (none yet: `make test` then installs nothing), and only by root
@@ -58,7 +68,7 @@ demo: venv
 	$(BIN)/crossfence check examples/eu-sovereign
 	$(BIN)/crossfence reach examples/eu-sovereign --from frontend --to customer-api --port tcp/8443 --method GET --path /api/orders
 
-test: venv nca checkov system-packages
+test: venv nca checkov schemas system-packages
 	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/pytest
 
 lint: venv
@@ -70,4 +80,4 @@ bench: venv nca
 	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca $(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(NCA_VENV) $(CHECKOV_VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(NCA_VENV) $(CHECKOV_VENV) $(SCHEMA_CACHE) build dist .pytest_cache .mypy_cache .ruff_cache
