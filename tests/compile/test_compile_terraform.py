@@ -25,6 +25,41 @@ EXAMPLE = ROOT / "examples" / "eu-sovereign"
 PACKAGE = ROOT / ".cache" / "npm" / "cdktf-provider-google-16.12.1.tgz"
 
 
+SERVICES = """\
+clouds: [{name: gcp, provider: gcp, jurisdiction: EU, region: europe-west1, project: p1}]
+networks:
+  - name: vpc
+    cloud: gcp
+    network_firewall_policy_enforcement_order: BEFORE_CLASSIC_FIREWALL
+    subnets: [{name: a, cidr: 10.0.0.0/24, region: europe-west1}]
+firewall_policies:
+  - name: global-policy
+    cloud: gcp
+    kind: network
+    networks: [vpc]
+    rules:
+      - {priority: 100, direction: ingress, action: deny, ports: ["tcp/22", "tcp/3389", "udp"], source_ranges: [0.0.0.0/0]}
+      - {priority: 200, direction: egress, action: goto_next, ports: [all], destination_ranges: [10.9.0.0/16]}
+  - name: regional-policy
+    cloud: gcp
+    kind: regional
+    region: europe-west1
+    networks: [vpc]
+    rules:
+      - {priority: 100, direction: ingress, action: allow, ports: ["tcp/443"], target_service_accounts: [web@p1.iam.gserviceaccount.com]}
+routers:
+  - name: router
+    cloud: gcp
+    network: vpc
+    region: europe-west1
+    asn: 64514
+    nats:
+      - {name: nat, source_subnetwork_ip_ranges_to_nat: LIST_OF_SUBNETWORKS, subnetworks: [a], nat_ips: [34.1.2.3]}
+org_policies:
+  - {name: no-serial, cloud: gcp, constraint: compute.disableSerialPortAccess, policy_kind: boolean}
+"""
+
+
 def _unknown(value: Any, schema: Schema, where: str) -> list[str]:
     """The names in `value` the schema does not have (a block's objects checked in turn)."""
     wrong = []
@@ -48,10 +83,18 @@ def _unknown(value: Any, schema: Schema, where: str) -> list[str]:
     return wrong
 
 
-def test_every_name_is_in_the_provider_schema() -> None:
+@pytest.mark.parametrize("estate", ["example", "services"])
+def test_every_name_is_in_the_provider_schema(estate: str, tmp_path: Path) -> None:
+    """The example (networks, VPN, DNS, the organisation policy) and an estate of firewall
+    policies, Cloud NAT with fixed addresses, a boolean organisation policy."""
     if not PACKAGE.exists():
         pytest.skip("no provider schema: `make schemas` packs @cdktf/provider-google")
-    document, problems, _ = google_terraform(load(EXAMPLE))
+    if estate == "example":
+        blueprint = load(EXAMPLE)
+    else:
+        (tmp_path / "estate.yaml").write_text(SERVICES, encoding="utf-8")
+        blueprint = load(tmp_path / "estate.yaml")
+    document, problems, _ = google_terraform(blueprint)
     assert problems == []
     wrong = []
     for kind, resources in document["resource"].items():
@@ -59,7 +102,7 @@ def test_every_name_is_in_the_provider_schema() -> None:
         for name, body in resources.items():
             wrong += _unknown(body, schema, f"{kind}.{name}")
     assert wrong == []
-    assert len(document["resource"]) == 11
+    assert len(document["resource"]) == (14 if estate == "example" else 12)
 
 
 def test_a_wrong_name_fails_the_schema_check() -> None:
@@ -165,3 +208,36 @@ def test_a_name_gcp_refuses_is_an_error(tmp_path: Path) -> None:
     _, problems, _ = google_terraform(load(tmp_path / "estate.yaml"))
     (problem,) = problems
     assert problem.message.startswith("network 'my_vpc' is not a name GCP accepts")
+
+
+def test_the_vpn_peer_restriction_is_the_projects_org_policy() -> None:
+    """`compute.restrictVpnPeerIPs`, a list constraint: the allowed peer addresses
+    (https://cloud.google.com/network-connectivity/docs/vpn/how-to/restricting-peer-ip-addresses)."""
+    resources = google_terraform(load(EXAMPLE))[0]["resource"]
+    policy = resources["google_org_policy_policy"]["restrict-vpn-peer-ips"]
+    assert policy == {
+        "name": "projects/eu-sovereign-prod/policies/compute.restrictVpnPeerIPs",
+        "parent": "projects/eu-sovereign-prod",
+        "spec": [{"rules": [{"values": [{"allowed_values": ["51.159.0.1", "51.159.0.2"]}]}]}],
+    }
+
+
+def test_a_forwarding_zone_forwards_privately() -> None:
+    """Cloud DNS forwarding with `forwarding_path = "private"`: queries leave from
+    35.199.192.0/19 through the VPC (https://cloud.google.com/dns/docs/zones/forwarding-zones)."""
+    resources = google_terraform(load(EXAMPLE))[0]["resource"]
+    zone = resources["google_dns_managed_zone"]["scw-internal"]
+    assert zone["forwarding_config"] == [
+        {"target_name_servers": [{"ipv4_address": "172.16.8.53", "forwarding_path": "private"}]}
+    ]
+    assert zone["visibility"] == "private"
+
+
+def test_a_hierarchical_firewall_policy_is_an_error(tmp_path: Path) -> None:
+    """Its parent (an organisation or folder) is not in the blueprint."""
+    text = SERVICES.replace("    kind: network\n    networks: [vpc]\n", "    kind: hierarchical\n")
+    (tmp_path / "estate.yaml").write_text(text, encoding="utf-8")
+    _, problems, _ = google_terraform(load(tmp_path / "estate.yaml"))
+    assert [p.message.split(":")[0] for p in problems] == [
+        "firewall policy 'global-policy' is hierarchical"
+    ]

@@ -20,68 +20,16 @@ from typing import Any
 from ...algebra.ports import parse_port_spec
 from ...errors import Problem
 from ...model import Blueprint, FirewallRule, Network, Route, VpnGateway, VpnTunnel
-from ...model.base import Model
+from .tfjson_base import Writer as _Writer
+from .tfjson_base import label as _label
+from .tfjson_base import ref as _ref
+from .tfjson_services import dns, firewall_policies, nats, org_policies
 
 __all__ = ["GOOGLE_PROVIDER_VERSION", "google_terraform"]
 
 GOOGLE_PROVIDER_VERSION = "6.50.0"
 """The `hashicorp/google` version the written attribute names are checked against (the one
 `@cdktf/provider-google` 16.12.1 is generated from)."""
-
-_GCP_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
-
-
-class _Writer:
-    def __init__(self, blueprint: Blueprint) -> None:
-        self.blueprint = blueprint
-        self.resources: dict[str, dict[str, Any]] = {}
-        self.variables: dict[str, Any] = {}
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
-        gcp = {c.name for c in blueprint.clouds if c.provider == "gcp"}
-        self.clouds = gcp
-
-    def problem(self, obj: Model | None, path: str, message: str, warning: bool = False) -> None:
-        at = obj.defined_at if obj is not None else None
-        found = Problem(
-            message,
-            file=at.file if at else None,
-            line=at.line if at else None,
-            column=at.column if at else None,
-            path=at.path if at else path,
-            severity="warning" if warning else "error",
-            code="compile",
-        )
-        (self.warnings if warning else self.problems).append(found)
-
-    def name(self, obj: Model, kind: str, name: str, path: str) -> str:
-        """The GCP resource name, which GCP requires to be RFC 1035: the blueprint name, or a
-        problem (a renamed resource would not be the one the blueprint names)."""
-        if not _GCP_NAME.match(name):
-            self.problem(
-                obj,
-                path,
-                f"{kind} '{name}' is not a name GCP accepts (expected lowercase letters, digits "
-                "and '-', starting with a letter, at most 63 characters)",
-            )
-        return name
-
-    def add(self, kind: str, label: str, body: dict[str, Any]) -> None:
-        self.resources.setdefault(kind, {})[label] = body
-
-    def region(self, obj: Any) -> str:
-        cloud = self.blueprint.get("clouds", obj.cloud)
-        return str(getattr(obj, "region", None) or (cloud.region if cloud else ""))
-
-
-def _label(name: str) -> str:
-    """A Terraform resource label for a blueprint name (letters, digits, `_`, `-`)."""
-    label = re.sub(r"[^A-Za-z0-9_-]", "_", name)
-    return label if re.match(r"[A-Za-z_]", label) else f"_{label}"
-
-
-def _ref(kind: str, name: str, attribute: str) -> str:
-    return f"${{{kind}.{_label(name)}.{attribute}}}"
 
 
 def google_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem], list[Problem]]:
@@ -113,6 +61,10 @@ def google_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem
         local = blueprint.get("vpn_gateways", tunnel.local.gateway)
         if local is not None and local.cloud in writer.clouds:
             _tunnel(writer, tunnel, local)
+    firewall_policies(writer)
+    nats(writer)
+    dns(writer)
+    org_policies(writer)
     document: dict[str, Any] = {
         "terraform": {
             "required_providers": {
