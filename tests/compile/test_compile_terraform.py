@@ -102,7 +102,7 @@ def test_every_name_is_in_the_provider_schema(estate: str, tmp_path: Path) -> No
         for name, body in resources.items():
             wrong += _unknown(body, schema, f"{kind}.{name}")
     assert wrong == []
-    assert len(document["resource"]) == (14 if estate == "example" else 12)
+    assert len(document["resource"]) == (23 if estate == "example" else 12)
 
 
 def test_a_wrong_name_fails_the_schema_check() -> None:
@@ -241,3 +241,24 @@ def test_a_hierarchical_firewall_policy_is_an_error(tmp_path: Path) -> None:
     assert [p.message.split(":")[0] for p in problems] == [
         "firewall policy 'global-policy' is hierarchical"
     ]
+
+
+def test_the_load_balancer_sends_to_its_internet_neg_behind_iap_and_cloud_armor() -> None:
+    """Global external Application Load Balancer with an internet NEG (`INTERNET_IP_PORT`, the
+    Scaleway edge's address and port), IAP on the backend service, the Cloud Armor policy
+    attached, its default rule at priority 2147483647
+    (https://cloud.google.com/load-balancing/docs/https/setup-global-ext-https-external-backend,
+    https://cloud.google.com/armor/docs/security-policy-overview#default-rules)."""
+    resources = google_terraform(load(EXAMPLE))[0]["resource"]
+    endpoint = resources["google_compute_global_network_endpoint"]["public-lb-scw-edge-neg"]
+    assert (endpoint["ip_address"], endpoint["port"]) == ("51.15.0.10", 443)
+    service = resources["google_compute_backend_service"]["public-lb-backend"]
+    assert service["iap"] == [{"enabled": True}]
+    assert service["backend"] == [
+        {"group": "${google_compute_global_network_endpoint_group.public-lb-scw-edge-neg.id}"}
+    ]
+    assert service["security_policy"] == "${google_compute_security_policy.public-lb-armor.id}"
+    (default,) = resources["google_compute_security_policy"]["public-lb-armor"]["rule"]
+    assert (default["action"], default["priority"]) == ("allow", 2147483647)
+    rule = resources["google_compute_global_forwarding_rule"]["public-lb"]
+    assert rule["port_range"] == "443"

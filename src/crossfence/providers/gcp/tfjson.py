@@ -23,6 +23,7 @@ from ...model import Blueprint, FirewallRule, Network, Route, VpnGateway, VpnTun
 from .tfjson_base import Writer as _Writer
 from .tfjson_base import label as _label
 from .tfjson_base import ref as _ref
+from .tfjson_edge import buckets, load_balancers
 from .tfjson_services import dns, firewall_policies, nats, org_policies
 
 __all__ = ["GOOGLE_PROVIDER_VERSION", "google_terraform"]
@@ -65,6 +66,8 @@ def google_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem
     nats(writer)
     dns(writer)
     org_policies(writer)
+    load_balancers(writer)
+    buckets(writer)
     document: dict[str, Any] = {
         "terraform": {
             "required_providers": {
