@@ -212,3 +212,19 @@ def test_a_tcp_frontend_is_an_error(tmp_path: Path) -> None:
 def test_iap_off_in_front_is_an_error(tmp_path: Path) -> None:
     text = EDGE.replace("iap: {audience:", "iap: {enabled: false, audience:")
     assert "'front' sends to the edge 'edge' without IAP" in _error(tmp_path, text)
+
+
+def test_a_backend_that_is_not_a_workload_is_an_error(tmp_path: Path) -> None:
+    text = EDGE.replace(
+        "{kind: workload, target: app, port: 8443}",
+        "{kind: instance_group, target: app, port: 8443}",
+    )
+    assert "backend 'app' of 'edge' is not a workload" in _error(tmp_path, text)
+
+
+def test_a_tcp_backend_is_an_error(tmp_path: Path) -> None:
+    text = EDGE.replace(
+        "{kind: workload, target: app, port: 8443}",
+        "{kind: workload, target: app, port: 8443, protocol: tcp}",
+    )
+    assert "backend 'app' of 'edge' speaks TCP behind an HTTP edge" in _error(tmp_path, text)

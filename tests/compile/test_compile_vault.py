@@ -140,3 +140,21 @@ def test_a_ttl_vault_cannot_read_is_an_error(tmp_path: Path) -> None:
 def test_durations_vault_reads(tmp_path: Path, written: str, ttl: str) -> None:
     role = _compile(tmp_path, ONE, written)["vault/vault/auth/kubernetes-east/role/ci.json"]
     assert json.loads(role)["token_ttl"] == ttl
+
+
+def test_a_credential_another_vault_holds_is_an_error(tmp_path: Path) -> None:
+    """A policy is a Vault's own: it cannot grant a secret another Vault keeps."""
+    text = _estate(ONE).replace(
+        "  - {name: deployer, cloud: gcp, usage: deploy, vault: vault}\n",
+        "  - {name: deployer, cloud: gcp, usage: deploy, vault: vault-2}\n",
+    )
+    text = text.replace(
+        "credentials:\n",
+        "  - {name: vault-2, kind: vm, network: vpc, subnet: nodes-b, addresses: [10.0.1.10]}\n"
+        "credentials:\n",
+        1,
+    )
+    with pytest.raises(CompileError) as raised:
+        compile_blueprint(load(write(tmp_path / "estate", text)), ["vault"])
+    (problem,) = raised.value.problems
+    assert "credential 'deployer' is held by Vault 'vault-2', not by 'vault'" in problem.message
