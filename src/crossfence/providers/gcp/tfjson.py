@@ -102,6 +102,14 @@ def _network(writer: _Writer, network: Network) -> None:
             "ip_cidr_range": subnet.cidr,
             "region": subnet.region or writer.region(network),
             "private_ip_google_access": subnet.private_google_access,
+            # flow logs record traffic and change none (https://cloud.google.com/vpc/docs/flow-logs)
+            "log_config": [
+                {
+                    "aggregation_interval": "INTERVAL_5_SEC",
+                    "flow_sampling": 0.5,
+                    "metadata": "INCLUDE_ALL_METADATA",
+                }
+            ],
         }
         if subnet.secondary_ranges:
             sub["secondary_ip_range"] = [

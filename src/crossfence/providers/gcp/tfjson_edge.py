@@ -203,6 +203,8 @@ def buckets(writer: Writer) -> None:
             "location": bucket.location.upper(),
             "uniform_bucket_level_access": True,
             "public_access_prevention": "enforced",
+            # versions keep what a bad write or delete replaced; they open no path
+            "versioning": [{"enabled": True}],
         }
         key = blueprint.get("keys", bucket.encryption_key) if bucket.encryption_key else None
         if key is not None and key.kind == "customer_managed":
