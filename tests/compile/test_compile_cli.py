@@ -139,3 +139,16 @@ def test_a_folder_of_manifests_is_not_a_blueprint(tmp_path: Path) -> None:
     result = _run("compile", EXAMPLE / "manifests" / "kapsule-eu", "-o", tmp_path / "out")
     assert result.exit_code == 2
     assert "compile takes a blueprint" in result.stderr
+
+
+def test_own_manifests_that_do_not_load_are_a_located_error(estate: Path) -> None:
+    (estate / "manifests" / "kapsule-eu" / "shop.yaml").write_text(
+        "kind: NetworkPolicy\nmetadata: [\n", encoding="utf-8"
+    )
+    result = _run("compile", estate, "-o", "out")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "error: estate/clusters.yaml:37:17: clusters[1].manifests[0]: the manifests "
+        "'manifests/kapsule-eu' of cluster 'kapsule-eu' do not load"
+    )
+    assert not Path("out").exists()

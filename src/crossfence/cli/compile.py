@@ -15,6 +15,7 @@ from .common import (
     BlueprintPath,
     Quiet,
     Reports,
+    err,
     escape,
     out,
     print_problems,
@@ -71,7 +72,7 @@ def compile_command(
     express is an error naming it (exit code 2), and nothing is written. --quiet prints nothing
     but problems.
     """
-    from ..compile import TARGETS, CompileError, compile_blueprint, write_compiled
+    from ..compile import TARGETS, compile_blueprint, write_compiled
 
     reports = Reports("compile", str(path), [], quiet)
     if is_manifests(path):
@@ -93,11 +94,9 @@ def compile_command(
     try:
         compiled = compile_blueprint(blueprint, names)
         for warning in compiled.warnings:
-            from .common import err
-
             err.print(f"[yellow]warning[/]: {escape(warning)}")
         written = write_compiled(compiled, output, blueprint)
-    except CompileError as error:
+    except InputError as error:  # a construct no target expresses, manifests that do not load
         print_problems(error)
         raise typer.Exit(EXIT_INPUT) from None
     except OSError as error:

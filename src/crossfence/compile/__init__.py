@@ -130,12 +130,14 @@ def write_compiled(compiled: Compiled, out: Path, blueprint: Blueprint) -> list[
         if _inside(path, target) and path.is_file():
             path.unlink()
     written = sorted(compiled.files)
+    target.mkdir(parents=True, exist_ok=True)
+    # the list first: a compile cut short leaves a folder the next compile may still replace
+    (target / MARKER).write_text("".join(f"{p}\n" for p in written), encoding="utf-8")
     for relative in written:
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(compiled.files[relative].content())
     _prune(target)
-    (target / MARKER).write_text("".join(f"{p}\n" for p in written), encoding="utf-8")
     return written
 
 
