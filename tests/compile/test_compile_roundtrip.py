@@ -68,6 +68,17 @@ def test_generated_estates_with_pods(tmp_path: Path, seed: int, pods: int) -> No
     assert before == after
 
 
+@settings(max_examples=3)
+@given(st.integers(0, 2**16), st.integers(20, 80), st.integers(10, 60))
+def test_generated_estates_any_seed(seed: int, workloads: int, pods: int) -> None:
+    synth = load_script(ROOT / "benchmarks" / "estate_synth.py")
+    with tempfile.TemporaryDirectory() as tmp:
+        estate = synth.generate(workloads, workloads * 3, 2, seed, pods=pods)
+        blueprint = load(synth.write_estate(estate, Path(tmp) / "estate"))
+        before, after = _round_trip(blueprint, Path(tmp) / "out")
+    assert before == after
+
+
 MODES = st.sampled_from(["STRICT", "PERMISSIVE", "DISABLE"])
 POLICY = st.fixed_dictionaries(
     {
