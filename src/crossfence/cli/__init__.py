@@ -24,6 +24,7 @@ from .common import (
     out,
     settings,
 )
+from .compile import compile_command
 
 __all__ = ["app", "run"]
 
@@ -141,6 +142,7 @@ for _command, _name in (
     (estate.init, None),
 ):
     _register(_command, _name)
+_register(compile_command, "compile")
 app.add_typer(lab.app)
 
 

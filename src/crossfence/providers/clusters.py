@@ -96,7 +96,11 @@ def own_manifests(cluster: Cluster) -> KubeCluster:
             raise ManifestError(
                 [_entry_problem(cluster, index, entry, len(error.errors)), *error.problems]
             ) from None
-        merged.namespaces.update(loaded.namespaces)
+        for name, namespace in loaded.namespaces.items():
+            # a namespace another entry only refers to (no location) keeps the labels of the
+            # entry that declares it, whatever the order of the entries
+            if namespace.location is not None or name not in merged.namespaces:
+                merged.namespaces[name] = namespace
         merged.pods.extend(loaded.pods)
         merged.services.extend(loaded.services)
         merged.network_policies.extend(loaded.network_policies)

@@ -1,0 +1,70 @@
+"""What the GCP Terraform JSON writers share: the resources written so far, the problems, resource names and references."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ...errors import Problem
+from ...model import Blueprint
+from ...model.base import Model
+
+__all__ = ["Writer", "label", "ref"]
+
+_GCP_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+class Writer:
+    """The document being written: resources by type and label, variables, problems."""
+
+    def __init__(self, blueprint: Blueprint) -> None:
+        self.blueprint = blueprint
+        self.resources: dict[str, dict[str, Any]] = {}
+        self.variables: dict[str, Any] = {}
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        gcp = {c.name for c in blueprint.clouds if c.provider == "gcp"}
+        self.clouds = gcp
+
+    def problem(self, obj: Model | None, path: str, message: str, warning: bool = False) -> None:
+        at = obj.defined_at if obj is not None else None
+        found = Problem(
+            message,
+            file=at.file if at else None,
+            line=at.line if at else None,
+            column=at.column if at else None,
+            path=at.path if at else path,
+            severity="warning" if warning else "error",
+            code="compile",
+        )
+        (self.warnings if warning else self.problems).append(found)
+
+    def name(self, obj: Model, kind: str, name: str, path: str) -> str:
+        """The GCP resource name, which GCP requires to be RFC 1035: the blueprint name, or a
+        problem (a renamed resource would not be the one the blueprint names)."""
+        if not _GCP_NAME.match(name):
+            self.problem(
+                obj,
+                path,
+                f"{kind} '{name}' is not a name GCP accepts (expected lowercase letters, digits "
+                "and '-', starting with a letter, at most 63 characters)",
+            )
+        return name
+
+    def add(self, kind: str, label: str, body: dict[str, Any]) -> None:
+        self.resources.setdefault(kind, {})[label] = body
+
+    def region(self, obj: Any) -> str:
+        cloud = self.blueprint.get("clouds", obj.cloud)
+        return str(getattr(obj, "region", None) or (cloud.region if cloud else ""))
+
+
+def label(name: str) -> str:
+    """A Terraform resource label for a blueprint name (letters, digits, `_`, `-`)."""
+    found = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+    return found if re.match(r"[A-Za-z_]", found) else f"_{found}"
+
+
+def ref(kind: str, name: str, attribute: str) -> str:
+    """A Terraform reference to an attribute of a resource written here."""
+    return f"${{{kind}.{label(name)}.{attribute}}}"
