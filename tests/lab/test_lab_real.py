@@ -395,6 +395,13 @@ def _variant_checks(name: str, result: VerifyResult, root: Path, lab: str) -> No
     elif name == "eastwest-blocked":
         answer = flow(result, "frontend", "customer-api", "tcp/8443")
         assert answer.engine.disposition == "DENIED_EGRESS" and not answer.delivered
+    elif name == "vm-public-ip-open":
+        # the VPC ACL drops customer-db's direct path to the pods, but its flexible IP takes it
+        # out to the internet and back in through public-lb and scw-edge: the engine answers
+        # allowed with IAP's token (the trace names the denied direct path) and the lab agrees
+        around = flow(result, "customer-db", "customer-api", "tcp/8443")
+        assert around.engine.allowed and around.delivered
+        assert around.engine.hops[0].steps[0].action == "CHECK_DIRECT"
 
 
 VARIANT_NAMES = [
@@ -404,6 +411,7 @@ VARIANT_NAMES = [
     "edge-open",
     "mtls-permissive",
     "eastwest-blocked",
+    "vm-public-ip-open",
 ]
 
 
