@@ -317,3 +317,46 @@ def test_a_closed_pipe_ends_quietly(fmt: str) -> None:
     stderr = process.stderr.read().decode()
     assert process.wait() == 141
     assert stderr == ""
+
+
+def test_a_named_pipe_nobody_reads_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    """`-o` on a FIFO with no reader would block forever in open(2): it is opened without
+    waiting (O_NONBLOCK gives ENXIO, fifo(7)), a located error, exit 2."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    done = subprocess.run(
+        [sys.executable, "-m", "crossfence", "check", str(EXAMPLE), "-f", "json", "-o", str(pipe)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"{pipe}: cannot write the report: no process reads this named pipe" in done.stderr
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+
+
+def test_a_named_pipe_with_a_reader_gets_the_report(tmp_path: Path) -> None:
+    import time
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    read_end = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # a reader, before the writer comes
+    try:
+        command = [sys.executable, "-m", "crossfence", "check", str(EXAMPLE), "-f", "json"]
+        process = subprocess.Popen([*command, "-o", str(pipe)], stderr=subprocess.PIPE, text=True)
+        chunks: list[bytes] = []
+        while True:
+            try:
+                chunk = os.read(read_end, 65536)
+            except BlockingIOError:  # the writer is there, nothing written yet
+                chunk = None
+            if chunk:
+                chunks.append(chunk)
+            elif process.poll() is not None:
+                break
+            else:
+                time.sleep(0.01)
+        assert process.wait(timeout=60) == 0, process.stderr.read() if process.stderr else ""
+    finally:
+        os.close(read_end)
+    assert json.loads(b"".join(chunks))["blueprint"] == "eu-sovereign"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
@@ -277,7 +279,23 @@ def write_file(path: Path, write: Callable[[TextIO], None]) -> None:
     try:
         target = path.resolve()
         special = target.exists() and not target.is_file()
-        if special:
+        if special and stat.S_ISFIFO(target.stat().st_mode):
+            # a named pipe: opened without waiting, so that a pipe nobody reads is an error now
+            # instead of a command that hangs; then written as any file (closed below)
+            try:
+                descriptor = os.open(target, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as error:
+                if error.errno != errno.ENXIO:
+                    raise
+                raise InputError.single(
+                    "cannot write the report: no process reads this named pipe (expected a file, "
+                    "or a pipe another process is reading)",
+                    file=str(path),
+                    code="output",
+                ) from None
+            os.set_blocking(descriptor, True)
+            handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+        elif special:
             # closed in the `finally` below, after the write it guards
             handle = open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115
         else:
