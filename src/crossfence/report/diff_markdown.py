@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..checks.base import SEVERITIES
 from ..checks.diff import BlueprintDiff, FlowChange
 from .findings import trace_lines
-from .markdown import block, code, text, where
+from .markdown import block, code, message, text, where
 
 __all__ = ["diff_markdown"]
 
@@ -107,7 +107,7 @@ def diff_markdown(result: BlueprintDiff) -> str:
         ]
         for f in result.findings_added:
             lines.append(
-                f"| {_ICONS[f.severity]} | {f.severity} | `{f.check.id}` | {text(f.message)} | {where(f)} |"
+                f"| {_ICONS[f.severity]} | {f.severity} | `{f.check.id}` | {message(f)} | {where(f)} |"
             )
         lines.append("")
         for f in result.findings_added:
