@@ -62,6 +62,13 @@ def _rule_unknown(resources: list[R], **unknown: object) -> list[R]:
     return resources
 
 
+def _public(resources: list[R]) -> list[R]:
+    """`web` with a static external address (`access_config.nat_ip`): the internet reaches it
+    where the firewall allows."""
+    resources[2].values["network_interface"][0]["access_config"] = [{"nat_ip": "34.1.2.3"}]
+    return resources
+
+
 def _plan(tmp_path: Path, resources: list[R], name: str = "plan.json") -> Path:
     return write(tmp_path / name, plan(resources))
 
@@ -149,7 +156,7 @@ def test_an_allow_rule_keeps_its_known_sources(tmp_path: Path) -> None:
     keeps the known one (it allows no more than it will), recorded as left out."""
     resources = estate()
     resources[3].values["source_ranges"] = ["35.235.240.0/20", None]
-    path, blueprint = _rule_from(tmp_path, resources, source_ranges=[False, True])
+    _, blueprint = _rule_from(tmp_path, resources, source_ranges=[False, True])
     rule = blueprint.networks[0].firewall_rules[0]
     assert (rule.disabled, rule.source_ranges) == (False, ("35.235.240.0/20",))
     assert [(u.address, u.stand_in) for u in blueprint.unknowns] == [(RANGES, None)]
@@ -163,7 +170,7 @@ def _rule_from(
 
 
 def test_an_allow_rule_whose_targets_are_unknown_allows_nothing_yet(tmp_path: Path) -> None:
-    """"If neither targetServiceAccounts nor targetTags are specified, the firewall rule applies
+    """ "If neither targetServiceAccounts nor targetTags are specified, the firewall rule applies
     to all instances on the specified network"
     (https://cloud.google.com/compute/docs/reference/rest/v1/firewalls): unknown `target_tags`
     read as empty would apply the rule to every VM. Disabled instead."""
@@ -193,7 +200,7 @@ def test_a_deny_rule_whose_sources_are_unknown_denies_from_anywhere(tmp_path: Pa
     rule.values.update(
         allow=[], deny=[{"protocol": "tcp", "ports": ["22"]}], source_ranges=["10.9.0.0/16", None]
     )
-    path, blueprint = _rule_from(tmp_path, resources, source_ranges=[False, True])
+    _, blueprint = _rule_from(tmp_path, resources, source_ranges=[False, True])
     read = blueprint.networks[0].firewall_rules[0]
     assert (read.action, read.disabled, read.source_ranges) == ("deny", False, ())
     assert [(u.address, u.stand_in) for u in blueprint.unknowns] == [(RANGES, "[]")]
@@ -201,7 +208,7 @@ def test_a_deny_rule_whose_sources_are_unknown_denies_from_anywhere(tmp_path: Pa
 
 def test_no_finding_is_certain_on_a_rule_known_after_apply(tmp_path: Path) -> None:
     """A check's finding whose flow involves the rule's network is marked unknown."""
-    path, blueprint = _rule(tmp_path, source_ranges=True)
+    path, _ = _rule(tmp_path, source_ranges=True)
     overlay = _overlay(tmp_path, "allowed")
     report = run_checks(crossfence.load(path, [overlay]))
     assert report.findings, "the intent must be reported"
@@ -214,19 +221,94 @@ def test_no_finding_is_certain_on_a_rule_known_after_apply(tmp_path: Path) -> No
 # --- a NAT's addresses ------------------------------------------------------------------------
 
 
+def _nat(resources: list[R]) -> list[R]:
+    """A Cloud NAT whose `nat_ips` are the self_links of addresses the plan creates: known after
+    apply (https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_router_nat#nat_ips)."""
+    router = R(
+        "google_compute_router.hub",
+        {"name": "hub-router", "project": "p1", "region": "europe-west1", "network": NET_LINK},
+    )
+    nat = R(
+        "google_compute_router_nat.hub",
+        {
+            "name": "hub-nat",
+            "project": "p1",
+            "region": "europe-west1",
+            "router": "hub-router",
+            "nat_ip_allocate_option": "MANUAL_ONLY",
+            "source_subnetwork_ip_ranges_to_nat": "ALL_SUBNETWORKS_ALL_IP_RANGES",
+        },
+        unknown={"nat_ips": True},
+        action=["create"],
+    )
+    return [*resources, router, nat]
+
+
+NET_LINK = "https://www.googleapis.com/compute/v1/projects/p1/global/networks/hub"
+
+
+def test_a_finding_from_a_network_with_nat_addresses_known_after_apply_says_so(
+    tmp_path: Path,
+) -> None:
+    """The NAT's addresses decide what the internet sees of the network's VMs: a flow that
+    leaves the network depends on them, and an intent on it is unknown."""
+    path = _plan(tmp_path, _nat(estate()))
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(
+        "intents:\n  - {name: web-out, source: web, destination: 203.0.113.9, port: tcp/443,"
+        " expect: denied}\n"
+    )
+    blueprint = crossfence.load(path, [overlay])
+    assert [u.address for u in blueprint.unknowns] == ["google_compute_router_nat.hub.nat_ips"]
+    report = run_checks(blueprint)
+    found = [f for f in report.findings if f.check.id.startswith("intents.")]
+    assert [f.check.id for f in found] == ["intents.unknown"]
+    assert [u.address for u in found[0].unknowns] == ["google_compute_router_nat.hub.nat_ips"]
+
+
 # --- diff -------------------------------------------------------------------------------------
 
 
 def test_diff_does_not_call_an_unknown_flow_opened_or_closed(tmp_path: Path) -> None:
-    """State: SSH from the IAP range to `web`. Plan: the rule's `source_ranges` known after apply.
-    With the stand-in (the rule disabled) the flow would be closed; the diff lists it as unknown
-    instead, with the address, and does not count it as denied."""
-    old = write(tmp_path / "state.json", plan(estate()))
-    new = _plan(tmp_path, _rule_unknown(estate(), source_ranges=True), "plan.json")
-    result = runner.invoke(app, ["diff", str(old), str(new), "--format", "json"])
+    """State: SSH open to the internet. Plan: the rule's `source_ranges` known after apply. With
+    the stand-in (the rule disabled) the flow would be closed; the diff lists it as unknown
+    instead, with the address, removes nothing, keeps the old finding as "may still hold", and
+    exits 1 (what the plan allows is not known)."""
+    state = _public(estate())
+    state[3].values["source_ranges"] = ["0.0.0.0/0"]
+    old = write(tmp_path / "state.json", plan(state))
+    new = _plan(tmp_path, _rule_unknown(_public(estate()), source_ranges=True), "plan.json")
+    args = ["diff", str(old), str(new)]
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 1, result.output
     document = json.loads(result.stdout)
     Draft202012Validator(output_schema("diff")).validate(document)
-    assert [f for f in document["flows"] if f.get("removed")] == []
+    assert [f for f in document["flows"] if f["removed"] or f["added"]] == []
     unknown = [f for f in document["flows"] if "unknowns" in f]
-    assert [(f["from"], f["to"]) for f in unknown] == [("internet", "web")]
-    assert [u["address"] for u in unknown[0]["unknowns"]] == [RANGES]
+    assert [(f["from"], f["to"], f["after"]) for f in unknown] == [("internet", "web", [])]
+    assert unknown[0]["unknowns"] == [RANGES]
+    assert [(u["address"], u["side"], u["endpoints"]) for u in document["unknowns"]] == [
+        (RANGES, "new", ["web"])
+    ]
+    assert document["findings"]["removed"] == []
+
+    text = runner.invoke(app, args).stdout
+    assert "? unknown internet → web  depends on " in text
+    assert "- denied" not in text
+    markdown = runner.invoke(app, [*args, "--format", "markdown"]).stdout
+    assert "#### Known only after apply" in markdown
+    assert "Newly denied" not in markdown
+
+
+def test_diff_with_everything_known_is_unchanged(tmp_path: Path) -> None:
+    state = _public(estate())
+    state[3].values["source_ranges"] = ["0.0.0.0/0"]
+    old = write(tmp_path / "state.json", plan(state))
+    new = _plan(tmp_path, _public(estate()), "plan.json")
+    document = json.loads(
+        runner.invoke(app, ["diff", str(old), str(new), "--format", "json"]).stdout
+    )
+    assert "unknowns" not in document
+    assert [(f["from"], f["to"], f["removed"]) for f in document["flows"]] == [
+        ("internet", "web", ["TCP/22"])
+    ]

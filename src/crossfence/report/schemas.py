@@ -374,11 +374,54 @@ def _diff() -> dict[str, Any]:
                         "after": services,
                         "added_if": _CONDITIONAL,
                         "removed_if": _CONDITIONAL,
-                    }
+                        "unknowns": {
+                            **_STRINGS,
+                            "description": "Terraform input: the addresses of the values known "
+                            "after apply the pair's answer depends on. The change is unknown: "
+                            "nothing added or removed, `after` with the stand-ins.",
+                        },
+                    },
+                    required=[
+                        "from",
+                        "to",
+                        "added",
+                        "removed",
+                        "before",
+                        "after",
+                        "added_if",
+                        "removed_if",
+                    ],
                 ),
             },
-            "findings": _object({"added": findings, "removed": findings}),
-        }
+            "findings": _object(
+                {
+                    "added": findings,
+                    "removed": findings,
+                    "unknown": {
+                        **findings,
+                        "description": "Findings of OLD that NEW lacks with its stand-ins only: "
+                        "they depend on a value NEW knows after apply.",
+                    },
+                },
+                required=["added", "removed"],
+            ),
+            "unknowns": {
+                "type": "array",
+                "items": _object(
+                    _UNKNOWN
+                    | {
+                        "side": {"enum": ["old", "new"]},
+                        "endpoints": {
+                            **_STRINGS,
+                            "description": "Every pair with one of them, listed or not, is "
+                            "unknown on that side.",
+                        },
+                    }
+                ),
+                "description": "Terraform input: the values either side knows only after apply.",
+            },
+        },
+        required=["schema_version", "old", "new", "endpoints", "flows", "findings"],
     )
 
 
