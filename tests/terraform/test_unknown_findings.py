@@ -87,7 +87,8 @@ def test_an_intent_on_an_address_known_after_apply_is_unknown(tmp_path: Path, ex
     found = [f for f in report.findings if f.check.id.startswith("intents.")]
     assert [f.check.id for f in found] == ["intents.unknown"]
     assert [u.address for u in found[0].unknowns] == [WEB_IP]
-    assert WEB_IP in found[0].message and "with the stand-ins it is allowed" in found[0].message
+    assert "unknown until apply (with the stand-ins it is allowed" in found[0].message
+    assert found[0].depends_on == f"depends on 1 value known after apply: {WEB_IP}"
 
 
 def test_an_intent_with_everything_known_is_decided(tmp_path: Path) -> None:

@@ -303,6 +303,7 @@ class Context(ManifestContext):
         self._layered: LayeredReach | None = None
         self._asked: dict[tuple[str, str, str, str | None, str | None], Reach | None] = {}
         self._unknown_ends: list[tuple[UnknownValue, frozenset[str]]] | None = None
+        self._unknowns_in: dict[int, tuple[Reach, tuple[UnknownValue, ...]]] = {}
 
     @property
     def layered(self) -> LayeredReach:
@@ -357,9 +358,18 @@ class Context(ManifestContext):
     def unknowns_in(self, flow: Reach) -> tuple[UnknownValue, ...]:
         """The values a Terraform plan does not know yet that a flow's answer depends on
         (`crossfence.estate.unknowns_in`): non-empty, its verdict is `unknown`."""
-        from ..estate import unknowns_in
+        if not self.blueprint.unknowns:
+            return ()
+        # memoised by identity (`ask` memoises the flows): the flow is kept alive with its answer
+        found = self._unknowns_in.get(id(flow))
+        if found is None or found[0] is not flow:
+            from ..estate import unknowns_in
 
-        return unknowns_in(self.blueprint, flow, self.topology)
+            found = self._unknowns_in[id(flow)] = (
+                flow,
+                unknowns_in(self.blueprint, flow, self.topology),
+            )
+        return found[1]
 
     def unknowns_of(self, finding: Finding) -> tuple[UnknownValue, ...]:
         """The values known only after apply a finding depends on: its flows' (`unknowns_in`),

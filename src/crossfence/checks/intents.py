@@ -59,16 +59,13 @@ def unknown(context: Context, check: Check) -> Iterator[Finding]:
         )
         if flow is None:
             continue
-        unknowns = context.unknowns_in(flow)
-        if not unknowns:
+        if not context.unknowns_in(flow):
             continue
         verdict = "allowed" if flow.allowed else "denied"
-        count = f"{len(unknowns)} value{'s' if len(unknowns) > 1 else ''}"
         yield check.finding(
             f"intent {intent.name} expects {intent.source} → {intent.destination} {intent.port} "
-            f"{intent.expect}: unknown, it depends on {count} known after apply "
-            f"({', '.join(u.address for u in unknowns)}); with the stand-ins it is {verdict}, "
-            "which is not an answer",
+            f"{intent.expect}: unknown until apply (with the stand-ins it is {verdict}, which is "
+            "not an answer)",
             [ref("intent", intent)],
             [flow],
         )
