@@ -313,3 +313,72 @@ def test_diff_with_everything_known_is_unchanged(tmp_path: Path) -> None:
     assert [(f["from"], f["to"], f["removed"]) for f in document["flows"]] == [
         ("internet", "web", ["TCP/22"])
     ]
+
+
+# --- a network firewall policy rule -----------------------------------------------------------
+
+
+def _policy(action: str, match: dict[str, object], unknown: dict[str, object]) -> list[R]:
+    """A global network firewall policy associated with `hub`, and one rule of it whose `match`
+    values in `unknown` are known after apply
+    (https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_network_firewall_policy_rule)."""
+    link = "https://www.googleapis.com/compute/v1/projects/p1/global/firewallPolicies/pol"
+    return [
+        R(
+            "google_compute_network_firewall_policy.p",
+            {
+                "name": "pol",
+                "project": "p1",
+                "self_link": link,
+                "id": "projects/p1/global/firewallPolicies/pol",
+            },
+        ),
+        R(
+            "google_compute_network_firewall_policy_rule.r",
+            {
+                "firewall_policy": "pol",
+                "project": "p1",
+                "priority": 100,
+                "direction": "INGRESS",
+                "action": action,
+                "match": [{"layer4_configs": [{"ip_protocol": "tcp", "ports": ["22"]}], **match}],
+                "target_service_accounts": [],
+                "disabled": False,
+            },
+            unknown={"match": [unknown]},
+            action=["create"],
+        ),
+        R(
+            "google_compute_network_firewall_policy_association.a",
+            {"name": "a", "firewall_policy": "pol", "attachment_target": NET_LINK, "project": "p1"},
+        ),
+    ]
+
+
+def test_a_policy_allow_rule_whose_sources_are_unknown_allows_nothing_yet(tmp_path: Path) -> None:
+    """A policy rule without `src_ip_ranges` is read as any source: unknown ranges on an allow
+    rule read as disabled, recorded, and reach about the network's endpoints is unknown."""
+    resources = [*estate(), *_policy("allow", {}, {"src_ip_ranges": True})]
+    path = _plan(tmp_path, resources)
+    blueprint = crossfence.load(path)
+    rule = blueprint.firewall_policies[0].rules[0]
+    assert (rule.disabled, rule.source_ranges) == (True, ())
+    assert [(u.address, u.stand_in) for u in blueprint.unknowns] == [
+        ("google_compute_network_firewall_policy_rule.r.match[0].src_ip_ranges", "disabled: true")
+    ]
+    args = ["reach", str(path), "--from", "35.235.240.7", "--to", "web", "--port", "tcp/22"]
+    document = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    assert document["verdict"] == "unknown"
+
+
+def test_a_policy_deny_rule_with_an_unknown_source_denies_from_anywhere(tmp_path: Path) -> None:
+    resources = [
+        *estate(),
+        *_policy(
+            "deny", {"src_ip_ranges": ["10.9.0.0/16", None]}, {"src_ip_ranges": [False, True]}
+        ),
+    ]
+    blueprint = crossfence.load(_plan(tmp_path, resources))
+    rule = blueprint.firewall_policies[0].rules[0]
+    assert (rule.action, rule.disabled, rule.source_ranges) == ("deny", False, ())
+    assert [u.stand_in for u in blueprint.unknowns] == ["[]"]
