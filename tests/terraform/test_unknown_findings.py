@@ -103,7 +103,7 @@ def test_an_intent_with_everything_known_is_decided(tmp_path: Path) -> None:
 def test_check_reports_an_unknown_intent_in_every_format(tmp_path: Path) -> None:
     """Text says `unknown:` and names the address; JSON (valid against `crossfence schema
     check`) carries `unknowns`; SARIF adds it to the message and `properties.unknowns`;
-    Markdown to the finding's cell. The finding counts for `--fail-on` (exit 1)."""
+    Markdown to the finding's cell; JUnit to the failure's text. The finding counts for `--fail-on` (exit 1)."""
     path = _plan(tmp_path, _web_address_unknown(estate()))
     args = ["check", str(path), "--overlay", str(_overlay(tmp_path))]
     text = runner.invoke(app, args)
@@ -127,6 +127,9 @@ def test_check_reports_an_unknown_intent_in_every_format(tmp_path: Path) -> None
 
     markdown = runner.invoke(app, [*args, "--format", "markdown"]).stdout
     assert "— **unknown**: depends on 1 value known after apply: " in markdown
+
+    junit = runner.invoke(app, [*args, "--format", "junit"]).stdout
+    assert "unknown: depends on 1 value known after apply: " in junit
 
 
 # --- a firewall rule whose lists are known after apply ----------------------------------------
