@@ -385,3 +385,24 @@ def test_a_policy_deny_rule_with_an_unknown_source_denies_from_anywhere(tmp_path
     rule = blueprint.firewall_policies[0].rules[0]
     assert (rule.action, rule.disabled, rule.source_ranges) == ("deny", False, ())
     assert [u.stand_in for u in blueprint.unknowns] == ["[]"]
+
+
+def test_a_check_finding_on_an_ephemeral_address_is_marked_unknown(tmp_path: Path) -> None:
+    """`web` holds personal data and gets an ephemeral external address (`access_config` without
+    `nat_ip`: allocated at apply,
+    https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_instance#nat_ip),
+    the firewall opens SSH to 0.0.0.0/0: the finding that the internet reaches it stands with
+    the stand-in address, and says it depends on the address."""
+    resources = estate()
+    resources[2].values["network_interface"][0]["access_config"] = [{"network_tier": "PREMIUM"}]
+    resources[2].unknown = {"network_interface": [{"access_config": [{"nat_ip": True}]}]}
+    resources[2].action = ["create"]
+    resources[3].values["source_ranges"] = ["0.0.0.0/0"]
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("workloads:\n  - {name: web, personal_data: stores}\n")
+    report = run_checks(crossfence.load(_plan(tmp_path, resources), [overlay]))
+    found = [f for f in report.findings if f.check.id == "zerotrust.internet-to-personal-data"]
+    assert len(found) == 1, [f.check.id for f in report.findings]
+    assert [u.address for u in found[0].unknowns] == [
+        'google_compute_instance.vm["web"].network_interface[0].access_config[0].nat_ip'
+    ]
