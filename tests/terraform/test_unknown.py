@@ -34,7 +34,8 @@ def _web_address_unknown(tmp_path: Path) -> Path:
 
 def _rule_ranges_unknown(tmp_path: Path) -> Path:
     """The firewall rule's `source_ranges` are known after apply (an address of a resource to be
-    created): the rule is read without them, so it matches nothing yet."""
+    created): an empty list would be any source on GCP, so the allow rule is read as disabled
+    (it allows nothing yet)."""
     resources = estate()
     rule = resources[3]
     rule.values.pop("source_ranges")
@@ -62,9 +63,9 @@ def test_reach_to_an_address_known_after_apply_is_unknown(tmp_path: Path) -> Non
 
 
 def test_rule_with_ranges_known_after_apply_makes_the_answer_unknown(tmp_path: Path) -> None:
-    """A rule whose `source_ranges` are known after apply is read without them (what it will
+    """A rule whose `source_ranges` are known after apply is read as disabled (what it will
     allow is not known): whatever the stand-in reading gives, the verdict is UNKNOWN, naming the
-    argument, with nothing put in its place."""
+    argument and the stand-in."""
     path = _rule_ranges_unknown(tmp_path)
     args = ["reach", str(path), "--from", "35.235.240.7", "--to", "web", "--port", "tcp/22"]
     result = runner.invoke(app, [*args, "--format", "json"])
@@ -74,7 +75,7 @@ def test_rule_with_ranges_known_after_apply_makes_the_answer_unknown(tmp_path: P
     assert [u["address"] for u in document["unknowns"]] == [
         'google_compute_firewall.allow["ssh"].source_ranges'
     ]
-    assert [u["stand_in"] for u in document["unknowns"]] == [None]
+    assert [u["stand_in"] for u in document["unknowns"]] == ["disabled: true"]
 
 
 def test_reach_with_everything_known_keeps_its_verdict(tmp_path: Path) -> None:

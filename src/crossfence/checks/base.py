@@ -13,7 +13,7 @@ from ..errors import InputError
 if TYPE_CHECKING:
     from ..engine.layers import LayeredReach
     from ..ir.types import Topology
-    from ..model import Blueprint, Workload
+    from ..model import Blueprint, UnknownValue, Workload
     from ..model.intents import Suppression
     from ..providers.kubernetes.resources import Cluster as KubeCluster
 
@@ -34,6 +34,7 @@ __all__ = [
     "register",
     "register_manifest_check",
     "severity_at_least",
+    "unknown_json",
 ]
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
@@ -77,6 +78,18 @@ class ObjectRef:
         if self.address:
             out["address"] = self.address
         return out
+
+
+def unknown_json(unknown: UnknownValue) -> dict[str, Any]:
+    """A value a Terraform plan does not know yet, as every JSON output gives it."""
+    return {
+        "address": unknown.address,
+        "path": unknown.path,
+        "file": unknown.file,
+        "line": unknown.line,
+        "column": unknown.column,
+        "stand_in": unknown.stand_in,
+    }
 
 
 CheckFunction = Callable[["Context", "Check"], Iterable["Finding"]]
@@ -148,6 +161,10 @@ class Finding:
     explains: list[Finding] = field(default_factory=list)
     """Findings folded into this one: consequences of the same mistake."""
     suppression: Suppression | None = None
+    unknowns: tuple[UnknownValue, ...] = ()
+    """Terraform input: the values known only after apply that the finding depends on (those of
+    its flows, its objects and the endpoints of its scope). Non-empty: the finding holds with the
+    stand-ins put in their place, and may not hold once they are allocated (`run_checks` fills it)."""
 
     @property
     def severity(self) -> Severity:
@@ -158,6 +175,18 @@ class Finding:
     def primary(self) -> ObjectRef | None:
         """The object the finding is about (the first one)."""
         return self.objects[0] if self.objects else None
+
+    @property
+    def depends_on(self) -> str:
+        """`depends on 2 values known after apply: ADDRESS, ADDRESS`, what every report adds to a
+        finding with `unknowns`; '' for one that depends on none."""
+        if not self.unknowns:
+            return ""
+        count = len(self.unknowns)
+        return (
+            f"depends on {count} value{'s' if count > 1 else ''} known after apply: "
+            + ", ".join(u.address for u in self.unknowns)
+        )
 
     def location(self) -> ObjectRef | None:
         """The first involved object that knows where it was written."""
@@ -183,6 +212,8 @@ class Finding:
         }
         if self.suppression is not None:
             data["suppressed"] = {"reason": self.suppression.reason}
+        if self.unknowns:
+            data["unknowns"] = [unknown_json(u) for u in self.unknowns]
         return data
 
 
@@ -271,6 +302,8 @@ class Context(ManifestContext):
         self.topology = topology
         self._layered: LayeredReach | None = None
         self._asked: dict[tuple[str, str, str, str | None, str | None], Reach | None] = {}
+        self._unknown_ends: list[tuple[UnknownValue, frozenset[str]]] | None = None
+        self._unknowns_in: dict[int, tuple[Reach, tuple[UnknownValue, ...]]] = {}
 
     @property
     def layered(self) -> LayeredReach:
@@ -321,6 +354,47 @@ class Context(ManifestContext):
             except InputError:
                 self._asked[key] = None
         return self._asked[key]
+
+    def unknowns_in(self, flow: Reach) -> tuple[UnknownValue, ...]:
+        """The values a Terraform plan does not know yet that a flow's answer depends on
+        (`crossfence.estate.unknowns_in`): non-empty, its verdict is `unknown`."""
+        if not self.blueprint.unknowns:
+            return ()
+        # memoised by identity (`ask` memoises the flows): the flow is kept alive with its answer
+        found = self._unknowns_in.get(id(flow))
+        if found is None or found[0] is not flow:
+            from ..estate import unknowns_in
+
+            found = self._unknowns_in[id(flow)] = (
+                flow,
+                unknowns_in(self.blueprint, flow, self.topology),
+            )
+        return found[1]
+
+    def unknowns_of(self, finding: Finding) -> tuple[UnknownValue, ...]:
+        """The values known only after apply a finding depends on: its flows' (`unknowns_in`),
+        those of the objects it names (by Terraform address), and those whose endpoints
+        (`crossfence.estate.unknown_endpoints`) meet its scope."""
+        unknowns = self.blueprint.unknowns
+        if not unknowns:
+            return ()
+        found = [u for flow in finding.flows for u in self.unknowns_in(flow)]
+        addresses = {o.address for o in finding.objects if o.address}
+        found += [
+            u
+            for u in unknowns
+            if any(u.address == a or u.address.startswith((f"{a}.", f"{a}[")) for a in addresses)
+        ]
+        if finding.scope:
+            if self._unknown_ends is None:
+                from ..estate import unknown_endpoints
+
+                self._unknown_ends = unknown_endpoints(self.blueprint, self.topology)
+            found += [u for u, ends in self._unknown_ends if ends & finding.scope]
+        seen: dict[str, UnknownValue] = {}
+        for unknown in found:
+            seen.setdefault(unknown.path, unknown)
+        return tuple(seen.values())
 
     def endpoint_name(self, name: str) -> str:
         """The endpoint a name or address stands for (`203.0.113.7` is `internet`)."""

@@ -14,7 +14,7 @@ from .runner import run_manifest_checks
 if TYPE_CHECKING:
     from ..algebra.packets import IpSet, ServiceSet
     from ..engine.matrix import Matrix
-    from ..model import Blueprint
+    from ..model import Blueprint, UnknownValue
     from ..providers.kubernetes import Connectivity
     from ..providers.kubernetes.resources import Cluster as KubeCluster
     from .base import Finding
@@ -38,10 +38,15 @@ class FlowChange:
     """Services allowed now for some requests and not before: `{"services", "conditions"}`."""
     removed_if: list[dict[str, Any]] = field(default_factory=list)
     """Services allowed before for some requests and not now."""
+    unknowns: list[str] = field(default_factory=list)
+    """Terraform input: the addresses of the values known only after apply that either side's
+    answer for the pair depends on. Non-empty: the change is `unknown` (`added`, `removed` and
+    their conditional forms are empty; `before` and `after` are with the stand-ins)."""
 
     def to_json(self) -> dict[str, Any]:
-        """`{"from", "to", "added", "removed", "before", "after", "added_if", "removed_if"}`."""
-        return {
+        """`{"from", "to", "added", "removed", "before", "after", "added_if", "removed_if"}`,
+        and `unknowns` when the change is unknown."""
+        out = {
             "from": self.source,
             "to": self.destination,
             "added": self.added,
@@ -51,6 +56,9 @@ class FlowChange:
             "added_if": self.added_if,
             "removed_if": self.removed_if,
         }
+        if self.unknowns:
+            out["unknowns"] = self.unknowns
+        return out
 
 
 @dataclass
@@ -66,17 +74,30 @@ class BlueprintDiff:
     findings_removed: list[Finding] = field(default_factory=list)
     old_warnings: list[Any] = field(default_factory=list)
     """The old estate's warnings, when it was read by `diff_estates` (to print them)."""
+    findings_unknown: list[Finding] = field(default_factory=list)
+    """Findings of OLD that NEW does not have with its stand-ins, but which depend on a value NEW
+    knows only after apply: not resolved, unknown."""
+    unknowns: list[tuple[str, UnknownValue, list[str]]] = field(default_factory=list)
+    """Terraform input: each value either side knows only after apply (`old` or `new`, the value,
+    the endpoints whose answers depend on it). Every pair with one of those endpoints is unknown
+    on that side, listed in `flows` or not."""
 
     @property
     def opens(self) -> bool:
-        """Something is allowed now that was not (outright or for some requests)."""
-        return any(change.added or change.added_if for change in self.flows)
+        """Something is allowed now that was not (outright or for some requests), or NEW depends
+        on a value known only after apply: what it allows is not known, so "nothing opens" would
+        be a guess."""
+        return any(change.added or change.added_if for change in self.flows) or any(
+            side == "new" and ends for side, _, ends in self.unknowns
+        )
 
     @property
     def empty(self) -> bool:
         """Nothing changed."""
         return not (
             self.flows
+            or self.unknowns
+            or self.findings_unknown
             or self.endpoints_added
             or self.endpoints_removed
             or self.findings_added
@@ -85,7 +106,9 @@ class BlueprintDiff:
 
     def to_json(self) -> dict[str, Any]:
         """The documented shape (see `crossfence.report.diff`)."""
-        return {
+        from .base import unknown_json
+
+        out: dict[str, Any] = {
             "old": self.old,
             "new": self.new,
             "endpoints": {"added": self.endpoints_added, "removed": self.endpoints_removed},
@@ -95,6 +118,14 @@ class BlueprintDiff:
                 "removed": [f.to_json() for f in self.findings_removed],
             },
         }
+        if self.findings_unknown:
+            out["findings"]["unknown"] = [f.to_json() for f in self.findings_unknown]
+        if self.unknowns:
+            out["unknowns"] = [
+                {**unknown_json(u), "side": side, "endpoints": ends}
+                for side, u, ends in self.unknowns
+            ]
+        return out
 
 
 def _key(finding: Finding) -> tuple[str, tuple[str, ...]]:
@@ -117,22 +148,41 @@ def label(blueprint: Blueprint) -> str:
     return blueprint.name if blueprint.origin is None else str(blueprint.origin)
 
 
-def compare(
-    old: str,
-    new: str,
-    before_side: tuple[Matrix, list[Finding]],
-    after_side: tuple[Matrix, list[Finding]],
-) -> BlueprintDiff:
-    """The differences of two analysed estates (each: its matrix and its active findings)."""
+Analysed = (
+    tuple["Matrix", list["Finding"]]
+    | tuple["Matrix", list["Finding"], list[tuple["UnknownValue", frozenset[str]]]]
+)
 
-    (before, old_findings), (after, new_findings) = before_side, after_side
+
+def compare(old: str, new: str, before_side: Analysed, after_side: Analysed) -> BlueprintDiff:
+    """The differences of two analysed estates (each: its matrix, its active findings, and the
+    values it knows only after apply with their endpoints, `sides.analysed`).
+
+    A pair with an endpoint whose answers depend on a value known after apply (either side) is
+    `unknown`: listed when the stand-ins change it, with the values' addresses and no service
+    added or removed. A finding of OLD that NEW lacks is not resolved when it depends on one of
+    NEW's values (its flows' endpoints, its objects): it is listed as unknown."""
+    before, old_findings = before_side[0], before_side[1]
+    after, new_findings = after_side[0], after_side[1]
+    unknown_before = before_side[2] if len(before_side) > 2 else []
+    unknown_after = after_side[2] if len(after_side) > 2 else []
     names_before, names_after = set(before.endpoints), set(after.endpoints)
     result = BlueprintDiff(
         old,
         new,
         endpoints_added=sorted(names_after - names_before),
         endpoints_removed=sorted(names_before - names_after),
+        unknowns=[
+            (side, unknown, sorted(ends))
+            for side, found in (("old", unknown_before), ("new", unknown_after))
+            for unknown, ends in found
+        ],
     )
+    # endpoint -> the addresses of the values its answers depend on, either side
+    depends: dict[str, set[str]] = {}
+    for unknown, ends in [*unknown_before, *unknown_after]:
+        for end in ends:
+            depends.setdefault(end, set()).add(unknown.address)
     # matrices share a few hundred distinct service sets over millions of pairs: each difference
     # and each text is computed once per distinct set (or pair of sets)
     changes: dict[tuple[ServiceSet, ServiceSet], tuple[ServiceSet, ServiceSet]] = {}
@@ -155,6 +205,12 @@ def compare(
         removed_if = _conditional_change(was_if, now_if, now)
         if added.is_empty() and removed.is_empty() and not added_if and not removed_if:
             continue
+        pending = depends.get(pair[0], set()) | depends.get(pair[1], set())
+        if pending:
+            change = FlowChange(pair[0], pair[1], [], [], text(was), text(now))
+            change.unknowns = sorted(pending)
+            result.flows.append(change)
+            continue
         result.flows.append(
             FlowChange(
                 pair[0],
@@ -170,8 +226,30 @@ def compare(
     found_before = {_key(f): f for f in old_findings}
     found_after = {_key(f): f for f in new_findings}
     result.findings_added = [f for k, f in found_after.items() if k not in found_before]
-    result.findings_removed = [f for k, f in found_before.items() if k not in found_after]
+    gone = [f for k, f in found_before.items() if k not in found_after]
+    result.findings_removed = [f for f in gone if not _depends(f, unknown_after)]
+    result.findings_unknown = [f for f in gone if _depends(f, unknown_after)]
     return result
+
+
+def _depends(finding: Finding, unknowns: list[tuple[UnknownValue, frozenset[str]]]) -> bool:
+    """Whether an old finding may still hold in an estate with these values known after apply:
+    one of its flows has an endpoint of theirs, one of its objects holds one, or its scope
+    meets theirs."""
+    if not unknowns:
+        return False
+    names = {n for flow in finding.flows for n in (flow.source, flow.destination)}
+    names |= finding.scope
+    addresses = tuple(o.address for o in finding.objects if o.address)
+    for unknown, ends in unknowns:
+        if names & ends:
+            return True
+        if any(
+            unknown.address == a or unknown.address.startswith((f"{a}.", f"{a}["))
+            for a in addresses
+        ):
+            return True
+    return False
 
 
 def _changed(

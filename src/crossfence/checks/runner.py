@@ -180,6 +180,8 @@ def run_checks(
     checks = [c for c in REGISTRY.values() if c.id not in skipped and c.family not in skipped]
     context = Context(blueprint, topology)
     findings = [finding for check in checks for finding in check.function(context, check)]
+    for finding in findings:
+        finding.unknowns = context.unknowns_of(finding)
     report = Report(
         blueprint.name,
         str(blueprint.origin) if blueprint.origin is not None else None,
@@ -187,6 +189,10 @@ def run_checks(
         skipped=sorted(skipped),
     )
     for finding in _fold(context, findings):
+        # a finding that explains others depends on what they depend on
+        for folded in finding.explains:
+            known = {u.path for u in finding.unknowns}
+            finding.unknowns += tuple(u for u in folded.unknowns if u.path not in known)
         finding.suppression = _suppression(blueprint, finding)
         (report.suppressed if finding.suppression else report.findings).append(finding)
     report.findings.sort(key=lambda f: SEVERITIES.index(f.severity))

@@ -11,13 +11,15 @@ from .runner import run_checks
 
 if TYPE_CHECKING:
     from ..engine.matrix import Matrix
-    from ..model import Blueprint
+    from ..model import Blueprint, UnknownValue
     from .base import Finding
     from .diff import BlueprintDiff
 
 __all__ = ["PARALLEL_BYTES", "PARALLEL_FROM", "analysed", "both", "diff_estates"]
 
-Side = tuple["Matrix", list["Finding"]]
+Side = tuple["Matrix", list["Finding"], list[tuple["UnknownValue", frozenset[str]]]]
+"""One estate analysed: its matrix, its active findings, and the values a Terraform plan knows
+only after apply with the endpoints whose answers depend on them (`unknown_endpoints`)."""
 Mode = Literal["all", "network"]
 
 PARALLEL_FROM = 2000
@@ -27,11 +29,15 @@ PARALLEL_BYTES = 8 << 20
 
 
 def analysed(blueprint: Blueprint, mode: Mode) -> Side:
-    """One side: its connectivity matrix and its active findings (on one topology)."""
-    from ..estate import build_topology, connectivity
+    """One side: its connectivity matrix, its active findings (on one topology) and its unknowns."""
+    from ..estate import build_topology, connectivity, unknown_endpoints
 
     topology = build_topology(blueprint)
-    return connectivity(topology, mode), run_checks(blueprint, topology).findings
+    return (
+        connectivity(topology, mode),
+        run_checks(blueprint, topology).findings,
+        unknown_endpoints(blueprint, topology),
+    )
 
 
 def _forked(work: Callable[[], Any], mine: Callable[[], Any]) -> tuple[Any, Any]:

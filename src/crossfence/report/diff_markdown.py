@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..checks.base import SEVERITIES
 from ..checks.diff import BlueprintDiff, FlowChange
 from .findings import trace_lines
-from .markdown import block, code, text, where
+from .markdown import block, code, message, text, where
 
 __all__ = ["diff_markdown"]
 
@@ -43,8 +43,36 @@ def _headline(result: BlueprintDiff) -> str:
         ),
         f"{_plural(len(result.findings_removed), 'finding')} resolved",
     ]
-    icon = "🔴" if opened or new else "🟢"
+    pending = [c for c in result.flows if c.unknowns]
+    if pending or any(side == "new" for side, _, _ in result.unknowns):
+        parts.insert(
+            0,
+            f"**{_plural(len({u.address for _, u, _ in result.unknowns}), 'value')} known only "
+            "after apply** (the flows they concern are unknown)",
+        )
+    icon = "🔴" if opened or new else "🟡" if result.opens else "🟢"
     return f"{icon} " + "; ".join(parts) + "."
+
+
+def _unknown(result: BlueprintDiff) -> list[str]:
+    """The values known only after apply, the endpoints they concern, and the changed flows that
+    depend on them (neither opened nor closed: unknown)."""
+    if not result.unknowns:
+        return []
+    lines = ["#### Known only after apply", "", "| value | side | pairs with |", "|---|---|---|"]
+    for side, unknown, names in result.unknowns[:ROWS]:
+        ends = ", ".join(_cell_code(n) for n in names) or "—"
+        lines.append(f"| {_cell_code(unknown.address)} | {side} | {ends} |")
+    lines += ["", "Every pair with one of these endpoints is unknown, listed or not."]
+    pending = [c for c in result.flows if c.unknowns]
+    if pending:
+        lines += ["", "| from | to | with the stand-ins | depends on |", "|---|---|---|---|"]
+        lines += [
+            f"| {_cell_code(c.source)} | {_cell_code(c.destination)} | {_services(c.after)} | "
+            f"{', '.join(_cell_code(a) for a in c.unknowns)} |"
+            for c in pending[:ROWS]
+        ]
+    return [*lines, ""]
 
 
 def _flows(title: str, changes: list[FlowChange], added: bool) -> list[str]:
@@ -98,6 +126,7 @@ def diff_markdown(result: BlueprintDiff) -> str:
         lines += [f"Endpoints added: {added}; removed: {removed}.", ""]
     lines += _flows("Newly allowed", result.flows, True)
     lines += _flows("Newly denied", result.flows, False)
+    lines += _unknown(result)
     if result.findings_added:
         lines += [
             "#### New findings",
@@ -107,7 +136,7 @@ def diff_markdown(result: BlueprintDiff) -> str:
         ]
         for f in result.findings_added:
             lines.append(
-                f"| {_ICONS[f.severity]} | {f.severity} | `{f.check.id}` | {text(f.message)} | {where(f)} |"
+                f"| {_ICONS[f.severity]} | {f.severity} | `{f.check.id}` | {message(f)} | {where(f)} |"
             )
         lines.append("")
         for f in result.findings_added:
@@ -120,5 +149,9 @@ def diff_markdown(result: BlueprintDiff) -> str:
     if result.findings_removed:
         lines += ["#### Resolved findings", ""]
         lines += [f"- ~~`{f.check.id}`: {text(f.message)}~~" for f in result.findings_removed]
+        lines.append("")
+    if result.findings_unknown:
+        lines += ["#### Findings that may still hold (gone with the stand-ins only)", ""]
+        lines += [f"- `{f.check.id}`: {text(f.message)}" for f in result.findings_unknown]
         lines.append("")
     return "\n".join(lines)

@@ -16,7 +16,9 @@ The JSON shape (`crossfence check --format json`), stable::
                "traces": [reach JSON: {"from", "to", "port", "verdict", "disposition",
                           "conditions", "hops": [{"node", "steps": [{"action", "detail", "source"}]}]}],
                "explains": [{"check", "message", "objects"}],
-               "suppressed": {"reason": str}}          # only in "suppressed"
+               "suppressed": {"reason": str},          # only in "suppressed"
+               "unknowns": [{"address", "path", "file", "line", "column", "stand_in"}]}
+                                                       # Terraform input: only when it depends on one
 
 Its JSON Schema is `crossfence schema check` (`report/schemas.py`). `unused_suppressions` are the blueprint's suppressions that matched no finding of a check that
 ran (stale, or a typo in `objects`). `summary` counts active findings (not suppressed). `explains` lists the findings folded into
@@ -87,6 +89,10 @@ def _finding(finding: Finding, console: Console, traces: bool) -> None:
     label = f"({finding.severity}) " if finding.suppression is not None else ""
     console.print(f"  {label}[bold]{escape(finding.check.id)}[/]  {escape(finding.check.title)}")
     console.print(f"    {escape(finding.message)}")
+    if finding.unknowns:
+        console.print(f"    [yellow]unknown: {escape(finding.depends_on)}[/]")
+        for unknown in finding.unknowns:
+            console.print(f"    [dim]  {escape(str(unknown))}[/]")
     for obj in finding.objects:
         console.print(f"    [dim]↳ {escape(str(obj))}[/]")
     if finding.suppression is not None:
@@ -108,7 +114,8 @@ def _one_line(finding: Finding) -> str:
     where = ""
     if located is not None and located.file:
         where = f" ({located.file}:{located.line})" if located.line else f" ({located.file})"
-    return f"{finding.severity.upper()} {finding.check.id}: {finding.message}{where}"
+    unknown = f" (unknown: {finding.depends_on})" if finding.unknowns else ""
+    return f"{finding.severity.upper()} {finding.check.id}: {finding.message}{unknown}{where}"
 
 
 def render_report(

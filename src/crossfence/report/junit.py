@@ -42,6 +42,11 @@ def junit(report: Report) -> str:
                 case, "failure", message=xml_text(finding.message), type=finding.severity
             )
             lines = [finding.message, *(f"  {o}" for o in finding.objects), f"fix: {check.fix}"]
+            if finding.unknowns:
+                lines[1:1] = [
+                    f"unknown: {finding.depends_on}",
+                    *(f"  {u}" for u in finding.unknowns),
+                ]
             for flow in finding.flows:
                 lines += trace_lines(flow)
             failure.text = xml_text("\n".join(lines))

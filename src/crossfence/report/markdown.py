@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from ..checks import Check, Finding, Report
 from .findings import summary_line, trace_lines
 
-__all__ = ["block", "catalogue", "code", "markdown", "text", "where"]
+__all__ = ["block", "catalogue", "code", "markdown", "message", "text", "where"]
 
 _ICONS = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
 
@@ -58,6 +58,15 @@ def where(finding: Finding) -> str:
     return cell.replace("|", "\\|")
 
 
+def message(finding: Finding) -> str:
+    """A finding's message for a table cell, with what it depends on when a value is known only
+    after apply."""
+    text = _text(finding.message)
+    if finding.unknowns:
+        text += f" — **unknown**: {_text(finding.depends_on)}"
+    return text
+
+
 def markdown(report: Report) -> str:
     """A summary table of the findings, then each finding's fix and traces in a folded block."""
     lines = [f"### crossfence check: {_text(report.blueprint)}", "", summary_line(report), ""]
@@ -65,7 +74,7 @@ def markdown(report: Report) -> str:
         lines += ["| | severity | check | finding | where |", "|---|---|---|---|---|"]
         for f in report.findings:
             lines.append(
-                f"| {_ICONS[f.severity]} | {f.severity} | `{f.check.id}` | {_text(f.message)} | {where(f)} |"
+                f"| {_ICONS[f.severity]} | {f.severity} | `{f.check.id}` | {message(f)} | {where(f)} |"
             )
         lines.append("")
         for f in report.findings:

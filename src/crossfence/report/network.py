@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ..checks.base import unknown_json
 from ..engine.matrix import Matrix
 from ..engine.reach import Reach
 from ..ir.types import Topology
@@ -30,18 +31,6 @@ __all__ = [
     "unknown_json",
     "verdict_line",
 ]
-
-
-def unknown_json(unknown: UnknownValue) -> dict[str, Any]:
-    """A value the plan does not know yet, as the JSON outputs give it."""
-    return {
-        "address": unknown.address,
-        "path": unknown.path,
-        "file": unknown.file,
-        "line": unknown.line,
-        "column": unknown.column,
-        "stand_in": unknown.stand_in,
-    }
 
 
 def reach_json(result: Reach, unknowns: Sequence[UnknownValue] = ()) -> dict[str, Any]:

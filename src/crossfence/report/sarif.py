@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..checks import Check, Finding, ObjectRef, Report
+from ..checks.base import unknown_json
 from ..engine.reach import Reach
 from ..errors import Problem
 from ..version import __version__
@@ -150,6 +151,8 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
     text = finding.message
     if finding.explains:
         text += " Also: " + "; ".join(f"{f.check.id}: {f.message}" for f in finding.explains)
+    if finding.unknowns:
+        text += f" Unknown: it {finding.depends_on}."
     result: dict[str, Any] = {
         "ruleId": finding.check.id,
         "ruleIndex": index,
@@ -174,6 +177,8 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         result["codeFlows"] = flows
     if finding.flows:
         result["properties"]["traces"] = ["\n".join(trace_lines(flow)) for flow in finding.flows]
+    if finding.unknowns:
+        result["properties"]["unknowns"] = [unknown_json(u) for u in finding.unknowns]
     if finding.suppression is not None:
         result["suppressions"] = [
             {"kind": "inSource", "status": "accepted", "justification": finding.suppression.reason}

@@ -37,6 +37,23 @@ def _object(properties: dict[str, Any], required: list[str] | None = None) -> di
     }
 
 
+_UNKNOWN: dict[str, Any] = {
+    "address": {
+        "type": "string",
+        "description": "The Terraform attribute (`module.app.google_compute_instance.web"
+        ".network_interface[0].network_ip`).",
+    },
+    "path": {"type": "string", "description": "The blueprint field it stands for."},
+    "file": _STRING,
+    "line": _LINE,
+    "column": _LINE,
+    "stand_in": {
+        "type": ["string", "null"],
+        "description": "The value put in its place (null: left out of its list).",
+    },
+}
+
+
 _DEFS: dict[str, Any] = {
     "schema_version": {"const": SCHEMA_VERSION},
     "problem": _object(
@@ -134,6 +151,13 @@ _DEFS: dict[str, Any] = {
                 ),
             },
             "suppressed": _object({"reason": _STRING}),
+            "unknowns": {
+                "type": "array",
+                "items": _object(_UNKNOWN),
+                "description": "Terraform input, only when there is one: the values known after "
+                "apply the finding depends on (its flows', its objects'). It holds with the "
+                "stand-ins, and may not once they are allocated.",
+            },
         },
         required=["check", "severity", "title", "message", "objects", "traces", "explains"],
     ),
@@ -232,23 +256,6 @@ _CONDITIONAL: dict[str, Any] = {
     "items": _object({"services": {"$ref": "#/$defs/services"}, "conditions": _STRINGS}),
     "description": "Services allowed only for the requests that carry the conditions (an IAP "
     "token, HTTP methods and paths).",
-}
-
-
-_UNKNOWN: dict[str, Any] = {
-    "address": {
-        "type": "string",
-        "description": "The Terraform attribute (`module.app.google_compute_instance.web"
-        ".network_interface[0].network_ip`).",
-    },
-    "path": {"type": "string", "description": "The blueprint field it stands for."},
-    "file": _STRING,
-    "line": _LINE,
-    "column": _LINE,
-    "stand_in": {
-        "type": ["string", "null"],
-        "description": "The value put in its place (null: left out of its list).",
-    },
 }
 
 
@@ -367,11 +374,54 @@ def _diff() -> dict[str, Any]:
                         "after": services,
                         "added_if": _CONDITIONAL,
                         "removed_if": _CONDITIONAL,
-                    }
+                        "unknowns": {
+                            **_STRINGS,
+                            "description": "Terraform input: the addresses of the values known "
+                            "after apply the pair's answer depends on. The change is unknown: "
+                            "nothing added or removed, `after` with the stand-ins.",
+                        },
+                    },
+                    required=[
+                        "from",
+                        "to",
+                        "added",
+                        "removed",
+                        "before",
+                        "after",
+                        "added_if",
+                        "removed_if",
+                    ],
                 ),
             },
-            "findings": _object({"added": findings, "removed": findings}),
-        }
+            "findings": _object(
+                {
+                    "added": findings,
+                    "removed": findings,
+                    "unknown": {
+                        **findings,
+                        "description": "Findings of OLD that NEW lacks with its stand-ins only: "
+                        "they depend on a value NEW knows after apply.",
+                    },
+                },
+                required=["added", "removed"],
+            ),
+            "unknowns": {
+                "type": "array",
+                "items": _object(
+                    _UNKNOWN
+                    | {
+                        "side": {"enum": ["old", "new"]},
+                        "endpoints": {
+                            **_STRINGS,
+                            "description": "Every pair with one of them, listed or not, is "
+                            "unknown on that side.",
+                        },
+                    }
+                ),
+                "description": "Terraform input: the values either side knows only after apply.",
+            },
+        },
+        required=["schema_version", "old", "new", "endpoints", "flows", "findings"],
     )
 
 

@@ -344,19 +344,23 @@ def test_group_manager_addresses_are_unknown(tmp_path: Path) -> None:
     )
 
 
-def test_unknown_firewall_range_is_left_out_and_recorded(tmp_path: Path) -> None:
+def test_unknown_firewall_range_disables_the_allow_rule_and_is_recorded(tmp_path: Path) -> None:
+    """An ingress rule without sources is 0.0.0.0/0 (hashicorp/terraform-provider-google#6789):
+    leaving the unknown range out would open the rule to everyone, so the allow rule is read as
+    disabled (docs/terraform.md, "GCP firewall rules known after apply")."""
     rule = firewall("from-new", allow=[{"protocol": "tcp", "ports": ["443"]}], target_tags=["web"])
     rule.values.pop("source_ranges")
     rule.unknown = {"source_ranges": True}
     rule.action = ["create"]
     path = write(tmp_path / "plan.json", plan([*BASE, rule]))
     bp = crossfence.load(path)
-    assert bp.networks[0].firewall_rules[0].source_ranges == ()
+    read = bp.networks[0].firewall_rules[0]
+    assert (read.source_ranges, read.disabled) == ((), True)
     assert [(u.path, u.address, u.stand_in) for u in bp.unknowns] == [
         (
             "networks[0].firewall_rules[0].source_ranges",
             "google_compute_firewall.from_new.source_ranges",
-            None,
+            "disabled: true",
         )
     ]
 

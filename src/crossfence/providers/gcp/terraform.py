@@ -175,31 +175,94 @@ def _route(resource: Resource, b: Builder) -> None:
     b.child(network, "routes", route, resource, b.argument_fields(resource.type))
 
 
+# what a VPC firewall rule matches when a list is empty: every source (ingress without
+# source_ranges, source_tags or source_service_accounts is 0.0.0.0/0: the provider's
+# hashicorp/terraform-provider-google#6789 and firewall.py), every destination, every instance
+# ("If neither targetServiceAccounts nor targetTags are specified, the firewall rule applies to
+# all instances on the specified network": https://cloud.google.com/compute/docs/reference/rest/v1/firewalls)
+_FIREWALL_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("source_ranges", "source_tags", "source_service_accounts"),
+    ("destination_ranges",),
+    ("target_tags", "target_service_accounts"),
+)
+
+
+def _has_unknown(value: Any) -> bool:
+    return value is UNKNOWN or (isinstance(value, list) and UNKNOWN in value)
+
+
+def _firewall_unknowns(
+    resource: Resource,
+    b: Builder,
+    rule: dict[str, Any],
+    blocks_unknown: list[tuple[str | int, ...]],
+) -> None:
+    """A rule with a list known only after apply (`source_ranges` of an address to be created,
+    `target_tags`...) is read so that it allows least: an empty list is not "nothing" on GCP but
+    "any" (`_FIREWALL_GROUPS`), so dropping the unknown entries could open the rule to everyone.
+
+    An allow rule keeps its known entries, and is read as disabled (it allows nothing) when what
+    is left of a group would be empty (any source, any destination, every instance), or when its
+    ports or protocol are unknown. A deny rule's group with an unknown entry is emptied (it denies
+    from any source, to any destination, on every instance), its unknown ports widened to its
+    protocol's, an unknown protocol to `all`. Either way each value is recorded: every answer
+    that the rule could change is `unknown` (`crossfence.estate.unknown_endpoints`)."""
+    deny = rule["action"] == "deny"
+    disable = bool(blocks_unknown) and not deny
+    found: list[tuple[str, tuple[str | int, ...], str | None]] = []
+    for group in _FIREWALL_GROUPS:
+        unknown = [a for a in group if _has_unknown(at(resource.values, a))]
+        if not unknown:
+            continue
+        for argument in group:
+            value = at(resource.values, argument)
+            known = [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+            rule[argument] = [] if deny else known
+        disable = disable or (not deny and not any(rule[a] for a in group))
+        found += [(a, (a,), "[]" if deny else None) for a in unknown]
+    found += [("ports", at_, ", ".join(rule["ports"]) if deny else None) for at_ in blocks_unknown]
+    if at(resource.values, "disabled") is UNKNOWN:
+        disable = disable or not deny
+        found.append(("disabled", ("disabled",), "false" if deny else None))
+    if disable:
+        rule["disabled"] = True
+    for field, attribute, stand_in in found:
+        held = "disabled: true" if disable and stand_in is None else stand_in
+        b.unknown(rule, (field,), resource, attribute, held)
+
+
 def _firewall(resource: Resource, b: Builder) -> None:
     network = network_of(b, resource)
     if network is None:
         return
+    unknown_blocks: list[tuple[str | int, ...]] = [
+        (kind,) for kind in ("allow", "deny") if at(resource.values, kind) is UNKNOWN
+    ]
     allow = list(blocks(resource.values, "allow"))
     deny = list(blocks(resource.values, "deny"))
-    ports = [
-        p
-        for _, block in allow or deny
-        for p in gcp_ports(block.get("protocol"), block.get("ports"))
-    ]
+    denies = (bool(deny) and not allow) or (not allow and ("deny",) in unknown_blocks)
+    kind = "deny" if denies else "allow"
+    ports: list[str] = []
+    for index, block in deny if denies else allow:
+        protocol, block_ports = block.get("protocol"), block.get("ports")
+        if protocol is UNKNOWN:
+            unknown_blocks.append((kind, index, "protocol"))
+            ports.append("all")  # a deny widened to every protocol; an allow is disabled below
+        elif _has_unknown(block_ports):
+            unknown_blocks.append((kind, index, "ports"))
+            ports += gcp_ports(protocol, None)
+        else:
+            ports += gcp_ports(protocol, block_ports)
+    if (kind,) in unknown_blocks:
+        ports.append("all")
     rule: dict[str, Any] = {
         "name": b.name(resource, b.text(resource, "name"), f"firewall_rules:{network['name']}"),
         **b.fields(resource),
-        "action": "deny" if deny and not allow else "allow",
+        "action": kind,
     }
     if ports:
         rule["ports"] = ports
-    for argument in ("source_ranges", "destination_ranges"):
-        value = at(resource.values, argument)
-        if value is UNKNOWN or (isinstance(value, list) and UNKNOWN in value):
-            rule[argument] = (
-                [v for v in value if v is not UNKNOWN] if isinstance(value, list) else []
-            )
-            b.unknown(rule, (argument,), resource, (argument,))
+    _firewall_unknowns(resource, b, rule, unknown_blocks)
     fields = {
         **b.argument_fields(resource.type),
         "ports": "allow" if allow or not deny else "deny",

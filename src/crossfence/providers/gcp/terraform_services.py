@@ -8,7 +8,7 @@ from typing import Any
 from ...terraform.build import Builder
 from ...terraform.mapping import ResourceMapping, Unmodelled, companion
 from ...terraform.read import Resource
-from ...terraform.values import at, blocks, one
+from ...terraform.values import UNKNOWN, at, blocks, one
 
 __all__ = ["FIREWALL_POLICIES", "MAPPINGS", "finish_dns", "finish_policies", "rfc1918"]
 
@@ -65,12 +65,25 @@ def _policy_rule(resource: Resource, b: Builder) -> None:
     if policy is None:
         return
     match = one(resource.values, "match")
-    ports = [
-        p
-        for _, l4 in blocks(match, "layer4_configs")
-        for p in gcp_ports(l4.get("ip_protocol"), l4.get("ports"))
-    ]
     action = str(at(resource.values, "action") or "")
+    # values known after apply: read so that the rule allows least (see `_policy_unknowns`)
+    unknown: list[tuple[str, tuple[str | int, ...]]] = []
+    if at(resource.values, "match") is UNKNOWN:
+        unknown.append(("source_ranges", ("match",)))
+    ports: list[str] = []
+    for index, l4 in blocks(match, "layer4_configs"):
+        protocol, l4_ports = l4.get("ip_protocol"), l4.get("ports")
+        if protocol is UNKNOWN:
+            unknown.append(("ports", ("match", 0, "layer4_configs", index, "ip_protocol")))
+            ports.append("all")
+        elif l4_ports is UNKNOWN or (isinstance(l4_ports, list) and UNKNOWN in l4_ports):
+            unknown.append(("ports", ("match", 0, "layer4_configs", index, "ports")))
+            ports += gcp_ports(protocol, None)
+        else:
+            ports += gcp_ports(protocol, l4_ports)
+    if match.get("layer4_configs") is UNKNOWN:
+        unknown.append(("ports", ("match", 0, "layer4_configs")))
+        ports.append("all")
     if action not in ("allow", "deny", "goto_next"):
         b.warn(
             resource,
@@ -90,15 +103,24 @@ def _policy_rule(resource: Resource, b: Builder) -> None:
         ("dest_ip_ranges", "destination_ranges"),
     ):
         ranges = match.get(source) if type(match) is dict else None
-        if isinstance(ranges, list) and ranges:
-            rule[field] = ranges
+        if _has_unknown(ranges):
+            unknown.append((field, ("match", 0, source)))
+        known = [r for r in ranges if isinstance(r, str)] if isinstance(ranges, list) else []
+        if known:
+            rule[field] = known
     accounts = at(resource.values, "target_service_accounts")
-    if isinstance(accounts, list) and accounts:
-        rule["target_service_accounts"] = accounts
+    if _has_unknown(accounts):
+        unknown.append(("target_service_accounts", ("target_service_accounts",)))
+    known = [a for a in accounts if isinstance(a, str)] if isinstance(accounts, list) else []
+    if known:
+        rule["target_service_accounts"] = known
     for key in ("description", "disabled"):
         value = at(resource.values, key)
-        if value not in (None, "", False):
+        if value is UNKNOWN:
+            unknown.append(("disabled", ("disabled",)))
+        elif value not in (None, "", False):
             rule[key] = value
+    _policy_unknowns(resource, b, rule, unknown)
     b.child(
         policy,
         "rules",
@@ -110,6 +132,47 @@ def _policy_rule(resource: Resource, b: Builder) -> None:
             "destination_ranges": "match.dest_ip_ranges",
         },
     )
+
+
+def _has_unknown(value: Any) -> bool:
+    return value is UNKNOWN or (isinstance(value, list) and UNKNOWN in value)
+
+
+def _policy_unknowns(
+    resource: Resource,
+    b: Builder,
+    rule: dict[str, Any],
+    unknown: list[tuple[str, tuple[str | int, ...]]],
+) -> None:
+    """A firewall policy rule with a value known only after apply, read so that it allows least,
+    as a VPC rule is (`terraform._firewall_unknowns`): the model reads an empty `source_ranges`,
+    `destination_ranges` or `target_service_accounts` as *any* and empty `ports` as every port
+    (`FirewallPolicyRule`), so leaving an unknown entry out could widen the rule. A `deny` rule drops
+    the known entries of a list with an unknown one (it denies from any source, to any
+    destination, on every instance) and widens unknown ports to the protocol's; an `allow` or
+    `goto_next` rule keeps them and is read as disabled when nothing known is left of the list
+    (or its ports, protocol or `disabled` are unknown). Every value is recorded: a policy's
+    concerns every endpoint (`crossfence.estate.unknown_endpoints`)."""
+    if not unknown:
+        return
+    deny = rule["action"] == "deny"
+    disable = False
+    for field, _ in unknown:
+        if field in ("ports", "disabled"):
+            disable = disable or not deny
+        elif deny:
+            rule.pop(field, None)
+        elif not rule.get(field):
+            disable = True
+    if disable:
+        rule["disabled"] = True
+    for field, attribute in unknown:
+        stand_in = "disabled: true" if disable else "[]" if deny else None
+        if field == "ports" and deny:
+            stand_in = ", ".join(rule.get("ports", ["all"]))
+        if field == "disabled" and deny:
+            stand_in = "false"
+        b.unknown(rule, (field,), resource, attribute, stand_in)
 
 
 def _association(resource: Resource, b: Builder) -> None:

@@ -111,7 +111,8 @@ def _nat(resource: Resource, b: Builder) -> None:
     if subnets:
         nat["subnetworks"] = subnets
     ips: list[str] = []
-    for index, value in enumerate(at(resource.values, "nat_ips") or []):
+    listed = at(resource.values, "nat_ips")
+    for index, value in enumerate(listed if isinstance(listed, list) else []):
         address = _address_value(b, resource, ("nat_ips", index), value)
         if isinstance(address, str):
             ips.append(address)

@@ -230,6 +230,37 @@ def _rule(rule: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
+def _rules(
+    resource: Resource, b: Builder, group: dict[str, Any], key: str, field: str
+) -> list[dict[str, Any]]:
+    """The rules of one direction. A rule with a value known only after apply (an `ip_range` of
+    an address the plan creates, a port) is read so that it allows least: an accept rule is left
+    out (an absent `ip_range` would be 0.0.0.0/0, any port every port), a drop rule widened to
+    every address and every port of its protocol (all of them when the protocol is unknown).
+    Each value is recorded on the group: every answer it could change is `unknown`."""
+    out = []
+    for index, raw in blocks(resource.values, key):
+        unknown = [k for k, v in raw.items() if v is UNKNOWN]
+        if not unknown:
+            out.append(_rule(raw))
+            continue
+        entry = _rule({k: v for k, v in raw.items() if v is not UNKNOWN})
+        drop = "action" not in unknown and entry["action"] == "drop"
+        if drop:
+            entry.pop("ip_ranges", None)  # the model's default: 0.0.0.0/0
+            if "protocol" in unknown:
+                entry["ports"] = "all"
+            elif {"port", "port_range"} & set(unknown):
+                entry["ports"] = entry["ports"].split("/", 1)[0]
+            out.append(entry)
+        for name in unknown:
+            stand_in = None
+            if drop:
+                stand_in = "0.0.0.0/0" if name in ("ip_range", "ip") else str(entry["ports"])
+            b.unknown(group, (field,), resource, (key, index, name), stand_in)
+    return out
+
+
 def _security_group(resource: Resource, b: Builder) -> None:
     group: dict[str, Any] = {
         "name": b.name(resource, b.text(resource, "name"), "security_groups"),
@@ -240,7 +271,7 @@ def _security_group(resource: Resource, b: Builder) -> None:
         "stateful": at(resource.values, "stateful") is not False,
     }
     for key, field in (("inbound_rule", "inbound_rules"), ("outbound_rule", "outbound_rules")):
-        rules = [_rule(r) for _, r in blocks(resource.values, key)]
+        rules = _rules(resource, b, group, key, field)
         if rules:
             group[field] = rules
     b.add(
@@ -263,7 +294,7 @@ def _security_group_rules(resource: Resource, b: Builder) -> None:
     if group is None:
         return
     for key, field in (("inbound_rule", "inbound_rules"), ("outbound_rule", "outbound_rules")):
-        group.setdefault(field, []).extend(_rule(r) for _, r in blocks(resource.values, key))
+        group.setdefault(field, []).extend(_rules(resource, b, group, key, field))
 
 
 def _nic_addresses(b: Builder, server: Resource) -> list[str]:

@@ -101,7 +101,12 @@ def _lb(resource: Resource, b: Builder) -> None:
 
 
 def _acl(
-    index: int, acl: dict[str, Any], b: Builder, resource: Resource, path: tuple[str | int, ...]
+    index: int,
+    acl: dict[str, Any],
+    b: Builder,
+    resource: Resource,
+    path: tuple[str | int, ...],
+    balancer: dict[str, Any],
 ) -> dict[str, Any] | None:
     action = str(at(acl, "action", "type") or "allow")
     if action not in ("allow", "deny"):
@@ -115,7 +120,19 @@ def _acl(
         "action": action,
         "index": index,
     }
-    subnets = [s for s in match.get("ip_subnet") or [] if isinstance(s, str)]
+    listed = match.get("ip_subnet")
+    subnets = [s for s in listed if isinstance(s, str)] if isinstance(listed, list) else []
+    if listed is UNKNOWN or (isinstance(listed, list) and UNKNOWN in listed):
+        # an empty `ip_subnet` matches every client: an allow ACL whose subnets are known after
+        # apply is left out (it allows nothing yet), a deny ACL matches every client
+        attribute = (*path, "match", 0, "ip_subnet")
+        if action == "allow":
+            b.unknown(balancer, ("acls",), resource, attribute)
+            return None
+        b.unknown(
+            balancer, ("acls",), resource, attribute, "[] (the deny ACL matches every client)"
+        )
+        subnets = []
     if subnets:
         entry["ip_ranges"] = [s if "/" in s else f"{s}/32" for s in subnets]
     kind = match.get("http_filter")
@@ -163,7 +180,7 @@ def _frontend(resource: Resource, b: Builder) -> None:
     acls = [
         a
         for index, acl in blocks(resource.values, "acl")
-        if (a := _acl(index + 1, acl, b, resource, ("acl", index)))
+        if (a := _acl(index + 1, acl, b, resource, ("acl", index), balancer))
     ]
     if acls:
         balancer["acls"] = acls
@@ -186,6 +203,7 @@ def _lb_acl(resource: Resource, b: Builder) -> None:
         b,
         resource,
         (),
+        balancer,
     )
     if acl is not None:
         balancer.setdefault("acls", []).append(acl)
