@@ -317,3 +317,46 @@ def test_a_manifests_folders_report(tmp_path: Path, watched: Any) -> None:
     assert "isolated for ingress by data/db-from-api" in trace
     assert f"({folder / 'cluster.yaml'}:19)" in trace
     assert view.errors == [] and view.requests == []
+
+
+def _click_node(page: Any, node: str) -> None:
+    """A real click on a node where the topology draws it."""
+    box = page.locator("#cy").bounding_box()
+    x, y = page.evaluate(
+        f"(() => {{ const p = window.crossfenceReport.cy().getElementById({node!r})"
+        ".renderedPosition(); return [p.x, p.y]; })()"
+    )
+    page.mouse.click(box["x"] + x, box["y"] + y)
+
+
+def test_a_terraform_estates_topology_names_its_resources(tmp_path: Path, watched: Any) -> None:
+    """Clicking a box of a Terraform estate's topology shows the resource's address and the
+    plan file it was read from, as a trace's hops show theirs."""
+    out = tmp_path / "plan.html"
+    with contextlib.chdir(ROOT):
+        result = runner.invoke(
+            app,
+            [
+                "report",
+                "examples/eu-sovereign/terraform/plan.json",
+                "--overlay",
+                "examples/eu-sovereign/terraform/overlay.yaml",
+                "-o",
+                str(out),
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    view = watched(out)
+    page = view.page
+    _click_node(page, "ep:vault")
+    text = page.locator("#selected").inner_text()
+    assert "Terraform: module.hub.google_compute_instance.vault" in text
+    assert "↳ examples/eu-sovereign/terraform/plan.json:1:" in text
+    _click_node(page, "ep:frontend")
+    text = page.locator("#selected").inner_text()
+    assert "Terraform:" not in text and "↳ examples/eu-sovereign/terraform/overlay.yaml:" in text
+    page.evaluate("window.crossfenceReport.selectEdge('vpn:tunnel-0')")
+    text = page.locator("#selected").inner_text()
+    assert "Terraform: module.hub.google_compute_vpn_tunnel.this[0]" in text
+    assert "Terraform: module.hub.google_compute_router_peer.this[0]" in text
+    assert view.errors == [] and view.requests == []

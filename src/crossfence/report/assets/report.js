@@ -214,6 +214,7 @@
       }
       select(id);
     });
+    cy.on('tap', 'edge', function (event) { selectEdge(event.target.id()); });
   }
   function select(id) {
     var n = byId[id], box = document.getElementById('selected');
@@ -222,6 +223,7 @@
     add(box, el('h3', '', n.label), el('div', '', n.kind + (n.detail ? ': ' + n.detail : '')));
     if (n.personal_data !== 'none') add(box, el('div', 'minus', 'personal data: ' + n.personal_data));
     if (isGroup(id)) add(box, el('div', '', leaves[id] + ' endpoints inside'));
+    written(box, n.source ? [n.source] : []);
     if (id.indexOf('ep:') === 0) {
       var name = id.slice(3), b = el('button', '', 'Its flows in the matrix');
       b.addEventListener('click', function () {
@@ -231,6 +233,21 @@
       });
       add(box, b);
     }
+  }
+  function written(box, sources) {  // where the object was written; read from Terraform, its address
+    sources.forEach(function (r) {
+      if (r.address) add(box, el('div', 'address', 'Terraform: ' + r.address));
+      add(box, el('div', 'written', '↳ ' + r.file + ':' + r.line + ':' + r.column));
+    });
+  }
+  var edgeById = {};
+  data.topology.edges.forEach(function (e) { edgeById[e.id] = e; });
+  function selectEdge(id) {
+    var e = edgeById[id], box = document.getElementById('selected');
+    box.textContent = '';
+    if (!e) return;
+    add(box, el('h3', '', e.kind + ' ' + e.label), el('div', '', byId[e.source].label + ' — ' + byId[e.target].label));
+    written(box, e.sources || []);
   }
   var legend = document.getElementById('legend');
   [['cloud (jurisdiction)', '#f1f1f1', '#777'], ['network', '#e6effb', '#5b7fb5'], ['cluster', '#eaf6ea', '#4d944d'],
@@ -487,5 +504,6 @@
   }
   window.addEventListener('beforeprint', snapshot);
   window.matchMedia('print').addEventListener('change', function (event) { if (event.matches) snapshot(); });
-  window.crossfenceReport = { data: data, cy: function () { return cy; }, showPair: showPair, show: show, trace: pairTraces };
+  window.crossfenceReport = { data: data, cy: function () { return cy; }, showPair: showPair, show: show, trace: pairTraces,
+    select: select, selectEdge: selectEdge };
 })();
