@@ -126,11 +126,17 @@ class Firefox:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        self.socket = self._connect()
         self.next_id = 0
-        self.command("WebDriver:NewSession", {"capabilities": {}})
-        self.command("WebDriver:SetWindowRect", {"width": width, "height": height})
-        self.chrome(_WATCH)
+        try:
+            self.socket = self._connect()
+            self.command("WebDriver:NewSession", {"capabilities": {}})
+            self.command("WebDriver:SetWindowRect", {"width": width, "height": height})
+            self.chrome(_WATCH)
+        except BaseException:  # no browser left running behind a failed start
+            self.process.kill()
+            self.process.wait()
+            self.log.close()
+            raise
 
     def _connect(self) -> socket.socket:
         port_file = self.profile / "MarionetteActivePort"
