@@ -15,8 +15,9 @@ SCHEMA_CACHE := .cache/npm
 GOOGLE_SCHEMA := $(SCHEMA_CACHE)/cdktf-provider-google-16.12.1.tgz
 LAB_PACKAGES := iproute2 nftables wireguard-go wireguard-tools bird2 openssl procps
 # The HTML report's tests drive a headless Chromium (Playwright from PyPI, Debian's browser) and
-# render the diagrams with Graphviz's `dot` and Mermaid's own parser (npm's package, cached here).
-REPORT_PACKAGES := chromium graphviz
+# Debian's Firefox ESR (over its own Marionette protocol: no geckodriver), and render the
+# diagrams with Graphviz's `dot` and Mermaid's own parser (npm's package, cached here).
+REPORT_PACKAGES := chromium firefox-esr graphviz
 MERMAID_VERSION := 11.12.2
 MERMAID := .cache/mermaid-$(MERMAID_VERSION)/package/dist/mermaid.min.js
 

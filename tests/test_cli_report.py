@@ -193,3 +193,70 @@ def test_an_overlay_on_a_manifests_folder_is_bad_usage(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "expected no --overlay with manifests" in result.output
+
+
+def _plan_addresses(plan: Path) -> set[str]:
+    """Every resource address in a plan's planned values, read from the file itself."""
+
+    def walk(module: dict[str, Any]) -> Any:
+        for resource in module.get("resources", []):
+            yield resource["address"]
+        for child in module.get("child_modules", []):
+            yield from walk(child)
+
+    return set(walk(json.loads(plan.read_text(encoding="utf-8"))["planned_values"]["root_module"]))
+
+
+def test_the_topology_of_a_terraform_estate_names_its_resources(tmp_path: Path) -> None:
+    """Read from Terraform's JSON, each box and link of the topology carries the resource it was
+    read from (its address, as in the plan) and the plan file; objects of the overlay carry the
+    overlay's file and line, and a blueprint's objects no address."""
+    terraform = EXAMPLE / "terraform"
+    plan, overlay = terraform / "plan.json", terraform / "overlay.yaml"
+    out = tmp_path / "plan.html"
+    assert _run("report", plan, "--overlay", overlay, "-o", out).exit_code == 0
+    topology = island(out.read_text(encoding="utf-8"))["topology"]
+    nodes = {n["id"]: n for n in topology["nodes"]}
+    addresses = _plan_addresses(plan)
+    expected = {
+        "net:hub": "google_compute_network",
+        "sub:hub/hub-ew1": "google_compute_subnetwork",
+        "cluster:gke-prod": "google_container_cluster",
+        "gw:hub-vpn": "google_compute_ha_vpn_gateway",
+        "ep:vault": "google_compute_instance",
+        "ep:customer-db": "scaleway_",
+    }
+    for node, resource_type in expected.items():
+        source = nodes[node]["source"]
+        assert source["address"] in addresses, node
+        assert resource_type in source["address"].split(".")[-2], node
+        assert Path(source["file"]).resolve() == plan and source["line"] == 1, node
+    # the cloud is inferred from a network's resource: no address that would name the network
+    assert nodes["cloud:gcp"]["source"] is None
+    # the overlay's workloads: the overlay's file and line
+    frontend = nodes["ep:frontend"]["source"]
+    assert frontend["address"] is None and Path(frontend["file"]).resolve() == overlay
+    assert overlay.read_text(encoding="utf-8").splitlines()[frontend["line"] - 1].strip() == (
+        "- name: frontend"
+    )
+    edges = {e["id"]: e for e in topology["edges"]}
+    tunnel = [s["address"] for s in edges["vpn:tunnel-0"]["sources"]]
+    assert tunnel == [
+        "module.hub.google_compute_vpn_tunnel.this[0]",
+        "module.hub.google_compute_router_peer.this[0]",
+    ]
+    assert set(tunnel) <= addresses
+    peering = [s["address"] for s in edges["peering:hub-to-prod"]["sources"]]
+    assert set(peering) == {
+        "google_compute_network_peering.hub_to_prod",
+        "google_compute_network_peering.prod_to_hub",
+    }
+
+    # a blueprint: file and line of the YAML, no address
+    assert _run("report", EXAMPLE, "-o", out).exit_code == 0
+    nodes = {n["id"]: n for n in island(out.read_text(encoding="utf-8"))["topology"]["nodes"]}
+    vault = nodes["ep:vault"]["source"]
+    assert vault["address"] is None
+    assert Path(vault["file"]).resolve() == EXAMPLE / "workloads.yaml"
+    lines = (EXAMPLE / "workloads.yaml").read_text(encoding="utf-8").splitlines()
+    assert lines[vault["line"] - 1].strip() == "- name: vault"

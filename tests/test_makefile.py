@@ -31,10 +31,11 @@ def test_no_lab_test_no_system_packages(tmp_path: Path) -> None:
 
 
 def test_the_report_tests_packages_are_installed_by_root(tmp_path: Path) -> None:
-    """Dry run: as root with apt-get, the missing ones of chromium and graphviz are installed."""
+    """Dry run: as root with apt-get, the missing ones of chromium, firefox-esr and graphviz are
+    installed."""
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
     plan = _make(tmp_path, "-n", "system-packages")
-    assert "for p in chromium graphviz" in plan and "apt-get install" in plan
+    assert "for p in chromium firefox-esr graphviz" in plan and "apt-get install" in plan
 
 
 def test_a_lab_test_asks_for_them(tmp_path: Path) -> None:

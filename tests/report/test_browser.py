@@ -144,7 +144,7 @@ def test_the_reference_examples_report(example_report: Path, watched: Any) -> No
     assert acl["detail"] in trace and "denied by rule 3" in acl["detail"]
     assert f"↳ {source['resource']}/{source['rule']} ({source['file']}:{source['line']})" in trace
     assert source["file"] == "examples/eu-sovereign/scaleway-network.yaml"
-    page.locator("#grid").screenshot(path=str(DOCS / "report-matrix.png"))
+    page.locator("#grid table.grid").screenshot(path=str(DOCS / "report-matrix.png"))
     page.locator("#trace").screenshot(path=str(DOCS / "report-trace.png"))
 
     # ... and the path is highlighted on the topology
@@ -316,4 +316,105 @@ def test_a_manifests_folders_report(tmp_path: Path, watched: Any) -> None:
     assert "DENIED shop/web → data/db tcp/5432" in trace and "DENIED_INGRESS_NETPOL" in trace
     assert "isolated for ingress by data/db-from-api" in trace
     assert f"({folder / 'cluster.yaml'}:19)" in trace
+    assert view.errors == [] and view.requests == []
+
+
+def _click_node(page: Any, node: str) -> None:
+    """A real click on a node where the topology draws it."""
+    box = page.locator("#cy").bounding_box()
+    x, y = page.evaluate(
+        f"(() => {{ const p = window.crossfenceReport.cy().getElementById({node!r})"
+        ".renderedPosition(); return [p.x, p.y]; })()"
+    )
+    page.mouse.click(box["x"] + x, box["y"] + y)
+
+
+def test_a_terraform_estates_topology_names_its_resources(tmp_path: Path, watched: Any) -> None:
+    """Clicking a box of a Terraform estate's topology shows the resource's address and the
+    plan file it was read from, as a trace's hops show theirs."""
+    out = tmp_path / "plan.html"
+    with contextlib.chdir(ROOT):
+        result = runner.invoke(
+            app,
+            [
+                "report",
+                "examples/eu-sovereign/terraform/plan.json",
+                "--overlay",
+                "examples/eu-sovereign/terraform/overlay.yaml",
+                "-o",
+                str(out),
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    view = watched(out)
+    page = view.page
+    _click_node(page, "ep:vault")
+    text = page.locator("#selected").inner_text()
+    assert "Terraform: module.hub.google_compute_instance.vault" in text
+    assert "↳ examples/eu-sovereign/terraform/plan.json:1:" in text
+    _click_node(page, "ep:frontend")
+    text = page.locator("#selected").inner_text()
+    assert "Terraform:" not in text and "↳ examples/eu-sovereign/terraform/overlay.yaml:" in text
+    page.evaluate("window.crossfenceReport.selectEdge('vpn:tunnel-0')")
+    text = page.locator("#selected").inner_text()
+    assert "Terraform: module.hub.google_compute_vpn_tunnel.this[0]" in text
+    assert "Terraform: module.hub.google_compute_router_peer.this[0]" in text
+    assert view.errors == [] and view.requests == []
+
+
+def test_a_very_large_estate_opens_on_its_networks(tmp_path: Path, watched: Any) -> None:
+    """Past 2,000 endpoints the networks start collapsed too (a dozen boxes with their counts,
+    none overlapping another); a network opens onto its collapsed subnets, shown at a size they
+    can be read at, and a subnet onto its workloads."""
+    import subprocess
+    import sys
+
+    estate = tmp_path / "estate"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "estate_synth.py"),
+            "--workloads",
+            "2100",
+            "--out",
+            str(estate),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    view = watched(_report(tmp_path / "report.html", estate))
+    page = view.page
+    drawn = view.drawn()
+    collapsed = sorted(n for n, d in drawn.items() if "collapsed" in d["classes"])
+    assert collapsed and all(n.startswith("net:") for n in collapsed), collapsed
+    assert all(drawn[n]["visible"] and drawn[n]["inside"] for n in collapsed)
+    assert not any(n.startswith(("sub:", "ep:app")) for n in drawn)
+    overlaps = page.evaluate(
+        """() => {
+            const groups = window.crossfenceReport.cy().nodes(':parent, .collapsed'), out = [];
+            groups.forEach(a => groups.forEach(b => {
+                if (a.id() >= b.id() || a.data('parent') !== b.data('parent')) return;
+                const x = a.boundingBox({includeLabels: true}), y = b.boundingBox({includeLabels: true});
+                if (x.x1 < y.x2 && y.x1 < x.x2 && x.y1 < y.y2 && y.y1 < x.y2) out.push([a.id(), b.id()]);
+            }));
+            return out;
+        }"""
+    )
+    assert overlaps == []
+    zoom = page.evaluate("window.crossfenceReport.cy().zoom()")
+    page.evaluate(
+        "() => { window.crossfenceReport.cy().getElementById('net:spoke1').emit('tap'); }"
+    )
+    drawn = view.drawn()
+    subnets = [n for n in drawn if n.startswith("sub:spoke1/")]
+    assert subnets and all("collapsed" in drawn[n]["classes"] for n in subnets)
+    assert all(drawn[n]["inside"] for n in subnets)
+    assert page.evaluate("window.crossfenceReport.cy().zoom()") > zoom
+    page.evaluate(
+        f"() => {{ window.crossfenceReport.cy().getElementById({subnets[0]!r}).emit('tap'); }}"
+    )
+    members = page.evaluate(
+        f"window.crossfenceReport.cy().getElementById({subnets[0]!r}).children().length"
+    )
+    assert members > 0
     assert view.errors == [] and view.requests == []

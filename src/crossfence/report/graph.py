@@ -7,6 +7,7 @@ from typing import Any
 
 from ..ir.types import Topology
 from ..model import Blueprint
+from ..model.base import SourceRef
 from ..providers.kubernetes import Cluster as KubeCluster
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "cluster_graph",
     "endpoint_id",
     "network_id",
+    "source_json",
     "topology_graph",
 ]
 
@@ -42,6 +44,9 @@ class Node:
     """One line more: a cloud's jurisdiction and region, a subnet's CIDR, a workload's ports."""
     personal_data: str = "none"
     """`none`, `processes` or `stores` (workloads)."""
+    source: SourceRef | None = None
+    """Where the object was written (file, line, column) and, read from Terraform's JSON, the
+    resource's address: the page's detail panel shows them, as a trace's hops show theirs."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,9 @@ class Edge:
     """`peering`, `vpn` (a tunnel with its BGP session), `backend` (a load balancer to what it
     forwards to), `member` (a global namespace to a cluster)."""
     label: str = ""
+    sources: tuple[SourceRef, ...] = ()
+    """Where the objects it draws were written (a peering's two sides, a tunnel and its BGP
+    session), with their Terraform addresses when read from Terraform's JSON."""
 
 
 @dataclass
@@ -65,8 +73,9 @@ class Graph:
     edges: list[Edge] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        """`{"nodes": [{"id", "label", "kind", "parent", "detail", "personal_data"}], "edges":
-        [{"id", "source", "target", "kind", "label"}]}`."""
+        """`{"nodes": [{"id", "label", "kind", "parent", "detail", "personal_data", "source"}],
+        "edges": [{"id", "source", "target", "kind", "label", "sources"}]}`; a `source` is
+        `{"file", "line", "column", "address"}` (address null outside Terraform) or null."""
         return {
             "nodes": [
                 {
@@ -76,6 +85,7 @@ class Graph:
                     "parent": n.parent,
                     "detail": n.detail,
                     "personal_data": n.personal_data,
+                    "source": source_json(n.source),
                 }
                 for n in self.nodes
             ],
@@ -86,10 +96,27 @@ class Graph:
                     "target": e.target,
                     "kind": e.kind,
                     "label": e.label,
+                    "sources": [source_json(ref) for ref in e.sources],
                 }
                 for e in self.edges
             ],
         }
+
+
+def source_json(ref: SourceRef | None) -> dict[str, Any] | None:
+    """A node's or edge's source in the island."""
+    if ref is None:
+        return None
+    return {"file": ref.file, "line": ref.line, "column": ref.column, "address": ref.address}
+
+
+def _written(ref: SourceRef | None) -> bool:
+    """Whether a source is the object's own text (not a Terraform resource it was inferred from)."""
+    return ref is not None and ref.address is None
+
+
+def _refs(*objects: Any) -> tuple[SourceRef, ...]:
+    return tuple(o.defined_at for o in objects if o is not None and o.defined_at is not None)
 
 
 def endpoint_id(name: str) -> str:
@@ -127,6 +154,9 @@ def topology_graph(blueprint: Blueprint, topology: Topology) -> Graph:
                 "cloud",
                 detail=f"{cloud.provider}, jurisdiction {cloud.jurisdiction}"
                 + (f", {cloud.region}" if cloud.region else ""),
+                # read from Terraform, a cloud is inferred from its first network's resource:
+                # that address would name the network, not the cloud
+                source=cloud.defined_at if _written(cloud.defined_at) else None,
             )
         )
     clouds = {f"cloud:{c.name}" for c in blueprint.clouds}
@@ -138,6 +168,7 @@ def topology_graph(blueprint: Blueprint, topology: Topology) -> Graph:
                 network.name,
                 "network",
                 cloud_id if cloud_id in clouds else None,
+                source=network.defined_at,
             )
         )
         for subnet in network.all_subnets:
@@ -148,6 +179,7 @@ def topology_graph(blueprint: Blueprint, topology: Topology) -> Graph:
                     "subnet",
                     network_id(network.name),
                     str(subnet.cidr),
+                    source=subnet.defined_at,
                 )
             )
     for group in blueprint.clusters:
@@ -160,6 +192,7 @@ def topology_graph(blueprint: Blueprint, topology: Topology) -> Graph:
                 "cluster",
                 nodes_subnet if nodes_subnet in ids else network_id(group.network),
                 f"{group.kind}, pods {group.pod_range}{mesh}",
+                source=group.defined_at,
             )
         )
     for gateway in blueprint.vpn_gateways:
@@ -170,9 +203,11 @@ def topology_graph(blueprint: Blueprint, topology: Topology) -> Graph:
                 "gateway",
                 network_id(gateway.network) if network_id(gateway.network) in ids else None,
                 f"VPN gateway ({gateway.type})" + (f", AS {gateway.asn}" if gateway.asn else ""),
+                source=gateway.defined_at,
             )
         )
     workloads = {w.name: w for w in blueprint.workloads}
+    written = {o.name: o.defined_at for o in [*blueprint.load_balancers, *blueprint.workloads]}
     for name, endpoint in topology.endpoints.items():
         workload = workloads.get(name)
         cluster = topology.workloads[name].cluster if name in topology.workloads else None
@@ -198,6 +233,7 @@ def topology_graph(blueprint: Blueprint, topology: Topology) -> Graph:
                 parent,
                 ", ".join(endpoint.services.format()) if endpoint.kind != "internet" else "",
                 workload.personal_data if workload is not None else "none",
+                written.get(name),
             )
         )
     _links(blueprint, graph, ids)
@@ -215,11 +251,18 @@ def _links(blueprint: Blueprint, graph: Graph, ids: set[str]) -> None:
         if key in drawn:
             edge = graph.edges[drawn[key]]
             graph.edges[drawn[key]] = Edge(
-                edge.id, edge.source, edge.target, edge.kind, f"{edge.label} / {peering.name}"
+                edge.id,
+                edge.source,
+                edge.target,
+                edge.kind,
+                f"{edge.label} / {peering.name}",
+                edge.sources + _refs(peering),
             )
             continue
         drawn[key] = len(graph.edges)
-        graph.edges.append(Edge(f"peering:{peering.name}", a, b, "peering", peering.name))
+        graph.edges.append(
+            Edge(f"peering:{peering.name}", a, b, "peering", peering.name, _refs(peering))
+        )
     sessions = {s.tunnel: s for s in blueprint.bgp_sessions}
     for tunnel in blueprint.vpn_tunnels:
         a, b = f"gw:{tunnel.local.gateway}", f"gw:{tunnel.peer.gateway}"
@@ -227,7 +270,9 @@ def _links(blueprint: Blueprint, graph: Graph, ids: set[str]) -> None:
             continue
         session = sessions.get(tunnel.name)
         bgp = f" (BGP {session.name})" if session is not None else ""
-        graph.edges.append(Edge(f"vpn:{tunnel.name}", a, b, "vpn", f"{tunnel.name}{bgp}"))
+        graph.edges.append(
+            Edge(f"vpn:{tunnel.name}", a, b, "vpn", f"{tunnel.name}{bgp}", _refs(tunnel, session))
+        )
     for lb in blueprint.load_balancers:
         for number, backend in enumerate(lb.backends):
             a, b = endpoint_id(lb.name), endpoint_id(backend.target)
@@ -239,6 +284,7 @@ def _links(blueprint: Blueprint, graph: Graph, ids: set[str]) -> None:
                         b,
                         "backend",
                         f"{backend.protocol}/{backend.port}",
+                        _refs(lb),
                     )
                 )
     for namespace in blueprint.global_namespaces:
@@ -250,6 +296,7 @@ def _links(blueprint: Blueprint, graph: Graph, ids: set[str]) -> None:
                 "namespace",
                 None,
                 f"global namespace, trust domain {namespace.trust_domain}, mTLS {namespace.mtls_mode}",
+                source=namespace.defined_at,
             )
         )
         ids.add(node)
@@ -262,6 +309,7 @@ def _links(blueprint: Blueprint, graph: Graph, ids: set[str]) -> None:
                         f"cluster:{member.cluster}",
                         "member",
                         member.namespace,
+                        _refs(namespace),
                     )
                 )
 

@@ -6,6 +6,7 @@
   var COLLAPSE_AT = 150;   // leaves above which subnets and clusters start collapsed
   var GRID_AT = 150;       // endpoints above which the grid is counted per group
   var EXPAND_ALL_AT = 2000; // leaves above which groups open one at a time (a layout of all is slow)
+  var COLLAPSED_SCALE = 1.6; // a collapsed group's text and box, against a leaf's
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -66,10 +67,13 @@
   var isGroup = function (id) { return !!(children[id] && children[id].length); };
   var collapsed = {};
   var totalLeaves = nodes.filter(function (n) { return !isGroup(n.id); }).length;
+  // past EXPAND_ALL_AT endpoints networks start collapsed too: a few dozen subnets with their
+  // counts are too many to read at once, a dozen networks are not (each opens onto its subnets)
+  var COLLAPSED_KINDS = ['subnet', 'cluster', 'kubernetes_namespace'].concat(totalLeaves > EXPAND_ALL_AT ? ['network'] : []);
   function collapseGroups() {
     collapsed = {};
     nodes.forEach(function (n) {
-      if (isGroup(n.id) && (n.kind === 'subnet' || n.kind === 'cluster' || n.kind === 'kubernetes_namespace')) collapsed[n.id] = true;
+      if (isGroup(n.id) && COLLAPSED_KINDS.indexOf(n.kind) >= 0) collapsed[n.id] = true;
     });
     alwaysCollapsed();
   }
@@ -98,8 +102,10 @@
       else if (n.detail) label += '\n' + n.detail;
       if (n.personal_data !== 'none') label += '\npersonal data: ' + n.personal_data;
       var lines = label.split('\n'), widest = Math.max.apply(null, lines.map(function (l) { return l.length; }));
+      // a collapsed group is written larger: on a large estate it is what the whole view shows
+      var scale = collapsed[n.id] ? COLLAPSED_SCALE : 1;
       out.push({ group: 'nodes', data: { id: n.id, label: label, kind: n.kind, parent: n.parent, pd: n.personal_data,
-        w: Math.min(widest, 34) * 8.6 + 12, h: lines.length * 19 + 8 },
+        w: (Math.min(widest, 34) * 8.6 + 12) * scale, h: (lines.length * 19 + 8) * scale },
         classes: collapsed[n.id] ? 'collapsed' : '' });
     });
     data.topology.edges.forEach(function (e) { edge(out, {}, e.id, e.source, e.target, e.kind, e.label); });
@@ -143,7 +149,8 @@
     { selector: 'node[kind = "external_api"]', style: { 'shape': 'barrel', 'border-color': '#888', 'padding': 10 } },
     { selector: 'node[pd = "stores"]', style: { 'border-color': '#d62728', 'border-width': 4, 'background-color': '#fde8e8' } },
     { selector: 'node[pd = "processes"]', style: { 'border-color': '#ff7f0e', 'border-width': 3 } },
-    { selector: 'node.collapsed', style: { 'background-color': '#dde6f5', 'border-style': 'double', 'border-width': 4 } },
+    { selector: 'node.collapsed', style: { 'background-color': '#dde6f5', 'border-style': 'double', 'border-width': 4,
+      'font-size': 24, 'text-max-width': 420 } },
     { selector: 'edge', style: { 'curve-style': 'bezier', 'width': 2, 'label': 'data(label)', 'font-size': 12,
       'text-background-color': '#ffffff', 'text-background-opacity': 0.85, 'text-rotation': 'autorotate', 'line-color': '#999' } },
     { selector: 'edge[kind = "peering"]', style: { 'line-color': '#1f77b4', 'width': 3 } },
@@ -176,10 +183,27 @@
     Math.random = seeded(7);
     try { runLayout(); } finally { Math.random = random; }
   }
+  var FCOSE = { name: 'fcose', quality: 'default', animate: false, randomize: true, padding: 20,
+    nodeDimensionsIncludeLabels: true, packComponents: true, nodeRepulsion: 4500,
+    idealEdgeLength: 50, nestingFactor: 0.1, gravity: 0.5, tile: true };
+  // fCoSE can leave large groups (networks peered to one hub) overlapping; it is run again from
+  // where it stopped, with more room between groups, until none overlaps (a few passes at most)
+  var SPREAD = { randomize: false, quality: 'proof', nodeRepulsion: 20000, idealEdgeLength: 250 };
+  function overlapping() {
+    var groups = cy.nodes(':parent, .collapsed'), byParent = {};
+    groups.forEach(function (n) { (byParent[n.data('parent')] = byParent[n.data('parent')] || []).push(n); });
+    return Object.keys(byParent).some(function (key) {
+      var siblings = byParent[key].map(function (n) { return n.boundingBox({ includeLabels: true }); });
+      for (var i = 0; i < siblings.length; i++) for (var j = i + 1; j < siblings.length; j++) {
+        var a = siblings[i], b = siblings[j];
+        if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) return true;
+      }
+      return false;
+    });
+  }
   function runLayout() {
-    cy.layout({ name: 'fcose', quality: 'default', animate: false, randomize: true, padding: 20,
-      nodeDimensionsIncludeLabels: true, packComponents: true, nodeRepulsion: 4500,
-      idealEdgeLength: 50, nestingFactor: 0.1, gravity: 0.5, tile: true }).run();
+    cy.layout(FCOSE).run();
+    for (var pass = 0; pass < 3 && overlapping(); pass++) cy.layout(Object.assign({}, FCOSE, SPREAD)).run();
     if (cy.zoom() > 1.5) { cy.zoom(1.5); cy.center(); }  // a small estate is not drawn giant
   }
   function rebuild() {  // the groups changed: draw and lay out again
@@ -209,11 +233,18 @@
     cy.on('tap', 'node', function (event) {
       var id = event.target.id();
       if (isGroup(id)) {
-        if (collapsed[id]) delete collapsed[id]; else collapsed[id] = true;
+        var opening = !!collapsed[id];
+        if (opening) delete collapsed[id]; else collapsed[id] = true;
         rebuild();
+        // an opened group is shown at a size its members can be read at (Fit shows all again)
+        if (opening) {
+          cy.fit(cy.getElementById(id), 30);
+          if (cy.zoom() > 1.2) { cy.zoom(1.2); cy.center(cy.getElementById(id)); }
+        }
       }
       select(id);
     });
+    cy.on('tap', 'edge', function (event) { selectEdge(event.target.id()); });
   }
   function select(id) {
     var n = byId[id], box = document.getElementById('selected');
@@ -222,6 +253,7 @@
     add(box, el('h3', '', n.label), el('div', '', n.kind + (n.detail ? ': ' + n.detail : '')));
     if (n.personal_data !== 'none') add(box, el('div', 'minus', 'personal data: ' + n.personal_data));
     if (isGroup(id)) add(box, el('div', '', leaves[id] + ' endpoints inside'));
+    written(box, n.source ? [n.source] : []);
     if (id.indexOf('ep:') === 0) {
       var name = id.slice(3), b = el('button', '', 'Its flows in the matrix');
       b.addEventListener('click', function () {
@@ -231,6 +263,21 @@
       });
       add(box, b);
     }
+  }
+  function written(box, sources) {  // where the object was written; read from Terraform, its address
+    sources.forEach(function (r) {
+      if (r.address) add(box, el('div', 'address', 'Terraform: ' + r.address));
+      add(box, el('div', 'written', '↳ ' + r.file + ':' + r.line + ':' + r.column));
+    });
+  }
+  var edgeById = {};
+  data.topology.edges.forEach(function (e) { edgeById[e.id] = e; });
+  function selectEdge(id) {
+    var e = edgeById[id], box = document.getElementById('selected');
+    box.textContent = '';
+    if (!e) return;
+    add(box, el('h3', '', e.kind + ' ' + e.label), el('div', '', byId[e.source].label + ' — ' + byId[e.target].label));
+    written(box, e.sources || []);
   }
   var legend = document.getElementById('legend');
   [['cloud (jurisdiction)', '#f1f1f1', '#777'], ['network', '#e6effb', '#5b7fb5'], ['cluster', '#eaf6ea', '#4d944d'],
@@ -487,5 +534,6 @@
   }
   window.addEventListener('beforeprint', snapshot);
   window.matchMedia('print').addEventListener('change', function (event) { if (event.matches) snapshot(); });
-  window.crossfenceReport = { data: data, cy: function () { return cy; }, showPair: showPair, show: show, trace: pairTraces };
+  window.crossfenceReport = { data: data, cy: function () { return cy; }, showPair: showPair, show: show, trace: pairTraces,
+    select: select, selectEdge: selectEdge };
 })();
