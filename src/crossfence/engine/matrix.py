@@ -113,26 +113,23 @@ class Matrix:
         index = {n: i for i, n in enumerate(self.endpoints)}
         if self._connections is None and self._packed is not None:
             self._row_sets = list(self._packed.sets)
-            rows = list(
-                zip(
-                    self._packed.sources.tolist(),
-                    self._packed.destinations.tolist(),
-                    self._packed.ids.tolist(),
-                    strict=True,
-                )
-            )
+            sources = self._packed.sources.astype(np.int64)
+            destinations = self._packed.destinations.astype(np.int64)
+            ids = self._packed.ids.astype(np.int64)
             if self.conditional:
                 # pairs allowed for some requests only: listed with nothing allowed outright
-                listed = {(a, b) for a, b, _ in rows}
+                n = max(1, len(self.endpoints))
+                cs = np.array([index[a] for a, _ in self.conditional], dtype=np.int64)
+                cd = np.array([index[b] for _, b in self.conditional], dtype=np.int64)
+                extra = ~np.isin(cs * n + cd, sources * n + destinations)
                 empty = len(self._row_sets)
                 self._row_sets.append(ServiceSet.none())
-                extra = [
-                    (index[a], index[b], empty)
-                    for a, b in self.conditional
-                    if (index[a], index[b]) not in listed
-                ]
-                rows = sorted(rows + extra)
-            return rows
+                sources = np.concatenate((sources, cs[extra]))
+                destinations = np.concatenate((destinations, cd[extra]))
+                ids = np.concatenate((ids, np.full(int(extra.sum()), empty, dtype=np.int64)))
+                order = np.argsort(sources * n + destinations, kind="stable")
+                sources, destinations, ids = sources[order], destinations[order], ids[order]
+            return list(zip(sources.tolist(), destinations.tolist(), ids.tolist(), strict=True))
         sets: list[ServiceSet] = []
         numbers: dict[ServiceSet, int] = {}
         listed_rows = []
@@ -186,12 +183,19 @@ class Matrix:
         stream.write('  "connections": [')
         buffer: list[str] = []
         first = True
+        # each pair allowed for some requests, keyed as a number; one text per distinct value
+        # (twins share theirs)
+        n = max(1, len(self.endpoints))
+        index = {name: i for i, name in enumerate(self.endpoints)}
+        texts: dict[int, str] = {}
+        conditional: dict[int, str] = {}
+        for (a, b), value in self.conditional.items():
+            text = texts.get(id(value))
+            if text is None:
+                text = texts[id(value)] = ', "allowed_if": ' + json.dumps(self._allowed_if(a, b))
+            conditional[index[a] * n + index[b]] = text
         for src, dst, set_id in rows:
-            extra = ""
-            if self.conditional:
-                pair = (self.endpoints[src], self.endpoints[dst])
-                if pair in self.conditional:
-                    extra = ', "allowed_if": ' + json.dumps(self._allowed_if(*pair))
+            extra = conditional.get(src * n + dst, "") if conditional else ""
             buffer.append(
                 f'{"" if first else ","}\n    {{"from": {names[src]}, "to": {names[dst]}, '
                 f'"allowed": {allowed[set_id]}{extra}}}'
