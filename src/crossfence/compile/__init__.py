@@ -17,9 +17,11 @@ from ..model import Blueprint
 from .base import Compiled, CompileError, OutputFile, Unsupported
 from .envoy import compile_envoy
 from .mesh import compile_istio, compile_kubernetes
+from .terraform import compile_terraform
 from .vault import compile_vault
 
 __all__ = [
+    "ALL",
     "MARKER",
     "TARGETS",
     "CompileError",
@@ -32,6 +34,7 @@ __all__ = [
 Target = Callable[[Blueprint, Path | None, Compiled, Unsupported], None]
 
 TARGETS: dict[str, Target] = {
+    "terraform": compile_terraform,
     "kubernetes": compile_kubernetes,
     "istio": compile_istio,
     "vault": compile_vault,
@@ -39,17 +42,21 @@ TARGETS: dict[str, Target] = {
 }
 """Every target `compile` builds, in the order they are written. Only complete targets are here."""
 
+ALL = ("kubernetes", "istio", "vault", "envoy")
+"""The targets of `all`: terraform is left out while it writes only Google's clouds (a blueprint
+with a Scaleway or AWS cloud is an error for it, not a partial Terraform)."""
+
 MARKER = ".crossfence-compiled"
 """The file listing what a compile wrote in its folder: the next compile there removes exactly
 those files, and writes into no other non-empty folder."""
 
 
 def compile_blueprint(blueprint: Blueprint, targets: Iterable[str] | None = None) -> Compiled:
-    """The files of `targets` (all by default) for `blueprint`; raises `CompileError` when a
+    """The files of `targets` (those of `ALL` by default) for `blueprint`; raises `CompileError` when a
     construct cannot be expressed (every problem at once)."""
     compiled = Compiled()
     problems = Unsupported()
-    names = list(TARGETS) if targets is None else list(targets)
+    names = list(ALL) if targets is None else list(targets)
     for name in names:
         if name not in TARGETS:
             raise ValueError(f"unknown compile target {name!r}")

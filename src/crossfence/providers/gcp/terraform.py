@@ -18,6 +18,8 @@ from ...terraform.values import UNKNOWN, at, blocks
 from . import terraform_compute as compute
 from . import terraform_services as services
 from . import terraform_vpn as vpn
+from .tfjson import google_terraform
+from .tfjson_base import computed
 
 __all__ = ["TERRAFORM", "gcp_ports", "network_of", "region_of"]
 
@@ -379,4 +381,13 @@ TERRAFORM = TerraformMapping(
         "google_logging_project_sink": "logging",
     },
     finish=_finish,
+    write=google_terraform,
+    computed=computed,
+    # Google allocates them: the HA VPN interfaces' addresses, the load balancer's (an
+    # ephemeral global address), the inbound DNS forwarders'
+    assigned={
+        "vpn_gateways": ("interfaces",),
+        "load_balancers": ("address", "iap"),
+        "dns_server_policies": ("forwarder_addresses",),
+    },
 )
