@@ -103,10 +103,11 @@ def plan_of(documents: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _backends_written(blueprint: Blueprint, balancer: Any, clouds: set[str]) -> bool:
-    for backend in balancer.backends:
+def _written(blueprint: Blueprint, names: list[str], clouds: set[str]) -> bool:
+    """Whether every named workload or load balancer is in a cloud the target writes."""
+    for name in names:
         for section in ("load_balancers", "workloads"):
-            found = blueprint.get(section, backend.target)
+            found = blueprint.get(section, name)
             if found is not None:
                 cloud = blueprint.cloud_of(found)
                 if cloud is None or cloud.name not in clouds:
@@ -139,9 +140,16 @@ def overlay_of(blueprint: Blueprint) -> Blueprint:
                 objects.append(obj)
                 continue
             fields = {"name"} | (assigned.get(section, set()) & obj.model_fields_set)
-            if section == "load_balancers" and not _backends_written(blueprint, obj, clouds):
-                # an internet NEG names its backend by address: one the plan does not hold
+            # an internet NEG names its backend, a forwarding zone its target, by address: the
+            # import finds the object of that address only when the plan holds it
+            if section == "load_balancers" and not _written(
+                blueprint, [b.target for b in obj.backends], clouds
+            ):
                 fields.add("backends")
+            if section == "dns_zones" and not _written(
+                blueprint, [t.workload for t in obj.forwarding_targets if t.workload], clouds
+            ):
+                fields.add("forwarding_targets")
             if fields != {"name"}:
                 # only what the provider assigns, completing the object the plan gives by name
                 part = obj.model_copy()
