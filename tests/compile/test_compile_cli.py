@@ -152,3 +152,29 @@ def test_own_manifests_that_do_not_load_are_a_located_error(estate: Path) -> Non
         "'manifests/kapsule-eu' of cluster 'kapsule-eu' do not load"
     )
     assert not Path("out").exists()
+
+
+def test_terraform_writes_the_google_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = write(tmp_path / "small", BASE)
+    monkeypatch.chdir(tmp_path)
+    result = _run("compile", folder, "-o", "out", "--target", "terraform")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "terraform/gcp/main.tf.json"
+    text = Path("out/terraform/gcp/main.tf.json").read_text("utf-8")
+    assert '"//"' in text and "networks vpc (" in text
+    assert '"google_compute_firewall"' in text
+
+
+def test_terraform_of_a_cloud_it_does_not_write_is_a_located_error(estate: Path) -> None:
+    """The example's Scaleway cloud: an error naming it (exit 2), nothing written, never a
+    Terraform without its network."""
+    result = _run("compile", estate, "-o", "out", "--target", "terraform")
+    assert result.exit_code == 2, result.output
+    assert (
+        "estate/estate.yaml:" in result.stderr
+        and "clouds[1]" in result.stderr
+        and "does not write scaleway" in result.stderr
+    )
+    assert not Path("out").exists()

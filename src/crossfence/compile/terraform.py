@@ -1,7 +1,7 @@
 """The terraform target: one `*.tf.json` per provider, written by each cloud's Terraform mapping in the compile direction.
 
 Each registered `TerraformMapping` with a `write` function writes its clouds' objects as
-Terraform's JSON syntax (`terraform/<cloud provider>/main.tf.json`). A cloud of a provider the
+Terraform's JSON syntax (`terraform/<crossfence provider>/main.tf.json`, e.g. `terraform/gcp/`). A cloud of a provider the
 target does not write yet is an error naming the cloud and where it was declared: its network
 would otherwise be missing from the output, which is no round trip.
 """
@@ -60,7 +60,7 @@ def _cloud_name(blueprint: Blueprint, section: str, obj: Model) -> str | None:
 def compile_terraform(
     blueprint: Blueprint, root: Path | None, compiled: Compiled, problems: Unsupported
 ) -> None:
-    """`terraform/<provider>/main.tf.json` for each provider with clouds in the blueprint."""
+    """`terraform/<provider>/main.tf.json` (`gcp`) for each provider with clouds in the blueprint."""
     writers = {m.cloud: m for m in terraform_mappings() if m.write is not None}
     for cloud in blueprint.clouds:
         if cloud.provider not in writers:
