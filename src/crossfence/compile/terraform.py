@@ -51,7 +51,7 @@ def _origins(blueprint: Blueprint, clouds: set[str], root: Path | None) -> list[
 
 def _cloud_name(blueprint: Blueprint, section: str, obj: Model) -> str | None:
     if section in ("peerings", "dns_server_policies"):
-        network = blueprint.get("networks", getattr(obj, "network", None))
+        network = blueprint.get("networks", str(getattr(obj, "network", "")))
         return str(network.cloud) if network is not None else None
     cloud = blueprint.cloud_of(obj)
     return cloud.name if cloud is not None else None
