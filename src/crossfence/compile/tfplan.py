@@ -66,8 +66,9 @@ def _resolve(value: Any, computed: dict[tuple[str, str], dict[str, Any]]) -> tup
     return value, False
 
 
-def plan_of(documents: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
-    """The plan JSON of the compiled documents (provider -> its `main.tf.json` document)."""
+def plan_of(documents: Mapping[str, dict[str, Any]], blueprint: Blueprint) -> dict[str, Any]:
+    """The plan JSON of the compiled documents (provider -> its `main.tf.json` document) once
+    applied: with the values the provider assigns as `blueprint` records them."""
     mappings = {m.provider: m for m in terraform_mappings()}
     resources: list[dict[str, Any]] = []
     for provider, document in sorted(documents.items()):
@@ -80,6 +81,9 @@ def plan_of(documents: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
             for label, body in by_label.items():
                 block = blocks.get(str(body.get("provider", provider)), {})
                 extra = mapping.computed(kind, label, body, block) if mapping.computed else {}
+                if mapping.applied is not None:
+                    # a resource's label is its blueprint object's name (`tfjson_base.label`)
+                    extra.update(mapping.applied(blueprint, kind, label))
                 computed[(kind, label)] = {**body, **extra}
         for (kind, label), values in computed.items():
             body = {k: v for k, v in values.items() if k != "provider"}
@@ -176,6 +180,6 @@ def round_trip_files(blueprint: Blueprint, out: Path) -> tuple[Path, Path]:
     problems.raise_any()
     out.mkdir(parents=True, exist_ok=True)
     plan = out / "plan.json"
-    plan.write_text(json.dumps(plan_of(documents)), encoding="utf-8")
+    plan.write_text(json.dumps(plan_of(documents, blueprint)), encoding="utf-8")
     write_blueprint(overlay_of(blueprint), out / "overlay")
     return plan, out / "overlay"

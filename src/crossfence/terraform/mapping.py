@@ -119,6 +119,10 @@ class TerraformMapping:
     """For the round trip: what the provider computes at apply for a compiled resource (type,
     label, its configured values, the provider block's) that the mappings read back: ids,
     self_links, the provider's default project and region."""
+    applied: Callable[[Blueprint, str, str], dict[str, Any]] | None = None
+    """For the round trip: the values the provider assigns at apply to a compiled resource (type,
+    label), as the blueprint records them (an HA VPN gateway's interface addresses): what a plan
+    of the applied configuration shows."""
     assigned: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """For the round trip: blueprint section -> the fields of its objects the provider assigns
     at apply (addresses), which a compiled configuration cannot hold: the overlay carries them."""

@@ -19,7 +19,7 @@ from . import terraform_compute as compute
 from . import terraform_services as services
 from . import terraform_vpn as vpn
 from .tfjson import google_terraform
-from .tfjson_base import computed
+from .tfjson_base import applied, computed
 
 __all__ = ["TERRAFORM", "gcp_ports", "network_of", "region_of"]
 
@@ -383,11 +383,11 @@ TERRAFORM = TerraformMapping(
     finish=_finish,
     write=google_terraform,
     computed=computed,
-    # Google allocates them: the HA VPN interfaces' addresses, the load balancer's (an
-    # ephemeral global address), the inbound DNS forwarders'
+    applied=applied,
+    # Google allocates them and no resource shows them: the IAP audience (the backend service's
+    # number), the inbound DNS forwarders' addresses
     assigned={
-        "vpn_gateways": ("interfaces",),
-        "load_balancers": ("address", "iap"),
+        "load_balancers": ("iap",),
         "dns_server_policies": ("forwarder_addresses",),
     },
 )

@@ -9,7 +9,7 @@ from ...errors import Problem
 from ...model import Blueprint
 from ...model.base import Model
 
-__all__ = ["Writer", "computed", "label", "ref"]
+__all__ = ["Writer", "applied", "computed", "label", "ref"]
 
 _GCP_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 
@@ -88,3 +88,19 @@ def computed(
     out["id"] = relative
     out["self_link"] = _COMPUTE + relative
     return out
+
+
+def applied(blueprint: Blueprint, kind: str, name: str) -> dict[str, Any]:
+    """What Google assigns at apply to a compiled resource, as the blueprint records it: an HA
+    VPN gateway's interface addresses, a load balancer's reserved global address."""
+    if kind == "google_compute_ha_vpn_gateway":
+        gateway = blueprint.get("vpn_gateways", name)
+        if gateway is not None and gateway.interfaces:
+            return {
+                "vpn_interfaces": [{"id": i.id, "ip_address": i.ip} for i in gateway.interfaces]
+            }
+    if kind == "google_compute_global_address":
+        balancer = blueprint.get("load_balancers", name)
+        if balancer is not None:
+            return {"address": balancer.address}
+    return {}
