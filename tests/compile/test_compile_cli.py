@@ -42,13 +42,14 @@ def test_compile_writes_every_target(estate: Path) -> None:
     result = _run("compile", estate, "-o", "out")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == (
-        "compiled: 13 files (kubernetes, istio, vault, envoy) in out"
+        "compiled: 15 files (kubernetes, istio, vault, envoy, terraform) in out"
     )
     assert sorted({p.split("/")[0] for p in _tree(Path("out"))}) == [
         ".crossfence-compiled",
         "envoy",
         "istio",
         "kubernetes",
+        "terraform",
         "vault",
     ]
     assert "warning: estate/clusters.yaml:55:9: global_namespaces[0].policies[1]" in result.stderr
@@ -111,7 +112,7 @@ def test_the_output_folder_is_required(estate: Path) -> None:
 
 
 def test_a_target_not_built_is_not_offered(estate: Path) -> None:
-    result = _run("compile", estate, "-o", "out", "--target", "terraform")
+    result = _run("compile", estate, "-o", "out", "--target", "pulumi")
     assert result.exit_code == 2
     assert not Path("out").exists()
 
@@ -167,14 +168,15 @@ def test_terraform_writes_the_google_document(
     assert '"google_compute_firewall"' in text
 
 
-def test_terraform_of_a_cloud_it_does_not_write_is_a_located_error(estate: Path) -> None:
-    """The example's Scaleway cloud: an error naming it (exit 2), nothing written, never a
-    Terraform without its network."""
-    result = _run("compile", estate, "-o", "out", "--target", "terraform")
+def test_terraform_of_a_cloud_it_does_not_write_is_a_located_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An AWS cloud: an error naming it (exit 2), nothing written, never a Terraform without its
+    network."""
+    shutil.copytree(ROOT / "tests" / "providers" / "aws" / "fixtures" / "aws-gcp", tmp_path / "aws")
+    monkeypatch.chdir(tmp_path)
+    result = _run("compile", "aws", "-o", "out", "--target", "terraform")
     assert result.exit_code == 2, result.output
-    assert (
-        "estate/estate.yaml:" in result.stderr
-        and "clouds[1]" in result.stderr
-        and "does not write scaleway" in result.stderr
-    )
+    assert "aws/estate.yaml:11:5: clouds[1]: cloud 'aws'" in result.stderr
+    assert "does not write aws yet" in result.stderr
     assert not Path("out").exists()

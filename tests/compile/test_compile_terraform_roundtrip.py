@@ -4,18 +4,18 @@
 references resolved to the ids the provider computes) and the overlay (the blueprint without the
 objects the target wrote, but with the addresses Google assigns); `crossfence.load(plan,
 overlays=[overlay])` reads them as `import` does. Cases: the reference example, every variant,
-generated estates (Hypothesis). Clouds the target does not write yet (Scaleway) are in the
-overlay whole.
+generated estates (Hypothesis): Google's and Scaleway's Terraform, tunnels joined across the two.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from crossfence import build_topology, load, run_checks
@@ -50,11 +50,21 @@ def test_the_example(tmp_path: Path) -> None:
     back = _read_back(blueprint, tmp_path)
     assert _answers(back) == _answers(blueprint)
     # the plan, not the overlay, holds Google's network: the overlay has no GCP network
-    overlay = (tmp_path / "overlay" / "gcp.yaml").read_text("utf-8")
-    assert "firewall_rules" not in overlay and "networks" not in overlay
+    for cloud in ("gcp", "scw"):
+        overlay = (tmp_path / "overlay" / f"{cloud}.yaml").read_text("utf-8")
+        for section in ("networks", "security_groups", "routing_policies"):
+            assert not re.search(rf"^{section}:", overlay, re.MULTILINE), (cloud, section)
+    shared = (tmp_path / "overlay" / "estate.yaml").read_text("utf-8")
+    assert not re.search(r"^(vpn_tunnels|bgp_sessions):", shared, re.MULTILINE)
     plan = json.loads((tmp_path / "plan.json").read_text("utf-8"))
     types = {r["type"] for r in plan["planned_values"]["root_module"]["resources"]}
     assert {"google_compute_firewall", "google_compute_network_peering"} <= types
+    assert {
+        "scaleway_vpc_acl",
+        "scaleway_instance_security_group",
+        "scaleway_s2s_vpn_connection",
+        "scaleway_lb_acl",
+    } <= types
     # IAP is the plan's (only its audience, which Google assigns, is the overlay's)
     service = next(
         r
@@ -97,7 +107,7 @@ def test_every_variant(variant: Path, tmp_path: Path) -> None:
     assert _answers(_read_back(blueprint, tmp_path)) == _answers(blueprint)
 
 
-@settings(max_examples=3, deadline=None)
+@settings(max_examples=3, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate))
 @given(st.integers(0, 2**16), st.integers(20, 60))
 def test_generated_estates_any_seed(seed: int, workloads: int) -> None:
     synth = load_script(ROOT / "benchmarks" / "estate_synth.py")

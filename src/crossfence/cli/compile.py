@@ -55,8 +55,8 @@ def compile_command(
             "--target",
             "-t",
             metavar="TARGET",
-            help="What to write: kubernetes, istio, vault, envoy, terraform (Google clouds only, "
-            "so far) or all (the default: every target but terraform). Repeat it for several.",
+            help="What to write: kubernetes, istio, vault, envoy, terraform (Google and Scaleway "
+            "clouds) or all (the default). Repeat it for several.",
             show_default=False,
         ),
     ] = None,

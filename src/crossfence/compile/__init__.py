@@ -34,17 +34,17 @@ __all__ = [
 Target = Callable[[Blueprint, Path | None, Compiled, Unsupported], None]
 
 TARGETS: dict[str, Target] = {
-    "terraform": compile_terraform,
     "kubernetes": compile_kubernetes,
     "istio": compile_istio,
     "vault": compile_vault,
     "envoy": compile_envoy,
+    "terraform": compile_terraform,
 }
 """Every target `compile` builds, in the order they are written. Only complete targets are here."""
 
-ALL = ("kubernetes", "istio", "vault", "envoy")
-"""The targets of `all`: terraform is left out while it writes only Google's clouds (a blueprint
-with a Scaleway or AWS cloud is an error for it, not a partial Terraform)."""
+ALL = tuple(TARGETS)
+"""The targets of `all`: every one (the terraform target refuses a cloud whose provider it does
+not write yet, AWS: an error, never a Terraform without that cloud's network)."""
 
 MARKER = ".crossfence-compiled"
 """The file listing what a compile wrote in its folder: the next compile there removes exactly

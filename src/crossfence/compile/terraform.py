@@ -29,6 +29,8 @@ WRITTEN_SECTIONS = (
     "org_policies",
     "load_balancers",
     "buckets",
+    "security_groups",
+    "routing_policies",
 )
 """The blueprint sections whose objects of a written cloud the terraform target writes (tunnels
 and BGP sessions are written with their gateway's half)."""

@@ -108,14 +108,15 @@ def plan_of(documents: Mapping[str, dict[str, Any]], blueprint: Blueprint) -> di
 
 
 def _written(blueprint: Blueprint, names: list[str], clouds: set[str]) -> bool:
-    """Whether every named workload or load balancer is in a cloud the target writes."""
+    """Whether every named object is a load balancer the target writes (workloads are never
+    written: the import finds them by address only when the plan holds them)."""
     for name in names:
-        for section in ("load_balancers", "workloads"):
-            found = blueprint.get(section, name)
-            if found is not None:
-                cloud = blueprint.cloud_of(found)
-                if cloud is None or cloud.name not in clouds:
-                    return False
+        found = blueprint.get("load_balancers", name)
+        if found is None:
+            return False
+        cloud = blueprint.cloud_of(found)
+        if cloud is None or cloud.name not in clouds:
+            return False
     return True
 
 
@@ -131,11 +132,11 @@ def overlay_of(blueprint: Blueprint) -> Blueprint:
         cloud = blueprint.cloud_of(obj)
         return cloud is None or cloud.name not in clouds
 
-    assigned: dict[str, set[str]] = {}
+    held: dict[str, set[str]] = {}  # what no Terraform argument holds, per section
     for mapping in terraform_mappings():
         if mapping.write is not None:
-            for section, fields in mapping.assigned.items():
-                assigned.setdefault(section, set()).update(fields)
+            for section, fields in mapping.overlay_fields.items():
+                held.setdefault(section, set()).update(fields)
     update: dict[str, tuple[Any, ...]] = {}
     for section in WRITTEN_SECTIONS:
         objects: list[Any] = []
@@ -143,7 +144,7 @@ def overlay_of(blueprint: Blueprint) -> Blueprint:
             if kept(section, obj):
                 objects.append(obj)
                 continue
-            fields = {"name"} | (assigned.get(section, set()) & obj.model_fields_set)
+            fields = {"name"} | (held.get(section, set()) & obj.model_fields_set)
             # an internet NEG names its backend, a forwarding zone its target, by address: the
             # import finds the object of that address only when the plan holds it
             if section == "load_balancers" and not _written(
@@ -155,11 +156,22 @@ def overlay_of(blueprint: Blueprint) -> Blueprint:
             ):
                 fields.add("forwarding_targets")
             if fields != {"name"}:
-                # only what the provider assigns, completing the object the plan gives by name
+                # only what Terraform does not hold, completing the object the plan gives by name
                 part = obj.model_copy()
                 object.__setattr__(part, "__pydantic_fields_set__", fields)
                 objects.append(part)
         update[section] = tuple(objects)
+    # a tunnel (and its BGP session) whose two gateways are written is two halves in the plan
+    joined = {
+        t.name
+        for t in blueprint.vpn_tunnels
+        if all(
+            (g := blueprint.get("vpn_gateways", end.gateway)) is not None and g.cloud in clouds
+            for end in (t.local, t.peer)
+        )
+    }
+    update["vpn_tunnels"] = tuple(t for t in blueprint.vpn_tunnels if t.name not in joined)
+    update["bgp_sessions"] = tuple(s for s in blueprint.bgp_sessions if s.tunnel not in joined)
     copied = blueprint.model_copy(update=update)
     copied.__dict__.pop("_index", None)  # the look-up by name caches the objects removed above
     return copied

@@ -123,9 +123,10 @@ class TerraformMapping:
     """For the round trip: the values the provider assigns at apply to a compiled resource (type,
     label), as the blueprint records them (an HA VPN gateway's interface addresses): what a plan
     of the applied configuration shows."""
-    assigned: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """For the round trip: blueprint section -> the fields of its objects the provider assigns
-    at apply (addresses), which a compiled configuration cannot hold: the overlay carries them."""
+    overlay_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """For the round trip: blueprint section -> the fields of its objects that no resource
+    argument or attribute holds (a value the provider assigns that no resource shows, what the
+    blueprint assumes about enforcement): the overlay carries them."""
 
     def by_type(self) -> dict[str, ResourceMapping]:
         return {m.type: m for m in self.resources}

@@ -386,7 +386,7 @@ TERRAFORM = TerraformMapping(
     applied=applied,
     # Google allocates them and no resource shows them: the IAP audience (the backend service's
     # number), the inbound DNS forwarders' addresses
-    assigned={
+    overlay_fields={
         "load_balancers": ("iap",),
         "dns_server_policies": ("forwarder_addresses",),
     },
