@@ -23,8 +23,10 @@ from ...model.base import Model
 
 __all__ = ["SCALEWAY_PROVIDER_VERSION", "applied", "computed", "scaleway_terraform"]
 
-SCALEWAY_PROVIDER_VERSION = "2.60.0"
-"""The `scaleway/scaleway` version pinned in `required_providers`."""
+SCALEWAY_PROVIDER_VERSION = "2.75.0"
+"""The `scaleway/scaleway` version pinned in `required_providers` (a release the pulumiverse
+bridge builds on). The written names are checked against `@pulumiverse/scaleway` 1.54.0 (npm),
+bridged from the Scaleway Terraform provider; the package does not record which release."""
 
 # a Scaleway load balancer forwards what no ACL matches: a default deny is a last ACL denying
 # every address (https://www.scaleway.com/en/docs/load-balancer/reference-content/acls/)
@@ -281,8 +283,7 @@ def _vpn_gateway(w: _Writer, gateway: Any) -> None:
         "private_network_id": _ref("scaleway_vpc_private_network", gateway.private_network),
         "public_config": [{"ipam_ipv4_id": _ref("scaleway_ipam_ip", f"{gateway.name}-public")}],
     }
-    if gateway.asn is not None:
-        body["asn"] = gateway.asn
+    # its ASN is Scaleway's (an attribute, not an argument): the blueprint records it
     w.add("scaleway_s2s_vpn_gateway", gateway.name, body)
     blueprint = w.blueprint
     sessions = {s.tunnel: s for s in blueprint.bgp_sessions}
@@ -524,12 +525,16 @@ def computed(
 
 def applied(blueprint: Blueprint, kind: str, name: str) -> dict[str, Any]:
     """What Scaleway allocates at apply, as the blueprint records it: a load balancer's flexible
-    address, a Public Gateway's. A Site-to-Site VPN gateway's is left out, as in a plan: its
+    address, a Public Gateway's, a Site-to-Site VPN gateway's ASN. A Site-to-Site VPN gateway's is left out, as in a plan: its
     connections join the tunnel halves of the other cloud that point at it (`terraform/tunnels.py`)."""
     if kind == "scaleway_lb_ip":
         balancer = blueprint.get("load_balancers", name)
         if balancer is not None:
             return {"ip_address": balancer.address}
+    if kind == "scaleway_s2s_vpn_gateway":
+        gateway = blueprint.get("vpn_gateways", name)
+        if gateway is not None and gateway.asn is not None:
+            return {"asn": gateway.asn}
     if kind == "scaleway_vpc_public_gateway_ip":
         for network in blueprint.networks:
             for gateway in network.public_gateways:
