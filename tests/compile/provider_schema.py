@@ -7,7 +7,13 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["PULUMI_SCALEWAY_FILES", "Schema", "read_pulumi_schema", "read_schema"]
+__all__ = [
+    "PULUMI_SCALEWAY_FILES",
+    "Schema",
+    "read_pulumi_schema",
+    "read_schema",
+    "read_schemas",
+]
 
 _RETURN = re.compile(r"return \{\n(?P<body>(?:\s+[a-z0-9_]+: .*\n)+)\s+\};")
 _FIELD = re.compile(r"^\s+(?P<key>[a-z0-9_]+): (?P<value>.*?),?$")
@@ -37,6 +43,23 @@ def _fields(body: str, functions: dict[str, str]) -> Schema:
     return schema
 
 
+def read_schemas(package: Path, resource_types: set[str], prefix: str) -> dict[str, Schema]:
+    """The fields of each of `resource_types` in the packed npm package, read in one pass (the
+    AWS package is 37 MB)."""
+    wanted = {
+        f"package/lib/{t.removeprefix(prefix).replace('_', '-')}/index.js": t
+        for t in resource_types
+    }
+    texts: dict[str, str] = {}
+    with tarfile.open(package) as archive:
+        for member in archive:
+            if member.name in wanted:
+                found = archive.extractfile(member)
+                if found is not None:
+                    texts[wanted[member.name]] = found.read().decode("utf-8")
+    return {t: _schema_of(texts[t], t) if t in texts else Schema() for t in resource_types}
+
+
 def read_schema(package: Path, resource_type: str, prefix: str = "google_") -> Schema:
     """The fields of `resource_type` (`google_compute_firewall`) in the packed npm package."""
     folder = resource_type.removeprefix(prefix).replace("_", "-")
@@ -45,6 +68,10 @@ def read_schema(package: Path, resource_type: str, prefix: str = "google_") -> S
         if member is None:
             raise KeyError(resource_type)
         text = member.read().decode("utf-8")
+    return _schema_of(text, resource_type)
+
+
+def _schema_of(text: str, resource_type: str) -> Schema:
     if f'tfResourceType = "{resource_type}"' not in text:
         raise KeyError(resource_type)
     functions = {}
