@@ -90,7 +90,13 @@ def test_security_groups_keep_or_drop_the_allow_all_egress() -> None:
     `outbound_default_policy: drop` gets none; a rule naming a group is a reference."""
     groups = aws_terraform(load(FIXTURE))[0]["resource"]["aws_security_group"]
     assert groups["app-sg"]["egress"] == [
-        {"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}
+        {
+            "protocol": "-1",
+            "from_port": 0,
+            "to_port": 0,
+            "cidr_blocks": ["0.0.0.0/0"],
+            "description": "all traffic (AWS's default, which the blueprint keeps)",
+        }
     ]
     assert groups["db-sg"]["egress"] == []
     assert groups["db-sg"]["ingress"][0]["security_groups"] == ["${aws_security_group.app-sg.id}"]

@@ -275,6 +275,8 @@ def _security_group(w: _Writer, group: Any) -> None:
         return
     body: dict[str, Any] = {
         "name": group.name,
+        # descriptions change no path; checkov asks for them (CKV_AWS_23)
+        "description": f"security group {group.name} (compiled by crossfence)",
         "vpc_id": _ref("aws_vpc", group.network),
         "tags": _tags(group.name),
     }
@@ -301,8 +303,7 @@ def _security_group(w: _Writer, group: Any) -> None:
                 entry["security_groups"] = [
                     _ref("aws_security_group", g) for g in rule.security_groups
                 ]
-            if rule.description:
-                entry["description"] = rule.description
+            entry["description"] = rule.description or f"{field.split('_')[0]} rule {index + 1}"
             rules.append(entry)
         policy = (
             group.inbound_default_policy if block == "ingress" else group.outbound_default_policy
@@ -310,8 +311,17 @@ def _security_group(w: _Writer, group: Any) -> None:
         # a new group allows all outbound traffic until its rules are listed; Terraform removes
         # that rule, so it is written when the blueprint keeps it (security_groups.py)
         if policy == "accept" or (block == "egress" and policy is None and not rules):
+            why = (
+                "AWS's default, which the blueprint keeps" if policy is None else "the blueprint's"
+            )
             rules.append(
-                {"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}
+                {
+                    "protocol": "-1",
+                    "from_port": 0,
+                    "to_port": 0,
+                    "cidr_blocks": ["0.0.0.0/0"],
+                    "description": f"all traffic ({why})",
+                }
             )
         body[block] = rules
     w.add("aws_security_group", group.name, body)
