@@ -190,3 +190,30 @@ def test_terraform_that_cannot_express_a_construct_is_a_located_error(
     assert "aws/aws.yaml:20:18: networks[0].route_tables[1].routes[0]" in result.stderr
     assert "route 'to-batch': the terraform target writes routes to" in result.stderr
     assert not Path("out").exists()
+
+
+def test_a_cloud_whose_provider_has_no_writer_is_a_located_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider registered without a compile direction (`TerraformMapping.write`): its cloud
+    is an error naming it, never a Terraform without its network."""
+    import dataclasses
+
+    from crossfence.compile import terraform as target
+    from crossfence.providers.registry import terraform_mappings
+
+    monkeypatch.setattr(
+        target,
+        "terraform_mappings",
+        lambda: tuple(
+            dataclasses.replace(m, write=None) if m.cloud == "aws" else m
+            for m in terraform_mappings()
+        ),
+    )
+    shutil.copytree(ROOT / "tests" / "providers" / "aws" / "fixtures" / "aws-gcp", tmp_path / "aws")
+    monkeypatch.chdir(tmp_path)
+    result = _run("compile", "aws", "-o", "out", "--target", "terraform")
+    assert result.exit_code == 2, result.output
+    assert "aws/estate.yaml:11:5: clouds[1]: cloud 'aws'" in result.stderr
+    assert "does not write aws yet" in result.stderr
+    assert not Path("out").exists()
