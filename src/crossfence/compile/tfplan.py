@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Blueprint
+from ..model.blueprint import SECTIONS
 from ..model.writer import write_blueprint
 from ..providers.registry import terraform_mappings
 from .base import Unsupported
-from .terraform import WRITTEN_SECTIONS, written_providers
+from .terraform import CROSS_CLOUD, written, written_providers
 
 __all__ = ["overlay_of", "plan_of", "round_trip_files"]
 
@@ -107,15 +108,12 @@ def plan_of(documents: Mapping[str, dict[str, Any]], blueprint: Blueprint) -> di
     }
 
 
-def _written(blueprint: Blueprint, names: list[str], clouds: set[str]) -> bool:
+def _written(blueprint: Blueprint, names: list[str]) -> bool:
     """Whether every named object is a load balancer the target writes (workloads are never
     written: the import finds them by address only when the plan holds them)."""
     for name in names:
         found = blueprint.get("load_balancers", name)
-        if found is None:
-            return False
-        cloud = blueprint.cloud_of(found)
-        if cloud is None or cloud.name not in clouds:
+        if found is None or not written(blueprint, "load_balancers", found):
             return False
     return True
 
@@ -126,11 +124,7 @@ def overlay_of(blueprint: Blueprint) -> Blueprint:
     clouds = {c.name for c in blueprint.clouds if c.provider in written_providers()}
 
     def kept(section: str, obj: Any) -> bool:
-        if section in ("peerings", "dns_server_policies"):
-            network = blueprint.get("networks", obj.network)
-            return network is None or network.cloud not in clouds
-        cloud = blueprint.cloud_of(obj)
-        return cloud is None or cloud.name not in clouds
+        return not written(blueprint, section, obj)
 
     held: dict[str, set[str]] = {}  # what no Terraform argument holds, per section
     for mapping in terraform_mappings():
@@ -138,21 +132,25 @@ def overlay_of(blueprint: Blueprint) -> Blueprint:
             for section, fields in mapping.overlay_fields.items():
                 held.setdefault(section, set()).update(fields)
     update: dict[str, tuple[Any, ...]] = {}
-    for section in WRITTEN_SECTIONS:
+    for section in SECTIONS:
+        if section in CROSS_CLOUD:
+            continue
         objects: list[Any] = []
+        changed = False
         for obj in getattr(blueprint, section):
             if kept(section, obj):
                 objects.append(obj)
                 continue
+            changed = True
             fields = {"name"} | (held.get(section, set()) & obj.model_fields_set)
             # an internet NEG names its backend, a forwarding zone its target, by address: the
             # import finds the object of that address only when the plan holds it
             if section == "load_balancers" and not _written(
-                blueprint, [b.target for b in obj.backends], clouds
+                blueprint, [b.target for b in obj.backends]
             ):
                 fields.add("backends")
             if section == "dns_zones" and not _written(
-                blueprint, [t.workload for t in obj.forwarding_targets if t.workload], clouds
+                blueprint, [t.workload for t in obj.forwarding_targets if t.workload]
             ):
                 fields.add("forwarding_targets")
             if fields != {"name"}:
@@ -160,7 +158,8 @@ def overlay_of(blueprint: Blueprint) -> Blueprint:
                 part = obj.model_copy()
                 object.__setattr__(part, "__pydantic_fields_set__", fields)
                 objects.append(part)
-        update[section] = tuple(objects)
+        if changed:
+            update[section] = tuple(objects)
     # a tunnel (and its BGP session) whose two gateways are written is two halves in the plan
     joined = {
         t.name

@@ -115,6 +115,8 @@ class TerraformMapping:
     """The compile direction: the Terraform JSON document of the blueprint's objects in this
     provider's clouds, the problems that keep it from being written, and the warnings (None: the
     terraform target does not write this provider yet)."""
+    sections: tuple[str, ...] = ()
+    """The blueprint sections whose objects (of this provider's clouds) `write` writes."""
     computed: Callable[[str, str, dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
     """For the round trip: what the provider computes at apply for a compiled resource (type,
     label, its configured values, the provider block's) that the mappings read back: ids,

@@ -1011,6 +1011,7 @@ TERRAFORM = TerraformMapping(
     },
     finish=_finish,
     write=aws_terraform,
+    sections=("networks", "security_groups", "peerings", "vpn_gateways"),
     computed=computed,
     applied=applied,
 )

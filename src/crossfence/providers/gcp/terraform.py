@@ -382,6 +382,18 @@ TERRAFORM = TerraformMapping(
     },
     finish=_finish,
     write=google_terraform,
+    sections=(
+        "networks",
+        "peerings",
+        "routers",
+        "vpn_gateways",
+        "firewall_policies",
+        "dns_zones",
+        "dns_server_policies",
+        "org_policies",
+        "load_balancers",
+        "buckets",
+    ),
     computed=computed,
     applied=applied,
     # Google allocates them and no resource shows them: the IAP audience (the backend service's

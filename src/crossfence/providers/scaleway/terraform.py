@@ -519,6 +519,7 @@ TERRAFORM = TerraformMapping(
     },
     finish=_finish,
     write=scaleway_terraform,
+    sections=("networks", "security_groups", "routing_policies", "vpn_gateways", "load_balancers"),
     computed=computed,
     applied=applied,
     # whether a security group filters the Private Networks too is the blueprint's assumption
