@@ -13,6 +13,8 @@ CHECKOV_VERSION := 3.3.30
 # attribute names compile writes against them)
 SCHEMA_CACHE := .cache/npm
 GOOGLE_SCHEMA := $(SCHEMA_CACHE)/cdktf-provider-google-16.12.1.tgz
+SCALEWAY_SCHEMA := $(SCHEMA_CACHE)/pulumiverse-scaleway-1.54.0.tgz
+AWS_SCHEMA := $(SCHEMA_CACHE)/cdktf-provider-aws-21.22.1.tgz
 LAB_PACKAGES := iproute2 nftables wireguard-go wireguard-tools bird2 openssl procps
 # The HTML report's tests drive a headless Chromium (Playwright from PyPI, Debian's browser) and
 # Debian's Firefox ESR (over its own Marionette protocol: no geckodriver), and render the
@@ -49,7 +51,15 @@ $(GOOGLE_SCHEMA):
 	mkdir -p $(SCHEMA_CACHE)
 	npm pack -q @cdktf/provider-google@16.12.1 --pack-destination $(SCHEMA_CACHE) >/dev/null
 
-schemas: $(GOOGLE_SCHEMA)
+$(SCALEWAY_SCHEMA):
+	mkdir -p $(SCHEMA_CACHE)
+	npm pack -q @pulumiverse/scaleway@1.54.0 --pack-destination $(SCHEMA_CACHE) >/dev/null
+
+$(AWS_SCHEMA):
+	mkdir -p $(SCHEMA_CACHE)
+	npm pack -q @cdktf/provider-aws@21.22.1 --pack-destination $(SCHEMA_CACHE) >/dev/null
+
+schemas: $(GOOGLE_SCHEMA) $(SCALEWAY_SCHEMA) $(AWS_SCHEMA)
 
 # The lab runs real networking; its tools come from Debian (Envoy comes from PyPI: the `lab` extra
 # above). They are installed only when a test marked `lab` exists to use them (tests/lab/), and

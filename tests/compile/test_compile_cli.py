@@ -42,16 +42,22 @@ def test_compile_writes_every_target(estate: Path) -> None:
     result = _run("compile", estate, "-o", "out")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == (
-        "compiled: 13 files (kubernetes, istio, vault, envoy) in out"
+        "compiled: 15 files (kubernetes, istio, vault, envoy, terraform) in out"
     )
     assert sorted({p.split("/")[0] for p in _tree(Path("out"))}) == [
         ".crossfence-compiled",
         "envoy",
         "istio",
         "kubernetes",
+        "terraform",
         "vault",
     ]
     assert "warning: estate/clusters.yaml:55:9: global_namespaces[0].policies[1]" in result.stderr
+    # what the terraform target does not write is said, never silently left out
+    assert (
+        "warning: estate/workloads.yaml:35:5: workloads[4]: terraform: 6 workloads of cloud 'scw' "
+        "(customer-api, customer-db, hsm and 3 more) are not written"
+    ) in result.stderr
 
 
 def test_the_same_blueprint_gives_the_same_bytes(estate: Path, tmp_path: Path) -> None:
@@ -111,7 +117,7 @@ def test_the_output_folder_is_required(estate: Path) -> None:
 
 
 def test_a_target_not_built_is_not_offered(estate: Path) -> None:
-    result = _run("compile", estate, "-o", "out", "--target", "terraform")
+    result = _run("compile", estate, "-o", "out", "--target", "pulumi")
     assert result.exit_code == 2
     assert not Path("out").exists()
 
@@ -151,4 +157,68 @@ def test_own_manifests_that_do_not_load_are_a_located_error(estate: Path) -> Non
         "error: estate/clusters.yaml:37:17: clusters[1].manifests[0]: the manifests "
         "'manifests/kapsule-eu' of cluster 'kapsule-eu' do not load"
     )
+    assert not Path("out").exists()
+
+
+def test_terraform_writes_the_google_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = write(tmp_path / "small", BASE)
+    monkeypatch.chdir(tmp_path)
+    result = _run("compile", folder, "-o", "out", "--target", "terraform")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "terraform/gcp/main.tf.json"
+    text = Path("out/terraform/gcp/main.tf.json").read_text("utf-8")
+    assert '"//"' in text and "networks vpc (" in text
+    assert '"google_compute_firewall"' in text
+
+
+def test_terraform_that_cannot_express_a_construct_is_a_located_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An AWS route to an instance (compile writes no instance, so no network interface to name):
+    an error naming the route (exit 2), nothing written, never a route dropped."""
+    shutil.copytree(ROOT / "tests" / "providers" / "aws" / "fixtures" / "aws-gcp", tmp_path / "aws")
+    aws = tmp_path / "aws" / "aws.yaml"
+    aws.write_text(
+        aws.read_text("utf-8").replace(
+            "        propagating_vpn_gateways: [ops-vgw]",
+            "        propagating_vpn_gateways: [ops-vgw]\n"
+            "        routes: [{name: to-batch, destination: 192.168.0.0/16, next_hop_instance: batch}]",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = _run("compile", "aws", "-o", "out", "--target", "terraform")
+    assert result.exit_code == 2, result.output
+    assert "aws/aws.yaml:20:18: networks[0].route_tables[1].routes[0]" in result.stderr
+    assert "route 'to-batch': the terraform target writes routes to" in result.stderr
+    assert not Path("out").exists()
+
+
+def test_a_cloud_whose_provider_has_no_writer_is_a_located_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider registered without a compile direction (`TerraformMapping.write`): its cloud
+    is an error naming it, never a Terraform without its network."""
+    import dataclasses
+
+    from crossfence.compile import terraform as target
+    from crossfence.providers.registry import terraform_mappings
+
+    monkeypatch.setattr(
+        target,
+        "terraform_mappings",
+        lambda: tuple(
+            dataclasses.replace(m, write=None) if m.cloud == "aws" else m
+            for m in terraform_mappings()
+        ),
+    )
+    shutil.copytree(ROOT / "tests" / "providers" / "aws" / "fixtures" / "aws-gcp", tmp_path / "aws")
+    monkeypatch.chdir(tmp_path)
+    result = _run("compile", "aws", "-o", "out", "--target", "terraform")
+    assert result.exit_code == 2, result.output
+    assert "aws/estate.yaml:11:5: clouds[1]: cloud 'aws'" in result.stderr
+    assert "does not write aws yet" in result.stderr
     assert not Path("out").exists()

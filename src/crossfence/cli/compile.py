@@ -33,6 +33,7 @@ class CompileTarget(StrEnum):
     istio = "istio"
     vault = "vault"
     envoy = "envoy"
+    terraform = "terraform"
 
 
 def compile_command(
@@ -54,8 +55,8 @@ def compile_command(
             "--target",
             "-t",
             metavar="TARGET",
-            help="What to write: kubernetes, istio, vault, envoy or all (the default). Repeat "
-            "it for several.",
+            help="What to write: kubernetes, istio, vault, envoy, terraform (Google and Scaleway "
+            "clouds) or all (the default). Repeat it for several.",
             show_default=False,
         ),
     ] = None,
@@ -72,7 +73,7 @@ def compile_command(
     express is an error naming it (exit code 2), and nothing is written. --quiet prints nothing
     but problems.
     """
-    from ..compile import TARGETS, compile_blueprint, write_compiled
+    from ..compile import ALL, TARGETS, compile_blueprint, write_compiled
 
     reports = Reports("compile", str(path), [], quiet)
     if is_manifests(path):
@@ -90,7 +91,7 @@ def compile_command(
         )
     blueprint = read_blueprint(path, reports)
     chosen = [t.value for t in target or [CompileTarget.all]]
-    names = list(TARGETS) if "all" in chosen else [n for n in TARGETS if n in chosen]
+    names = [n for n in TARGETS if n in chosen or ("all" in chosen and n in ALL)]
     try:
         compiled = compile_blueprint(blueprint, names)
         for warning in compiled.warnings:

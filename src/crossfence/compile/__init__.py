@@ -17,9 +17,11 @@ from ..model import Blueprint
 from .base import Compiled, CompileError, OutputFile, Unsupported
 from .envoy import compile_envoy
 from .mesh import compile_istio, compile_kubernetes
+from .terraform import compile_terraform
 from .vault import compile_vault
 
 __all__ = [
+    "ALL",
     "MARKER",
     "TARGETS",
     "CompileError",
@@ -36,8 +38,13 @@ TARGETS: dict[str, Target] = {
     "istio": compile_istio,
     "vault": compile_vault,
     "envoy": compile_envoy,
+    "terraform": compile_terraform,
 }
 """Every target `compile` builds, in the order they are written. Only complete targets are here."""
+
+ALL = tuple(TARGETS)
+"""The targets of `all`: every one (the terraform target refuses a cloud whose provider it does
+not write yet, AWS: an error, never a Terraform without that cloud's network)."""
 
 MARKER = ".crossfence-compiled"
 """The file listing what a compile wrote in its folder: the next compile there removes exactly
@@ -45,11 +52,11 @@ those files, and writes into no other non-empty folder."""
 
 
 def compile_blueprint(blueprint: Blueprint, targets: Iterable[str] | None = None) -> Compiled:
-    """The files of `targets` (all by default) for `blueprint`; raises `CompileError` when a
+    """The files of `targets` (those of `ALL` by default) for `blueprint`; raises `CompileError` when a
     construct cannot be expressed (every problem at once)."""
     compiled = Compiled()
     problems = Unsupported()
-    names = list(TARGETS) if targets is None else list(targets)
+    names = list(ALL) if targets is None else list(targets)
     for name in names:
         if name not in TARGETS:
             raise ValueError(f"unknown compile target {name!r}")

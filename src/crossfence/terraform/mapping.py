@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from .values import SENSITIVE, UNKNOWN, at
 
 if TYPE_CHECKING:
+    from ..errors import Problem
+    from ..model import Blueprint
     from .build import Builder
     from .read import Resource
 
@@ -109,6 +111,24 @@ class TerraformMapping:
     """Resource types read by no mapping because they do not carry traffic, with why (no warning)."""
     finish: Callable[[Builder], None] | None = None
     """Run after every resource of the cloud is built (joins, assumed defaults)."""
+    write: Callable[[Blueprint], tuple[dict[str, Any], list[Problem], list[Problem]]] | None = None
+    """The compile direction: the Terraform JSON document of the blueprint's objects in this
+    provider's clouds, the problems that keep it from being written, and the warnings (None: the
+    terraform target does not write this provider yet)."""
+    sections: tuple[str, ...] = ()
+    """The blueprint sections whose objects (of this provider's clouds) `write` writes."""
+    computed: Callable[[str, str, dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
+    """For the round trip: what the provider computes at apply for a compiled resource (type,
+    label, its configured values, the provider block's) that the mappings read back: ids,
+    self_links, the provider's default project and region."""
+    applied: Callable[[Blueprint, str, str], dict[str, Any]] | None = None
+    """For the round trip: the values the provider assigns at apply to a compiled resource (type,
+    label), as the blueprint records them (an HA VPN gateway's interface addresses): what a plan
+    of the applied configuration shows."""
+    overlay_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """For the round trip: blueprint section -> the fields of its objects that no resource
+    argument or attribute holds (a value the provider assigns that no resource shows, what the
+    blueprint assumes about enforcement): the overlay carries them."""
 
     def by_type(self) -> dict[str, ResourceMapping]:
         return {m.type: m for m in self.resources}

@@ -18,6 +18,7 @@ from ...terraform.mapping import ResourceMapping, TerraformMapping, Unmodelled, 
 from ...terraform.read import Resource
 from ...terraform.values import UNKNOWN, at, blocks
 from . import terraform_vpn as vpn
+from .tfjson import applied, aws_terraform, computed
 
 __all__ = ["TERRAFORM", "aws_ports", "network_of", "subnet_of"]
 
@@ -1009,4 +1010,8 @@ TERRAFORM = TerraformMapping(
         "aws_ebs_volume": "storage",
     },
     finish=_finish,
+    write=aws_terraform,
+    sections=("networks", "security_groups", "peerings", "vpn_gateways"),
+    computed=computed,
+    applied=applied,
 )

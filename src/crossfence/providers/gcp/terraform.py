@@ -18,6 +18,8 @@ from ...terraform.values import UNKNOWN, at, blocks
 from . import terraform_compute as compute
 from . import terraform_services as services
 from . import terraform_vpn as vpn
+from .tfjson import google_terraform
+from .tfjson_base import applied, computed
 
 __all__ = ["TERRAFORM", "gcp_ports", "network_of", "region_of"]
 
@@ -442,4 +444,25 @@ TERRAFORM = TerraformMapping(
         "google_logging_project_sink": "logging",
     },
     finish=_finish,
+    write=google_terraform,
+    sections=(
+        "networks",
+        "peerings",
+        "routers",
+        "vpn_gateways",
+        "firewall_policies",
+        "dns_zones",
+        "dns_server_policies",
+        "org_policies",
+        "load_balancers",
+        "buckets",
+    ),
+    computed=computed,
+    applied=applied,
+    # Google allocates them and no resource shows them: the IAP audience (the backend service's
+    # number), the inbound DNS forwarders' addresses
+    overlay_fields={
+        "load_balancers": ("iap",),
+        "dns_server_policies": ("forwarder_addresses",),
+    },
 )

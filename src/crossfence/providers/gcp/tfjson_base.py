@@ -9,7 +9,7 @@ from ...errors import Problem
 from ...model import Blueprint
 from ...model.base import Model
 
-__all__ = ["Writer", "label", "ref"]
+__all__ = ["Writer", "applied", "computed", "label", "ref"]
 
 _GCP_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 
@@ -68,3 +68,39 @@ def label(name: str) -> str:
 def ref(kind: str, name: str, attribute: str) -> str:
     """A Terraform reference to an attribute of a resource written here."""
     return f"${{{kind}.{label(name)}.{attribute}}}"
+
+
+_COMPUTE = "https://www.googleapis.com/compute/v1/"
+
+
+def computed(
+    kind: str, label: str, values: dict[str, Any], provider: dict[str, Any]
+) -> dict[str, Any]:
+    """What the provider computes for a compiled resource, as a plan after apply would show it:
+    the provider block's project, an `id` and a `self_link` ending in the resource's name (the
+    import resolves references by them: `terraform/refs.py`)."""
+    out: dict[str, Any] = {}
+    project = values.get("project") or provider.get("project")
+    if project and "project" not in values:
+        out["project"] = project
+    name = values.get("name") if isinstance(values.get("name"), str) else label
+    relative = f"projects/{project}/{kind}/{name}"
+    out["id"] = relative
+    out["self_link"] = _COMPUTE + relative
+    return out
+
+
+def applied(blueprint: Blueprint, kind: str, name: str) -> dict[str, Any]:
+    """What Google assigns at apply to a compiled resource, as the blueprint records it: an HA
+    VPN gateway's interface addresses, a load balancer's reserved global address."""
+    if kind == "google_compute_ha_vpn_gateway":
+        gateway = blueprint.get("vpn_gateways", name)
+        if gateway is not None and gateway.interfaces:
+            return {
+                "vpn_interfaces": [{"id": i.id, "ip_address": i.ip} for i in gateway.interfaces]
+            }
+    if kind == "google_compute_global_address":
+        balancer = blueprint.get("load_balancers", name)
+        if balancer is not None:
+            return {"address": balancer.address}
+    return {}

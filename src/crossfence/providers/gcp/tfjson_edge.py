@@ -181,7 +181,7 @@ def _load_balancer(writer: Writer, lb: LoadBalancer) -> None:
         "google_compute_global_forwarding_rule",
         label(lb.name),
         {
-            "name": f"{lb.name}-https",
+            "name": lb.name,
             "target": ref("google_compute_target_https_proxy", lb.name, "id"),
             "port_range": str(lb.port),
             "load_balancing_scheme": "EXTERNAL_MANAGED",

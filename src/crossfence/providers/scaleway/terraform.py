@@ -16,6 +16,7 @@ from ...terraform.mapping import Argument, ResourceMapping, TerraformMapping, Un
 from ...terraform.read import Resource
 from ...terraform.values import UNKNOWN, at, blocks
 from . import terraform_edge as edge
+from .tfjson import applied, computed, scaleway_terraform
 
 __all__ = ["TERRAFORM", "host", "private_network_of", "region_of"]
 
@@ -548,4 +549,11 @@ TERRAFORM = TerraformMapping(
         "scaleway_account_project": "a project",
     },
     finish=_finish,
+    write=scaleway_terraform,
+    sections=("networks", "security_groups", "routing_policies", "vpn_gateways", "load_balancers"),
+    computed=computed,
+    applied=applied,
+    # whether a security group filters the Private Networks too is the blueprint's assumption
+    # about the Instances (filters.py), not an argument of the group
+    overlay_fields={"security_groups": ("applies_to",)},
 )

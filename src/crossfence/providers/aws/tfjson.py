@@ -1,0 +1,471 @@
+"""AWS objects of a blueprint as Terraform JSON (`*.tf.json`) for the `hashicorp/aws` provider: VPCs, subnets, route tables, network ACLs, security groups, peerings, virtual private gateways, customer gateways and VPN connections.
+
+Terraform's JSON syntax (https://developer.hashicorp.com/terraform/language/syntax/json);
+resource and argument names are the provider's
+(https://registry.terraform.io/providers/hashicorp/aws/latest/docs), the ones the import reads
+back (`terraform.py`, `terraform_vpn.py`). A name is a `Name` tag. A VPN pre-shared key is
+never written: AWS generates each tunnel's unless told one. What Terraform cannot express as
+the blueprint says is a located problem, never a broader resource: a route to an instance, an
+address or a transit gateway (compile writes neither instances nor transit gateways), a
+transit gateway, a security group rule that denies (AWS rules only allow).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from typing import Any
+
+from ...algebra.ports import parse_port_spec
+from ...errors import Problem
+from ...model import Blueprint
+from ...model.base import Model
+
+__all__ = ["AWS_PROVIDER_VERSION", "applied", "aws_terraform", "computed"]
+
+AWS_PROVIDER_VERSION = "6.25.0"
+"""The `hashicorp/aws` version pinned in `required_providers`: the one `@cdktf/provider-aws`
+21.22.1, against which the written names are checked, is generated from."""
+
+_PREFIX = {
+    "aws_vpc": "vpc",
+    "aws_vpc_ipv4_cidr_block_association": "vpc-cidr-assoc",
+    "aws_subnet": "subnet",
+    "aws_route_table": "rtb",
+    "aws_route_table_association": "rtbassoc",
+    "aws_main_route_table_association": "rtbassoc",
+    "aws_internet_gateway": "igw",
+    "aws_network_acl": "acl",
+    "aws_security_group": "sg",
+    "aws_vpc_peering_connection": "pcx",
+    "aws_vpn_gateway": "vgw",
+    "aws_vpn_gateway_attachment": "vpn-attachment",
+    "aws_customer_gateway": "cgw",
+    "aws_vpn_connection": "vpn",
+}
+"""The prefix of the id AWS gives each resource type (the import reads some: `igw-`, `vgw-`)."""
+
+
+def _label(name: str) -> str:
+    found = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+    return found if re.match(r"[A-Za-z_]", found) else f"_{found}"
+
+
+def _ref(kind: str, name: str, attribute: str = "id") -> str:
+    return f"${{{kind}.{_label(name)}.{attribute}}}"
+
+
+class _Writer:
+    def __init__(self, blueprint: Blueprint) -> None:
+        self.blueprint = blueprint
+        self.clouds = {c.name for c in blueprint.clouds if c.provider == "aws"}
+        self.resources: dict[str, dict[str, Any]] = {}
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def problem(self, obj: Model | None, path: str, message: str) -> None:
+        at = obj.defined_at if obj is not None else None
+        self.problems.append(
+            Problem(
+                message,
+                file=at.file if at else None,
+                line=at.line if at else None,
+                column=at.column if at else None,
+                path=at.path if at else path,
+                code="compile",
+            )
+        )
+
+    def add(self, kind: str, name: str, body: dict[str, Any]) -> None:
+        self.resources.setdefault(kind, {})[_label(name)] = body
+
+
+def _tags(name: str) -> dict[str, str]:
+    return {"Name": name}
+
+
+def aws_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem], list[Problem]]:
+    """The Terraform JSON document of the blueprint's AWS objects, the problems that keep it from
+    being written, and the warnings."""
+    w = _Writer(blueprint)
+    providers = []
+    for cloud in blueprint.clouds:
+        if cloud.provider == "aws":
+            provider: dict[str, Any] = {"region": cloud.region}
+            if len(w.clouds) > 1:
+                provider["alias"] = _label(cloud.name)
+            providers.append(provider)
+    for gateway in blueprint.vpn_gateways:
+        if gateway.cloud in w.clouds:
+            _vpn_gateway(w, gateway)
+    for network in blueprint.networks:
+        if network.cloud in w.clouds:
+            _network(w, network)
+    for group in blueprint.security_groups:
+        if group.cloud in w.clouds:
+            _security_group(w, group)
+    for peering in blueprint.peerings:
+        network = blueprint.get("networks", peering.network)
+        if network is not None and network.cloud in w.clouds:
+            w.add(
+                "aws_vpc_peering_connection",
+                peering.name,
+                {
+                    "vpc_id": _ref("aws_vpc", peering.network),
+                    "peer_vpc_id": _ref("aws_vpc", peering.peer_network),
+                    "auto_accept": True,
+                    "tags": _tags(peering.name),
+                },
+            )
+    document: dict[str, Any] = {
+        "terraform": {
+            "required_providers": {
+                "aws": {"source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION}
+            }
+        },
+        "provider": {"aws": providers},
+        "resource": {k: dict(sorted(v.items())) for k, v in sorted(w.resources.items())},
+    }
+    return document, w.problems, w.warnings
+
+
+def _network(w: _Writer, network: Any) -> None:
+    path = f"networks[{network.name}]"
+    if not network.cidr_blocks:
+        w.problem(network, path, f"VPC '{network.name}' has no cidr_blocks (expected its ranges)")
+        return
+    w.add(
+        "aws_vpc",
+        network.name,
+        {"cidr_block": network.cidr_blocks[0], "tags": _tags(network.name)},
+    )
+    vpc_id = _ref("aws_vpc", network.name)
+    for index, cidr in enumerate(network.cidr_blocks[1:], start=1):
+        w.add(
+            "aws_vpc_ipv4_cidr_block_association",
+            f"{network.name}-{index}",
+            {"vpc_id": vpc_id, "cidr_block": cidr},
+        )
+    for subnet in network.subnets:
+        body: dict[str, Any] = {
+            "vpc_id": vpc_id,
+            "cidr_block": subnet.cidr,
+            "tags": _tags(subnet.name),
+        }
+        if subnet.region:
+            body["availability_zone"] = subnet.region
+        w.add("aws_subnet", subnet.name, body)
+    internet = any(r.next_hop_gateway for t in network.route_tables for r in t.routes)
+    if internet:
+        w.add("aws_internet_gateway", network.name, {"vpc_id": vpc_id, "tags": _tags(network.name)})
+    for table in network.route_tables:
+        _route_table(w, network, table)
+    for acl in network.network_acls:
+        _network_acl(w, network, acl)
+
+
+def _route_table(w: _Writer, network: Any, table: Any) -> None:
+    path = f"networks[{network.name}].route_tables[{table.name}]"
+    routes = []
+    for route in table.routes:
+        entry: dict[str, Any] = {"cidr_block": route.destination}
+        if route.next_hop_gateway is not None:
+            entry["gateway_id"] = _ref("aws_internet_gateway", network.name)
+        elif route.next_hop_vpn_gateway is not None:
+            entry["gateway_id"] = _ref("aws_vpn_gateway", route.next_hop_vpn_gateway)
+        elif route.next_hop_peering is not None:
+            entry["vpc_peering_connection_id"] = _ref(
+                "aws_vpc_peering_connection", route.next_hop_peering
+            )
+        else:
+            w.problem(
+                route,
+                f"{path}.routes[{route.name}]",
+                f"route '{route.name}': the terraform target writes routes to an internet "
+                "gateway, a virtual private gateway or a peering, not this next hop (compile "
+                "writes no instance, address or transit gateway)",
+            )
+            continue
+        routes.append(entry)
+    body: dict[str, Any] = {"vpc_id": _ref("aws_vpc", network.name), "tags": _tags(table.name)}
+    if routes:
+        body["route"] = routes
+    if table.propagating_vpn_gateways:
+        body["propagating_vgws"] = [
+            _ref("aws_vpn_gateway", g) for g in table.propagating_vpn_gateways
+        ]
+    w.add("aws_route_table", table.name, body)
+    table_id = _ref("aws_route_table", table.name)
+    if table.main:
+        w.add(
+            "aws_main_route_table_association",
+            table.name,
+            {"vpc_id": _ref("aws_vpc", network.name), "route_table_id": table_id},
+        )
+    for subnet in table.subnets:
+        w.add(
+            "aws_route_table_association",
+            f"{table.name}-{subnet}",
+            {"route_table_id": table_id, "subnet_id": _ref("aws_subnet", subnet)},
+        )
+
+
+def _protocol(spec: str) -> tuple[str, int, int] | None:
+    """A port spec as AWS's protocol, from_port and to_port (`-1` and 0-0 for all traffic)."""
+    protocol, low, high = parse_port_spec(spec)
+    if protocol == "all":
+        return "-1", 0, 0
+    if protocol in ("tcp", "udp"):
+        if low is None or high is None:
+            return protocol, 0, 65535
+        return protocol, low, high
+    if protocol == "icmp":
+        return "icmp", -1, -1
+    if protocol.isdigit():
+        return protocol, 0, 0
+    return None
+
+
+def _network_acl(w: _Writer, network: Any, acl: Any) -> None:
+    path = f"networks[{network.name}].network_acls[{acl.name}]"
+    if acl.default:
+        w.problem(
+            acl,
+            path,
+            f"network ACL '{acl.name}' is the VPC's default: the terraform target writes "
+            "aws_network_acl only (expected a named ACL with its subnets)",
+        )
+        return
+    body: dict[str, Any] = {"vpc_id": _ref("aws_vpc", network.name), "tags": _tags(acl.name)}
+    for direction in ("ingress", "egress"):
+        entries = []
+        for rule in getattr(acl, direction):
+            found = _protocol(rule.ports)
+            if found is None:
+                w.problem(
+                    acl,
+                    f"{path}.{direction}",
+                    f"network ACL '{acl.name}': rule {rule.rule_number}'s {rule.ports} is no "
+                    "protocol AWS takes by name (expected tcp, udp, icmp, all or proto/N)",
+                )
+                continue
+            protocol, low, high = found
+            entries.append(
+                {
+                    "rule_no": rule.rule_number,
+                    "action": rule.action,
+                    "protocol": protocol,
+                    "cidr_block": rule.cidr,
+                    "from_port": low,
+                    "to_port": high,
+                    **({"icmp_type": -1, "icmp_code": -1} if protocol == "icmp" else {}),
+                }
+            )
+        body[direction] = entries
+    if acl.subnets:
+        body["subnet_ids"] = [_ref("aws_subnet", s) for s in acl.subnets]
+    w.add("aws_network_acl", acl.name, body)
+
+
+def _security_group(w: _Writer, group: Any) -> None:
+    path = f"security_groups[{group.name}]"
+    if group.network is None:
+        w.problem(group, path, f"security group '{group.name}' names no VPC (expected network)")
+        return
+    body: dict[str, Any] = {
+        "name": group.name,
+        # descriptions change no path; checkov asks for them (CKV_AWS_23)
+        "description": f"security group {group.name} (compiled by crossfence)",
+        "vpc_id": _ref("aws_vpc", group.network),
+        "tags": _tags(group.name),
+    }
+    for field, block in (("inbound_rules", "ingress"), ("outbound_rules", "egress")):
+        rules = []
+        for index, rule in enumerate(getattr(group, field)):
+            where = f"{path}.{field}[{index}]"
+            found = _protocol(rule.ports)
+            if rule.action != "accept" or found is None:
+                w.problem(
+                    rule,
+                    where,
+                    f"security group '{group.name}': an AWS rule only allows, by tcp, udp, icmp, "
+                    f"all or a protocol number (not {rule.action} {rule.ports})",
+                )
+                continue
+            protocol, low, high = found
+            entry: dict[str, Any] = {"protocol": protocol, "from_port": low, "to_port": high}
+            # `ip_ranges` defaults to 0.0.0.0/0, except beside security groups: the rule
+            # matches the groups' members only then (security_groups.py)
+            if "ip_ranges" in rule.model_fields_set or not rule.security_groups:
+                entry["cidr_blocks"] = list(rule.ip_ranges)
+            if rule.security_groups:
+                entry["security_groups"] = [
+                    _ref("aws_security_group", g) for g in rule.security_groups
+                ]
+            entry["description"] = rule.description or f"{field.split('_')[0]} rule {index + 1}"
+            rules.append(entry)
+        policy = (
+            group.inbound_default_policy if block == "ingress" else group.outbound_default_policy
+        )
+        # a new group allows all outbound traffic until its rules are listed; Terraform removes
+        # that rule, so it is written when the blueprint keeps it (security_groups.py)
+        if policy == "accept" or (block == "egress" and policy is None and not rules):
+            why = (
+                "AWS's default, which the blueprint keeps" if policy is None else "the blueprint's"
+            )
+            rules.append(
+                {
+                    "protocol": "-1",
+                    "from_port": 0,
+                    "to_port": 0,
+                    "cidr_blocks": ["0.0.0.0/0"],
+                    "description": f"all traffic ({why})",
+                }
+            )
+        body[block] = rules
+    w.add("aws_security_group", group.name, body)
+
+
+def _vpn_gateway(w: _Writer, gateway: Any) -> None:
+    path = f"vpn_gateways[{gateway.name}]"
+    if gateway.type != "aws_vgw" or gateway.network is None:
+        w.problem(
+            gateway,
+            path,
+            f"VPN gateway '{gateway.name}': the terraform target writes virtual private gateways "
+            "attached to a VPC (expected type aws_vgw and network), not transit gateways yet",
+        )
+        return
+    body: dict[str, Any] = {"vpc_id": _ref("aws_vpc", gateway.network), "tags": _tags(gateway.name)}
+    if gateway.asn is not None:
+        body["amazon_side_asn"] = str(gateway.asn)
+    w.add("aws_vpn_gateway", gateway.name, body)
+    for (peer_name, interface), tunnels in sorted(_groups(w.blueprint, gateway.name).items()):
+        _connection(w, gateway, peer_name, interface, tunnels)
+
+
+def _groups(
+    blueprint: Blueprint, gateway: str
+) -> dict[tuple[str, int], list[tuple[Any, Any, Any]]]:
+    """The gateway's tunnels by the peer interface they go to: each is a VPN connection, whose
+    two tunnels go to one customer gateway
+    (https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNTunnels.html); in each, the tunnels in the
+    order of this gateway's interfaces."""
+    sessions = {s.tunnel: s for s in blueprint.bgp_sessions}
+    by_peer: dict[tuple[str, int], list[tuple[Any, Any, Any]]] = {}
+    for tunnel in blueprint.vpn_tunnels:
+        if gateway == tunnel.local.gateway:
+            mine, theirs = tunnel.local, tunnel.peer
+        elif gateway == tunnel.peer.gateway:
+            mine, theirs = tunnel.peer, tunnel.local
+        else:
+            continue
+        by_peer.setdefault((theirs.gateway, theirs.interface), []).append(
+            (tunnel, mine, sessions.get(tunnel.name))
+        )
+    return {k: sorted(v, key=lambda t: t[1].interface) for k, v in by_peer.items()}
+
+
+def _connection(
+    w: _Writer, gateway: Any, peer_name: str, interface: int, tunnels: list[tuple[Any, Any, Any]]
+) -> None:
+    blueprint = w.blueprint
+    first = tunnels[0][0]
+    where = f"vpn_tunnels[{first.name}]"
+    peer = blueprint.get("vpn_gateways", peer_name)
+    address = next((i.ip for i in peer.interfaces if i.id == interface), None) if peer else None
+    if address is None or len(tunnels) > 2:
+        w.problem(
+            first,
+            where,
+            f"tunnel '{first.name}': an AWS VPN connection has two tunnels to one customer "
+            f"gateway address (expected at most two tunnels to {peer_name} interface {interface}, "
+            "with its address)",
+        )
+        return
+    name = f"{peer_name}-{interface}"
+    customer: dict[str, Any] = {"ip_address": address, "type": "ipsec.1", "tags": _tags(name)}
+    asns = []
+    body: dict[str, Any] = {
+        "vpn_gateway_id": _ref("aws_vpn_gateway", gateway.name),
+        "customer_gateway_id": _ref("aws_customer_gateway", name),
+        "type": "ipsec.1",
+        "static_routes_only": False,
+        "tags": _tags(name),
+    }
+    # which outside address ends which tunnel is AWS's to assign: the blueprint's interface
+    # numbers are not arguments
+    for number, (tunnel, _mine, session) in enumerate(tunnels, start=1):
+        if session is None or not session.enabled:
+            w.problem(
+                tunnel,
+                f"vpn_tunnels[{tunnel.name}]",
+                f"tunnel '{tunnel.name}': the terraform target writes dynamic (BGP) AWS VPN "
+                "connections (expected an enabled bgp_sessions entry)",
+            )
+            return
+        ours, other = (
+            (session.local, session.peer)
+            if session.local.speaker == gateway.name
+            else (session.peer, session.local)
+        )
+        body[f"tunnel{number}_inside_cidr"] = _inside(ours.address)
+        speaker = blueprint.get("routers", other.speaker) or blueprint.get(
+            "vpn_gateways", other.speaker
+        )
+        if getattr(speaker, "asn", None) is not None:
+            asns.append(speaker.asn)
+        body[f"tunnel{number}_ike_versions"] = [f"ikev{tunnel.ike_version}"]
+        for phase, suite in ((1, tunnel.ike), (2, tunnel.esp)):
+            if suite.encryption:
+                body[f"tunnel{number}_phase{phase}_encryption_algorithms"] = list(suite.encryption)
+            if suite.integrity:
+                body[f"tunnel{number}_phase{phase}_integrity_algorithms"] = list(suite.integrity)
+            if suite.dh_groups:
+                body[f"tunnel{number}_phase{phase}_dh_group_numbers"] = list(suite.dh_groups)
+    if asns:
+        customer["bgp_asn"] = str(asns[0])
+    w.add("aws_customer_gateway", name, customer)
+    w.add("aws_vpn_connection", name, body)
+
+
+def _inside(address: str) -> str:
+    """`169.254.10.2/30` -> its network, `169.254.10.0/30` (a tunnel's inside CIDR)."""
+    return str(ipaddress.ip_interface(address).network)
+
+
+def computed(
+    kind: str, label: str, values: dict[str, Any], provider: dict[str, Any]
+) -> dict[str, Any]:
+    """An id as AWS writes them (`vpc-0a1b...`: the import reads some prefixes)."""
+    del values, provider
+    digest = hashlib.sha256(f"{kind}.{label}".encode()).hexdigest()[:17]
+    return {"id": f"{_PREFIX.get(kind, 'res')}-{digest}"}
+
+
+def applied(blueprint: Blueprint, kind: str, name: str) -> dict[str, Any]:
+    """What AWS assigns at apply, as the blueprint records it: each VPN tunnel's outside address
+    (the gateway's interfaces) and BGP inside addresses."""
+    if kind != "aws_vpn_connection":
+        return {}
+    out: dict[str, Any] = {}
+    for gateway in blueprint.vpn_gateways:
+        if gateway.type != "aws_vgw":
+            continue
+        for (peer_name, interface), tunnels in _groups(blueprint, gateway.name).items():
+            if _label(f"{peer_name}-{interface}") != name:
+                continue
+            for number, (_, mine, session) in enumerate(tunnels, start=1):
+                address = next((i.ip for i in gateway.interfaces if i.id == mine.interface), None)
+                if address:
+                    out[f"tunnel{number}_address"] = address
+                if session is not None:
+                    ours, other = (
+                        (session.local, session.peer)
+                        if session.local.speaker == gateway.name
+                        else (session.peer, session.local)
+                    )
+                    out[f"tunnel{number}_vgw_inside_address"] = ours.address.split("/")[0]
+                    out[f"tunnel{number}_cgw_inside_address"] = other.address.split("/")[0]
+    return out
