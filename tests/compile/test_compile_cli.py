@@ -222,3 +222,43 @@ def test_a_cloud_whose_provider_has_no_writer_is_a_located_error(
     assert "aws/estate.yaml:11:5: clouds[1]: cloud 'aws'" in result.stderr
     assert "does not write aws yet" in result.stderr
     assert not Path("out").exists()
+
+
+def _body(path: Path) -> object:
+    """A compiled file without its header naming where each object came from (`#` lines, or
+    JSON's `//` key)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        import json
+
+        document = json.loads(text)
+        document.pop("//", None)
+        return document
+    return [line for line in text.splitlines() if not line.startswith("#")]
+
+
+def test_terraform_json_with_its_overlay_compiles_as_the_blueprint(tmp_path: Path) -> None:
+    """What `import` reads compiles too: the reference estate's plan with its overlay writes
+    the blueprint's Kubernetes, Istio and Vault files (their headers name the plan instead)."""
+    terraform = EXAMPLE / "terraform"
+    from_plan, from_yaml = tmp_path / "plan", tmp_path / "yaml"
+    result = _run(
+        "compile",
+        terraform / "plan.json",
+        "--overlay",
+        terraform / "overlay.yaml",
+        "-o",
+        from_plan,
+        "-q",
+    )
+    assert result.exit_code == 0, result.output
+    assert _run("compile", EXAMPLE, "-o", from_yaml, "-q").exit_code == 0
+    compared = [
+        p.relative_to(from_yaml)
+        for p in sorted(from_yaml.rglob("*"))
+        if p.is_file() and p.parts[len(from_yaml.parts)] in ("kubernetes", "istio", "vault")
+    ]
+    assert compared
+    for relative in compared:
+        assert _body(from_plan / relative) == _body(from_yaml / relative), relative
+    assert "plan.json" in (from_plan / "terraform" / "gcp" / "main.tf.json").read_text()

@@ -13,6 +13,7 @@ from ..inputs import is_manifests
 from .common import (
     EXIT_INPUT,
     BlueprintPath,
+    OverlayOption,
     Quiet,
     Reports,
     err,
@@ -55,12 +56,13 @@ def compile_command(
             "--target",
             "-t",
             metavar="TARGET",
-            help="What to write: kubernetes, istio, vault, envoy, terraform (Google and Scaleway "
+            help="What to write: kubernetes, istio, vault, envoy, terraform (GCP, Scaleway and AWS "
             "clouds) or all (the default). Repeat it for several.",
             show_default=False,
         ),
     ] = None,
     quiet: Quiet = False,
+    overlay: OverlayOption = None,
 ) -> None:
     """Write what the blueprint implies for each layer, one folder per target and cluster.
 
@@ -72,6 +74,9 @@ def compile_command(
     objects it came from. The same blueprint gives the same bytes. A construct a target cannot
     express is an error naming it (exit code 2), and nothing is written. --quiet prints nothing
     but problems.
+
+    PATH may be Terraform's JSON (a plan or state) with --overlay, as `import` reads it: what
+    gets deployed, compiled from what Terraform holds.
     """
     from ..compile import ALL, TARGETS, compile_blueprint, write_compiled
 
@@ -89,7 +94,7 @@ def compile_command(
                 ]
             )
         )
-    blueprint = read_blueprint(path, reports)
+    blueprint = read_blueprint(path, reports, overlay)
     chosen = [t.value for t in target or [CompileTarget.all]]
     names = [n for n in TARGETS if n in chosen or ("all" in chosen and n in ALL)]
     try:
