@@ -121,3 +121,34 @@ def test_schema_output_to_a_folder_or_a_missing_folder(tmp_path: Path, name: str
     result = _run("schema", name, tmp_path / "no" / "schema.json")
     assert result.exit_code == 2
     assert f"folder {tmp_path / 'no'} does not exist" in result.stderr
+
+
+def test_the_modelines_point_at_the_schema_init_writes(tmp_path: Path) -> None:
+    """Every `# yaml-language-server: $schema=` line of the written example names a file that
+    exists in DIR: the blueprint's schema, as `crossfence schema` prints it (in the repository
+    the modelines point at its schema/ folder, which a user's folder does not have)."""
+    import re
+
+    target = tmp_path / "estate"
+    assert _run("init", target).exit_code == 0
+    schema = target / "schema" / "blueprint.json"
+    assert schema.read_text(encoding="utf-8") == _run("schema").stdout
+    modelines = 0
+    for file in target.rglob("*.yaml"):
+        for line in file.read_text(encoding="utf-8").splitlines():
+            found = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", line)
+            if found:
+                modelines += 1
+                assert (file.parent / found.group(1)).resolve() == schema.resolve(), file
+    assert modelines > 10
+    assert _run("validate", target, "-q").exit_code == 0
+
+
+def test_force_lists_the_schema_it_replaced(tmp_path: Path) -> None:
+    target = tmp_path / "estate"
+    (target / "schema").mkdir(parents=True)
+    (target / "schema" / "blueprint.json").write_text("{}", encoding="utf-8")
+    assert _run("init", target).exit_code == 2
+    result = _run("init", target, "--force")
+    assert result.exit_code == 0, result.output
+    assert f"replaced {target / 'schema' / 'blueprint.json'}" in " ".join(result.stdout.split())

@@ -210,12 +210,44 @@ def schema(
 class _Write:
     """One step of `init`: make a folder or write a file, replacing what is there (`--force`)."""
 
-    __slots__ = ("replaces", "source", "target")
+    __slots__ = ("data", "replaces", "source", "target")
 
-    def __init__(self, target: Path, source: Path | None, replaces: str | None = None) -> None:
+    def __init__(
+        self,
+        target: Path,
+        source: Path | None,
+        replaces: str | None = None,
+        data: bytes | None = None,
+    ) -> None:
         self.target = target
-        self.source = source  # None: a folder
+        self.source = source  # None: a folder (unless `data` is given)
         self.replaces = replaces  # what is there now, said in the listing of `--force`
+        self.data = data  # the bytes to write instead of the source's
+
+
+_MODELINE = b"# yaml-language-server: $schema="
+
+
+def _example_bytes(entry: Path, target: Path, directory: Path) -> bytes | None:
+    """An example file as `init` writes it: its `$schema` modeline (which points at the
+    repository's schema/ folder) pointing at DIRECTORY/schema/blueprint.json instead."""
+    if entry.suffix not in (".yaml", ".yml"):
+        return None
+    data = entry.read_bytes()
+    if _MODELINE not in data:
+        return None
+    schema = os.path.relpath(directory / "schema" / "blueprint.json", target.parent)
+    lines = data.split(b"\n")
+    for k, line in enumerate(lines):
+        if line.startswith(_MODELINE):
+            lines[k] = _MODELINE + Path(schema).as_posix().encode()
+    return b"\n".join(lines)
+
+
+def _schema_bytes() -> bytes:
+    import json
+
+    return (json.dumps(json_schema("blueprint"), indent=2, sort_keys=False) + "\n").encode()
 
 
 def _describe(path: Path, mode: int) -> str:
@@ -234,17 +266,28 @@ def _init_plan(source: Path, directory: Path, force: bool) -> tuple[list[_Write]
     may point outside it)."""
     steps: list[_Write] = []
     problems: list[Problem] = []
-    entries = sorted(source.rglob("*"))
-    for entry in entries:
-        relative = entry.relative_to(source)
+    # the example's files, and the blueprint's schema their modelines point at (editor
+    # completion): (relative path, source entry or None for the schema folder and file)
+    entries: list[tuple[Path, Path | None]] = [
+        (entry.relative_to(source), entry) for entry in sorted(source.rglob("*"))
+    ]
+    entries += [(Path("schema"), None), (Path("schema") / "blueprint.json", None)]
+    for relative, entry in entries:
         if "__pycache__" in relative.parts:
             continue
         target = directory / relative
-        wanted_folder = entry.is_dir()
+        wanted_folder = entry.is_dir() if entry is not None else relative.suffix == ""
+        if entry is None:
+            data = None if wanted_folder else _schema_bytes()
+        else:
+            data = None if wanted_folder else _example_bytes(entry, target, directory)
+        origin = entry if entry is not None and not wanted_folder else None
+        if entry is None and not wanted_folder:
+            origin = target  # written from `data`
         try:
             mode = target.lstat().st_mode
         except FileNotFoundError:
-            steps.append(_Write(target, None if wanted_folder else entry))
+            steps.append(_Write(target, origin, data=data))
             continue
         if wanted_folder and stat.S_ISDIR(mode):
             continue
@@ -268,13 +311,13 @@ def _init_plan(source: Path, directory: Path, force: bool) -> tuple[list[_Write]
                 )
             )
             continue
-        steps.append(_Write(target, None if wanted_folder else entry, what))
+        steps.append(_Write(target, origin, what, data=data))
     return steps, problems
 
 
 def _write_example_file(step: _Write) -> None:
     assert step.source is not None
-    data = step.source.read_bytes()
+    data = step.data if step.data is not None else step.source.read_bytes()
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     descriptor = os.open(step.target, flags, 0o666)
     with os.fdopen(descriptor, "wb") as handle:
