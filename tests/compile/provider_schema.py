@@ -25,6 +25,9 @@ class Schema:
     """A resource type's fields: each attribute name, or a block name with its own fields."""
 
     fields: dict[str, Schema | None] = field(default_factory=dict)
+    maps: set[str] = field(default_factory=set)
+    """The attributes of map type (cdktf's `hashMapper`): Terraform's JSON syntax writes them as
+    objects (`metadata`, `labels`)."""
 
 
 def _fields(body: str, functions: dict[str, str]) -> Schema:
@@ -40,6 +43,8 @@ def _fields(body: str, functions: dict[str, str]) -> Schema:
         ]
         fn = next((n for n in nested if n in functions), None)
         schema.fields[found["key"]] = _fields(functions[fn], functions) if fn else None
+        if found["value"].startswith("cdktf.hashMapper("):
+            schema.maps.add(found["key"])
     return schema
 
 
