@@ -67,6 +67,14 @@ def _origins(
 
 
 def cloud_name(blueprint: Blueprint, section: str, obj: Model) -> str | None:
+    if section == "keys":
+        # a key is in no cloud of its own: a customer-managed key is in the cloud of the
+        # buckets it protects (its KMS is that cloud's), when they are all buckets of one cloud
+        if getattr(obj, "kind", None) != "customer_managed":
+            return None
+        found = [blueprint.get("buckets", n) for n in getattr(obj, "protects", ())]
+        clouds = {b.cloud if b is not None else None for b in found}
+        return clouds.pop() if len(clouds) == 1 else None
     if section in ("peerings", "dns_server_policies"):
         network = blueprint.get("networks", str(getattr(obj, "network", "")))
         return str(network.cloud) if network is not None else None

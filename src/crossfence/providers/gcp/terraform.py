@@ -457,6 +457,7 @@ TERRAFORM = TerraformMapping(
         "load_balancers",
         "buckets",
         "workloads",
+        "keys",
     ),
     computed=computed,
     applied=applied,
@@ -468,5 +469,7 @@ TERRAFORM = TerraformMapping(
         # a VM's ports are what its software listens on; personal data and IAP verification
         # are what it does with the traffic: no instance argument holds them
         "workloads": ("ports", "personal_data", "iap_audience"),
+        # who holds a key and whether it also encrypts disks: no KMS argument says
+        "keys": ("held_by", "protects_disks"),
     },
 )
