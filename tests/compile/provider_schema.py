@@ -110,6 +110,9 @@ PULUMI_SCALEWAY_FILES = {
     "scaleway_lb_backend": "loadbalancers/backend",
     "scaleway_lb_frontend": "loadbalancers/frontend",
     "scaleway_lb_acl": "loadbalancers/acl",
+    "scaleway_instance_server": "instance/server",
+    "scaleway_instance_private_nic": "instance/privateNic",
+    "scaleway_instance_ip": "instance/ip",
 }
 """The `@pulumiverse/scaleway` module of each Terraform resource type compile writes (the
 package's `pulumi import` tokens, e.g. `scaleway:network/acl:Acl` for `scaleway_vpc_acl`)."""
@@ -123,7 +126,14 @@ def _snake(name: str) -> str:
 
 
 def _interface(text: str, name: str) -> str:
-    found = re.search(r"interface " + name + r" \{\n(?P<body>.*?)\n\s*\}", text, re.S)
+    # the interface ends at the brace at its own indentation, not at a member's (`userData?: {`)
+    found = re.search(
+        r"^(?P<indent>[ \t]*)(?:export )?(?:declare )?interface "
+        + name
+        + r" \{\n(?P<body>.*?)\n(?P=indent)\}$",
+        text,
+        re.S | re.M,
+    )
     if found is None:
         raise KeyError(name)
     return found["body"]

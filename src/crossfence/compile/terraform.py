@@ -50,7 +50,10 @@ def written(blueprint: Blueprint, section: str, obj: Model) -> bool:
     if cloud is None:
         return False
     return any(
-        m.cloud == cloud.provider and m.write is not None and section in m.sections
+        m.cloud == cloud.provider
+        and m.write is not None
+        and section in m.sections
+        and (m.writes is None or m.writes(section, obj))
         for m in terraform_mappings()
     )
 
