@@ -160,7 +160,10 @@ def test_the_aws_terraform_fails_only_the_checks_docs_compile_explains(tmp_path:
     assert failed == [
         "CKV2_AWS_11",
         "CKV2_AWS_12",
+        "CKV2_AWS_41",
         "CKV2_AWS_5",
+        "CKV_AWS_126",
+        "CKV_AWS_135",
         "CKV_AWS_231",
         "CKV_AWS_382",
     ]
