@@ -25,6 +25,9 @@ class Schema:
     """A resource type's fields: each attribute name, or a block name with its own fields."""
 
     fields: dict[str, Schema | None] = field(default_factory=dict)
+    maps: set[str] = field(default_factory=set)
+    """The attributes of map type (cdktf's `hashMapper`): Terraform's JSON syntax writes them as
+    objects (`metadata`, `labels`)."""
 
 
 def _fields(body: str, functions: dict[str, str]) -> Schema:
@@ -40,6 +43,8 @@ def _fields(body: str, functions: dict[str, str]) -> Schema:
         ]
         fn = next((n for n in nested if n in functions), None)
         schema.fields[found["key"]] = _fields(functions[fn], functions) if fn else None
+        if found["value"].startswith("cdktf.hashMapper("):
+            schema.maps.add(found["key"])
     return schema
 
 
@@ -105,6 +110,9 @@ PULUMI_SCALEWAY_FILES = {
     "scaleway_lb_backend": "loadbalancers/backend",
     "scaleway_lb_frontend": "loadbalancers/frontend",
     "scaleway_lb_acl": "loadbalancers/acl",
+    "scaleway_instance_server": "instance/server",
+    "scaleway_instance_private_nic": "instance/privateNic",
+    "scaleway_instance_ip": "instance/ip",
 }
 """The `@pulumiverse/scaleway` module of each Terraform resource type compile writes (the
 package's `pulumi import` tokens, e.g. `scaleway:network/acl:Acl` for `scaleway_vpc_acl`)."""
@@ -118,7 +126,14 @@ def _snake(name: str) -> str:
 
 
 def _interface(text: str, name: str) -> str:
-    found = re.search(r"interface " + name + r" \{\n(?P<body>.*?)\n\s*\}", text, re.S)
+    # the interface ends at the brace at its own indentation, not at a member's (`userData?: {`)
+    found = re.search(
+        r"^(?P<indent>[ \t]*)(?:export )?(?:declare )?interface "
+        + name
+        + r" \{\n(?P<body>.*?)\n(?P=indent)\}$",
+        text,
+        re.S | re.M,
+    )
     if found is None:
         raise KeyError(name)
     return found["body"]

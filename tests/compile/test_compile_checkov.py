@@ -116,7 +116,12 @@ def test_the_terraform_fails_only_the_checks_docs_compile_explains(tmp_path: Pat
     assert "results" in report, (done.stdout[:2000], done.stderr[-2000:])
     results = report["results"]
     failed = sorted((f["check_id"], f["resource"].split(".")[-1]) for f in results["failed_checks"])
-    assert failed == [("CKV_GCP_62", "dr-backups"), ("CKV_GCP_74", "dev-nodes")]
+    assert failed == [
+        ("CKV_GCP_38", "dev-tools"),
+        ("CKV_GCP_38", "vault"),
+        ("CKV_GCP_62", "dr-backups"),
+        ("CKV_GCP_74", "dev-nodes"),
+    ]
     assert len(results["passed_checks"]) > 20  # the scan read the Google resources
     scanned = {
         f["resource"].split(".")[0] for f in results["passed_checks"] + results["failed_checks"]
@@ -155,7 +160,10 @@ def test_the_aws_terraform_fails_only_the_checks_docs_compile_explains(tmp_path:
     assert failed == [
         "CKV2_AWS_11",
         "CKV2_AWS_12",
+        "CKV2_AWS_41",
         "CKV2_AWS_5",
+        "CKV_AWS_126",
+        "CKV_AWS_135",
         "CKV_AWS_231",
         "CKV_AWS_382",
     ]

@@ -17,7 +17,14 @@ from ..model.blueprint import SECTIONS
 from ..providers.registry import terraform_mappings
 from .base import Compiled, Origin, OutputFile, Unsupported, origin, origins_of
 
-__all__ = ["CROSS_CLOUD", "cloud_name", "compile_terraform", "written", "written_providers"]
+__all__ = [
+    "CROSS_CLOUD",
+    "WRITTEN_KINDS",
+    "cloud_name",
+    "compile_terraform",
+    "written",
+    "written_providers",
+]
 
 CROSS_CLOUD = ("vpn_tunnels", "bgp_sessions")
 """Sections written with their gateways' halves, by each provider that holds one."""
@@ -28,14 +35,25 @@ def written_providers() -> dict[str, str]:
     return {m.cloud: m.provider for m in terraform_mappings() if m.write is not None}
 
 
+WRITTEN_KINDS = {"workloads": ("vm",)}
+"""Sections of which the target writes some kinds only: the VMs of the workloads (pods,
+databases and load balancer workloads are deployed by their own Terraform or manifests)."""
+
+
 def written(blueprint: Blueprint, section: str, obj: Model) -> bool:
     """Whether the terraform target writes `obj` of `section`: its cloud's provider writes
-    that section."""
+    that section (and, for workloads, that kind)."""
+    kinds = WRITTEN_KINDS.get(section)
+    if kinds is not None and getattr(obj, "kind", None) not in kinds:
+        return False
     cloud = blueprint.get("clouds", cloud_name(blueprint, section, obj) or "")
     if cloud is None:
         return False
     return any(
-        m.cloud == cloud.provider and m.write is not None and section in m.sections
+        m.cloud == cloud.provider
+        and m.write is not None
+        and section in m.sections
+        and (m.writes is None or m.writes(section, obj))
         for m in terraform_mappings()
     )
 
@@ -52,6 +70,14 @@ def _origins(
 
 
 def cloud_name(blueprint: Blueprint, section: str, obj: Model) -> str | None:
+    if section == "keys":
+        # a key is in no cloud of its own: a customer-managed key is in the cloud of the
+        # buckets it protects (its KMS is that cloud's), when they are all buckets of one cloud
+        if getattr(obj, "kind", None) != "customer_managed":
+            return None
+        found = [blueprint.get("buckets", n) for n in getattr(obj, "protects", ())]
+        clouds = {b.cloud if b is not None else None for b in found}
+        return clouds.pop() if len(clouds) == 1 else None
     if section in ("peerings", "dns_server_policies"):
         network = blueprint.get("networks", str(getattr(obj, "network", "")))
         return str(network.cloud) if network is not None else None
@@ -117,6 +143,6 @@ def _not_written(blueprint: Blueprint, problems: Unsupported) -> None:
             first,
             section,
             f"terraform: {len(objects)} {section} of cloud '{cloud}' ({names}{more}) are not "
-            "written: the terraform target writes the clouds' networks, filters, VPN and load "
-            "balancers (deploy these with their own Terraform)",
+            "written: the terraform target writes the clouds' networks, filters, VPN, load "
+            "balancers and VMs (deploy these with their own Terraform)",
         )

@@ -125,6 +125,9 @@ class TerraformMapping:
     """For the round trip: the values the provider assigns at apply to a compiled resource (type,
     label), as the blueprint records them (an HA VPN gateway's interface addresses): what a plan
     of the applied configuration shows."""
+    writes: Callable[[str, Any], bool] | None = None
+    """Whether `write` writes this object of one of `sections` (section, object); one it does
+    not is warned about and left to the overlay (None: every object of those sections)."""
     overlay_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """For the round trip: blueprint section -> the fields of its objects that no resource
     argument or attribute holds (a value the provider assigns that no resource shows, what the

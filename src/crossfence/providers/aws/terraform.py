@@ -1011,7 +1011,10 @@ TERRAFORM = TerraformMapping(
     },
     finish=_finish,
     write=aws_terraform,
-    sections=("networks", "security_groups", "peerings", "vpn_gateways"),
+    sections=("networks", "security_groups", "peerings", "vpn_gateways", "workloads"),
     computed=computed,
     applied=applied,
+    # a VM's ports are what its software listens on, personal data and IAP verification what it
+    # does with the traffic: no instance argument holds them
+    overlay_fields={"workloads": ("ports", "personal_data", "iap_audience")},
 )

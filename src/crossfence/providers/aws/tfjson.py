@@ -21,6 +21,7 @@ from ...algebra.ports import parse_port_spec
 from ...errors import Problem
 from ...model import Blueprint
 from ...model.base import Model
+from .tfjson_compute import instances
 
 __all__ = ["AWS_PROVIDER_VERSION", "applied", "aws_terraform", "computed"]
 
@@ -61,6 +62,7 @@ class _Writer:
         self.blueprint = blueprint
         self.clouds = {c.name for c in blueprint.clouds if c.provider == "aws"}
         self.resources: dict[str, dict[str, Any]] = {}
+        self.variables: dict[str, Any] = {}
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
 
@@ -118,6 +120,7 @@ def aws_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem], 
                     "tags": _tags(peering.name),
                 },
             )
+    instances(w)
     document: dict[str, Any] = {
         "terraform": {
             "required_providers": {
@@ -125,8 +128,10 @@ def aws_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem], 
             }
         },
         "provider": {"aws": providers},
-        "resource": {k: dict(sorted(v.items())) for k, v in sorted(w.resources.items())},
     }
+    if w.variables:
+        document["variable"] = w.variables
+    document["resource"] = {k: dict(sorted(v.items())) for k, v in sorted(w.resources.items())}
     return document, w.problems, w.warnings
 
 
@@ -447,6 +452,13 @@ def computed(
 def applied(blueprint: Blueprint, kind: str, name: str) -> dict[str, Any]:
     """What AWS assigns at apply, as the blueprint records it: each VPN tunnel's outside address
     (the gateway's interfaces) and BGP inside addresses."""
+    if kind == "aws_instance":
+        # the Elastic IP's address, which AWS allocates, is the instance's public_ip once
+        # associated
+        workload = blueprint.get("workloads", name)
+        if workload is not None and workload.public_address:
+            return {"public_ip": workload.public_address}
+        return {}
     if kind != "aws_vpn_connection":
         return {}
     out: dict[str, Any] = {}

@@ -456,6 +456,8 @@ TERRAFORM = TerraformMapping(
         "org_policies",
         "load_balancers",
         "buckets",
+        "workloads",
+        "keys",
     ),
     computed=computed,
     applied=applied,
@@ -464,5 +466,10 @@ TERRAFORM = TerraformMapping(
     overlay_fields={
         "load_balancers": ("iap",),
         "dns_server_policies": ("forwarder_addresses",),
+        # a VM's ports are what its software listens on; personal data and IAP verification
+        # are what it does with the traffic: no instance argument holds them
+        "workloads": ("ports", "personal_data", "iap_audience"),
+        # who holds a key and whether it also encrypts disks: no KMS argument says
+        "keys": ("held_by", "protects_disks"),
     },
 )

@@ -23,6 +23,7 @@ from ...model import Blueprint, FirewallRule, Network, Route, VpnGateway, VpnTun
 from .tfjson_base import Writer as _Writer
 from .tfjson_base import label as _label
 from .tfjson_base import ref as _ref
+from .tfjson_compute import instances
 from .tfjson_edge import buckets, load_balancers
 from .tfjson_services import dns, firewall_policies, nats, org_policies
 
@@ -68,6 +69,7 @@ def google_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem
     org_policies(writer)
     load_balancers(writer)
     buckets(writer)
+    instances(writer)
     document: dict[str, Any] = {
         "terraform": {
             "required_providers": {

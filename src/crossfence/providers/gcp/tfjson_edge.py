@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...model import LoadBalancer
+from ...model import Key, LoadBalancer
 from .tfjson_base import Writer, label, ref
 
 __all__ = ["buckets", "load_balancers"]
@@ -190,6 +190,53 @@ def _load_balancer(writer: Writer, lb: LoadBalancer) -> None:
     )
 
 
+def _kms_key(writer: Writer, key: Key) -> str:
+    """A reference to the key's `google_kms_crypto_key` in its `google_kms_key_ring`, written
+    once, when the key protects buckets of this cloud only; otherwise (its KMS is not this
+    cloud's alone) a variable for the key's id, as before.
+    (https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/kms_crypto_key)"""
+    blueprint = writer.blueprint
+    protected = [blueprint.get("buckets", n) for n in key.protects]
+    clouds = {b.cloud if b is not None else None for b in protected}
+    if len(clouds) != 1 or not clouds <= writer.clouds:
+        variable = f"{label(key.name).replace('-', '_')}_kms_key"
+        writer.variables[variable] = {
+            "type": "string",
+            "description": f"The Cloud KMS key id of key {key.name}",
+        }
+        return f"${{var.{variable}}}"
+    if (
+        "google_kms_crypto_key" not in writer.resources
+        or label(key.name) not in writer.resources["google_kms_crypto_key"]
+    ):
+        # the blueprint does not say where the key ring is: the user's to supply (the KMS
+        # locations: https://cloud.google.com/kms/docs/locations)
+        location = f"{label(key.name).replace('-', '_')}_key_ring_location"
+        writer.variables[location] = {
+            "type": "string",
+            "description": f"The Cloud KMS location of the key ring of key {key.name} (the "
+            "blueprint does not hold it)",
+        }
+        writer.add(
+            "google_kms_key_ring",
+            label(key.name),
+            {
+                "name": key.name,
+                "location": f"${{var.{location}}}",
+            },
+        )
+        writer.add(
+            "google_kms_crypto_key",
+            label(key.name),
+            {
+                "name": key.name,
+                "key_ring": ref("google_kms_key_ring", key.name, "id"),
+                "purpose": "ENCRYPT_DECRYPT",
+            },
+        )
+    return ref("google_kms_crypto_key", key.name, "id")
+
+
 def buckets(writer: Writer) -> None:
     """Cloud Storage buckets; a customer-managed key is a variable (the KMS key is not in the
     blueprint), a customer-supplied key is sent with each request and is no bucket setting
@@ -208,12 +255,7 @@ def buckets(writer: Writer) -> None:
         }
         key = blueprint.get("keys", bucket.encryption_key) if bucket.encryption_key else None
         if key is not None and key.kind == "customer_managed":
-            variable = f"{label(key.name).replace('-', '_')}_kms_key"
-            writer.variables[variable] = {
-                "type": "string",
-                "description": f"The Cloud KMS key id of key {key.name}",
-            }
-            body["encryption"] = [{"default_kms_key_name": f"${{var.{variable}}}"}]
+            body["encryption"] = [{"default_kms_key_name": _kms_key(writer, key)}]
         elif key is not None and key.kind == "customer_supplied":
             writer.problem(
                 bucket,

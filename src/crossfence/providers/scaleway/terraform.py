@@ -17,6 +17,7 @@ from ...terraform.read import Resource
 from ...terraform.values import UNKNOWN, at, blocks
 from . import terraform_edge as edge
 from .tfjson import applied, computed, scaleway_terraform
+from .tfjson_compute import writes
 
 __all__ = ["TERRAFORM", "host", "private_network_of", "region_of"]
 
@@ -327,6 +328,7 @@ def _attached(b: Builder) -> tuple[dict[int, list[str]], dict[str, list[str]]]:
                         for _, ip in blocks(resource.values, "private_ips")
                         if (a := host(ip.get("address")))
                     )
+                    nics[id(owner)].extend(_reserved(b, resource))
             elif resource.type == "scaleway_ipam_ip":
                 owner_id = at(resource.values, "resource", "id")
                 address = host(at(resource.values, "address"))
@@ -336,12 +338,40 @@ def _attached(b: Builder) -> tuple[dict[int, list[str]], dict[str, list[str]]]:
     return nics, ipam
 
 
+def _reserved(b: Builder, nic: Resource) -> list[str]:
+    """The addresses of the IPAM IPs a private NIC is given (`ipam_ip_ids`): reserved, so known
+    before apply (https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/instance_private_nic)."""
+    found: list[str] = []
+    ids = at(nic.values, "ipam_ip_ids")
+    for index in range(len(ids) if isinstance(ids, list) else 0):
+        ip = b.ref(nic, ("ipam_ip_ids", index), ("scaleway_ipam_ip",))
+        address = host(at(ip.values, "address")) if ip is not None else None
+        if address:
+            found.append(address)
+    return found
+
+
+def _nic_networks(b: Builder, server: Resource) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The VPC and Private Network of each private NIC of `server` (a server attached by
+    `scaleway_instance_private_nic` rather than its `private_network` block)."""
+    found = []
+    for file in b.index.files:
+        for nic in file.resources:
+            if nic.type != "scaleway_instance_private_nic" or nic.mode != "managed":
+                continue
+            if b.ref(nic, ("server_id",), ("scaleway_instance_server",)) is server:
+                placed = private_network_of(b, nic, "private_network_id")
+                if placed is not None:
+                    found.append(placed)
+    return found
+
+
 def _server(resource: Resource, b: Builder) -> None:
     networks = [
         p
         for index, _ in blocks(resource.values, "private_network")
         if (p := private_network_of(b, resource, "private_network", index, "pn_id"))
-    ]
+    ] or _nic_networks(b, resource)
     if not networks:
         b.warn(
             resource,
@@ -550,10 +580,23 @@ TERRAFORM = TerraformMapping(
     },
     finish=_finish,
     write=scaleway_terraform,
-    sections=("networks", "security_groups", "routing_policies", "vpn_gateways", "load_balancers"),
+    sections=(
+        "networks",
+        "security_groups",
+        "routing_policies",
+        "vpn_gateways",
+        "load_balancers",
+        "workloads",
+    ),
     computed=computed,
     applied=applied,
     # whether a security group filters the Private Networks too is the blueprint's assumption
     # about the Instances (filters.py), not an argument of the group
-    overlay_fields={"security_groups": ("applies_to",)},
+    writes=writes,
+    # a VM's ports are what its software listens on, personal data and IAP verification what it
+    # does with the traffic: no Instance argument holds them
+    overlay_fields={
+        "security_groups": ("applies_to",),
+        "workloads": ("ports", "personal_data", "iap_audience"),
+    },
 )

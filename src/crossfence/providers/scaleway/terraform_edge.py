@@ -686,7 +686,7 @@ MAPPINGS: tuple[ResourceMapping, ...] = (
     companion(
         "scaleway_instance_private_nic",
         "its Instance: the private address",
-        ("server_id", "private_network_id", "private_ips"),
+        ("server_id", "private_network_id", "private_ips", "ipam_ip_ids"),
         DOCS + "instance_private_nic",
     ),
     ResourceMapping(

@@ -20,6 +20,7 @@ from ...algebra.ports import parse_port_spec
 from ...errors import Problem
 from ...model import Blueprint
 from ...model.base import Model
+from .tfjson_compute import instances
 
 __all__ = ["SCALEWAY_PROVIDER_VERSION", "applied", "computed", "scaleway_terraform"]
 
@@ -107,6 +108,7 @@ def scaleway_terraform(
     for balancer in blueprint.load_balancers:
         if balancer.cloud in w.clouds:
             _load_balancer(w, balancer)
+    instances(w)
     document: dict[str, Any] = {
         "terraform": {
             "required_providers": {
@@ -527,6 +529,10 @@ def applied(blueprint: Blueprint, kind: str, name: str) -> dict[str, Any]:
     """What Scaleway allocates at apply, as the blueprint records it: a load balancer's flexible
     address, a Public Gateway's, a Site-to-Site VPN gateway's ASN. A Site-to-Site VPN gateway's is left out, as in a plan: its
     connections join the tunnel halves of the other cloud that point at it (`terraform/tunnels.py`)."""
+    if kind == "scaleway_instance_ip":
+        workload = blueprint.get("workloads", name)
+        if workload is not None and workload.public_address:
+            return {"address": workload.public_address}
     if kind == "scaleway_lb_ip":
         balancer = blueprint.get("load_balancers", name)
         if balancer is not None:
