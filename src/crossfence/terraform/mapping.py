@@ -11,11 +11,25 @@ resolve references, join objects that Terraform splits.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .values import SENSITIVE, UNKNOWN, at
+
+
+def label(name: str) -> str:
+    """A Terraform resource label for a blueprint name (letters, digits, `_`, `-`), what
+    `compile` writes and its round trip reads back."""
+    found = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+    return found if re.match(r"[A-Za-z_]", found) else f"_{found}"
+
+
+def ref(kind: str, name: str, attribute: str = "id") -> str:
+    """A Terraform reference to an attribute of a resource written in the same configuration."""
+    return f"${{{kind}.{label(name)}.{attribute}}}"
+
 
 if TYPE_CHECKING:
     from ..errors import Problem
@@ -30,9 +44,11 @@ __all__ = [
     "Unmodelled",
     "companion",
     "identity",
+    "label",
     "lower",
     "markdown_table",
     "read_arguments",
+    "ref",
 ]
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import re
 from typing import Any
 
 from ...algebra.ports import parse_port_spec
 from ...errors import Problem
 from ...model import Blueprint
 from ...model.base import Model
+from ...terraform.mapping import label as _label
+from ...terraform.mapping import ref as _ref
 from .tfjson_compute import instances
 
 __all__ = ["AWS_PROVIDER_VERSION", "applied", "aws_terraform", "computed"]
@@ -46,15 +47,6 @@ _PREFIX = {
     "aws_vpn_connection": "vpn",
 }
 """The prefix of the id AWS gives each resource type (the import reads some: `igw-`, `vgw-`)."""
-
-
-def _label(name: str) -> str:
-    found = re.sub(r"[^A-Za-z0-9_-]", "_", name)
-    return found if re.match(r"[A-Za-z_]", found) else f"_{found}"
-
-
-def _ref(kind: str, name: str, attribute: str = "id") -> str:
-    return f"${{{kind}.{_label(name)}.{attribute}}}"
 
 
 class _Writer:

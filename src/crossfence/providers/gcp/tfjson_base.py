@@ -8,6 +8,7 @@ from typing import Any
 from ...errors import Problem
 from ...model import Blueprint
 from ...model.base import Model
+from ...terraform.mapping import label, ref
 
 __all__ = ["Writer", "applied", "computed", "label", "ref"]
 
@@ -57,17 +58,6 @@ class Writer:
     def region(self, obj: Any) -> str:
         cloud = self.blueprint.get("clouds", obj.cloud)
         return str(getattr(obj, "region", None) or (cloud.region if cloud else ""))
-
-
-def label(name: str) -> str:
-    """A Terraform resource label for a blueprint name (letters, digits, `_`, `-`)."""
-    found = re.sub(r"[^A-Za-z0-9_-]", "_", name)
-    return found if re.match(r"[A-Za-z_]", found) else f"_{found}"
-
-
-def ref(kind: str, name: str, attribute: str) -> str:
-    """A Terraform reference to an attribute of a resource written here."""
-    return f"${{{kind}.{label(name)}.{attribute}}}"
 
 
 _COMPUTE = "https://www.googleapis.com/compute/v1/"

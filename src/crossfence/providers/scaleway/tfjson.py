@@ -12,7 +12,6 @@ does not take, an ACL matching HTTP on a load balancer in front of a TCP fronten
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -20,6 +19,8 @@ from ...algebra.ports import parse_port_spec
 from ...errors import Problem
 from ...model import Blueprint
 from ...model.base import Model
+from ...terraform.mapping import label as _label
+from ...terraform.mapping import ref as _ref
 from .tfjson_compute import instances
 
 __all__ = ["SCALEWAY_PROVIDER_VERSION", "applied", "computed", "scaleway_terraform"]
@@ -32,15 +33,6 @@ bridged from the Scaleway Terraform provider; the package does not record which 
 # a Scaleway load balancer forwards what no ACL matches: a default deny is a last ACL denying
 # every address (https://www.scaleway.com/en/docs/load-balancer/reference-content/acls/)
 _EVERY_ADDRESS = "0.0.0.0/0"
-
-
-def _label(name: str) -> str:
-    found = re.sub(r"[^A-Za-z0-9_-]", "_", name)
-    return found if re.match(r"[A-Za-z_]", found) else f"_{found}"
-
-
-def _ref(kind: str, name: str, attribute: str = "id") -> str:
-    return f"${{{kind}.{_label(name)}.{attribute}}}"
 
 
 class _Writer:

@@ -11,24 +11,16 @@ public address is a flexible IP, `scaleway_instance_ip`, which Scaleway allocate
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from ...model import Workload
+from ...terraform.mapping import label as _label
+from ...terraform.mapping import ref as _ref
 
 if TYPE_CHECKING:
     from .tfjson import _Writer
 
 __all__ = ["instances", "writes"]
-
-
-def _label(name: str) -> str:
-    found = re.sub(r"[^A-Za-z0-9_-]", "_", name)
-    return found if re.match(r"[A-Za-z_]", found) else f"_{found}"
-
-
-def _ref(kind: str, name: str, attribute: str = "id") -> str:
-    return f"${{{kind}.{_label(name)}.{attribute}}}"
 
 
 def _variables(w: _Writer, name: str) -> dict[str, str]:
