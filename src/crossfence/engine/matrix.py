@@ -86,18 +86,36 @@ class Matrix:
         outright or for some requests), as arrays: what a summary counts, without a Python
         object per pair."""
         if self._connections is None and self._packed is not None:
-            s = self._packed.sources.astype(np.int64)
-            d = self._packed.destinations.astype(np.int64)
-            if self.conditional:
-                index = {n: i for i, n in enumerate(self.endpoints)}
-                n = max(1, len(self.endpoints))
-                cs = np.array([index[a] for a, _ in self.conditional], dtype=np.int64)
-                cd = np.array([index[b] for _, b in self.conditional], dtype=np.int64)
-                extra = ~np.isin(cs * n + cd, s * n + d)
-                s, d = np.concatenate((s, cs[extra])), np.concatenate((d, cd[extra]))
-            return s, d
+            sources, destinations, _, _ = self._packed_rows(ordered=False)
+            return sources, destinations
         rows = np.array(self._rows(), dtype=np.int64).reshape(-1, 3)
         return rows[:, 0], rows[:, 1]
+
+    def _packed_rows(
+        self, ordered: bool
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], list[ServiceSet]]:
+        """The packed pairs as arrays (sources, destinations, set numbers) and the sets they
+        number, with the pairs allowed for some requests only added as allowing nothing
+        outright (`ordered`: sorted by pair again after adding them)."""
+        assert self._packed is not None
+        sets = list(self._packed.sets)
+        sources = self._packed.sources.astype(np.int64)
+        destinations = self._packed.destinations.astype(np.int64)
+        ids = self._packed.ids.astype(np.int64)
+        if self.conditional:
+            index = {name: i for i, name in enumerate(self.endpoints)}
+            n = max(1, len(self.endpoints))
+            cs = np.array([index[a] for a, _ in self.conditional], dtype=np.int64)
+            cd = np.array([index[b] for _, b in self.conditional], dtype=np.int64)
+            extra = ~np.isin(cs * n + cd, sources * n + destinations)
+            sets.append(ServiceSet.none())
+            sources = np.concatenate((sources, cs[extra]))
+            destinations = np.concatenate((destinations, cd[extra]))
+            ids = np.concatenate((ids, np.full(int(extra.sum()), len(sets) - 1, dtype=np.int64)))
+            if ordered:
+                order = np.argsort(sources * n + destinations, kind="stable")
+                sources, destinations, ids = sources[order], destinations[order], ids[order]
+        return sources, destinations, ids, sets
 
     def rows(self) -> Iterable[tuple[str, str, list[str], list[dict[str, Any]]]]:
         """(from, to, allowed, allowed_if) of every pair listed, in order, one at a time."""
@@ -110,26 +128,10 @@ class Matrix:
 
     def _rows(self) -> list[tuple[int, int, int]]:
         """(source, destination, set number) of every pair listed, and fills `_row_sets`."""
-        index = {n: i for i, n in enumerate(self.endpoints)}
         if self._connections is None and self._packed is not None:
-            self._row_sets = list(self._packed.sets)
-            sources = self._packed.sources.astype(np.int64)
-            destinations = self._packed.destinations.astype(np.int64)
-            ids = self._packed.ids.astype(np.int64)
-            if self.conditional:
-                # pairs allowed for some requests only: listed with nothing allowed outright
-                n = max(1, len(self.endpoints))
-                cs = np.array([index[a] for a, _ in self.conditional], dtype=np.int64)
-                cd = np.array([index[b] for _, b in self.conditional], dtype=np.int64)
-                extra = ~np.isin(cs * n + cd, sources * n + destinations)
-                empty = len(self._row_sets)
-                self._row_sets.append(ServiceSet.none())
-                sources = np.concatenate((sources, cs[extra]))
-                destinations = np.concatenate((destinations, cd[extra]))
-                ids = np.concatenate((ids, np.full(int(extra.sum()), empty, dtype=np.int64)))
-                order = np.argsort(sources * n + destinations, kind="stable")
-                sources, destinations, ids = sources[order], destinations[order], ids[order]
+            sources, destinations, ids, self._row_sets = self._packed_rows(ordered=True)
             return list(zip(sources.tolist(), destinations.tolist(), ids.tolist(), strict=True))
+        index = {n: i for i, n in enumerate(self.endpoints)}
         sets: list[ServiceSet] = []
         numbers: dict[ServiceSet, int] = {}
         listed_rows = []
