@@ -16,7 +16,7 @@ from . import path as path_module
 from .filters import allowed_services, reply_services
 from .path import INTERNET_CLIENT, PRIVATE_RANGES, Flow, follow, target_address
 
-__all__ = ["PackedConnections", "fast_connections"]
+__all__ = ["PackedConnections", "fast_connections", "routing_cuts"]
 
 _TRANSPORTS = ("tcp", "udp", "sctp")
 
@@ -381,6 +381,27 @@ def fast_connections(topology: Topology, progress: Progress | None = None) -> Pa
     return _Engine(topology, progress).run()
 
 
+def routing_cuts(topology: Topology) -> set[int]:
+    """Every address boundary a walk looks at: route prefixes, segment ranges, private ranges,
+    provider API ranges and public addresses (a class of endpoints sits between two)."""
+    cuts: set[int] = {0, 1 << 32}
+    for network in topology.networks.values():
+        for route in network.routes:
+            cuts.add(int(route.destination.network_address))
+            cuts.add(int(route.destination.broadcast_address) + 1)
+        for segment in network.segments:
+            cuts.update(segment.cidrs.bounds)
+    for private in PRIVATE_RANGES:
+        cuts.add(int(private.network_address))
+        cuts.add(int(private.broadcast_address) + 1)
+    for endpoint in topology.endpoints.values():
+        if endpoint.api_of is not None or endpoint.kind == "external_api":
+            cuts.update(endpoint.addresses.bounds)
+        if endpoint.public_address is not None:
+            cuts.update((endpoint.public_address, endpoint.public_address + 1))
+    return cuts
+
+
 class _Engine:
     def __init__(self, topology: Topology, progress: Progress | None) -> None:
         self.topology = topology
@@ -418,22 +439,7 @@ class _Engine:
     # -- classes ---------------------------------------------------------------------------
 
     def boundaries(self) -> NDArray[np.int64]:
-        cuts: set[int] = {0, 1 << 32}
-        for network in self.topology.networks.values():
-            for route in network.routes:
-                cuts.add(int(route.destination.network_address))
-                cuts.add(int(route.destination.broadcast_address) + 1)
-            for segment in network.segments:
-                cuts.update(segment.cidrs.bounds)
-        for private in PRIVATE_RANGES:
-            cuts.add(int(private.network_address))
-            cuts.add(int(private.broadcast_address) + 1)
-        for endpoint in self.endpoints:
-            if endpoint.api_of is not None or endpoint.kind == "external_api":
-                cuts.update(endpoint.addresses.bounds)
-            if endpoint.public_address is not None:
-                cuts.update((endpoint.public_address, endpoint.public_address + 1))
-        return np.array(sorted(cuts), dtype=np.int64)
+        return np.array(sorted(routing_cuts(self.topology)), dtype=np.int64)
 
     def run(self) -> PackedConnections:
         endpoints = self.endpoints

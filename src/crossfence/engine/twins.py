@@ -29,9 +29,8 @@ from numpy.typing import NDArray
 from ..ir.layers import ClusterLayer
 from ..ir.types import Endpoint, Filter, Topology
 from ..providers.kubernetes.connectivity import Connectivity
-from .fastmatrix import PackedConnections
+from .fastmatrix import PackedConnections, routing_cuts
 from .matrix import Conditional, Matrix
-from .path import PRIVATE_RANGES
 
 __all__ = ["Twins", "find_twins"]
 
@@ -190,26 +189,16 @@ def find_twins(
 
 
 def _cuts(topology: Topology, clusters: list[Connectivity]) -> Ints:
-    """Every address boundary any layer looks at."""
-    cuts: set[int] = {0, 1 << 32}
+    """Every address boundary any layer looks at: the walk's (`routing_cuts`), and the special
+    paths', NAT addresses', every filter rule's and every cluster's ipBlocks'."""
+    cuts = routing_cuts(topology)
     for network in topology.networks.values():
-        for route in network.routes:
-            cuts.add(int(route.destination.network_address))
-            cuts.add(int(route.destination.broadcast_address) + 1)
-        for segment in network.segments:
-            cuts.update(segment.cidrs.bounds)
         for path in network.special_paths:
             cuts.update(path.addresses.bounds)
-    for private in PRIVATE_RANGES:
-        cuts.add(int(private.network_address))
-        cuts.add(int(private.broadcast_address) + 1)
     seen: set[int] = set()
     for endpoint in topology.endpoints.values():
-        if endpoint.api_of is not None or endpoint.kind == "external_api":
-            cuts.update(endpoint.addresses.bounds)
-        for address in (endpoint.public_address, endpoint.nat_address):
-            if address is not None:
-                cuts.update((address, address + 1))
+        if endpoint.nat_address is not None:
+            cuts.update((endpoint.nat_address, endpoint.nat_address + 1))
         chains = (
             endpoint.egress,
             endpoint.ingress,
