@@ -18,7 +18,7 @@ from tests.scripts import load_script
 import crossfence
 from crossfence.engine import layered_matrix
 from crossfence.engine.layered_matrix import _Layered, layered_connectivity
-from crossfence.engine.twins import Twins, find_twins
+from crossfence.engine.twins import Twins
 from crossfence.ir.types import Topology
 
 SYNTH = load_script(Path(__file__).resolve().parents[2] / "benchmarks" / "estate_synth.py")
@@ -26,14 +26,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eu-sovereign"
 
 
 def twins_of(topology: Topology) -> Twins:
-    whole = _Layered(topology, None)
-    return find_twins(
-        topology,
-        whole.layered.views,
-        lambda name: whole.layered.pod_of(whole.layered.workloads.get(name)),
-        whole.connectivity,
-        whole.uses_addresses,
-    )
+    return _Layered(topology, None).twins(topology)
 
 
 def assert_same(topology: Topology) -> None:

@@ -37,7 +37,7 @@ from .layers import LayeredReach
 from .matrix import Conditional, Matrix
 from .path import INTERNET_CLIENT
 from .reach import _backend_chain
-from .twins import find_twins
+from .twins import Twins, find_twins
 
 __all__ = ["layered_connectivity"]
 
@@ -59,13 +59,7 @@ def layered_connectivity(
     whole = _Layered(topology, progress)
     if not twins:
         return whole.run()
-    found = find_twins(
-        topology,
-        whole.layered.views,
-        lambda name: whole.layered.pod_of(whole.layered.workloads.get(name)),
-        whole.connectivity,
-        whole.uses_addresses,
-    )
+    found = whole.twins(topology)
     if len(found.dropped()) < len(topology.endpoints) * TWINS_WORTH:
         return whole.run()  # too few twins to be worth a second pass
     small = _Layered(found.reduced(topology), progress)
@@ -101,6 +95,16 @@ class _Layered:
         self.pods: list[tuple[ClusterLayer, Pod] | None] = [
             self.layered.pod_of(self.layered.workloads.get(name)) for name in self.all_names
         ]
+
+    def twins(self, topology: Topology) -> Twins:
+        """The endpoints of `topology` every layer treats alike (`twins.py`)."""
+        return find_twins(
+            topology,
+            self.layered.views,
+            lambda name: self.layered.pod_of(self.layered.workloads.get(name)),
+            self.connectivity,
+            self.uses_addresses,
+        )
 
     # -- per cluster -----------------------------------------------------------------------
 
