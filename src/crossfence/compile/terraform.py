@@ -19,7 +19,6 @@ from .base import Compiled, Origin, OutputFile, Unsupported, origin, origins_of
 
 __all__ = [
     "CROSS_CLOUD",
-    "WRITTEN_KINDS",
     "cloud_name",
     "compile_terraform",
     "written",
@@ -35,17 +34,9 @@ def written_providers() -> dict[str, str]:
     return {m.cloud: m.provider for m in terraform_mappings() if m.write is not None}
 
 
-WRITTEN_KINDS = {"workloads": ("vm",)}
-"""Sections of which the target writes some kinds only: the VMs of the workloads (pods,
-databases and load balancer workloads are deployed by their own Terraform or manifests)."""
-
-
 def written(blueprint: Blueprint, section: str, obj: Model) -> bool:
     """Whether the terraform target writes `obj` of `section`: its cloud's provider writes
     that section (and, for workloads, that kind)."""
-    kinds = WRITTEN_KINDS.get(section)
-    if kinds is not None and getattr(obj, "kind", None) not in kinds:
-        return False
     cloud = blueprint.get("clouds", cloud_name(blueprint, section, obj) or "")
     if cloud is None:
         return False
@@ -53,6 +44,7 @@ def written(blueprint: Blueprint, section: str, obj: Model) -> bool:
         m.cloud == cloud.provider
         and m.write is not None
         and section in m.sections
+        and (section != "workloads" or getattr(obj, "kind", None) in m.workload_kinds)
         and (m.writes is None or m.writes(section, obj))
         for m in terraform_mappings()
     )

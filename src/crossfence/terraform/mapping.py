@@ -141,6 +141,9 @@ class TerraformMapping:
     """For the round trip: the values the provider assigns at apply to a compiled resource (type,
     label), as the blueprint records them (an HA VPN gateway's interface addresses): what a plan
     of the applied configuration shows."""
+    workload_kinds: tuple[str, ...] = ("vm",)
+    """The kinds of `workloads` that `write` writes (pods are the clusters' manifests, databases
+    and load balancer workloads are written where the provider writes them)."""
     writes: Callable[[str, Any], bool] | None = None
     """Whether `write` writes this object of one of `sections` (section, object); one it does
     not is warned about and left to the overlay (None: every object of those sections)."""
