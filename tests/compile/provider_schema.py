@@ -73,6 +73,12 @@ def read_schema(package: Path, resource_type: str, prefix: str = "google_") -> S
         if member is None:
             raise KeyError(resource_type)
         text = member.read().decode("utf-8")
+        # a large resource's nested blocks are in files of their own (`index-structs/`)
+        for name in archive.getnames():
+            if name.startswith(f"package/lib/{folder}/index-structs/") and name.endswith(".js"):
+                found = archive.extractfile(name)
+                if found is not None:
+                    text += "\n" + found.read().decode("utf-8")
     return _schema_of(text, resource_type)
 
 

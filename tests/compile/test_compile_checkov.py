@@ -117,9 +117,16 @@ def test_the_terraform_fails_only_the_checks_docs_compile_explains(tmp_path: Pat
     results = report["results"]
     failed = sorted((f["check_id"], f["resource"].split(".")[-1]) for f in results["failed_checks"])
     assert failed == [
+        ("CKV_GCP_12", "gke-prod"),
+        ("CKV_GCP_20", "gke-prod"),
+        ("CKV_GCP_21", "gke-prod"),
         ("CKV_GCP_38", "dev-tools"),
         ("CKV_GCP_38", "vault"),
+        ("CKV_GCP_61", "gke-prod"),
         ("CKV_GCP_62", "dr-backups"),
+        ("CKV_GCP_65", "gke-prod"),
+        ("CKV_GCP_69", "gke-prod"),
+        ("CKV_GCP_69", "gke-prod"),
         ("CKV_GCP_74", "dev-nodes"),
     ]
     assert len(results["passed_checks"]) > 20  # the scan read the Google resources

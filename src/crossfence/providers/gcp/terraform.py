@@ -145,9 +145,13 @@ def _route(resource: Resource, b: Builder) -> None:
         route["next_hop_gateway"] = "default_internet_gateway"
     instance = b.ref(resource, ("next_hop_instance",), ("google_compute_instance",))
     if instance is not None:
+        # instances are read after routes (phase 6): the name it will have
         target = b.object_of(instance, "workloads")
-        if target is not None:
-            route["next_hop_instance"] = target["name"]
+        route["next_hop_instance"] = (
+            target["name"]
+            if target is not None
+            else b.planned_name(instance, b.text(instance, "name"))
+        )
     tunnel = b.ref(resource, ("next_hop_vpn_tunnel",), ("google_compute_vpn_tunnel",))
     if tunnel is not None:
         # the tunnel is joined with its other half after every resource is read: its name is known
@@ -458,7 +462,10 @@ TERRAFORM = TerraformMapping(
         "buckets",
         "workloads",
         "keys",
+        "clusters",
     ),
+    # a GKE cluster is written; another kind in a Google cloud is not (the overlay keeps it)
+    writes=lambda section, obj: section != "clusters" or obj.kind == "gke",
     computed=computed,
     applied=applied,
     # Google allocates them and no resource shows them: the IAP audience (the backend service's
@@ -471,5 +478,8 @@ TERRAFORM = TerraformMapping(
         "workloads": ("ports", "personal_data", "iap_audience"),
         # who holds a key and whether it also encrypts disks: no KMS argument says
         "keys": ("held_by", "protects_disks"),
+        # what the cluster runs (its namespaces, mesh, manifests): Kubernetes objects, not
+        # arguments of the cluster
+        "clusters": ("namespaces", "mesh", "manifests"),
     },
 )

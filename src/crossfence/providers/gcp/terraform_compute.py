@@ -211,6 +211,11 @@ def _cluster(resource: Resource, b: Builder) -> None:
         cluster["node_tags"] = [t for t in tags if isinstance(t, str)]
     if isinstance(account, str) and account and account != "default":
         cluster["node_service_account"] = account
+    if at(resource.values, "default_snat_status", "disabled") is True:
+        # default SNAT off: pod traffic keeps the pod's address (what compile writes for
+        # pods_masqueraded: false; masquerading to every destination is an ip-masq-agent
+        # ConfigMap, no argument: https://cloud.google.com/kubernetes-engine/docs/concepts/ip-masquerade-agent)
+        cluster["pods_masqueraded"] = False
     if at(resource.values, "private_cluster_config", "enable_private_nodes") is not True:
         b.warn(
             resource,
@@ -227,6 +232,7 @@ def _cluster(resource: Resource, b: Builder) -> None:
             "service_range": "ip_allocation_policy[0].services_secondary_range_name",
             "node_tags": "node_config[0].tags",
             "node_service_account": "node_config[0].service_account",
+            "pods_masqueraded": "default_snat_status[0].disabled",
         },
     )
 
@@ -540,6 +546,7 @@ MAPPINGS: tuple[ResourceMapping, ...] = (
             "ip_allocation_policy",
             "cluster_ipv4_cidr",
             "private_cluster_config.enable_private_nodes",
+            "default_snat_status.disabled",
             "node_config.tags",
             "node_config.service_account",
         ),

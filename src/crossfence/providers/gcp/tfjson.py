@@ -23,6 +23,7 @@ from ...model import Blueprint, FirewallRule, Network, Route, VpnGateway, VpnTun
 from .tfjson_base import Writer as _Writer
 from .tfjson_base import label as _label
 from .tfjson_base import ref as _ref
+from .tfjson_clusters import clusters
 from .tfjson_compute import instances
 from .tfjson_edge import buckets, load_balancers
 from .tfjson_services import dns, firewall_policies, nats, org_policies
@@ -70,6 +71,7 @@ def google_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem
     load_balancers(writer)
     buckets(writer)
     instances(writer)
+    clusters(writer)
     document: dict[str, Any] = {
         "terraform": {
             "required_providers": {
@@ -144,6 +146,12 @@ def _route(writer: _Writer, network: Network, route: Route) -> None:
         )
     elif route.next_hop_ilb is not None and re.match(r"^[0-9.]+$", route.next_hop_ilb):
         body["next_hop_ilb"] = route.next_hop_ilb
+    elif route.next_hop_instance is not None and _written_vm(writer, route.next_hop_instance):
+        # the instance's full URL: no next_hop_instance_zone needed
+        # (https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_route)
+        body["next_hop_instance"] = _ref(
+            "google_compute_instance", route.next_hop_instance, "self_link"
+        )
     else:
         hop = next(
             (
@@ -157,12 +165,26 @@ def _route(writer: _Writer, network: Network, route: Route) -> None:
             route,
             path,
             f"route '{route.name}': {hop} has no Terraform form here (GCP has no black-hole "
-            "route; instances and forwarding rules are not compiled; expected "
-            "next_hop_gateway, next_hop_ip, next_hop_vpn_tunnel or an internal load balancer's "
-            "address)",
+            "route; internal forwarding rules are not compiled, nor instances other than a "
+            "Google VM with one address; expected next_hop_gateway, next_hop_ip, "
+            "next_hop_vpn_tunnel, next_hop_instance naming such a VM, or an internal load "
+            "balancer's address)",
         )
         return
     writer.add("google_compute_route", _label(route.name), body)
+
+
+def _written_vm(writer: _Writer, name: str) -> bool:
+    """Whether `name` is a VM compile writes as a `google_compute_instance` (`tfjson_compute`)."""
+    vm = writer.blueprint.get("workloads", name)
+    cloud = writer.blueprint.cloud_of(vm) if vm is not None else None
+    return (
+        vm is not None
+        and vm.kind == "vm"
+        and len(vm.addresses) == 1
+        and cloud is not None
+        and cloud.name in writer.clouds
+    )
 
 
 def _protocols(specs: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -89,6 +89,10 @@ def _instance(writer: Writer, vm: Workload) -> None:
         "metadata": {"block-project-ssh-keys": "true"},
         "shielded_instance_config": [{"enable_vtpm": True, "enable_integrity_monitoring": True}],
     }
+    if any(r.next_hop_instance == vm.name for n in writer.blueprint.networks for r in n.routes):
+        # the next hop of a route: Google delivers it packets for other addresses only with IP
+        # forwarding on (https://cloud.google.com/vpc/docs/using-routes#canipforward)
+        body["can_ip_forward"] = True
     if vm.network_tags:
         body["tags"] = list(vm.network_tags)
     if vm.labels:
