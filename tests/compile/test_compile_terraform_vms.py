@@ -133,3 +133,23 @@ def test_a_vm_with_two_addresses_is_refused(tmp_path: Path) -> None:
     assert "2 addresses" in problems[0].message
     with pytest.raises(CompileError):
         compile_blueprint(blueprint, ["terraform"])
+
+
+def test_a_managed_database_is_not_written_and_the_warning_says_why(tmp_path: Path) -> None:
+    """The analysis places a managed database in its subnet like an instance; Cloud SQL with a
+    private address is in Google's service producer network, reached over the private services
+    access peering, at an address of the allocated range
+    (https://cloud.google.com/sql/docs/postgres/private-ip): nothing is written for it, the
+    round trip reads it from the overlay."""
+    text = ESTATE.replace(
+        "  - name: db\n    kind: vm\n", "  - name: db\n    kind: managed_database\n"
+    )
+    blueprint = _estate(tmp_path, text)
+    document, problems, warnings = google_terraform(blueprint)
+    assert problems == []
+    assert set(document["resource"]["google_compute_instance"]) == {"web"}
+    (warning,) = [w for w in warnings if "'db'" in w.message]
+    assert "service producer network" in warning.message
+    assert warning.line is not None
+    plan, overlay = round_trip_files(blueprint, tmp_path / "rt")
+    assert _answers(load(plan, [overlay])) == _answers(blueprint)

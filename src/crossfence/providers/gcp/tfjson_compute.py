@@ -1,4 +1,4 @@
-"""The blueprint's GCP VMs (workloads of kind vm) as `google_compute_instance` resources in Terraform JSON."""
+"""The blueprint's GCP VMs (workloads of kind vm) as `google_compute_instance` resources in Terraform JSON; managed databases warned about (not written)."""
 
 from __future__ import annotations
 
@@ -102,11 +102,37 @@ def _instance(writer: Writer, vm: Workload) -> None:
     writer.add("google_compute_instance", label(vm.name), body)
 
 
+def _database(writer: Writer, db: Workload) -> None:
+    """A managed database is not written, and the warning says why: the analysis places it in
+    its subnet, at an address of that subnet, filtered by the VPC's firewall rules, as an
+    instance; Cloud SQL with a private address is not there. "Private services access is
+    implemented as a VPC peering connection between your VPC network and the Google services
+    VPC network where your Cloud SQL instance resides", and "The IP addresses of the Cloud SQL
+    instances are in the range allocated by the private services access"
+    (https://cloud.google.com/sql/docs/postgres/private-ip): no subnet of the VPC holds it."""
+    writer.problem(
+        db,
+        f"workloads[{db.name}]",
+        f"workload '{db.name}' is a managed database in subnet '{db.subnet}': Cloud SQL is not "
+        "written, since a Cloud SQL instance with a private address is in Google's service "
+        "producer network, reached over the private services access peering, at an address of "
+        "the range allocated to it, not in a subnet of the VPC where the analysis places it "
+        "(https://cloud.google.com/sql/docs/postgres/private-ip); deploy it with its own "
+        "Terraform",
+        warning=True,
+    )
+
+
 def instances(writer: Writer) -> None:
-    """A `google_compute_instance` per VM of the GCP clouds, on its subnet at its address."""
+    """A `google_compute_instance` per VM of the GCP clouds, on its subnet at its address; a
+    warning per managed database (`_database`)."""
     for workload in writer.blueprint.workloads:
-        if workload.kind != "vm":
+        if workload.kind not in ("vm", "managed_database"):
             continue
         cloud = writer.blueprint.cloud_of(workload)
-        if cloud is not None and cloud.name in writer.clouds:
+        if cloud is None or cloud.name not in writer.clouds:
+            continue
+        if workload.kind == "vm":
             _instance(writer, workload)
+        else:
+            _database(writer, workload)
