@@ -106,7 +106,7 @@ def test_every_name_is_in_the_provider_schema(estate: str, tmp_path: Path) -> No
         for name, body in resources.items():
             wrong += _unknown(body, schema, f"{kind}.{name}")
     assert wrong == []
-    assert len(document["resource"]) == (26 if estate == "example" else 12)
+    assert len(document["resource"]) == (28 if estate == "example" else 12)
 
 
 def test_a_wrong_name_fails_the_schema_check() -> None:

@@ -30,6 +30,7 @@ __all__ = ["overlay_of", "plan_of", "round_trip_files"]
 
 _REFERENCE = re.compile(r"^\$\{([A-Za-z0-9_]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_]+)\}$")
 _VARIABLE = re.compile(r"^\$\{var\.([A-Za-z0-9_-]+)\}$")
+_VARIABLES_ONLY = re.compile(r"^(?:[^$]|\$\{var\.[A-Za-z0-9_-]+\})*$")
 
 
 def _providers(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -62,6 +63,11 @@ def _resolve(value: Any, computed: dict[tuple[str, str], dict[str, Any]]) -> tup
             if target is None or attribute not in target:
                 raise ValueError(f"the compiled reference {value} names nothing compiled")
             return target[attribute], False
+        if "${" in value and _VARIABLES_ONLY.match(value):
+            # a name built from variables (`accessPolicies/${var.access_policy}/...`): their
+            # values are the user's, so the plan shows the name as written, which the
+            # references to it name alike
+            return value, False
         if "${" in value:
             raise ValueError(f"a compiled template the round trip does not resolve: {value}")
     return value, False

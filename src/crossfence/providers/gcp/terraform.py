@@ -463,6 +463,7 @@ TERRAFORM = TerraformMapping(
         "workloads",
         "keys",
         "clusters",
+        "service_perimeters",
     ),
     # a GKE cluster is written; another kind in a Google cloud is not (the overlay keeps it)
     writes=lambda section, obj: section != "clusters" or obj.kind == "gke",

@@ -26,6 +26,7 @@ from .tfjson_base import ref as _ref
 from .tfjson_clusters import clusters
 from .tfjson_compute import instances
 from .tfjson_edge import buckets, load_balancers
+from .tfjson_perimeters import perimeters
 from .tfjson_services import dns, firewall_policies, nats, org_policies
 
 __all__ = ["GOOGLE_PROVIDER_VERSION", "google_terraform"]
@@ -72,6 +73,7 @@ def google_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem
     buckets(writer)
     instances(writer)
     clusters(writer)
+    perimeters(writer)
     document: dict[str, Any] = {
         "terraform": {
             "required_providers": {

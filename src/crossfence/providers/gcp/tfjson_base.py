@@ -70,6 +70,10 @@ def computed(
     the provider block's project, an `id` and a `self_link` ending in the resource's name (the
     import resolves references by them: `terraform/refs.py`)."""
     out: dict[str, Any] = {}
+    if kind.startswith("google_access_context_manager_"):
+        # an organisation's resource, in no project: its id is its name
+        # (`accessPolicies/{policy}/servicePerimeters/{short_name}`)
+        return {"id": values.get("name")}
     project = values.get("project") or provider.get("project")
     if project and "project" not in values:
         out["project"] = project
