@@ -5,8 +5,9 @@ The arguments are the provider's
 https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/container_node_pool):
 `ip_allocation_policy.cluster_secondary_range_name` / `services_secondary_range_name` (secondary
 ranges of the node subnet) or `cluster_ipv4_cidr_block` / `services_ipv4_cidr_block` (CIDRs),
-`private_cluster_config.enable_private_nodes`, `default_snat_status.disabled` ("Whether the
-cluster disables default in-node sNAT rules"), `remove_default_node_pool`, the node pool's
+`private_cluster_config.enable_private_nodes`, `default_snat_status.disabled` (GKE's default
+SNAT: "When disabled is set to false, default IP masquerade rules will be applied to the nodes
+to prevent sNAT on cluster internal traffic"), `remove_default_node_pool`, the node pool's
 `node_config.tags` and `node_config.service_account`. Pods masqueraded to every destination are
 an ip-masq-agent ConfigMap (https://cloud.google.com/kubernetes-engine/docs/concepts/ip-masquerade-agent),
 no argument: refused.

@@ -59,6 +59,16 @@ def test_the_example(tmp_path: Path) -> None:
     plan = json.loads((tmp_path / "plan.json").read_text("utf-8"))
     types = {r["type"] for r in plan["planned_values"]["root_module"]["resources"]}
     assert {"google_compute_firewall", "google_compute_network_peering"} <= types
+    # GKE and the VPC Service Controls perimeter are the plan's: the overlay keeps only the
+    # cluster's namespaces, mesh and manifests
+    assert {
+        "google_container_cluster",
+        "google_container_node_pool",
+        "google_access_context_manager_service_perimeter",
+    } <= types
+    google = (tmp_path / "overlay" / "gcp.yaml").read_text("utf-8")
+    assert "pod_range" not in google and "node_tags" not in google
+    assert not re.search(r"^service_perimeters:", google, re.MULTILINE)
     assert {
         "scaleway_vpc_acl",
         "scaleway_instance_security_group",

@@ -121,9 +121,12 @@ def _cluster(writer: Writer, cluster: Cluster) -> None:
         "private_cluster_config": [
             {"enable_private_nodes": True, "enable_private_endpoint": False}
         ],
-        # pods_masqueraded: false: GKE's default SNAT rules off ("Whether the cluster disables
-        # default in-node sNAT rules", the provider's default_snat_status.disabled), so that
-        # the pod's address is what every destination sees
+        # pods_masqueraded: false: GKE's default SNAT off. The provider: "When disabled is set
+        # to false, default IP masquerade rules will be applied to the nodes to prevent sNAT on
+        # cluster internal traffic" (its default masquerades the rest); GKE: without the
+        # ip-masq-agent, SNAT depends on "whether you created the cluster with the
+        # --disable-default-snat flag" (ip-masquerade-agent page). That the pod's address is
+        # then kept for every destination is that page's table, not quoted here (docs/compile.md)
         "default_snat_status": [{"disabled": True}],
         # good defaults that change no path (checkov CKV_GCP_13, CKV_GCP_70, CKV_GCP_66): no
         # client certificate for the control plane, a release channel for upgrades, images
