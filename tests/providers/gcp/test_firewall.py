@@ -64,12 +64,18 @@ def test_lower_priority_number_wins(tmp_path: Path) -> None:
 
 
 def test_implied_rules_allow_egress_deny_ingress(tmp_path: Path) -> None:
-    """Firewall docs, "Implied rules": implied allow egress and implied deny ingress, priority 65535."""
+    """Firewall docs, "Implied rules": implied allow egress and implied deny ingress, priority
+    65535. The implied allow-egress rule "lets any instance send traffic to any destination,
+    except for traffic blocked by Google Cloud" (https://cloud.google.com/vpc/docs/firewalls#blockedtraffic:
+    "Egress traffic to TCP destination port 25 (SMTP)")."""
     bp = blueprint(tmp_path, "      []")
     ingress, egress = firewall_filters(bp, bp.networks[0], WEB, [WEB])
     assert not decide(ingress, ip("10.0.0.5"), ip("10.0.0.6"), "tcp", 80).allowed
     assert decide(egress, ip("10.0.0.5"), ip("8.8.8.8"), "udp", 53).allowed
-    assert allowed_services(egress, ip("10.0.0.5"), ip("8.8.8.8")) == ServiceSet.all()
+    assert allowed_services(egress, ip("10.0.0.5"), ip("8.8.8.8")) == (
+        ServiceSet.all() - ServiceSet.ports("tcp", 25)
+    )
+    assert allowed_services(egress, ip("10.0.0.5"), ip("10.0.0.6")) == ServiceSet.all()
 
 
 def test_target_tags_select_instances(tmp_path: Path) -> None:

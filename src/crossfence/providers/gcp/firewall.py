@@ -27,7 +27,7 @@ from ...algebra.packets import IpSet, services_of
 from ...ir.types import Filter, FilterRule, Source
 from ...model import Blueprint, FirewallPolicy, FirewallRule, Network
 
-__all__ = ["GcpInstance", "evaluation_steps", "firewall_filters"]
+__all__ = ["BLOCKED_TRAFFIC_PAGE", "GcpInstance", "evaluation_steps", "firewall_filters"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +85,20 @@ def _policy_rules(
             and instance.service_account not in rule.target_service_accounts
         ):
             continue
-        ranges = rule.source_ranges if direction == "ingress" else rule.destination_ranges
+        # a rule's match is one condition over its source and destination ranges, whatever its
+        # direction (https://cloud.google.com/compute/docs/reference/rest/v1/firewallPolicies,
+        # `rules[].match.srcIpRanges` / `destIpRanges`): the instance's side narrows it too
+        remote_ranges, local_ranges = (
+            (rule.source_ranges, rule.destination_ranges)
+            if direction == "ingress"
+            else (rule.destination_ranges, rule.source_ranges)
+        )
         rules.append(
             FilterRule(
                 name=f"{policy.name}#{rule.priority}",
                 action="next" if rule.action == "goto_next" else rule.action,
-                remote=IpSet.from_cidrs(ranges) if ranges else IpSet.all(),
-                local=IpSet.all(),
+                remote=IpSet.from_cidrs(remote_ranges) if remote_ranges else IpSet.all(),
+                local=IpSet.from_cidrs(local_ranges) if local_ranges else IpSet.all(),
                 services=services_of(rule.ports),
                 source=Source.of(rule, f"firewall-policy/{policy.name}", str(rule.priority)),
                 group=group,
@@ -233,6 +240,33 @@ def _index_for(blueprint: Blueprint, peers: Sequence[GcpInstance]) -> _Index:
     return _INDEX
 
 
+# Internal addresses: the private ranges (https://cloud.google.com/vpc/docs/subnets#valid-ranges);
+# a network's own subnet ranges are internal too, even privately used public ones.
+_INTERNAL_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+BLOCKED_TRAFFIC_PAGE = "https://cloud.google.com/vpc/docs/firewalls#blockedtraffic"
+
+
+def _always_blocked_egress(network: Network) -> FilterRule:
+    """Egress to TCP destination port 25 of an external address, which Google Cloud blocks
+    whatever the rules say: "Always blocked traffic ... Egress traffic to TCP destination port 25
+    (SMTP)"; "Your firewall rules cannot be used to allow any of this traffic" (the implied
+    allow-egress rule lets an instance send anywhere "except for traffic blocked by Google
+    Cloud"). It comes first, in a group of its own, before every policy and rule."""
+    internal = IpSet.from_cidrs(
+        [*_INTERNAL_RANGES, *(s.cidr for s in network.all_subnets)]
+        + [r.cidr for s in network.all_subnets for r in s.secondary_ranges]
+    )
+    return FilterRule(
+        name="always blocked: egress to TCP destination port 25 (SMTP) of an external address",
+        action="deny",
+        remote=IpSet.all() - internal,
+        local=IpSet.all(),
+        services=services_of(["tcp/25"]),
+        source=Source("gcp/always-blocked-traffic", "tcp/25", BLOCKED_TRAFFIC_PAGE),
+        group=-1,
+    )
+
+
 def firewall_filters(
     blueprint: Blueprint, network: Network, instance: GcpInstance, peers: Sequence[GcpInstance]
 ) -> tuple[Filter, Filter]:
@@ -247,7 +281,7 @@ def firewall_filters(
         return cached
     filters = []
     for direction in ("ingress", "egress"):
-        rules: list[FilterRule] = []
+        rules: list[FilterRule] = [_always_blocked_egress(network)] if direction == "egress" else []
         for group, step in enumerate(steps):
             if step is None:
                 rules.extend(index.vpc_rules(network, instance, direction, group))

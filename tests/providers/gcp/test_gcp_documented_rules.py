@@ -1,0 +1,241 @@
+"""GCP rules written from Google's documentation, one small estate per rule.
+
+Each test quotes the page its expected value comes from.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import pytest
+
+from crossfence import BlueprintError, build_topology, connectivity, load, reach
+from crossfence.algebra.packets import IpSet
+from crossfence.engine.filters import decide
+from crossfence.engine.matrix import reference_connectivity
+from crossfence.engine.routing import lookup
+from crossfence.ir.types import Topology
+from crossfence.providers.gcp.firewall import GcpInstance, firewall_filters
+
+ESTATE = """
+clouds: [{{name: gcp, provider: gcp, jurisdiction: US, region: europe-west1}}]
+networks:
+  - name: vpc
+    cloud: gcp
+    subnets: [{{name: s, cidr: 10.0.0.0/24, region: europe-west1}}]
+    routes: {routes}
+    firewall_rules:
+{rules}
+{policies}
+workloads:
+  - {{name: web, kind: vm, network: vpc, subnet: s, addresses: [10.0.0.10], public_address: 34.1.2.3, network_tags: [web], service_account: web@p.iam, ports: [{{port: 25}}, {{port: 443}}, {{port: 587}}]}}
+  - {{name: peer, kind: vm, network: vpc, subnet: s, addresses: [10.0.0.20], network_tags: [peer], ports: [{{port: 25}}, {{port: 443}}]}}
+  - {{name: other, kind: vm, network: vpc, subnet: s, addresses: [10.0.0.30], network_tags: [other], ports: [{{port: 443}}]}}
+  - {{name: untagged, kind: vm, network: vpc, subnet: s, addresses: [10.0.0.99], ports: [{{port: 443}}]}}
+"""
+
+
+def estate(tmp_path: Path, rules: str, policies: str = "", routes: str = "[]") -> Topology:
+    text = ESTATE.format(rules=rules, policies=policies, routes=routes)
+    (tmp_path / "bp.yaml").write_text(text)
+    return build_topology(load(tmp_path / "bp.yaml"))
+
+
+def ip(text: str) -> int:
+    return int(ipaddress.IPv4Address(text))
+
+
+# -- always blocked traffic ------------------------------------------------------------------
+
+
+SMTP_OUT = """\
+      - {name: smtp-out, direction: egress, priority: 0, action: allow, ports: ["tcp/25"], destination_ranges: ["0.0.0.0/0"]}
+      - {name: smtp-in, direction: ingress, ports: ["tcp/25"], source_ranges: ["10.0.0.0/8"]}"""
+
+
+def test_egress_to_tcp_port_25_on_the_internet_is_always_blocked(tmp_path: Path) -> None:
+    """https://cloud.google.com/vpc/docs/firewalls#blockedtraffic — the implied allow-egress rule
+    "lets any instance send traffic to any destination, except for traffic blocked by Google
+    Cloud" and the "Always blocked traffic" list holds "Egress traffic to TCP destination port 25
+    (SMTP)"; "Your firewall rules cannot be used to allow any of this traffic". Google's own
+    troubleshooting page says the same for functions
+    (https://cloud.google.com/functions/docs/troubleshooting: "Google Cloud blocks connections to
+    TCP destination port 25"). An explicit allow rule at priority 0 changes nothing; the
+    submission port 587 is not blocked."""
+    net = estate(tmp_path, SMTP_OUT)
+    blocked = reach(net, "web", "203.0.113.9", "tcp/25")
+    assert not blocked.allowed and blocked.disposition == "DENIED_EGRESS"
+    assert "always blocked" in str(blocked.to_json())
+    assert reach(net, "web", "203.0.113.9", "tcp/587").allowed
+
+
+def test_port_25_between_internal_addresses_is_not_blocked(tmp_path: Path) -> None:
+    """The block is for external destinations (the blocked-traffic table applies it to traffic
+    from instances to external IP addresses): a VM talks SMTP to another VM's internal address
+    as any other port, decided by the firewall rules."""
+    net = estate(tmp_path, SMTP_OUT)
+    assert reach(net, "web", "peer", "tcp/25").allowed
+
+
+def test_the_matrix_agrees_with_the_walk_on_port_25(tmp_path: Path) -> None:
+    net = estate(tmp_path, SMTP_OUT)
+    assert connectivity(net).connections == reference_connectivity(net).connections
+
+
+# -- VPC firewall rule sources, destinations and targets -------------------------------------
+
+
+def test_source_ranges_and_source_tags_combine_with_or(tmp_path: Path) -> None:
+    """https://cloud.google.com/compute/docs/reference/rest/v1/firewalls (`sourceTags`): "If both
+    sourceRanges and sourceTags are set, the firewall applies to traffic that has source IP
+    address within sourceRanges OR the source IP that belongs to a tag listed in the sourceTags
+    property. The connection does not need to match both fields for the firewall to apply."."""
+    rules = """\
+      - {name: in, direction: ingress, ports: ["tcp/443"], source_tags: [peer], source_ranges: ["10.0.0.99/32"], target_tags: [web]}"""
+    net = estate(tmp_path, rules)
+    assert reach(net, "peer", "web", "tcp/443").allowed  # by its tag
+    assert reach(net, "untagged", "web", "tcp/443").allowed  # by its address
+    assert reach(net, "other", "web", "tcp/443").disposition == "DENIED_INGRESS"  # by neither
+
+
+def test_an_egress_deny_applies_to_its_destination_ranges_only(tmp_path: Path) -> None:
+    """https://cloud.google.com/compute/docs/reference/rest/v1/firewalls (`destinationRanges`):
+    "If destination ranges are specified, the firewall rule applies only to traffic that has
+    destination IP address in these ranges"."""
+    rules = """\
+      - {name: no-peer, direction: egress, action: deny, ports: [all], destination_ranges: ["10.0.0.20/32"]}
+      - {name: in, direction: ingress, ports: ["tcp/443"], source_ranges: ["10.0.0.0/24"]}"""
+    net = estate(tmp_path, rules)
+    assert reach(net, "web", "peer", "tcp/443").disposition == "DENIED_EGRESS"
+    assert reach(net, "web", "other", "tcp/443").allowed
+
+
+def test_target_service_accounts_select_instances_by_their_service_account(
+    tmp_path: Path,
+) -> None:
+    """https://cloud.google.com/compute/docs/reference/rest/v1/firewalls
+    (`targetServiceAccounts`): "A list of service accounts indicating sets of instances located in
+    the network that may make network connections as specified in allowed[]"; an instance that
+    runs as another account (or none) is not a target."""
+    rules = """\
+      - {name: to-web-sa, direction: ingress, ports: ["tcp/443"], source_ranges: ["10.0.0.0/24"], target_service_accounts: [web@p.iam]}"""
+    net = estate(tmp_path, rules)
+    assert reach(net, "peer", "web", "tcp/443").allowed
+    assert reach(net, "web", "peer", "tcp/443").disposition == "DENIED_INGRESS"
+
+
+@pytest.mark.parametrize(
+    ("rule", "field"),
+    [
+        ("target_service_accounts: [web@p.iam], target_tags: [web]", "target_service_accounts"),
+        ("target_service_accounts: [web@p.iam], source_tags: [peer]", "target_service_accounts"),
+    ],
+)
+def test_target_service_accounts_never_mix_with_tags(tmp_path: Path, rule: str, field: str) -> None:
+    """Same page: "targetServiceAccounts cannot be used at the same time as targetTags or
+    sourceTags" — a located error, never a guess at which one applies."""
+    rules = f'      - {{name: mixed, direction: ingress, ports: ["tcp/443"], {rule}}}'
+    with pytest.raises(BlueprintError) as error:
+        estate(tmp_path, rules)
+    assert field in str(error.value)
+
+
+def test_deny_wins_a_priority_tie_through_reach(tmp_path: Path) -> None:
+    """https://cloud.google.com/sdk/gcloud/reference/compute/firewall-rules/create (`--priority`):
+    "DENY rules take precedence over ALLOW rules having equal priority", whatever their order in
+    the file."""
+    rules = """\
+      - {name: allow-443, priority: 500, action: allow, ports: ["tcp/443"], source_ranges: ["10.0.0.0/24"]}
+      - {name: deny-443, priority: 500, action: deny, ports: ["tcp/443"], source_ranges: ["10.0.0.20/32"]}"""
+    net = estate(tmp_path, rules)
+    denied = reach(net, "peer", "web", "tcp/443")
+    assert denied.disposition == "DENIED_INGRESS" and "deny-443" in str(denied.to_json())
+    assert reach(net, "other", "web", "tcp/443").allowed
+
+
+# -- firewall policy rules match every range they name ---------------------------------------
+
+POLICY = """
+firewall_policies:
+  - name: global
+    cloud: gcp
+    kind: network
+    networks: [vpc]
+    rules:
+{rules}
+"""
+
+
+def _policy_filters(tmp_path: Path, rules: str):  # type: ignore[no-untyped-def]
+    text = ESTATE.format(
+        rules="      []", policies=POLICY.format(rules=rules), routes="[]"
+    ).replace("    firewall_rules:\n      []", "    firewall_rules: []")
+    (tmp_path / "bp.yaml").write_text(text)
+    bp = load(tmp_path / "bp.yaml")
+    web = GcpInstance("vpc", ("web",), None, IpSet.from_addresses(["10.0.0.10"]))
+    return firewall_filters(bp, bp.networks[0], web, [web])
+
+
+def test_a_policy_ingress_rule_matches_only_its_destination_ranges(tmp_path: Path) -> None:
+    """https://cloud.google.com/compute/docs/reference/rest/v1/firewallPolicies: a rule's `match`
+    is one condition over `srcIpRanges`, `destIpRanges` and `layer4Configs` ("Represents a match
+    condition that incoming traffic is evaluated against"); an ingress allow naming another
+    destination does not open this instance (the VPC rules apply `destinationRanges` to ingress
+    the same way)."""
+    ingress, _ = _policy_filters(
+        tmp_path,
+        '      - {priority: 100, action: allow, ports: ["tcp/443"], destination_ranges: ["10.0.0.77/32"]}',
+    )
+    assert not decide(ingress, ip("10.0.0.10"), ip("203.0.113.9"), "tcp", 443).allowed
+    assert decide(ingress, ip("10.0.0.77"), ip("203.0.113.9"), "tcp", 443).allowed
+
+
+def test_a_policy_egress_rule_matches_only_its_source_ranges(tmp_path: Path) -> None:
+    """Same page: `srcIpRanges` is part of the match of an egress rule too; an egress deny limited
+    to other sources leaves this instance to the implied allow-egress rule, and an egress allow
+    for other sources does not let it past a later deny."""
+    _, egress = _policy_filters(
+        tmp_path,
+        """\
+      - {priority: 100, direction: egress, action: allow, ports: ["tcp/443"], source_ranges: ["10.0.0.77/32"]}
+      - {priority: 200, direction: egress, action: deny, ports: ["tcp/443"]}""",
+    )
+    decision = decide(egress, ip("10.0.0.10"), ip("203.0.113.9"), "tcp", 443)
+    assert not decision.allowed and decision.rule is not None
+    assert decision.rule.name == "global#200"
+
+
+# -- routes ----------------------------------------------------------------------------------
+
+
+def test_a_static_route_inside_a_subnet_range_is_refused(tmp_path: Path) -> None:
+    """https://cloud.google.com/vpc/docs/vpc-peering#interaction-subnet-static: "[Google Cloud]
+    requires that subnet routes and peering subnet routes have the most specific destination IPv4
+    or IPv6 ranges. Within any VPC network, a local static route can't have a destination that
+    exactly matches or fits within a local subnet route." — the API refuses it, so a blueprint
+    that has one is a located error (never a more specific route that steals the subnet's
+    traffic)."""
+    with pytest.raises(BlueprintError) as error:
+        estate(
+            tmp_path,
+            "      []",
+            routes="[{name: steal, destination: 10.0.0.128/25, next_hop_instance: peer}]",
+        )
+    assert "steal" in str(error.value) or "10.0.0.128/25" in str(error.value)
+
+
+def test_static_routes_most_specific_destination_then_priority(tmp_path: Path) -> None:
+    """Compute API Route resource: "Routes match packets by destination IP address, preferring
+    smaller or more specific ranges over larger ones. If there is a tie, the system selects the
+    route with the smallest priority value." A /24 at priority 1000 beats a /16 at priority 0; of
+    two /24s the lower priority value wins."""
+    routes = (
+        "[{name: wide, destination: 192.168.0.0/16, priority: 0, next_hop_instance: peer},"
+        " {name: narrow, destination: 192.168.1.0/24, priority: 1000, next_hop_instance: other},"
+        " {name: narrow-late, destination: 192.168.1.0/24, priority: 1001, next_hop_instance: untagged}]"
+    )
+    net = estate(tmp_path, "      []", routes=routes)
+    vpc = net.networks["vpc"]
+    assert [r.next_hop.target for r in lookup(vpc, ip("192.168.1.5"))] == ["other"]
+    assert [r.next_hop.target for r in lookup(vpc, ip("192.168.2.5"))] == ["peer"]
