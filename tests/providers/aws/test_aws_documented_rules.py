@@ -5,6 +5,7 @@ Each test quotes the page its expected value comes from.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,86 @@ def test_the_matrix_agrees_with_the_walk(tmp_path: Path) -> None:
     for text in (BY_REFERENCE, ROUTED, PEERED_TO_IGW):
         net = estate(tmp_path, text)
         assert connectivity(net).connections == reference_connectivity(net).connections
+
+
+# -- security group references across VPCs ------------------------------------------------------
+
+ACROSS = """
+clouds:
+  - {name: aws, provider: aws, jurisdiction: US, region: eu-west-3}
+  - {name: aws-east, provider: aws, jurisdiction: US, region: us-east-1}
+networks:
+  - name: vpc-a
+    cloud: aws
+    cidr_blocks: [10.0.0.0/16]
+    subnets: [{name: a, cidr: 10.0.1.0/24}]
+    route_tables:
+      - {name: rt-a, main: true, routes: [{name: to-b, destination: 10.1.0.0/16, next_hop_peering: PEERING_A}]}
+  - name: vpc-b
+    cloud: CLOUD_B
+    cidr_blocks: [10.1.0.0/16]
+    subnets: [{name: b, cidr: 10.1.1.0/24}]
+    route_tables:
+      - {name: rt-b, main: true, routes: [{name: to-a, destination: 10.0.0.0/16, next_hop_peering: PEERING_B}]}
+  - name: vpc-c
+    cloud: aws
+    cidr_blocks: [10.2.0.0/16]
+    subnets: [{name: c, cidr: 10.2.1.0/24}]
+PEERINGS
+workloads:
+  - {name: client, kind: vm, network: vpc-a, subnet: a, addresses: [10.0.1.10], security_groups: [client-sg]}
+  - {name: server, kind: vm, network: vpc-b, subnet: b, addresses: [10.1.1.10], security_groups: [server-sg], ports: [{port: 443}]}
+  - {name: lonely, kind: vm, network: vpc-c, subnet: c, addresses: [10.2.1.10], security_groups: [client-sg]}
+security_groups:
+  - {name: client-sg, cloud: aws}
+  - name: server-sg
+    cloud: CLOUD_B
+    network: vpc-b
+    inbound_rules:
+      - {ports: tcp/443, security_groups: [client-sg], description: from client-sg members}
+"""
+PEERED = """peerings:
+  - {name: pcx-ab, network: vpc-a, peer_network: vpc-b}
+  - {name: pcx-ba, network: vpc-b, peer_network: vpc-a}
+"""
+
+
+def across(tmp_path: Path, cloud_b: str = "aws", peered: bool = True) -> Topology:
+    text = ACROSS.replace("CLOUD_B", cloud_b).replace("PEERINGS\n", PEERED if peered else "")
+    if peered:
+        text = text.replace("PEERING_A", "pcx-ab").replace("PEERING_B", "pcx-ba")
+    else:
+        text = text.replace(
+            "routes: [{name: to-b, destination: 10.1.0.0/16, next_hop_peering: PEERING_A}]",
+            "routes: []",
+        ).replace(
+            "routes: [{name: to-a, destination: 10.0.0.0/16, next_hop_peering: PEERING_B}]",
+            "routes: []",
+        )
+    return estate(tmp_path, text)
+
+
+def test_a_peer_vpc_security_group_is_referenced_in_the_same_region(tmp_path: Path) -> None:
+    """https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html: "You can
+    update the inbound or outbound rules for your VPC security groups to reference security groups
+    for peered VPCs. Doing so allows traffic to flow to and from instances that are associated with
+    the referenced security group in the peered VPC." — client (vpc-a) reaches server (vpc-b)."""
+    answer = reach(across(tmp_path), "client", "server", "tcp/443")
+    assert answer.allowed and "from client-sg members" in str(answer.to_json())
+
+
+def test_a_peer_vpc_security_group_in_another_region_matches_nobody(tmp_path: Path) -> None:
+    """Same page: "You can't reference the security group of a peer VPC that's in a different
+    Region. Instead, use the CIDR block of the peer VPC." — with vpc-b in us-east-1 the rule
+    naming client-sg lets no member of vpc-a in (a wrong "allowed" otherwise)."""
+    answer = reach(across(tmp_path, cloud_b="aws-east"), "client", "server", "tcp/443")
+    assert not answer.allowed and answer.disposition == "DENIED_INGRESS"
+
+
+def test_members_of_an_unpeered_vpc_are_not_matched_by_reference(tmp_path: Path) -> None:
+    """Same page: "To reference a security group in a peer VPC, the VPC peering connection must be
+    in the active state" — lonely (vpc-c, never peered with vpc-b) is a member of client-sg, and
+    the rule in vpc-b does not match its address."""
+    rule = across(tmp_path).endpoints["server"].ingress[0].rules[0]
+    assert int(ipaddress.IPv4Address("10.0.1.10")) in rule.remote
+    assert int(ipaddress.IPv4Address("10.2.1.10")) not in rule.remote
