@@ -239,3 +239,83 @@ def test_static_routes_most_specific_destination_then_priority(tmp_path: Path) -
     vpc = net.networks["vpc"]
     assert [r.next_hop.target for r in lookup(vpc, ip("192.168.1.5"))] == ["other"]
     assert [r.next_hop.target for r in lookup(vpc, ip("192.168.2.5"))] == ["peer"]
+
+
+# -- VPC Network Peering route exchange --------------------------------------------------------
+
+PEERED = """
+clouds: [{{name: gcp, provider: gcp, jurisdiction: US, region: europe-west1}}]
+networks:
+  - name: a
+    cloud: gcp
+    subnets: [{{name: a1, cidr: 10.1.0.0/24}}]
+    routes:
+      - {{name: plain, destination: 192.168.10.0/24, next_hop_ip: 10.1.0.5}}
+      - {{name: tagged, destination: 192.168.20.0/24, next_hop_ip: 10.1.0.5, tags: [appliance]}}
+      - {{name: to-internet, destination: 198.18.0.0/15, next_hop_gateway: default_internet_gateway}}
+  - name: b
+    cloud: gcp
+    subnets: [{{name: b1, cidr: 10.2.0.0/24}}]
+peerings:
+  - {{name: a-to-b, network: a, peer_network: b, export_custom_routes: {export}}}
+  - {{name: b-to-a, network: b, peer_network: a, import_custom_routes: {imports}}}
+"""
+
+
+def peer_routes(tmp_path: Path, export: bool, imports: bool) -> list[str]:
+    text = PEERED.format(export=str(export).lower(), imports=str(imports).lower())
+    (tmp_path / "bp.yaml").write_text(text)
+    b = build_topology(load(tmp_path / "bp.yaml")).networks["b"]
+    return sorted(f"{r.kind} {r.destination}" for r in b.routes if r.kind.startswith("peering"))
+
+
+def test_subnet_routes_always_cross_custom_routes_need_export_and_import(tmp_path: Path) -> None:
+    """https://cloud.google.com/vpc/docs/vpc-peering (route exchange table): private subnet
+    ranges are "Always exported / Can't be disabled" and "Always imported"; "IPv4 static routes
+    —without network tags—that use a next hop different from default internet gateway | Not
+    exported by default. Export is controlled by using the `--export-custom-routes` flag | Not
+    imported by default. Import is controlled by using the `--import-custom-routes` flag"."""
+    assert peer_routes(tmp_path, export=False, imports=False) == ["peering-subnet 10.1.0.0/24"]
+    assert peer_routes(tmp_path, export=True, imports=False) == ["peering-subnet 10.1.0.0/24"]
+    assert peer_routes(tmp_path, export=False, imports=True) == ["peering-subnet 10.1.0.0/24"]
+
+
+def test_tagged_and_internet_gateway_static_routes_never_cross(tmp_path: Path) -> None:
+    """Same table: "Static routes with network tags (all next hop types) | Can't be exported" and
+    "Static routes that use the default internet gateway next hop | Can't be exported" — with
+    both flags on, only the untagged static route to an IP next hop crosses."""
+    assert peer_routes(tmp_path, export=True, imports=True) == [
+        "peering-static 192.168.10.0/24",
+        "peering-subnet 10.1.0.0/24",
+    ]
+
+
+def test_a_tagged_static_route_applies_only_to_instances_with_the_tag(tmp_path: Path) -> None:
+    """https://cloud.google.com/vpc/docs/routes#instance_routing_tables (the Route resource's
+    `tags`: "A list of instance tags to which this route applies") — without the system default
+    route, only the tagged VM has the way out to the internet."""
+    rules = '      - {name: in, direction: ingress, ports: [all], source_ranges: ["0.0.0.0/0"]}'
+    routes = "[{name: out, destination: 0.0.0.0/0, next_hop_gateway: default_internet_gateway, tags: [web]}]"
+    text = ESTATE.format(rules=rules, policies="", routes=routes).replace(
+        "    subnets:", "    delete_default_routes_on_create: true\n    subnets:", 1
+    )
+    text = text.replace(
+        "addresses: [10.0.0.20], network_tags: [peer]",
+        "addresses: [10.0.0.20], public_address: 34.1.2.4, network_tags: [peer]",
+    )
+    (tmp_path / "bp.yaml").write_text(text)
+    net = build_topology(load(tmp_path / "bp.yaml"))
+    assert reach(net, "web", "203.0.113.9", "tcp/443").allowed
+    assert reach(net, "peer", "203.0.113.9", "tcp/443").disposition == "NO_ROUTE"
+
+
+def test_a_disabled_policy_rule_is_not_enforced(tmp_path: Path) -> None:
+    """https://cloud.google.com/firewall/docs/firewall-policies-rule-details ("Enforcement": a rule
+    can be enabled or disabled; a disabled rule is not evaluated) — the disabled allow leaves the
+    implied deny-ingress rule to decide."""
+    ingress, _ = _policy_filters(
+        tmp_path,
+        '      - {priority: 100, action: allow, ports: ["tcp/443"], disabled: true}',
+    )
+    decision = decide(ingress, ip("10.0.0.10"), ip("203.0.113.9"), "tcp", 443)
+    assert not decision.allowed and decision.rule is None
