@@ -319,3 +319,16 @@ def test_a_disabled_policy_rule_is_not_enforced(tmp_path: Path) -> None:
     )
     decision = decide(ingress, ip("10.0.0.10"), ip("203.0.113.9"), "tcp", 443)
     assert not decision.allowed and decision.rule is None
+
+
+def test_an_ingress_allow_at_the_implied_priority_never_takes_effect(tmp_path: Path) -> None:
+    """https://cloud.google.com/vpc/docs/firewalls#default_firewall_rules: "The implied rules
+    cannot be removed, but they have the lowest possible priorities. You can create rules that
+    override them as long as your rules have higher priorities (priority numbers less than
+    65535). Because deny rules take precedence over allow rules of the same priority, an ingress
+    allow rule with a priority of 65535 never takes effect." — at 65534 the same rule opens the
+    port."""
+    rule = '      - {{name: late, priority: {p}, ports: ["tcp/443"], source_ranges: ["0.0.0.0/0"]}}'
+    never = reach(estate(tmp_path, rule.format(p=65535)), "peer", "web", "tcp/443")
+    assert never.disposition == "DENIED_INGRESS" and "implied-deny-ingress" in str(never.to_json())
+    assert reach(estate(tmp_path, rule.format(p=65534)), "peer", "web", "tcp/443").allowed

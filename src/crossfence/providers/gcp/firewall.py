@@ -27,7 +27,13 @@ from ...algebra.packets import IpSet, services_of
 from ...ir.types import Filter, FilterRule, Source
 from ...model import Blueprint, FirewallPolicy, FirewallRule, Network
 
-__all__ = ["BLOCKED_TRAFFIC_PAGE", "GcpInstance", "evaluation_steps", "firewall_filters"]
+__all__ = [
+    "BLOCKED_TRAFFIC_PAGE",
+    "IMPLIED_PRIORITY",
+    "GcpInstance",
+    "evaluation_steps",
+    "firewall_filters",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +113,22 @@ def _policy_rules(
     return rules
 
 
+IMPLIED_PRIORITY = 65535
+"""The priority of the implied rules: the lowest possible."""
+
+
+def _never_takes_effect(rule: FirewallRule) -> bool:
+    """An ingress allow rule at the implied rules' priority: "Because deny rules take precedence
+    over allow rules of the same priority, an ingress allow rule with a priority of 65535 never
+    takes effect" (https://cloud.google.com/vpc/docs/firewalls#default_firewall_rules; the
+    implied deny-ingress rule has "priority ... the lowest possible (65535)", and "DENY rules
+    take precedence over ALLOW rules having equal priority",
+    https://cloud.google.com/sdk/gcloud/reference/compute/firewall-rules/create)."""
+    return (
+        rule.direction == "ingress" and rule.action == "allow" and rule.priority == IMPLIED_PRIORITY
+    )
+
+
 class _Index:
     """Per-build look-ups: one network's VPC rules in evaluation order, indexed by target, with
     their IR rules built once; and the filters already made per (network, tags, service account).
@@ -156,7 +178,11 @@ class _Index:
         key = (network.name, direction)
         if key in self.ordered:
             return
-        rules = [r for r in network.firewall_rules if not r.disabled and r.direction == direction]
+        rules = [
+            r
+            for r in network.firewall_rules
+            if not r.disabled and r.direction == direction and not _never_takes_effect(r)
+        ]
         # deny before allow at equal priority; then declaration order for stable traces
         rules.sort(key=lambda r: (r.priority, 0 if r.action == "deny" else 1))
         self.ordered[key] = rules
