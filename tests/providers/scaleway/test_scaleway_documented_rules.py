@@ -106,3 +106,39 @@ def test_the_matrix_agrees_with_the_walk(tmp_path: Path) -> None:
     for acl in ("", FIRST_MATCH, DEFAULT_DROP):
         net = estate(tmp_path, acl)
         assert connectivity(net).connections == reference_connectivity(net).connections
+
+
+SMTP_OPEN = """
+clouds: [{name: scw, provider: scaleway, jurisdiction: EU, region: fr-par}]
+networks:
+  - name: vpc
+    cloud: scw
+    private_networks: [{name: pn, cidr: 172.16.0.0/24}]
+security_groups:
+  - name: mail
+    cloud: scw
+    stateful: true
+    inbound_default_policy: accept
+    outbound_default_policy: accept
+    outbound_rules:
+      - {action: accept, ports: "tcp/25", ip_ranges: ["0.0.0.0/0"]}
+workloads:
+  - {name: mta, kind: vm, network: vpc, subnet: pn, addresses: [172.16.0.10], public_address: 51.15.1.10, security_groups: [mail], ports: [{port: 25}]}
+  - {name: relay, kind: vm, network: vpc, subnet: pn, addresses: [172.16.0.20], security_groups: [mail], ports: [{port: 25}]}
+"""
+
+
+def test_remote_smtp_ports_are_blocked_by_default(tmp_path: Path) -> None:
+    """https://www.scaleway.com/en/docs/instances/how-to/send-emails-from-your-instance/ (source:
+    scaleway/docs-content pages/instances/how-to/send-emails-from-your-instance.mdx): "By
+    default, remote SMTP ports (25, 465, and 587) are blocked and cannot be accessed from our
+    infrastructure to prevent spam." — an accept rule of the group does not open them; port 443
+    and SMTP to an address of the Private Network are not concerned."""
+    (tmp_path / "bp.yaml").write_text(SMTP_OPEN)
+    net = build_topology(load(tmp_path / "bp.yaml"))
+    for port in ("tcp/25", "tcp/465", "tcp/587"):
+        answer = reach(net, "mta", "203.0.113.9", port)
+        assert not answer.allowed and "SMTP blocked by default" in str(answer.to_json())
+    assert reach(net, "mta", "203.0.113.9", "tcp/443").allowed
+    assert reach(net, "mta", "relay", "tcp/25").allowed
+    assert connectivity(net).connections == reference_connectivity(net).connections
