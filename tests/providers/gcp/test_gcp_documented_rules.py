@@ -332,3 +332,15 @@ def test_an_ingress_allow_at_the_implied_priority_never_takes_effect(tmp_path: P
     never = reach(estate(tmp_path, rule.format(p=65535)), "peer", "web", "tcp/443")
     assert never.disposition == "DENIED_INGRESS" and "implied-deny-ingress" in str(never.to_json())
     assert reach(estate(tmp_path, rule.format(p=65534)), "peer", "web", "tcp/443").allowed
+
+
+def test_port_25_to_google_private_access_vips_is_not_the_internet(tmp_path: Path) -> None:
+    """The blocked-traffic table applies the SMTP block to "external IP addresses on the
+    internet" and instances' external addresses; restricted.googleapis.com (199.36.153.4/30,
+    https://cloud.google.com/vpc/docs/configure-private-google-access#domain-options) is reached
+    on Google's network: the firewall rules alone decide there."""
+    _, egress = _policy_filters(
+        tmp_path, '      - {priority: 100, action: goto_next, ports: ["tcp/22"]}'
+    )
+    assert decide(egress, ip("10.0.0.10"), ip("199.36.153.5"), "tcp", 25).allowed
+    assert not decide(egress, ip("10.0.0.10"), ip("8.8.8.8"), "tcp", 25).allowed

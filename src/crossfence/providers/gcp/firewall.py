@@ -267,8 +267,24 @@ def _index_for(blueprint: Blueprint, peers: Sequence[GcpInstance]) -> _Index:
 
 
 # Internal addresses: the private ranges (https://cloud.google.com/vpc/docs/subnets#valid-ranges);
-# a network's own subnet ranges are internal too, even privately used public ones.
-_INTERNAL_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+# a network's own subnet ranges are internal too, even privately used public ones. The SMTP block
+# is for "external IP addresses on the internet" and instances' external addresses: Google's
+# private-access VIPs (private.googleapis.com 199.36.153.8/30, restricted.googleapis.com
+# 199.36.153.4/30, https://cloud.google.com/vpc/docs/configure-private-google-access#domain-options)
+# and the ranges of Google's special paths (IAP, health checks, Cloud DNS forwarding,
+# https://cloud.google.com/vpc/docs/routes#special_return_paths) are not on the internet.
+_INTERNAL_RANGES = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "199.36.153.4/30",
+    "199.36.153.8/30",
+    "35.235.240.0/20",
+    "35.191.0.0/16",
+    "130.211.0.0/22",
+    "35.199.192.0/19",
+)
 BLOCKED_TRAFFIC_PAGE = "https://cloud.google.com/vpc/docs/firewalls#blockedtraffic"
 
 
