@@ -344,3 +344,16 @@ def test_port_25_to_google_private_access_vips_is_not_the_internet(tmp_path: Pat
     )
     assert decide(egress, ip("10.0.0.10"), ip("199.36.153.5"), "tcp", 25).allowed
     assert not decide(egress, ip("10.0.0.10"), ip("8.8.8.8"), "tcp", 25).allowed
+
+
+def test_rules_are_stateful_the_reply_ignores_an_egress_deny(tmp_path: Path) -> None:
+    """https://cloud.google.com/vpc/docs/firewalls#specifications: "VPC firewall rules are
+    stateful ... When a connection is allowed through the firewall in either direction, return
+    traffic matching this connection is also allowed." — web denies all egress, yet answers the
+    connection its ingress rule admits; it cannot open one of its own."""
+    rules = """\
+      - {name: no-out, direction: egress, action: deny, ports: [all], destination_ranges: ["0.0.0.0/0"], target_tags: [web]}
+      - {name: in, direction: ingress, ports: ["tcp/443"], source_ranges: ["10.0.0.0/24"]}"""
+    net = estate(tmp_path, rules)
+    assert reach(net, "peer", "web", "tcp/443").allowed
+    assert reach(net, "web", "peer", "tcp/443").disposition == "DENIED_EGRESS"
