@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from pathlib import Path
 
@@ -263,11 +264,15 @@ def test_goto_next_and_no_match_pass_to_the_next_step(tmp_path: Path) -> None:
 
 def test_steps_are_increasing_rule_groups(tmp_path: Path) -> None:
     """Each step of the order is one IR rule group, increasing along the rule list (what the
-    vectorised matrix expects of `next` rules)."""
+    vectorised matrix expects of `next` rules); Google Cloud's always-blocked traffic comes
+    first, in a group of its own."""
     for order in ("AFTER_CLASSIC_FIREWALL", "BEFORE_CLASSIC_FIREWALL"):
         bp = ordered(tmp_path, order)
         vm = instance("europe-west1")
         ingress, _ = firewall_filters(bp, bp.networks[0], vm, [vm])
+        blocked, *rules = ingress.rules
+        assert blocked.name.startswith("always blocked") and blocked.group == -1
+        ingress = dataclasses.replace(ingress, rules=tuple(rules))
         groups = [rule.group for rule in ingress.rules]
         assert groups == sorted(groups)
         steps = [

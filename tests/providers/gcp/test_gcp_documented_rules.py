@@ -357,3 +357,18 @@ def test_rules_are_stateful_the_reply_ignores_an_egress_deny(tmp_path: Path) -> 
     net = estate(tmp_path, rules)
     assert reach(net, "peer", "web", "tcp/443").allowed
     assert reach(net, "web", "peer", "tcp/443").disposition == "DENIED_EGRESS"
+
+
+def test_uncommon_protocols_from_the_internet_are_always_blocked(tmp_path: Path) -> None:
+    """https://cloud.google.com/vpc/docs/firewalls#blockedtraffic: "Protocols other than TCP, UDP,
+    ICMP, AH, ESP, SCTP, and GRE to external IP addresses of Google Cloud resources" are always
+    blocked (an earlier revision listed "Protocols other than TCP, UDP, ICMP, and IPIP"); OSPF
+    (protocol 89) is outside both lists: an allow-all rule does not let it reach web's external
+    address, while TCP passes, and OSPF between internal addresses is the rules' to decide."""
+    rules = '      - {name: all-in, direction: ingress, ports: [all], source_ranges: ["0.0.0.0/0"]}'
+    net = estate(tmp_path, rules)
+    blocked = reach(net, "internet", "web", "proto/89")
+    assert not blocked.allowed and "always blocked" in str(blocked.to_json())
+    assert reach(net, "internet", "web", "tcp/443").allowed
+    assert reach(net, "peer", "web", "proto/89").allowed
+    assert connectivity(net).connections == reference_connectivity(net).connections

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ...algebra.packets import IpSet, services_of
+from ...algebra.packets import IpSet, ServiceSet, services_of
 from ...ir.types import Filter, FilterRule, Source
 from ...model import Blueprint, FirewallPolicy, FirewallRule, Network
 
@@ -288,23 +288,52 @@ _INTERNAL_RANGES = (
 BLOCKED_TRAFFIC_PAGE = "https://cloud.google.com/vpc/docs/firewalls#blockedtraffic"
 
 
+def _external(network: Network) -> IpSet:
+    """Addresses outside the network: neither internal ranges nor its own subnet ranges."""
+    internal = IpSet.from_cidrs(
+        [*_INTERNAL_RANGES, *(s.cidr for s in network.all_subnets)]
+        + [r.cidr for s in network.all_subnets for r in s.secondary_ranges]
+    )
+    return IpSet.all() - internal
+
+
 def _always_blocked_egress(network: Network) -> FilterRule:
     """Egress to TCP destination port 25 of an external address, which Google Cloud blocks
     whatever the rules say: "Always blocked traffic ... Egress traffic to TCP destination port 25
     (SMTP)"; "Your firewall rules cannot be used to allow any of this traffic" (the implied
     allow-egress rule lets an instance send anywhere "except for traffic blocked by Google
     Cloud"). It comes first, in a group of its own, before every policy and rule."""
-    internal = IpSet.from_cidrs(
-        [*_INTERNAL_RANGES, *(s.cidr for s in network.all_subnets)]
-        + [r.cidr for s in network.all_subnets for r in s.secondary_ranges]
-    )
     return FilterRule(
         name="always blocked: egress to TCP destination port 25 (SMTP) of an external address",
         action="deny",
-        remote=IpSet.all() - internal,
+        remote=_external(network),
         local=IpSet.all(),
         services=services_of(["tcp/25"]),
         source=Source("gcp/always-blocked-traffic", "tcp/25", BLOCKED_TRAFFIC_PAGE),
+        group=-1,
+    )
+
+
+# The protocols Google Cloud carries to an instance's external IP address. The blocked-traffic
+# list has read "Protocols other than TCP, UDP, ICMP, and IPIP" (between instances and the
+# internet) and now reads "Protocols other than TCP, UDP, ICMP, AH, ESP, SCTP, and GRE to external
+# IP addresses of Google Cloud resources": every protocol outside both lists is blocked in either
+# wording, and only those are refused here.
+_EXTERNAL_PROTOCOLS = ("tcp", "udp", "icmp", "ah", "esp", "sctp", "ipip", "proto/47")
+
+
+def _always_blocked_ingress(network: Network) -> FilterRule:
+    """Ingress from an external address in a protocol Google Cloud does not carry to external IP
+    addresses (https://cloud.google.com/vpc/docs/firewalls#blockedtraffic), whatever the rules
+    say."""
+    return FilterRule(
+        name="always blocked: protocols other than TCP, UDP, ICMP, AH, ESP, SCTP, GRE and IPIP "
+        "from an external address",
+        action="deny",
+        remote=_external(network),
+        local=IpSet.all(),
+        services=ServiceSet.all() - services_of(_EXTERNAL_PROTOCOLS),
+        source=Source("gcp/always-blocked-traffic", "protocols", BLOCKED_TRAFFIC_PAGE),
         group=-1,
     )
 
@@ -323,7 +352,11 @@ def firewall_filters(
         return cached
     filters = []
     for direction in ("ingress", "egress"):
-        rules: list[FilterRule] = [_always_blocked_egress(network)] if direction == "egress" else []
+        rules: list[FilterRule] = [
+            _always_blocked_egress(network)
+            if direction == "egress"
+            else _always_blocked_ingress(network)
+        ]
         for group, step in enumerate(steps):
             if step is None:
                 rules.extend(index.vpc_rules(network, instance, direction, group))
