@@ -423,7 +423,7 @@ class _Engine:
     def all_filters(self) -> list[Filter]:
         found: dict[int, Filter] = {}
         for e in self.endpoints:
-            for flt in (*e.egress, *e.ingress, *e.public_ingress):
+            for flt in (*e.egress, *e.ingress, *e.public_ingress, *e.public_egress):
                 found[id(flt)] = flt
             if e.proxy is not None and e.proxy.frontend_filter is not None:
                 found[id(e.proxy.frontend_filter)] = e.proxy.frontend_filter

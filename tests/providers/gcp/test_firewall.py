@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from pathlib import Path
 
@@ -64,12 +65,18 @@ def test_lower_priority_number_wins(tmp_path: Path) -> None:
 
 
 def test_implied_rules_allow_egress_deny_ingress(tmp_path: Path) -> None:
-    """Firewall docs, "Implied rules": implied allow egress and implied deny ingress, priority 65535."""
+    """Firewall docs, "Implied rules": implied allow egress and implied deny ingress, priority
+    65535. The implied allow-egress rule "lets any instance send traffic to any destination,
+    except for traffic blocked by Google Cloud" (https://cloud.google.com/vpc/docs/firewalls#blockedtraffic:
+    "Egress traffic to TCP destination port 25 (SMTP)")."""
     bp = blueprint(tmp_path, "      []")
     ingress, egress = firewall_filters(bp, bp.networks[0], WEB, [WEB])
     assert not decide(ingress, ip("10.0.0.5"), ip("10.0.0.6"), "tcp", 80).allowed
     assert decide(egress, ip("10.0.0.5"), ip("8.8.8.8"), "udp", 53).allowed
-    assert allowed_services(egress, ip("10.0.0.5"), ip("8.8.8.8")) == ServiceSet.all()
+    assert allowed_services(egress, ip("10.0.0.5"), ip("8.8.8.8")) == (
+        ServiceSet.all() - ServiceSet.ports("tcp", 25)
+    )
+    assert allowed_services(egress, ip("10.0.0.5"), ip("10.0.0.6")) == ServiceSet.all()
 
 
 def test_target_tags_select_instances(tmp_path: Path) -> None:
@@ -257,11 +264,15 @@ def test_goto_next_and_no_match_pass_to_the_next_step(tmp_path: Path) -> None:
 
 def test_steps_are_increasing_rule_groups(tmp_path: Path) -> None:
     """Each step of the order is one IR rule group, increasing along the rule list (what the
-    vectorised matrix expects of `next` rules)."""
+    vectorised matrix expects of `next` rules); Google Cloud's always-blocked traffic comes
+    first, in a group of its own."""
     for order in ("AFTER_CLASSIC_FIREWALL", "BEFORE_CLASSIC_FIREWALL"):
         bp = ordered(tmp_path, order)
         vm = instance("europe-west1")
         ingress, _ = firewall_filters(bp, bp.networks[0], vm, [vm])
+        blocked, *rules = ingress.rules
+        assert blocked.name.startswith("always blocked") and blocked.group == -1
+        ingress = dataclasses.replace(ingress, rules=tuple(rules))
         groups = [rule.group for rule in ingress.rules]
         assert groups == sorted(groups)
         steps = [

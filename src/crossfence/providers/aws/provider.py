@@ -54,10 +54,10 @@ class AwsProvider(CloudProvider):
         return gateway.name
 
     def prepare(self) -> None:
-        """Security group -> private addresses of its members (`<vpc>/default` for the VPC's
-        default group, which workloads listing no group get)."""
+        """Security group -> private addresses of its members, per VPC (`<vpc>/default` for the
+        VPC's default group, which workloads listing no group get)."""
         bp = self.blueprint
-        members: dict[str, list[IpSet]] = {}
+        members: dict[str, list[tuple[str, IpSet]]] = {}
         for workload in bp.workloads:
             cloud = bp.cloud_of(workload)
             if (
@@ -75,8 +75,40 @@ class AwsProvider(CloudProvider):
             else:
                 addresses = IpSet.from_addresses(workload.addresses)
             for name in groups or (f"{network}/{DEFAULT_GROUP}",):
-                members.setdefault(name, []).append(addresses)
-        self.members = {name: IpSet.union_all(sets) for name, sets in members.items()}
+                members.setdefault(name, []).append((str(network), addresses))
+        self.members_by_vpc = members
+        self.referable: dict[str, dict[str, IpSet]] = {}
+
+    def _region(self, network: str) -> str | None:
+        found = self.blueprint.get("networks", network)
+        cloud = self.blueprint.get("clouds", found.cloud) if found is not None else None
+        return cloud.region if cloud is not None else None
+
+    def members(self, network: str) -> dict[str, IpSet]:
+        """The members a security group rule of an interface in `network` can name: those in
+        the same VPC, or in a VPC peered with it in the same region. "To reference a security
+        group in a peer VPC, the VPC peering connection must be in the active state"; "You can't
+        reference the security group of a peer VPC that's in a different Region. Instead, use
+        the CIDR block of the peer VPC."
+        (https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html). A
+        reference to members anywhere else matches none of them, never an address it cannot
+        know."""
+        found = self.referable.get(network)
+        if found is not None:
+            return found
+        region = self._region(network)
+        peered = {
+            p.peer_network if p.network == network else p.network
+            for p in self.blueprint.peerings
+            if network in (p.network, p.peer_network)
+        }
+        visible = {network} | {n for n in peered if self._region(n) == region}
+        found = {
+            name: IpSet.union_all([addresses for vpc, addresses in listed if vpc in visible])
+            for name, listed in self.members_by_vpc.items()
+        }
+        self.referable[network] = found
+        return found
 
     def filters(
         self, groups: tuple[str, ...], network: ModelNetwork | None
@@ -85,10 +117,11 @@ class AwsProvider(CloudProvider):
         found = [
             g for g in (self.blueprint.get("security_groups", n) for n in groups) if g is not None
         ]
+        members = self.members(network.name) if network is not None else {}
         if found:
-            inbound, outbound = security_group_filters(found, self.members)
+            inbound, outbound = security_group_filters(found, members)
         elif network is not None:
-            default = self.members.get(f"{network.name}/{DEFAULT_GROUP}", IpSet.none())
+            default = members.get(f"{network.name}/{DEFAULT_GROUP}", IpSet.none())
             inbound, outbound = default_security_group_filters(network, default)
         else:
             return (), ()

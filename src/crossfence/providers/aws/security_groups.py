@@ -7,7 +7,9 @@ https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html):
   instance act as one group holding the union of their rules (evaluation order is irrelevant);
 - stateful: the reply of an allowed flow is allowed whatever the rules of the other direction;
 - a rule whose source (inbound) or destination (outbound) is another security group matches the
-  private addresses of the network interfaces that group is attached to;
+  private addresses of the network interfaces that group is attached to, in the same VPC or in a
+  peered VPC of the same region (the provider gives `members` for that scope,
+  https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html);
 - a new group has no inbound rule and one outbound rule allowing all traffic. The blueprint says
   it the same way: a group without `outbound_rules` and without `outbound_default_policy` keeps
   that allow-all rule; listing `outbound_rules` replaces it (as editing the group in AWS does);

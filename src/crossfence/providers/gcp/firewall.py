@@ -23,11 +23,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ...algebra.packets import IpSet, services_of
+from ...algebra.packets import IpSet, ServiceSet, services_of
 from ...ir.types import Filter, FilterRule, Source
 from ...model import Blueprint, FirewallPolicy, FirewallRule, Network
 
-__all__ = ["GcpInstance", "evaluation_steps", "firewall_filters"]
+__all__ = [
+    "BLOCKED_TRAFFIC_PAGE",
+    "IMPLIED_PRIORITY",
+    "GcpInstance",
+    "evaluation_steps",
+    "firewall_filters",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,19 +91,42 @@ def _policy_rules(
             and instance.service_account not in rule.target_service_accounts
         ):
             continue
-        ranges = rule.source_ranges if direction == "ingress" else rule.destination_ranges
+        # a rule's match is one condition over its source and destination ranges, whatever its
+        # direction (https://cloud.google.com/compute/docs/reference/rest/v1/firewallPolicies,
+        # `rules[].match.srcIpRanges` / `destIpRanges`): the instance's side narrows it too
+        remote_ranges, local_ranges = (
+            (rule.source_ranges, rule.destination_ranges)
+            if direction == "ingress"
+            else (rule.destination_ranges, rule.source_ranges)
+        )
         rules.append(
             FilterRule(
                 name=f"{policy.name}#{rule.priority}",
                 action="next" if rule.action == "goto_next" else rule.action,
-                remote=IpSet.from_cidrs(ranges) if ranges else IpSet.all(),
-                local=IpSet.all(),
+                remote=IpSet.from_cidrs(remote_ranges) if remote_ranges else IpSet.all(),
+                local=IpSet.from_cidrs(local_ranges) if local_ranges else IpSet.all(),
                 services=services_of(rule.ports),
                 source=Source.of(rule, f"firewall-policy/{policy.name}", str(rule.priority)),
                 group=group,
             )
         )
     return rules
+
+
+IMPLIED_PRIORITY = 65535
+"""The priority of the implied rules: the lowest possible."""
+
+
+def _never_takes_effect(rule: FirewallRule) -> bool:
+    """An ingress allow rule at the implied rules' priority: "Because deny rules take precedence
+    over allow rules of the same priority, an ingress allow rule with a priority of 65535 never
+    takes effect" (https://cloud.google.com/vpc/docs/firewalls#default_firewall_rules; the
+    implied deny-ingress rule has "priority ... the lowest possible (65535)", and "DENY rules
+    take precedence over ALLOW rules having equal priority",
+    https://cloud.google.com/sdk/gcloud/reference/compute/firewall-rules/create)."""
+    return (
+        rule.direction == "ingress" and rule.action == "allow" and rule.priority == IMPLIED_PRIORITY
+    )
 
 
 class _Index:
@@ -149,7 +178,11 @@ class _Index:
         key = (network.name, direction)
         if key in self.ordered:
             return
-        rules = [r for r in network.firewall_rules if not r.disabled and r.direction == direction]
+        rules = [
+            r
+            for r in network.firewall_rules
+            if not r.disabled and r.direction == direction and not _never_takes_effect(r)
+        ]
         # deny before allow at equal priority; then declaration order for stable traces
         rules.sort(key=lambda r: (r.priority, 0 if r.action == "deny" else 1))
         self.ordered[key] = rules
@@ -233,6 +266,78 @@ def _index_for(blueprint: Blueprint, peers: Sequence[GcpInstance]) -> _Index:
     return _INDEX
 
 
+# Internal addresses: the private ranges (https://cloud.google.com/vpc/docs/subnets#valid-ranges);
+# a network's own subnet ranges are internal too, even privately used public ones. The SMTP block
+# is for "external IP addresses on the internet" and instances' external addresses: Google's
+# private-access VIPs (private.googleapis.com 199.36.153.8/30, restricted.googleapis.com
+# 199.36.153.4/30, https://cloud.google.com/vpc/docs/configure-private-google-access#domain-options)
+# and the ranges of Google's special paths (IAP, health checks, Cloud DNS forwarding,
+# https://cloud.google.com/vpc/docs/routes#special_return_paths) are not on the internet.
+_INTERNAL_RANGES = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "199.36.153.4/30",
+    "199.36.153.8/30",
+    "35.235.240.0/20",
+    "35.191.0.0/16",
+    "130.211.0.0/22",
+    "35.199.192.0/19",
+)
+BLOCKED_TRAFFIC_PAGE = "https://cloud.google.com/vpc/docs/firewalls#blockedtraffic"
+
+
+def _external(network: Network) -> IpSet:
+    """Addresses outside the network: neither internal ranges nor its own subnet ranges."""
+    internal = IpSet.from_cidrs(
+        [*_INTERNAL_RANGES, *(s.cidr for s in network.all_subnets)]
+        + [r.cidr for s in network.all_subnets for r in s.secondary_ranges]
+    )
+    return IpSet.all() - internal
+
+
+def _always_blocked_egress(network: Network) -> FilterRule:
+    """Egress to TCP destination port 25 of an external address, which Google Cloud blocks
+    whatever the rules say: "Always blocked traffic ... Egress traffic to TCP destination port 25
+    (SMTP)"; "Your firewall rules cannot be used to allow any of this traffic" (the implied
+    allow-egress rule lets an instance send anywhere "except for traffic blocked by Google
+    Cloud"). It comes first, in a group of its own, before every policy and rule."""
+    return FilterRule(
+        name="always blocked: egress to TCP destination port 25 (SMTP) of an external address",
+        action="deny",
+        remote=_external(network),
+        local=IpSet.all(),
+        services=services_of(["tcp/25"]),
+        source=Source("gcp/always-blocked-traffic", "tcp/25", BLOCKED_TRAFFIC_PAGE),
+        group=-1,
+    )
+
+
+# The protocols Google Cloud carries to an instance's external IP address. The blocked-traffic
+# list has read "Protocols other than TCP, UDP, ICMP, and IPIP" (between instances and the
+# internet) and now reads "Protocols other than TCP, UDP, ICMP, AH, ESP, SCTP, and GRE to external
+# IP addresses of Google Cloud resources": every protocol outside both lists is blocked in either
+# wording, and only those are refused here.
+_EXTERNAL_PROTOCOLS = ("tcp", "udp", "icmp", "ah", "esp", "sctp", "ipip", "proto/47")
+
+
+def _always_blocked_ingress(network: Network) -> FilterRule:
+    """Ingress from an external address in a protocol Google Cloud does not carry to external IP
+    addresses (https://cloud.google.com/vpc/docs/firewalls#blockedtraffic), whatever the rules
+    say."""
+    return FilterRule(
+        name="always blocked: protocols other than TCP, UDP, ICMP, AH, ESP, SCTP, GRE and IPIP "
+        "from an external address",
+        action="deny",
+        remote=_external(network),
+        local=IpSet.all(),
+        services=ServiceSet.all() - services_of(_EXTERNAL_PROTOCOLS),
+        source=Source("gcp/always-blocked-traffic", "protocols", BLOCKED_TRAFFIC_PAGE),
+        group=-1,
+    )
+
+
 def firewall_filters(
     blueprint: Blueprint, network: Network, instance: GcpInstance, peers: Sequence[GcpInstance]
 ) -> tuple[Filter, Filter]:
@@ -247,7 +352,11 @@ def firewall_filters(
         return cached
     filters = []
     for direction in ("ingress", "egress"):
-        rules: list[FilterRule] = []
+        rules: list[FilterRule] = [
+            _always_blocked_egress(network)
+            if direction == "egress"
+            else _always_blocked_ingress(network)
+        ]
         for group, step in enumerate(steps):
             if step is None:
                 rules.extend(index.vpc_rules(network, instance, direction, group))

@@ -1,7 +1,8 @@
-"""What GCP refuses that the model alone cannot know: Cloud Router ASNs, firewall rule fields, route next hops, firewall policy associations, one-sided peerings."""
+"""What GCP refuses that the model alone cannot know: Cloud Router ASNs, firewall rule fields, route next hops and destinations, firewall policy associations, one-sided peerings."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -97,6 +98,32 @@ def route_next_hops(v: Validator) -> None:
             )
 
 
+def static_routes_outside_subnets(v: Validator) -> None:
+    """A static route's destination may not equal or fit within a subnet range of its network."""
+    # https://cloud.google.com/vpc/docs/vpc-peering#interaction-subnet-static: "[Google Cloud]
+    # requires that subnet routes and peering subnet routes have the most specific destination
+    # IPv4 or IPv6 ranges. Within any VPC network, a local static route can't have a destination
+    # that exactly matches or fits within a local subnet route."
+    for network in _gcp_networks(v):
+        ranges = [
+            (ipaddress.IPv4Network(cidr), subnet.name)
+            for subnet in network.all_subnets
+            for cidr in (subnet.cidr, *(r.cidr for r in subnet.secondary_ranges))
+        ]
+        for route in network.routes:
+            destination = ipaddress.IPv4Network(route.destination)
+            inside = next((name for prefix, name in ranges if destination.subnet_of(prefix)), None)
+            if inside is not None:
+                v.report.add(
+                    route,
+                    ("destination",),
+                    f"{destination} equals or fits within a range of subnet '{inside}': GCP "
+                    "refuses a static route more specific than a subnet route (expected a "
+                    "destination outside the network's subnet ranges)",
+                    "invalid-value",
+                )
+
+
 def firewall_policy_associations(v: Validator) -> None:
     """One global network firewall policy per network, one regional one per network and region."""
     # https://cloud.google.com/vpc/docs/network-firewall-policies: "a single VPC network can only
@@ -155,6 +182,7 @@ RULES = (
     router_asns,
     firewall_rules,
     route_next_hops,
+    static_routes_outside_subnets,
     firewall_policy_associations,
     one_sided_peerings,
 )

@@ -19,7 +19,7 @@ from ...ir.types import Filter, FilterRule, Source, described
 from ...model import LoadBalancer, Network, SecurityGroup
 from ...model.edge import LbAcl
 
-__all__ = ["lb_acl_filter", "security_group_filters", "vpc_acl_filter"]
+__all__ = ["SMTP_PAGE", "lb_acl_filter", "security_group_filters", "vpc_acl_filter"]
 
 
 def _ports(protocol: str, ports: str | None) -> ServiceSet:
@@ -66,6 +66,28 @@ def vpc_acl_filter(network: Network) -> Filter | None:
     )
 
 
+SMTP_PAGE = "https://www.scaleway.com/en/docs/instances/how-to/send-emails-from-your-instance/"
+# Internal addresses (RFC 1918 and shared address space): the SMTP block is for remote servers.
+_INTERNAL_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+
+
+def _smtp_blocked() -> FilterRule:
+    """Remote SMTP, which Scaleway blocks before any rule of the group: "By default, remote SMTP
+    ports (25, 465, and 587) are blocked and cannot be accessed from our infrastructure to
+    prevent spam. To send emails from your Instance, you need to open these ports in the security
+    group configuration" (after identity verification; the API shows it as the group's read-only
+    `enable_default_security`: "True if SMTP is blocked on IPv4 and IPv6"). The blueprint has no
+    field to lift it yet, so it always applies."""
+    return FilterRule(
+        name="SMTP blocked by default: remote TCP ports 25, 465 and 587",
+        action="deny",
+        remote=IpSet.all() - IpSet.from_cidrs(_INTERNAL_RANGES),
+        local=IpSet.all(),
+        services=services_of(["tcp/25", "tcp/465", "tcp/587"]),
+        source=Source("scaleway/smtp-blocked", "tcp/25,465,587", SMTP_PAGE),
+    )
+
+
 def security_group_filters(group: SecurityGroup) -> tuple[Filter, Filter]:
     """(inbound, outbound) filters of a Scaleway security group."""
     out = []
@@ -73,7 +95,8 @@ def security_group_filters(group: SecurityGroup) -> tuple[Filter, Filter]:
         ("inbound", group.inbound_rules, group.inbound_default_policy or "accept"),
         ("outbound", group.outbound_rules, group.outbound_default_policy or "accept"),
     ):
-        rules = tuple(
+        blocked = (_smtp_blocked(),) if direction == "outbound" else ()
+        rules = blocked + tuple(
             FilterRule(
                 name=described(f"{direction} rule {i + 1}", rule.description),
                 action="allow" if rule.action == "accept" else "deny",

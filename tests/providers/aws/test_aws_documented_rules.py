@@ -1,0 +1,258 @@
+"""AWS rules written from the Amazon VPC documentation, one small estate per rule.
+
+Each test quotes the page its expected value comes from.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import pytest
+
+from crossfence import BlueprintError, build_topology, connectivity, load, reach
+from crossfence.engine.matrix import reference_connectivity
+from crossfence.ir.types import Topology
+
+VPC = """
+clouds: [{name: aws, provider: aws, jurisdiction: US, region: eu-west-3}]
+networks:
+  - name: vpc
+    cloud: aws
+    cidr_blocks: [10.0.0.0/16]
+    subnets:
+      - {name: a, cidr: 10.0.1.0/24}
+      - {name: b, cidr: 10.0.2.0/24}
+    route_tables:
+      - name: main
+        main: true
+        routes:
+          - {name: internet, destination: 0.0.0.0/0, next_hop_gateway: default_internet_gateway}
+          - {name: dropped, destination: 198.51.100.0/24, blackhole: true}
+"""
+
+
+def estate(tmp_path: Path, text: str) -> Topology:
+    (tmp_path / "bp.yaml").write_text(text)
+    return build_topology(load(tmp_path / "bp.yaml"))
+
+
+# -- security groups ---------------------------------------------------------------------------
+
+BY_REFERENCE = (
+    VPC
+    + """
+workloads:
+  - {name: web, kind: vm, network: vpc, subnet: a, addresses: [10.0.1.10], public_address: 15.188.1.10, security_groups: [web-sg]}
+  - {name: app, kind: vm, network: vpc, subnet: b, addresses: [10.0.2.10], public_address: 15.188.2.10, security_groups: [app-sg], ports: [{port: 8080}]}
+  - {name: stranger, kind: vm, network: vpc, subnet: a, addresses: [10.0.1.20], security_groups: [other-sg]}
+security_groups:
+  - {name: web-sg, cloud: aws, network: vpc}
+  - {name: other-sg, cloud: aws, network: vpc}
+  - name: app-sg
+    cloud: aws
+    network: vpc
+    inbound_rules:
+      - {ports: tcp/8080, security_groups: [web-sg]}
+"""
+)
+
+
+def test_a_security_group_source_matches_its_members_not_an_address_range(
+    tmp_path: Path,
+) -> None:
+    """https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html: a rule's source
+    may be "The ID of a security group ... This allows traffic based on the private IP addresses
+    of the resources associated with the specified security group" — a member in another subnet
+    is let in, an instance of the same subnet outside the group is not."""
+    net = estate(tmp_path, BY_REFERENCE)
+    assert reach(net, "web", "app", "tcp/8080").allowed
+    assert reach(net, "stranger", "app", "tcp/8080").disposition == "DENIED_INGRESS"
+
+
+def test_a_security_group_source_does_not_match_a_members_public_address(
+    tmp_path: Path,
+) -> None:
+    """Same page: the referenced group matches "the private IP addresses of the resources" — when
+    web calls app's public IPv4 address the packet leaves through the internet gateway with web's
+    public address as its source, which no rule of app-sg names: denied (a wrong "allowed" here
+    would be the worst answer)."""
+    net = estate(tmp_path, BY_REFERENCE)
+    answer = reach(net, "web", "15.188.2.10", "tcp/8080")
+    assert not answer.allowed and answer.disposition == "DENIED_INGRESS"
+
+
+def test_security_groups_only_allow(tmp_path: Path) -> None:
+    """https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html: "You can
+    specify allow rules, but not deny rules." — a drop rule is a located error, never read as an
+    allow."""
+    text = BY_REFERENCE.replace(
+        "      - {ports: tcp/8080, security_groups: [web-sg]}",
+        "      - {action: drop, ports: tcp/8080, ip_ranges: [10.0.1.20/32]}\n"
+        "      - {ports: tcp/8080, ip_ranges: [10.0.0.0/16]}",
+    )
+    (tmp_path / "bp.yaml").write_text(text)
+    with pytest.raises(BlueprintError, match="only allow"):
+        load(tmp_path / "bp.yaml")
+
+
+# -- route tables --------------------------------------------------------------------------------
+
+ROUTED = (
+    VPC
+    + """
+workloads:
+  - {name: web, kind: vm, network: vpc, subnet: a, addresses: [10.0.1.10], public_address: 15.188.1.10, security_groups: [open]}
+security_groups:
+  - {name: open, cloud: aws, network: vpc, inbound_rules: [{ports: all, ip_ranges: [0.0.0.0/0]}]}
+"""
+)
+
+
+def test_a_blackhole_route_drops_what_it_matches_before_the_default_route(
+    tmp_path: Path,
+) -> None:
+    """https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html: "we direct
+    traffic using the most specific route that matches the traffic" — the /24 wins over 0.0.0.0/0
+    even though its target is gone: https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html
+    ("blackhole ... the route's target isn't available ... traffic is dropped")."""
+    net = estate(tmp_path, ROUTED)
+    dropped = reach(net, "web", "198.51.100.7", "tcp/443")
+    assert not dropped.allowed and dropped.disposition == "NO_ROUTE"
+    assert "blackhole" in str(dropped.to_json())
+    assert reach(net, "web", "203.0.113.7", "tcp/443").allowed
+
+
+PEERED_TO_IGW = """
+clouds: [{name: aws, provider: aws, jurisdiction: US, region: eu-west-3}]
+networks:
+  - name: vpc-a
+    cloud: aws
+    cidr_blocks: [10.0.0.0/16]
+    subnets: [{name: a, cidr: 10.0.1.0/24}]
+    route_tables:
+      - name: rt-a
+        main: true
+        routes:
+          - {name: all-to-b, destination: 0.0.0.0/0, next_hop_peering: pcx-ab}
+  - name: vpc-b
+    cloud: aws
+    cidr_blocks: [10.1.0.0/16]
+    subnets: [{name: b, cidr: 10.1.1.0/24}]
+    route_tables:
+      - name: rt-b
+        main: true
+        routes:
+          - {name: to-a, destination: 10.0.0.0/16, next_hop_peering: pcx-ba}
+          - {name: internet, destination: 0.0.0.0/0, next_hop_gateway: default_internet_gateway}
+peerings:
+  - {name: pcx-ab, network: vpc-a, peer_network: vpc-b}
+  - {name: pcx-ba, network: vpc-b, peer_network: vpc-a}
+workloads:
+  - {name: wa, kind: vm, network: vpc-a, subnet: a, addresses: [10.0.1.10], public_address: 15.188.1.10, security_groups: [open]}
+  - {name: wb, kind: vm, network: vpc-b, subnet: b, addresses: [10.1.1.10], public_address: 15.188.2.10, security_groups: [open]}
+security_groups:
+  - {name: open, cloud: aws, inbound_rules: [{ports: all, ip_ranges: [0.0.0.0/0]}]}
+"""
+
+
+def test_no_edge_to_edge_routing_through_a_peer_internet_gateway(tmp_path: Path) -> None:
+    """https://docs.aws.amazon.com/vpc/latest/peering/invalid-peering-configurations.html ("Edge to
+    edge routing through a gateway or private connection"): "If VPC A has an internet gateway,
+    resources in VPC B can't use the internet gateway in VPC A to access the internet." — vpc-a
+    sends everything to the peering; the peer's internet gateway does not carry it, while vpc-b's
+    own instance goes out."""
+    net = estate(tmp_path, PEERED_TO_IGW)
+    assert reach(net, "wa", "wb", "tcp/443").allowed
+    out = reach(net, "wa", "203.0.113.9", "tcp/443")
+    assert not out.allowed and out.disposition == "NO_ROUTE"
+    assert reach(net, "wb", "203.0.113.9", "tcp/443").allowed
+
+
+def test_the_matrix_agrees_with_the_walk(tmp_path: Path) -> None:
+    for text in (BY_REFERENCE, ROUTED, PEERED_TO_IGW):
+        net = estate(tmp_path, text)
+        assert connectivity(net).connections == reference_connectivity(net).connections
+
+
+# -- security group references across VPCs ------------------------------------------------------
+
+ACROSS = """
+clouds:
+  - {name: aws, provider: aws, jurisdiction: US, region: eu-west-3}
+  - {name: aws-east, provider: aws, jurisdiction: US, region: us-east-1}
+networks:
+  - name: vpc-a
+    cloud: aws
+    cidr_blocks: [10.0.0.0/16]
+    subnets: [{name: a, cidr: 10.0.1.0/24}]
+    route_tables:
+      - {name: rt-a, main: true, routes: [{name: to-b, destination: 10.1.0.0/16, next_hop_peering: PEERING_A}]}
+  - name: vpc-b
+    cloud: CLOUD_B
+    cidr_blocks: [10.1.0.0/16]
+    subnets: [{name: b, cidr: 10.1.1.0/24}]
+    route_tables:
+      - {name: rt-b, main: true, routes: [{name: to-a, destination: 10.0.0.0/16, next_hop_peering: PEERING_B}]}
+  - name: vpc-c
+    cloud: aws
+    cidr_blocks: [10.2.0.0/16]
+    subnets: [{name: c, cidr: 10.2.1.0/24}]
+PEERINGS
+workloads:
+  - {name: client, kind: vm, network: vpc-a, subnet: a, addresses: [10.0.1.10], security_groups: [client-sg]}
+  - {name: server, kind: vm, network: vpc-b, subnet: b, addresses: [10.1.1.10], security_groups: [server-sg], ports: [{port: 443}]}
+  - {name: lonely, kind: vm, network: vpc-c, subnet: c, addresses: [10.2.1.10], security_groups: [client-sg]}
+security_groups:
+  - {name: client-sg, cloud: aws}
+  - name: server-sg
+    cloud: CLOUD_B
+    network: vpc-b
+    inbound_rules:
+      - {ports: tcp/443, security_groups: [client-sg], description: from client-sg members}
+"""
+PEERED = """peerings:
+  - {name: pcx-ab, network: vpc-a, peer_network: vpc-b}
+  - {name: pcx-ba, network: vpc-b, peer_network: vpc-a}
+"""
+
+
+def across(tmp_path: Path, cloud_b: str = "aws", peered: bool = True) -> Topology:
+    text = ACROSS.replace("CLOUD_B", cloud_b).replace("PEERINGS\n", PEERED if peered else "")
+    if peered:
+        text = text.replace("PEERING_A", "pcx-ab").replace("PEERING_B", "pcx-ba")
+    else:
+        text = text.replace(
+            "routes: [{name: to-b, destination: 10.1.0.0/16, next_hop_peering: PEERING_A}]",
+            "routes: []",
+        ).replace(
+            "routes: [{name: to-a, destination: 10.0.0.0/16, next_hop_peering: PEERING_B}]",
+            "routes: []",
+        )
+    return estate(tmp_path, text)
+
+
+def test_a_peer_vpc_security_group_is_referenced_in_the_same_region(tmp_path: Path) -> None:
+    """https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html: "You can
+    update the inbound or outbound rules for your VPC security groups to reference security groups
+    for peered VPCs. Doing so allows traffic to flow to and from instances that are associated with
+    the referenced security group in the peered VPC." — client (vpc-a) reaches server (vpc-b)."""
+    answer = reach(across(tmp_path), "client", "server", "tcp/443")
+    assert answer.allowed and "from client-sg members" in str(answer.to_json())
+
+
+def test_a_peer_vpc_security_group_in_another_region_matches_nobody(tmp_path: Path) -> None:
+    """Same page: "You can't reference the security group of a peer VPC that's in a different
+    Region. Instead, use the CIDR block of the peer VPC." — with vpc-b in us-east-1 the rule
+    naming client-sg lets no member of vpc-a in (a wrong "allowed" otherwise)."""
+    answer = reach(across(tmp_path, cloud_b="aws-east"), "client", "server", "tcp/443")
+    assert not answer.allowed and answer.disposition == "DENIED_INGRESS"
+
+
+def test_members_of_an_unpeered_vpc_are_not_matched_by_reference(tmp_path: Path) -> None:
+    """Same page: "To reference a security group in a peer VPC, the VPC peering connection must be
+    in the active state" — lonely (vpc-c, never peered with vpc-b) is a member of client-sg, and
+    the rule in vpc-b does not match its address."""
+    rule = across(tmp_path).endpoints["server"].ingress[0].rules[0]
+    assert int(ipaddress.IPv4Address("10.0.1.10")) in rule.remote
+    assert int(ipaddress.IPv4Address("10.2.1.10")) not in rule.remote

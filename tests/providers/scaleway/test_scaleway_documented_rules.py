@@ -1,0 +1,144 @@
+"""Scaleway rules written from Scaleway's documentation, one small estate per rule.
+
+Each test quotes the page its expected value comes from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crossfence import build_topology, connectivity, load, reach
+from crossfence.engine.matrix import reference_connectivity
+from crossfence.ir.types import Topology
+
+ESTATE = """
+clouds: [{name: scw, provider: scaleway, jurisdiction: EU, region: fr-par}]
+networks:
+  - name: vpc
+    cloud: scw
+    private_networks:
+      - {name: pn-a, cidr: 172.16.0.0/24}
+      - {name: pn-b, cidr: 172.16.1.0/24}
+ACL
+security_groups:
+  - name: closed
+    cloud: scw
+    stateful: true
+    inbound_default_policy: drop
+    outbound_default_policy: accept
+workloads:
+  - {name: a1, kind: vm, network: vpc, subnet: pn-a, addresses: [172.16.0.10], public_address: 51.15.1.10, security_groups: [closed], ports: [{port: 8080}]}
+  - {name: a2, kind: vm, network: vpc, subnet: pn-a, addresses: [172.16.0.20], security_groups: [closed], ports: [{port: 8080}]}
+  - {name: b1, kind: vm, network: vpc, subnet: pn-b, addresses: [172.16.1.10], public_address: 51.15.1.20, security_groups: [closed], ports: [{port: 8080}]}
+"""
+
+
+def estate(tmp_path: Path, acl: str = "") -> Topology:
+    (tmp_path / "bp.yaml").write_text(ESTATE.replace("ACL\n", acl))
+    return build_topology(load(tmp_path / "bp.yaml"))
+
+
+def test_security_groups_do_not_filter_private_network_traffic(tmp_path: Path) -> None:
+    """https://www.scaleway.com/en/docs/instances/concepts/#security-group: "Security Groups only
+    allow the filtering of public traffic to and from your Instances. To filter traffic within a
+    Private Network, you can configure a firewall directly on your Instance" — an inbound default
+    policy of drop stops the internet at b1's public address, not a1 on the Private Network."""
+    net = estate(tmp_path)
+    assert reach(net, "a1", "a2", "tcp/8080").allowed
+    assert reach(net, "a1", "b1", "tcp/8080").allowed  # VPC routing between Private Networks
+    assert reach(net, "internet", "b1", "tcp/8080").disposition == "DENIED_INGRESS"
+
+
+FIRST_MATCH = """\
+    acl:
+      default_policy: accept
+      rules:
+        - {action: drop, protocol: tcp, source: 172.16.0.0/24, destination: 172.16.1.0/24, destination_ports: "8080"}
+        - {action: accept, protocol: any, source: 0.0.0.0/0, destination: 0.0.0.0/0}
+"""
+
+
+def test_the_vpc_acl_applies_the_first_matching_rule(tmp_path: Path) -> None:
+    """https://www.scaleway.com/en/docs/vpc/reference-content/understanding-nacls/: "Rules closer
+    to the top of the list are applied first. If traffic matches a rule for an Allow or Deny
+    action, the action is applied immediately." — the drop above the accept-all decides; in the
+    other order the accept-all does."""
+    net = estate(tmp_path, FIRST_MATCH)
+    denied = reach(net, "a1", "b1", "tcp/8080")
+    assert denied.disposition == "DENIED_ACL"
+    drop, accept = FIRST_MATCH.splitlines(keepends=True)[-2:]
+    swapped = FIRST_MATCH.replace(drop + accept, accept + drop)
+    assert swapped != FIRST_MATCH
+    assert reach(estate(tmp_path, swapped), "a1", "b1", "tcp/8080").allowed
+
+
+DEFAULT_DROP = """\
+    acl:
+      default_policy: drop
+      rules:
+        - {action: accept, protocol: udp, source: 172.16.0.0/24, destination: 172.16.1.0/24}
+"""
+
+
+def test_the_vpc_acl_default_rule_takes_what_no_rule_matched(tmp_path: Path) -> None:
+    """Same page: "Each NACL must have a default rule, which applies its action to all traffic
+    that did not match any other rules in the list." — tcp/8080 between the Private Networks
+    meets the default drop."""
+    net = estate(tmp_path, DEFAULT_DROP)
+    answer = reach(net, "a1", "b1", "tcp/8080")
+    assert answer.disposition == "DENIED_ACL" and "default_policy" in str(answer.to_json())
+
+
+def test_the_vpc_acl_filters_neither_one_private_network_nor_the_internet(
+    tmp_path: Path,
+) -> None:
+    """Same page: "NACLs only control traffic as it enters or exits the Private Network(s) of a
+    VPC. They do not: Filter traffic between resources attached to the same Private Network;
+    Filter traffic from/to the public internet" — a default drop leaves a1 → a2 and a1 → the
+    internet alone."""
+    net = estate(tmp_path, DEFAULT_DROP)
+    assert reach(net, "a1", "a2", "tcp/8080").allowed
+    out = reach(net, "a1", "203.0.113.9", "tcp/443")
+    assert out.allowed and "VPC ACL" not in str(out.to_json())
+
+
+def test_the_matrix_agrees_with_the_walk(tmp_path: Path) -> None:
+    for acl in ("", FIRST_MATCH, DEFAULT_DROP):
+        net = estate(tmp_path, acl)
+        assert connectivity(net).connections == reference_connectivity(net).connections
+
+
+SMTP_OPEN = """
+clouds: [{name: scw, provider: scaleway, jurisdiction: EU, region: fr-par}]
+networks:
+  - name: vpc
+    cloud: scw
+    private_networks: [{name: pn, cidr: 172.16.0.0/24}]
+security_groups:
+  - name: mail
+    cloud: scw
+    stateful: true
+    inbound_default_policy: accept
+    outbound_default_policy: accept
+    outbound_rules:
+      - {action: accept, ports: "tcp/25", ip_ranges: ["0.0.0.0/0"]}
+workloads:
+  - {name: mta, kind: vm, network: vpc, subnet: pn, addresses: [172.16.0.10], public_address: 51.15.1.10, security_groups: [mail], ports: [{port: 25}]}
+  - {name: relay, kind: vm, network: vpc, subnet: pn, addresses: [172.16.0.20], security_groups: [mail], ports: [{port: 25}]}
+"""
+
+
+def test_remote_smtp_ports_are_blocked_by_default(tmp_path: Path) -> None:
+    """https://www.scaleway.com/en/docs/instances/how-to/send-emails-from-your-instance/ (source:
+    scaleway/docs-content pages/instances/how-to/send-emails-from-your-instance.mdx): "By
+    default, remote SMTP ports (25, 465, and 587) are blocked and cannot be accessed from our
+    infrastructure to prevent spam." — an accept rule of the group does not open them; port 443
+    and SMTP to an address of the Private Network are not concerned."""
+    (tmp_path / "bp.yaml").write_text(SMTP_OPEN)
+    net = build_topology(load(tmp_path / "bp.yaml"))
+    for port in ("tcp/25", "tcp/465", "tcp/587"):
+        answer = reach(net, "mta", "203.0.113.9", port)
+        assert not answer.allowed and "SMTP blocked by default" in str(answer.to_json())
+    assert reach(net, "mta", "203.0.113.9", "tcp/443").allowed
+    assert reach(net, "mta", "relay", "tcp/25").allowed
+    assert connectivity(net).connections == reference_connectivity(net).connections
