@@ -587,6 +587,7 @@ TERRAFORM = TerraformMapping(
         "vpn_gateways",
         "load_balancers",
         "workloads",
+        "clusters",
     ),
     computed=computed,
     applied=applied,
@@ -598,5 +599,9 @@ TERRAFORM = TerraformMapping(
     overlay_fields={
         "security_groups": ("applies_to",),
         "workloads": ("ports", "personal_data", "iap_audience"),
+        # a cluster's namespaces, mesh and manifests are Kubernetes objects, not Kapsule
+        # arguments; no `scaleway_k8s_cluster` or `scaleway_k8s_pool` argument says whether
+        # the CNI masquerades pod traffic leaving the cluster (what the blueprint assumes)
+        "clusters": ("namespaces", "mesh", "manifests", "pods_masqueraded"),
     },
 )

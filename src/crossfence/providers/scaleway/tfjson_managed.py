@@ -1,0 +1,133 @@
+"""The blueprint's Scaleway managed services in Terraform JSON: Kapsule clusters (`scaleway_k8s_cluster` and a `scaleway_k8s_pool`) on their Private Network.
+
+A Kapsule cluster is attached to its Private Network by `private_network_id`, with `pod_cidr`
+and `service_cidr` (https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/k8s_cluster);
+its nodes are a pool, whose `security_group_id` is the one security group of its nodes
+(https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/k8s_pool,
+https://www.scaleway.com/en/docs/kubernetes/reference-content/security-group-management/).
+What the blueprint does not hold (the Kubernetes version, the CNI, the nodes' commercial type
+and count) is a variable with no default: compile invents none.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Any
+
+from ...model import Cluster
+from ...terraform.mapping import label as _label
+from ...terraform.mapping import ref as _ref
+
+if TYPE_CHECKING:
+    from .tfjson import _Writer
+
+__all__ = ["clusters", "writes_cluster"]
+
+
+def writes_cluster(cluster: Any) -> bool:
+    """Whether the Scaleway writer writes this cluster: a Kapsule cluster (another kind in a
+    Scaleway cloud, a cluster on Instances, is its own Terraform: warned, the overlay's)."""
+    return getattr(cluster, "kind", None) == "kapsule"
+
+
+def _variable(w: _Writer, name: str, argument: str, what: str, kind: str = "string") -> str:
+    variable = f"{_label(name)}_{argument}"
+    w.variables[variable] = {
+        "type": kind,
+        "description": f"The {what} of Kapsule cluster {name} (the blueprint does not hold it)",
+    }
+    return f"${{var.{variable}}}"
+
+
+def _cidr(value: str | None) -> bool:
+    try:
+        ipaddress.IPv4Network(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _full_isolation(w: _Writer, cluster: Cluster) -> bool:
+    """Whether the cluster's Private Network has a Public Gateway that masquerades it and
+    advertises the default route: what a pool without public addresses (`public_ip_disabled`)
+    requires ("A Public Gateway is required"; "Dynamic NAT must be activated", "Advertise
+    DefaultRoute must be activated":
+    https://www.scaleway.com/en/docs/kubernetes/reference-content/secure-cluster-with-private-network/)."""
+    network = w.blueprint.get("networks", cluster.network)
+    return network is not None and any(
+        link.private_network == cluster.subnet
+        and link.enable_masquerade
+        and link.push_default_route
+        for gateway in network.public_gateways
+        for link in gateway.private_networks
+    )
+
+
+def _cluster(w: _Writer, cluster: Cluster) -> None:
+    path = f"clusters[{cluster.name}]"
+    if not _cidr(cluster.pod_range) or (
+        cluster.service_range is not None and not _cidr(cluster.service_range)
+    ):
+        w.problem(
+            cluster,
+            f"{path}.pod_range",
+            f"cluster '{cluster.name}': a Kapsule cluster's pod_cidr and service_cidr are "
+            f"IPv4 ranges, not {cluster.pod_range} / {cluster.service_range} (expected CIDRs)",
+        )
+        return
+    if len(cluster.node_security_groups) > 1:
+        # a pool takes one `security_group_id`: nodes in two groups cannot be written, and a
+        # pool per group would put each node in one group only (each filtered by less)
+        w.problem(
+            cluster,
+            f"{path}.node_security_groups",
+            f"cluster '{cluster.name}' has {len(cluster.node_security_groups)} node security "
+            "groups: a Kapsule pool's nodes are in one (`security_group_id`) (expected one "
+            "node security group)",
+        )
+        return
+    body: dict[str, Any] = {
+        "name": cluster.name,
+        "version": _variable(w, cluster.name, "version", "Kubernetes version"),
+        "cni": _variable(w, cluster.name, "cni", "CNI"),
+        "private_network_id": _ref("scaleway_vpc_private_network", cluster.subnet),
+        "pod_cidr": str(cluster.pod_range),
+        # a required argument: what is left of the cluster's volumes and load balancers when
+        # it is deleted, kept (no data is lost by default)
+        "delete_additional_resources": False,
+    }
+    if cluster.service_range is not None:
+        body["service_cidr"] = str(cluster.service_range)
+    w.add("scaleway_k8s_cluster", cluster.name, body)
+    pool: dict[str, Any] = {
+        "name": cluster.name,
+        "cluster_id": _ref("scaleway_k8s_cluster", cluster.name),
+        "node_type": _variable(w, cluster.name, "node_type", "nodes' commercial type"),
+        "size": _variable(w, cluster.name, "size", "number of nodes", "number"),
+    }
+    if cluster.node_security_groups:
+        pool["security_group_id"] = _ref(
+            "scaleway_instance_security_group", cluster.node_security_groups[0]
+        )
+    if _full_isolation(w, cluster):
+        pool["public_ip_disabled"] = True
+    else:
+        w.problem(
+            cluster,
+            path,
+            f"cluster '{cluster.name}': its nodes get public addresses for their outgoing "
+            "traffic (controlled isolation), which the analysis does not model: no Public "
+            f"Gateway masquerades '{cluster.subnet}' and advertises its default route, which "
+            "nodes without public addresses (`public_ip_disabled`) require "
+            "(https://www.scaleway.com/en/docs/kubernetes/reference-content/secure-cluster-with-private-network/)",
+            warning=True,
+        )
+    w.add("scaleway_k8s_pool", cluster.name, pool)
+
+
+def clusters(w: _Writer) -> None:
+    """A `scaleway_k8s_cluster` and its `scaleway_k8s_pool` per Kapsule cluster of the
+    Scaleway clouds."""
+    for cluster in w.blueprint.clusters:
+        if cluster.cloud in w.clouds and writes_cluster(cluster):
+            _cluster(w, cluster)
