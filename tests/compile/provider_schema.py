@@ -115,6 +115,7 @@ PULUMI_SCALEWAY_FILES = {
     "scaleway_instance_ip": "instance/ip",
     "scaleway_k8s_cluster": "kubernetes/cluster",
     "scaleway_k8s_pool": "kubernetes/pool",
+    "scaleway_rdb_instance": "databases/instance",
 }
 """The `@pulumiverse/scaleway` module of each Terraform resource type compile writes (the
 package's `pulumi import` tokens, e.g. `scaleway:network/acl:Acl` for `scaleway_vpc_acl`)."""

@@ -591,6 +591,7 @@ TERRAFORM = TerraformMapping(
     ),
     computed=computed,
     applied=applied,
+    workload_kinds=("vm", "managed_database"),
     # whether a security group filters the Private Networks too is the blueprint's assumption
     # about the Instances (filters.py), not an argument of the group
     writes=writes,

@@ -1,4 +1,4 @@
-"""Scaleway objects of a blueprint as Terraform JSON (`*.tf.json`) for the `scaleway/scaleway` provider: VPCs, Private Networks, the VPC ACL, security groups, Public Gateways, Site-to-Site VPN, load balancers, Instances, Kapsule clusters.
+"""Scaleway objects of a blueprint as Terraform JSON (`*.tf.json`) for the `scaleway/scaleway` provider: VPCs, Private Networks, the VPC ACL, security groups, Public Gateways, Site-to-Site VPN, load balancers, Instances, Kapsule clusters, Managed Databases.
 
 Terraform's JSON syntax (https://developer.hashicorp.com/terraform/language/syntax/json);
 resource and argument names are the provider's
@@ -22,7 +22,7 @@ from ...model.base import Model
 from ...terraform.mapping import label as _label
 from ...terraform.mapping import ref as _ref
 from .tfjson_compute import instances
-from .tfjson_managed import clusters
+from .tfjson_managed import clusters, databases
 
 __all__ = ["SCALEWAY_PROVIDER_VERSION", "applied", "computed", "scaleway_terraform"]
 
@@ -103,6 +103,7 @@ def scaleway_terraform(
             _load_balancer(w, balancer)
     instances(w)
     clusters(w)
+    databases(w)
     document: dict[str, Any] = {
         "terraform": {
             "required_providers": {

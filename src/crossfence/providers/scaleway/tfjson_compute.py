@@ -44,7 +44,9 @@ def writes(section: str, obj: Any) -> bool:
     of the clusters, the Kapsule ones."""
     if section == "clusters":
         return writes_cluster(obj)
-    return section != "workloads" or len(getattr(obj, "security_groups", ())) <= 1
+    if section == "workloads" and getattr(obj, "kind", None) == "vm":
+        return len(getattr(obj, "security_groups", ())) <= 1
+    return True
 
 
 def _instance(w: _Writer, vm: Workload) -> None:

@@ -1,12 +1,17 @@
-"""The blueprint's Scaleway managed services in Terraform JSON: Kapsule clusters (`scaleway_k8s_cluster` and a `scaleway_k8s_pool`) on their Private Network.
+"""The blueprint's Scaleway managed services in Terraform JSON: Kapsule clusters (`scaleway_k8s_cluster` and a `scaleway_k8s_pool`) and Managed Databases (`scaleway_rdb_instance`) on their Private Network.
 
 A Kapsule cluster is attached to its Private Network by `private_network_id`, with `pod_cidr`
 and `service_cidr` (https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/k8s_cluster);
 its nodes are a pool, whose `security_group_id` is the one security group of its nodes
 (https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/k8s_pool,
 https://www.scaleway.com/en/docs/kubernetes/reference-content/security-group-management/).
+A Managed Database for PostgreSQL and MySQL is on its Private Network at the blueprint's
+address, `private_network { pn_id, ip_net }`, and has no public endpoint (no `load_balancer`
+block: "A load-balancer endpoint will be set by default if no Private Network is",
+https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/rdb_instance).
 What the blueprint does not hold (the Kubernetes version, the CNI, the nodes' commercial type
-and count) is a variable with no default: compile invents none.
+and count, a database's engine, node type and first user) is a variable with no default, and a
+password a sensitive one: compile invents none.
 """
 
 from __future__ import annotations
@@ -14,14 +19,14 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from ...model import Cluster
+from ...model import Cluster, Workload
 from ...terraform.mapping import label as _label
 from ...terraform.mapping import ref as _ref
 
 if TYPE_CHECKING:
     from .tfjson import _Writer
 
-__all__ = ["clusters", "writes_cluster"]
+__all__ = ["clusters", "databases", "writes_cluster"]
 
 
 def writes_cluster(cluster: Any) -> bool:
@@ -30,12 +35,22 @@ def writes_cluster(cluster: Any) -> bool:
     return getattr(cluster, "kind", None) == "kapsule"
 
 
-def _variable(w: _Writer, name: str, argument: str, what: str, kind: str = "string") -> str:
+def _variable(
+    w: _Writer,
+    name: str,
+    argument: str,
+    what: str,
+    kind: str = "string",
+    of: str = "Kapsule cluster",
+    sensitive: bool = False,
+) -> str:
     variable = f"{_label(name)}_{argument}"
     w.variables[variable] = {
         "type": kind,
-        "description": f"The {what} of Kapsule cluster {name} (the blueprint does not hold it)",
+        "description": f"The {what} of {of} {name} (the blueprint does not hold it)",
     }
+    if sensitive:
+        w.variables[variable]["sensitive"] = True
     return f"${{var.{variable}}}"
 
 
@@ -131,3 +146,76 @@ def clusters(w: _Writer) -> None:
     for cluster in w.blueprint.clusters:
         if cluster.cloud in w.clouds and writes_cluster(cluster):
             _cluster(w, cluster)
+
+
+def _database(w: _Writer, database: Workload) -> None:
+    path = f"workloads[{database.name}]"
+    refused = None
+    if len(database.addresses) != 1:
+        refused = (
+            f"has {len(database.addresses)} addresses: a Managed Database has one endpoint on "
+            "its Private Network, `private_network.ip_net` (expected one address)"
+        )
+    elif database.public_address is not None:
+        refused = (
+            "has a public address: a Managed Database's public endpoint is a `load_balancer` "
+            "endpoint whose address Scaleway allocates, which the analysis does not read "
+            "(expected no public_address)"
+        )
+    elif database.security_groups:
+        refused = (
+            "has security groups: a Managed Database is in none (its access is its own ACL, "
+            "`scaleway_rdb_acl`) (expected no security_groups)"
+        )
+    network = w.blueprint.get("networks", str(database.network))
+    pn = next(
+        (p for p in (network.private_networks if network else ()) if p.name == database.subnet),
+        None,
+    )
+    if refused is None and pn is None:
+        refused = "is on no Private Network (expected network and subnet)"
+    if refused is not None or pn is None:
+        w.problem(database, path, f"workload '{database.name}' {refused}")
+        return
+    prefix = ipaddress.IPv4Network(pn.cidr).prefixlen
+    # the blueprint's address is a static endpoint (`ip_net`): IPAM would choose another, and
+    # a reserved `scaleway_ipam_ip` is not supported for Managed Databases
+    w.problem(
+        database,
+        path,
+        f"workload '{database.name}': its endpoint is static (`ip_net`, the blueprint's "
+        "address), which the provider documents as not registered in the VPC's IPAM and DNS, "
+        'so it "may be unreachable from other resources in the same VPC" '
+        "(https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/rdb_instance)",
+        warning=True,
+    )
+    of = "Managed Database"
+    w.add(
+        "scaleway_rdb_instance",
+        database.name,
+        {
+            "name": database.name,
+            "engine": _variable(w, database.name, "engine", "engine version", of=of),
+            "node_type": _variable(w, database.name, "node_type", "node type", of=of),
+            "user_name": _variable(w, database.name, "user_name", "first user", of=of),
+            "password": _variable(
+                w, database.name, "password", "first user's password", of=of, sensitive=True
+            ),
+            "private_network": [
+                {
+                    "pn_id": _ref("scaleway_vpc_private_network", pn.name),
+                    "ip_net": f"{database.addresses[0]}/{prefix}",
+                }
+            ],
+        },
+    )
+
+
+def databases(w: _Writer) -> None:
+    """A `scaleway_rdb_instance` per Managed Database of the Scaleway clouds."""
+    for workload in w.blueprint.workloads:
+        if workload.kind != "managed_database":
+            continue
+        cloud = w.blueprint.cloud_of(workload)
+        if cloud is not None and cloud.name in w.clouds:
+            _database(w, workload)
