@@ -588,6 +588,8 @@ TERRAFORM = TerraformMapping(
         "load_balancers",
         "workloads",
         "clusters",
+        "buckets",
+        "keys",
     ),
     computed=computed,
     applied=applied,
@@ -604,5 +606,9 @@ TERRAFORM = TerraformMapping(
         # arguments; no `scaleway_k8s_cluster` or `scaleway_k8s_pool` argument says whether
         # the CNI masquerades pod traffic leaving the cluster (what the blueprint assumes)
         "clusters": ("namespaces", "mesh", "manifests", "pods_masqueraded"),
+        # who holds a key and whether it also encrypts disks: no Key Manager argument says;
+        # the endpoint a bucket is reached through is the clients' route, no bucket argument
+        "keys": ("held_by", "protects_disks"),
+        "buckets": ("reached_via",),
     },
 )

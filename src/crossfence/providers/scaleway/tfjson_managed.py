@@ -1,4 +1,4 @@
-"""The blueprint's Scaleway managed services in Terraform JSON: Kapsule clusters (`scaleway_k8s_cluster` and a `scaleway_k8s_pool`) and Managed Databases (`scaleway_rdb_instance`) on their Private Network.
+"""The blueprint's Scaleway managed services in Terraform JSON: Kapsule clusters (`scaleway_k8s_cluster` and a `scaleway_k8s_pool`) and Managed Databases (`scaleway_rdb_instance`) on their Private Network, Object Storage buckets and their Key Manager keys.
 
 A Kapsule cluster is attached to its Private Network by `private_network_id`, with `pod_cidr`
 and `service_cidr` (https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/k8s_cluster);
@@ -12,21 +12,30 @@ https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/
 What the blueprint does not hold (the Kubernetes version, the CNI, the nodes' commercial type
 and count, a database's engine, node type and first user) is a variable with no default, and a
 password a sensitive one: compile invents none.
+
+A bucket is a `scaleway_object_bucket` in its region; a customer-managed key that protects
+buckets of one Scaleway cloud and region is a Key Manager key (`scaleway_key_manager_key`, a
+symmetric AES-256-GCM key encryption key, what SSE-KMS takes:
+https://www.scaleway.com/en/docs/object-storage/api-cli/enable-sse-kms/) set as each bucket's
+default encryption (`scaleway_object_bucket_server_side_encryption_configuration`, `aws:kms`,
+https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/object_bucket_server_side_encryption_configuration).
+A customer-supplied key (SSE-C) is sent with each request: no bucket setting.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import TYPE_CHECKING, Any
 
-from ...model import Cluster, Workload
+from ...model import Bucket, Cluster, Key, Workload
 from ...terraform.mapping import label as _label
 from ...terraform.mapping import ref as _ref
 
 if TYPE_CHECKING:
     from .tfjson import _Writer
 
-__all__ = ["clusters", "databases", "writes_cluster"]
+__all__ = ["buckets", "clusters", "databases", "writes_cluster"]
 
 
 def writes_cluster(cluster: Any) -> bool:
@@ -219,3 +228,88 @@ def databases(w: _Writer) -> None:
         cloud = w.blueprint.cloud_of(workload)
         if cloud is not None and cloud.name in w.clouds:
             _database(w, workload)
+
+
+_REGION = re.compile(r"^[a-z]{2}-[a-z]{3}$")
+
+
+def _key(w: _Writer, bucket: Bucket, key: Key) -> str | None:
+    """The key's `scaleway_key_manager_key` (written once, in its buckets' region) as the
+    `kms_master_key_id` of the bucket's encryption; None, with a located error, when Scaleway
+    cannot attach it: a key that also protects what is not a bucket of this cloud (its Key
+    Manager is one project's), or buckets of several regions."""
+    protected = [w.blueprint.get("buckets", n) for n in key.protects]
+    clouds = {b.cloud if b is not None else None for b in protected}
+    regions = {b.location if b is not None else None for b in protected}
+    if clouds != {bucket.cloud} or len(regions) != 1:
+        w.problem(
+            key,
+            f"keys[{key.name}]",
+            f"key '{key.name}' protects bucket '{bucket.name}' of Scaleway cloud "
+            f"'{bucket.cloud}' and {', '.join(sorted(key.protects))}: an Object Storage bucket "
+            "is encrypted with a Key Manager key of its own project (expected a key that "
+            "protects buckets of one Scaleway cloud and region)",
+        )
+        return None
+    if _label(key.name) not in w.resources.get("scaleway_key_manager_key", {}):
+        w.add(
+            "scaleway_key_manager_key",
+            key.name,
+            {
+                "name": key.name,
+                "region": bucket.location,
+                "usage": "symmetric_encryption",
+                "algorithm": "aes_256_gcm",
+            },
+        )
+    # the provider's example and acceptance test give the key's name
+    return _ref("scaleway_key_manager_key", key.name, "name")
+
+
+def _bucket(w: _Writer, bucket: Bucket) -> None:
+    path = f"buckets[{bucket.name}]"
+    if not _REGION.match(bucket.location):
+        w.problem(
+            bucket,
+            f"{path}.location",
+            f"bucket '{bucket.name}': '{bucket.location}' is no Scaleway region (expected a "
+            "region such as fr-par, nl-ams, pl-waw)",
+        )
+        return
+    w.add("scaleway_object_bucket", bucket.name, {"name": bucket.name, "region": bucket.location})
+    key = w.blueprint.get("keys", bucket.encryption_key) if bucket.encryption_key else None
+    if key is not None and key.kind == "customer_managed":
+        key_id = _key(w, bucket, key)
+        if key_id is None:
+            return
+        w.add(
+            "scaleway_object_bucket_server_side_encryption_configuration",
+            bucket.name,
+            {
+                "bucket": _ref("scaleway_object_bucket", bucket.name, "name"),
+                "region": bucket.location,
+                "rule": [
+                    {
+                        "apply_server_side_encryption_by_default": [
+                            {"sse_algorithm": "aws:kms", "kms_master_key_id": key_id}
+                        ],
+                        "bucket_key_enabled": True,
+                    }
+                ],
+            },
+        )
+    elif key is not None and key.kind == "customer_supplied":
+        w.problem(
+            bucket,
+            f"{path}.encryption_key",
+            f"bucket '{bucket.name}': its customer-supplied key '{key.name}' is sent with each "
+            "request by the clients (SSE-C), not set on the bucket",
+            warning=True,
+        )
+
+
+def buckets(w: _Writer) -> None:
+    """A `scaleway_object_bucket` per bucket of the Scaleway clouds, with its key."""
+    for bucket in w.blueprint.buckets:
+        if bucket.cloud in w.clouds:
+            _bucket(w, bucket)
