@@ -40,7 +40,9 @@ def _variables(w: _Writer, name: str) -> dict[str, str]:
 
 def writes(section: str, obj: Any) -> bool:
     """Whether the Scaleway writer writes this object: not a VM in more than one security group,
-    since an Instance is in one (`security_group_id`), which is left to the overlay, warned;
+    since an Instance is in one (`security_group_id`, "the security group the server is attached
+    to": https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/instance_server;
+    the Instance API's server has one `security_group`), which is left to the overlay, warned;
     of the clusters, the Kapsule ones."""
     if section == "clusters":
         return writes_cluster(obj)
