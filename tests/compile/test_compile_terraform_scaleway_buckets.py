@@ -113,6 +113,22 @@ def test_a_key_scaleway_cannot_attach_is_a_located_error(tmp_path: Path) -> None
     assert "scaleway_key_manager_key" not in document["resource"]
 
 
+def test_a_key_and_buckets_that_disagree_are_an_error(tmp_path: Path) -> None:
+    """The encryption configuration is the one link Terraform holds: the key's `protects` and
+    the buckets' `encryption_key` must say the same, or the plan would read back another key."""
+    text = ESTATE.replace(
+        "{name: logs, cloud: scw, location: fr-par, encryption_key: kek}",
+        "{name: logs, cloud: scw, location: fr-par}",
+    )
+    _, problems, _ = scaleway_terraform(_estate(tmp_path, text))
+    assert [p.path for p in problems] == ["keys[0]"]
+    assert "it protects logs, whose encryption_key is not 'kek'" in problems[0].message
+    text = ESTATE.replace("protects: [archive, logs]", "protects: [archive]")
+    _, problems, _ = scaleway_terraform(_estate(tmp_path, text))
+    assert [p.path for p in problems] == ["keys[0]"]
+    assert "bucket 'logs' names it as its encryption_key" in problems[0].message
+
+
 def test_buckets_of_two_regions_under_one_key_are_an_error(tmp_path: Path) -> None:
     text = ESTATE.replace(
         "{name: logs, cloud: scw, location: fr-par", "{name: logs, cloud: scw, location: nl-ams"

@@ -239,6 +239,26 @@ def _key(w: _Writer, bucket: Bucket, key: Key) -> str | None:
     cannot attach it: a key that also protects what is not a bucket of this cloud (its Key
     Manager is one project's), or buckets of several regions."""
     protected = [w.blueprint.get("buckets", n) for n in key.protects]
+    unsaid = [
+        n
+        for n, b in zip(key.protects, protected, strict=True)
+        if b is None or b.encryption_key != key.name
+    ]
+    if bucket.name not in key.protects or unsaid:
+        # the key encrypts a bucket only when both say so: the bucket's encryption
+        # configuration is the one place Terraform holds the link, read back both ways
+        w.problem(
+            key,
+            f"keys[{key.name}]",
+            f"key '{key.name}' and the buckets it protects disagree: "
+            + (
+                f"bucket '{bucket.name}' names it as its encryption_key but it does not protect it"
+                if bucket.name not in key.protects
+                else f"it protects {', '.join(unsaid)}, whose encryption_key is not '{key.name}'"
+            )
+            + " (expected protects to list exactly the buckets whose encryption_key it is)",
+        )
+        return None
     clouds = {b.cloud if b is not None else None for b in protected}
     regions = {b.location if b is not None else None for b in protected}
     if clouds != {bucket.cloud} or len(regions) != 1:
