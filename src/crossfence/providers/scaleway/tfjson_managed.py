@@ -187,8 +187,10 @@ def _database(w: _Writer, database: Workload) -> None:
         w.problem(database, path, f"workload '{database.name}' {refused}")
         return
     prefix = ipaddress.IPv4Network(pn.cidr).prefixlen
-    # the blueprint's address is a static endpoint (`ip_net`): IPAM would choose another, and
-    # a reserved `scaleway_ipam_ip` is not supported for Managed Databases
+    # the blueprint's address is a static endpoint (`ip_net`): IPAM would choose another, which
+    # the VPC ACL rules naming this one would miss (a wider database), and a reserved
+    # `scaleway_ipam_ip` is not supported for Managed Databases. The provider documents (since
+    # v2.78.0) that a static endpoint may be unreachable from the VPC: less, never more
     w.problem(
         database,
         path,
