@@ -119,6 +119,14 @@ PULUMI_SCALEWAY_FILES = {
     "scaleway_instance_server": "instance/server",
     "scaleway_instance_private_nic": "instance/privateNic",
     "scaleway_instance_ip": "instance/ip",
+    "scaleway_k8s_cluster": "kubernetes/cluster",
+    "scaleway_k8s_pool": "kubernetes/pool",
+    "scaleway_rdb_instance": "databases/instance",
+    "scaleway_object_bucket": "object/bucket",
+    "scaleway_object_bucket_server_side_encryption_configuration": (
+        "object/bucketServerSideEncryptionConfiguration"
+    ),
+    "scaleway_key_manager_key": "keymanager/key",
 }
 """The `@pulumiverse/scaleway` module of each Terraform resource type compile writes (the
 package's `pulumi import` tokens, e.g. `scaleway:network/acl:Acl` for `scaleway_vpc_acl`)."""

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 from crossfence import build_topology, load, run_checks
 from crossfence.compile.tfplan import round_trip_files
@@ -74,7 +75,13 @@ def test_the_example(tmp_path: Path) -> None:
         "scaleway_instance_security_group",
         "scaleway_s2s_vpn_connection",
         "scaleway_lb_acl",
+        "scaleway_k8s_cluster",
+        "scaleway_k8s_pool",
     } <= types
+    # the Kapsule cluster is the plan's: the overlay keeps its Kubernetes side only
+    scw = YAML(typ="safe").load((tmp_path / "overlay" / "scw.yaml").read_text("utf-8"))
+    kapsule = next(c for c in scw["clusters"] if c["name"] == "kapsule-eu")
+    assert sorted(kapsule) == ["manifests", "mesh", "name", "namespaces"]
     # IAP is the plan's (only its audience, which Google assigns, is the overlay's)
     service = next(
         r

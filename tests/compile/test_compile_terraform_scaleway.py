@@ -89,7 +89,7 @@ def test_every_name_is_in_the_provider_schema(estate: str, tmp_path: Path) -> No
         for name, body in resources.items():
             wrong += _unknown(body, schema, f"{kind}.{name}")
     assert wrong == []
-    assert len(document["resource"]) == (16 if estate == "example" else 6)
+    assert len(document["resource"]) == (18 if estate == "example" else 6)
 
 
 def test_a_wrong_name_fails_the_schema_check() -> None:

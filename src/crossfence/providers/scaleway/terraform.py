@@ -587,9 +587,13 @@ TERRAFORM = TerraformMapping(
         "vpn_gateways",
         "load_balancers",
         "workloads",
+        "clusters",
+        "buckets",
+        "keys",
     ),
     computed=computed,
     applied=applied,
+    workload_kinds=("vm", "managed_database"),
     # whether a security group filters the Private Networks too is the blueprint's assumption
     # about the Instances (filters.py), not an argument of the group
     writes=writes,
@@ -598,5 +602,13 @@ TERRAFORM = TerraformMapping(
     overlay_fields={
         "security_groups": ("applies_to",),
         "workloads": ("ports", "personal_data", "iap_audience"),
+        # a cluster's namespaces, mesh and manifests are Kubernetes objects, not Kapsule
+        # arguments; no `scaleway_k8s_cluster` or `scaleway_k8s_pool` argument says whether
+        # the CNI masquerades pod traffic leaving the cluster (what the blueprint assumes)
+        "clusters": ("namespaces", "mesh", "manifests", "pods_masqueraded"),
+        # who holds a key and whether it also encrypts disks: no Key Manager argument says;
+        # the endpoint a bucket is reached through is the clients' route, no bucket argument
+        "keys": ("held_by", "protects_disks"),
+        "buckets": ("reached_via",),
     },
 )

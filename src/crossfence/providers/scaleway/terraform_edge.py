@@ -1,4 +1,4 @@
-"""The `scaleway` provider's load balancers, Public Gateways, Site-to-Site VPN, Kapsule, Managed Databases and Object Storage read into the blueprint."""
+"""The `scaleway` provider's load balancers, Public Gateways, Site-to-Site VPN, Kapsule, Managed Databases, Object Storage and Key Manager keys read into the blueprint."""
 
 from __future__ import annotations
 
@@ -498,6 +498,36 @@ def _bucket(resource: Resource, b: Builder) -> None:
     )
 
 
+def _key(resource: Resource, b: Builder) -> None:
+    b.add(
+        "keys",
+        {
+            "name": b.name(resource, b.text(resource, "name"), "keys"),
+            "kind": "customer_managed",
+        },
+        resource,
+    )
+
+
+def _bucket_encryption(resource: Resource, b: Builder) -> None:
+    """A bucket's default encryption: `aws:kms` with a Key Manager key is that key's
+    (customer-managed); `AES256` is Scaleway's own (SSE-ONE), no blueprint key
+    (https://www.scaleway.com/en/docs/object-storage/api-cli/enable-sse-kms/)."""
+    bucket = b.object_of(b.ref(resource, ("bucket",), ("scaleway_object_bucket",)), "buckets")
+    if bucket is None:
+        return
+    for index, rule in blocks(resource.values, "rule"):
+        default = one(rule, "apply_server_side_encryption_by_default")
+        if str(default.get("sse_algorithm") or "").lower() != "aws:kms":
+            continue
+        path = ("rule", index, "apply_server_side_encryption_by_default", 0, "kms_master_key_id")
+        key = b.object_of(b.ref(resource, path, ("scaleway_key_manager_key",)), "keys")
+        if key is not None:
+            bucket["encryption_key"] = key["name"]
+            if bucket["name"] not in key.setdefault("protects", []):
+                key["protects"].append(bucket["name"])
+
+
 def finish(b: Builder) -> None:
     """Load-balancer backends: each server address is the workload with that address in the
     load balancer's own VPC (addresses are resolved per network)."""
@@ -731,6 +761,32 @@ MAPPINGS: tuple[ResourceMapping, ...] = (
         },
         phase=6,
         docs=DOCS + "rdb_instance",
+    ),
+    ResourceMapping(
+        "scaleway_key_manager_key",
+        "keys[] (kind customer_managed; `held_by` from the overlay)",
+        _key,
+        reads=("name",),
+        ignored={
+            "usage": "what the key does, not who reaches what",
+            "algorithm": "cryptography",
+            "rotation_policy": "key lifecycle",
+        },
+        phase=6,
+        docs=DOCS + "key_manager_key",
+    ),
+    ResourceMapping(
+        "scaleway_object_bucket_server_side_encryption_configuration",
+        "buckets[].encryption_key, keys[].protects",
+        _bucket_encryption,
+        reads=(
+            "bucket",
+            "rule.apply_server_side_encryption_by_default.sse_algorithm",
+            "rule.apply_server_side_encryption_by_default.kms_master_key_id",
+        ),
+        ignored={"rule.bucket_key_enabled": "how object keys are derived"},
+        phase=8,
+        docs=DOCS + "object_bucket_server_side_encryption_configuration",
     ),
     ResourceMapping(
         "scaleway_object_bucket",

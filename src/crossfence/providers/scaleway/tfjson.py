@@ -1,4 +1,4 @@
-"""Scaleway objects of a blueprint as Terraform JSON (`*.tf.json`) for the `scaleway/scaleway` provider: VPCs, Private Networks, the VPC ACL, security groups, Public Gateways, Site-to-Site VPN, load balancers.
+"""Scaleway objects of a blueprint as Terraform JSON (`*.tf.json`) for the `scaleway/scaleway` provider: VPCs, Private Networks, the VPC ACL, security groups, Public Gateways, Site-to-Site VPN, load balancers, Instances, Kapsule clusters, Managed Databases, buckets and their keys.
 
 Terraform's JSON syntax (https://developer.hashicorp.com/terraform/language/syntax/json);
 resource and argument names are the provider's
@@ -22,13 +22,16 @@ from ...model.base import Model
 from ...terraform.mapping import label as _label
 from ...terraform.mapping import ref as _ref
 from .tfjson_compute import instances
+from .tfjson_managed import buckets, clusters, databases
 
 __all__ = ["SCALEWAY_PROVIDER_VERSION", "applied", "computed", "scaleway_terraform"]
 
-SCALEWAY_PROVIDER_VERSION = "2.75.0"
-"""The `scaleway/scaleway` version pinned in `required_providers` (a release the pulumiverse
-bridge builds on). The written names are checked against `@pulumiverse/scaleway` 1.54.0 (npm),
-bridged from the Scaleway Terraform provider; the package does not record which release."""
+SCALEWAY_PROVIDER_VERSION = "2.79.0"
+"""The `scaleway/scaleway` version pinned in `required_providers`. The written names are checked
+against `@pulumiverse/scaleway` 1.54.0 (npm), bridged from the Scaleway Terraform provider; the
+package does not record which release, but pulumiverse/pulumi-scaleway 1.53.0 was upgraded to
+v2.79.0 (its `provider/go.mod`), so 1.54.0 is bridged from v2.79.0 or later. A bucket's SSE-KMS
+(`kms_master_key_id`) needs v2.76.0 or later (terraform-provider-scaleway #4005)."""
 
 # a Scaleway load balancer forwards what no ACL matches: a default deny is a last ACL denying
 # every address (https://www.scaleway.com/en/docs/load-balancer/reference-content/acls/)
@@ -101,6 +104,9 @@ def scaleway_terraform(
         if balancer.cloud in w.clouds:
             _load_balancer(w, balancer)
     instances(w)
+    clusters(w)
+    databases(w)
+    buckets(w)
     document: dict[str, Any] = {
         "terraform": {
             "required_providers": {

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ...model import Workload
 from ...terraform.mapping import label as _label
 from ...terraform.mapping import ref as _ref
+from .tfjson_managed import writes_cluster
 
 if TYPE_CHECKING:
     from .tfjson import _Writer
@@ -39,8 +40,15 @@ def _variables(w: _Writer, name: str) -> dict[str, str]:
 
 def writes(section: str, obj: Any) -> bool:
     """Whether the Scaleway writer writes this object: not a VM in more than one security group,
-    since an Instance is in one (`security_group_id`), which is left to the overlay, warned."""
-    return section != "workloads" or len(getattr(obj, "security_groups", ())) <= 1
+    since an Instance is in one (`security_group_id`, "the security group the server is attached
+    to": https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/instance_server;
+    the Instance API's server has one `security_group`), which is left to the overlay, warned;
+    of the clusters, the Kapsule ones."""
+    if section == "clusters":
+        return writes_cluster(obj)
+    if section == "workloads" and getattr(obj, "kind", None) == "vm":
+        return len(getattr(obj, "security_groups", ())) <= 1
+    return True
 
 
 def _instance(w: _Writer, vm: Workload) -> None:
