@@ -87,7 +87,8 @@ def plan_of(documents: Mapping[str, dict[str, Any]], blueprint: Blueprint) -> di
                     extra.update(mapping.applied(blueprint, kind, label))
                 computed[(kind, label)] = {**body, **extra}
         for (kind, label), values in computed.items():
-            body = {k: v for k, v in values.items() if k != "provider"}
+            # meta-arguments (the provider, depends_on) are no attribute of the resource
+            body = {k: v for k, v in values.items() if k not in ("provider", "depends_on")}
             resolved, sensitive = _resolve(body, computed)
             resources.append(
                 {
