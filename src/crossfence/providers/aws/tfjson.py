@@ -5,7 +5,7 @@ resource and argument names are the provider's
 (https://registry.terraform.io/providers/hashicorp/aws/latest/docs), the ones the import reads
 back (`terraform.py`, `terraform_vpn.py`). A name is a `Name` tag. What Terraform cannot
 express as the blueprint says is a located problem, never a broader resource: a route to an
-address, a security group rule that denies (AWS rules only allow).
+address no VM of the VPC holds, a security group rule that denies (AWS rules only allow).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ AWS_PROVIDER_VERSION = "6.25.0"
 
 _PREFIX = {
     "aws_vpc": "vpc",
+    "aws_instance": "i",
     "aws_vpc_ipv4_cidr_block_association": "vpc-cidr-assoc",
     "aws_subnet": "subnet",
     "aws_route_table": "rtb",
@@ -185,6 +186,21 @@ def _route_table(w: _Writer, network: Any, table: Any) -> None:
             entry["vpc_peering_connection_id"] = _ref(
                 "aws_vpc_peering_connection", route.next_hop_peering
             )
+        elif route.next_hop_instance is not None or route.next_hop_ip is not None:
+            vm = _appliance(w, network, route)
+            if vm is None:
+                w.problem(
+                    route,
+                    f"{path}.routes[{route.name}]",
+                    f"route '{route.name}': an AWS route sends to an instance's network interface "
+                    f"(expected {route.next_hop[1]} to be a VM of this VPC with one address, "
+                    "which compile writes as an instance)",
+                )
+                continue
+            # its primary network interface, which holds its one address
+            entry["network_interface_id"] = _ref(
+                "aws_instance", vm.name, "primary_network_interface_id"
+            )
         else:
             w.problem(
                 route,
@@ -231,6 +247,23 @@ def _route_table(w: _Writer, network: Any, table: Any) -> None:
             f"{table.name}-{subnet}",
             {"route_table_id": table_id, "subnet_id": _ref("aws_subnet", subnet)},
         )
+
+
+def _appliance(w: _Writer, network: Any, route: Any) -> Any:
+    """The VM a route to an instance or an address sends to: a VM of the route's VPC with one
+    address (the one compile writes as an instance's primary private address), or None."""
+    for workload in w.blueprint.workloads:
+        if (
+            workload.kind == "vm"
+            and workload.network == network.name
+            and len(workload.addresses) == 1
+            and (
+                workload.name == route.next_hop_instance
+                or workload.addresses[0] == route.next_hop_ip
+            )
+        ):
+            return workload
+    return None
 
 
 def _protocol(spec: str) -> tuple[str, int, int] | None:
@@ -355,7 +388,11 @@ def computed(
     """An id as AWS writes them (`vpc-0a1b...`: the import reads some prefixes)."""
     del values, provider
     digest = hashlib.sha256(f"{kind}.{label}".encode()).hexdigest()[:17]
-    return {"id": f"{_PREFIX.get(kind, 'res')}-{digest}"}
+    out = {"id": f"{_PREFIX.get(kind, 'res')}-{digest}"}
+    if kind == "aws_instance":
+        # the network interface AWS creates with the instance, which routes to it name
+        out["primary_network_interface_id"] = f"eni-{digest}"
+    return out
 
 
 def applied(blueprint: Blueprint, kind: str, name: str) -> dict[str, Any]:
