@@ -763,6 +763,11 @@ def _finish(b: Builder) -> None:
             b.child(network, "network_acls", acl, origin.resource, {})
 
 
+def _writes(section: str, obj: Any) -> bool:
+    """The terraform target writes a cluster of an AWS cloud when it is an EKS cluster."""
+    return section != "clusters" or getattr(obj, "kind", None) == "eks"
+
+
 _ROUTE_READS = (
     "destination_cidr_block",
     "gateway_id",
@@ -1011,10 +1016,16 @@ TERRAFORM = TerraformMapping(
     },
     finish=_finish,
     write=aws_terraform,
-    sections=("networks", "security_groups", "peerings", "vpn_gateways", "workloads"),
+    sections=("networks", "security_groups", "peerings", "vpn_gateways", "workloads", "clusters"),
+    writes=_writes,
     computed=computed,
     applied=applied,
-    # a VM's ports are what its software listens on, personal data and IAP verification what it
-    # does with the traffic: no instance argument holds them
-    overlay_fields={"workloads": ("ports", "personal_data", "iap_audience")},
+    overlay_fields={
+        # a VM's ports are what its software listens on, personal data and IAP verification
+        # what it does with the traffic: no instance argument holds them
+        "workloads": ("ports", "personal_data", "iap_audience"),
+        # what the cluster's own manifests and its CNI's configuration say (namespaces, the
+        # mesh, SNAT of pod traffic): no aws_eks_cluster argument
+        "clusters": ("namespaces", "mesh", "manifests", "pods_masqueraded"),
+    },
 )

@@ -1,4 +1,4 @@
-"""AWS objects of a blueprint as Terraform JSON (`*.tf.json`) for the `hashicorp/aws` provider: VPCs, subnets, route tables, network ACLs, security groups, peerings; VPN in `tfjson_vpn.py`, instances in `tfjson_compute.py`.
+"""AWS objects of a blueprint as Terraform JSON (`*.tf.json`) for the `hashicorp/aws` provider: VPCs, subnets, route tables, network ACLs, security groups, peerings; VPN in `tfjson_vpn.py`, instances in `tfjson_compute.py`, EKS clusters in `tfjson_eks.py`.
 
 Terraform's JSON syntax (https://developer.hashicorp.com/terraform/language/syntax/json);
 resource and argument names are the provider's
@@ -20,6 +20,7 @@ from ...model.base import Model
 from ...terraform.mapping import label as _label
 from ...terraform.mapping import ref as _ref
 from .tfjson_compute import instances
+from .tfjson_eks import clusters
 from .tfjson_vpn import ATTACHMENT, TGW, attachment_label, vpn_applied, vpn_gateway
 
 __all__ = ["AWS_PROVIDER_VERSION", "applied", "aws_terraform", "computed"]
@@ -115,6 +116,7 @@ def aws_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem], 
                 },
             )
     instances(w)
+    clusters(w)
     document: dict[str, Any] = {
         "terraform": {
             "required_providers": {
