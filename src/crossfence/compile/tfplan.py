@@ -143,7 +143,10 @@ def overlay_of(blueprint: Blueprint) -> Blueprint:
                 objects.append(obj)
                 continue
             changed = True
-            fields = {"name"} | (held.get(section, set()) & obj.model_fields_set)
+            own = held.get(section, set()) | held.get(
+                f"{section}:{getattr(obj, 'kind', '')}", set()
+            )
+            fields = {"name"} | (own & obj.model_fields_set)
             # an internet NEG names its backend, a forwarding zone its target, by address: the
             # import finds the object of that address only when the plan holds it
             if section == "load_balancers" and not _written(

@@ -17,8 +17,10 @@ from ...terraform.build import Builder
 from ...terraform.mapping import ResourceMapping, TerraformMapping, Unmodelled, companion
 from ...terraform.read import Resource
 from ...terraform.values import UNKNOWN, at, blocks
+from . import terraform_rds as rds
 from . import terraform_vpn as vpn
 from .tfjson import applied, aws_terraform, computed
+from .tfjson_rds import writes_database
 
 __all__ = ["TERRAFORM", "aws_ports", "network_of", "subnet_of"]
 
@@ -768,6 +770,14 @@ def _writes(section: str, obj: Any) -> bool:
     return section != "clusters" or getattr(obj, "kind", None) == "eks"
 
 
+def _writes_in(blueprint: Any, section: str, obj: Any) -> bool:
+    """A managed database is written as an RDS instance when RDS can hold it as the blueprint
+    says (`tfjson_rds.writes_database`); the overlay keeps the others, warned."""
+    if section != "workloads" or getattr(obj, "kind", None) != "managed_database":
+        return True
+    return writes_database(blueprint, obj) is None
+
+
 _ROUTE_READS = (
     "destination_cidr_block",
     "gateway_id",
@@ -1002,6 +1012,7 @@ TERRAFORM = TerraformMapping(
             docs=DOCS + "eks_cluster",
         ),
         *vpn.MAPPINGS,
+        *rds.MAPPINGS,
     ),
     silent={
         "aws_iam_role": "IAM, not traffic",
@@ -1017,13 +1028,18 @@ TERRAFORM = TerraformMapping(
     finish=_finish,
     write=aws_terraform,
     sections=("networks", "security_groups", "peerings", "vpn_gateways", "workloads", "clusters"),
+    workload_kinds=("vm", "managed_database"),
     writes=_writes,
+    writes_in=_writes_in,
     computed=computed,
     applied=applied,
     overlay_fields={
         # a VM's ports are what its software listens on, personal data and IAP verification
         # what it does with the traffic: no instance argument holds them
         "workloads": ("ports", "personal_data", "iap_audience"),
+        # the private address AWS assigns an RDS instance: no argument, and no attribute but
+        # its DNS name (`address`), holds it
+        "workloads:managed_database": ("addresses",),
         # what the cluster's own manifests and its CNI's configuration say (namespaces, the
         # mesh, SNAT of pod traffic): no aws_eks_cluster argument
         "clusters": ("namespaces", "mesh", "manifests", "pods_masqueraded"),

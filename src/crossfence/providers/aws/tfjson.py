@@ -1,4 +1,4 @@
-"""AWS objects of a blueprint as Terraform JSON (`*.tf.json`) for the `hashicorp/aws` provider: VPCs, subnets, route tables, network ACLs, security groups, peerings; VPN in `tfjson_vpn.py`, instances in `tfjson_compute.py`, EKS clusters in `tfjson_eks.py`.
+"""AWS objects of a blueprint as Terraform JSON (`*.tf.json`) for the `hashicorp/aws` provider: VPCs, subnets, route tables, network ACLs, security groups, peerings; VPN in `tfjson_vpn.py`, instances in `tfjson_compute.py`, EKS clusters in `tfjson_eks.py`, RDS in `tfjson_rds.py`.
 
 Terraform's JSON syntax (https://developer.hashicorp.com/terraform/language/syntax/json);
 resource and argument names are the provider's
@@ -21,6 +21,7 @@ from ...terraform.mapping import label as _label
 from ...terraform.mapping import ref as _ref
 from .tfjson_compute import instances
 from .tfjson_eks import clusters
+from .tfjson_rds import databases
 from .tfjson_vpn import ATTACHMENT, TGW, attachment_label, vpn_applied, vpn_gateway
 
 __all__ = ["AWS_PROVIDER_VERSION", "applied", "aws_terraform", "computed"]
@@ -46,6 +47,7 @@ _PREFIX = {
     "aws_customer_gateway": "cgw",
     "aws_vpn_connection": "vpn",
     "aws_ec2_transit_gateway": "tgw",
+    "aws_db_instance": "db",
     "aws_ec2_transit_gateway_vpc_attachment": "tgw-attach",
 }
 """The prefix of the id AWS gives each resource type (the import reads some: `igw-`, `vgw-`)."""
@@ -117,6 +119,7 @@ def aws_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem], 
             )
     instances(w)
     clusters(w)
+    databases(w)
     document: dict[str, Any] = {
         "terraform": {
             "required_providers": {
