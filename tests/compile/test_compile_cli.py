@@ -193,7 +193,9 @@ def test_terraform_that_cannot_express_a_construct_is_a_located_error(
     result = _run("compile", "aws", "-o", "out", "--target", "terraform")
     assert result.exit_code == 2, result.output
     assert "aws/aws.yaml:20:18: networks[0].route_tables[1].routes[0]" in result.stderr
-    assert "route 'to-batch': an AWS route sends to an instance's network interface" in result.stderr
+    assert (
+        "route 'to-batch': an AWS route sends to an instance's network interface" in result.stderr
+    )
     assert not Path("out").exists()
 
 
