@@ -18,9 +18,11 @@ from ...terraform.mapping import ResourceMapping, TerraformMapping, Unmodelled, 
 from ...terraform.read import Resource
 from ...terraform.values import UNKNOWN, at, blocks
 from . import terraform_rds as rds
+from . import terraform_storage as storage
 from . import terraform_vpn as vpn
 from .tfjson import applied, aws_terraform, computed
 from .tfjson_rds import writes_database
+from .tfjson_storage import writes_bucket
 
 __all__ = ["TERRAFORM", "aws_ports", "network_of", "subnet_of"]
 
@@ -771,8 +773,18 @@ def _writes(section: str, obj: Any) -> bool:
 
 
 def _writes_in(blueprint: Any, section: str, obj: Any) -> bool:
-    """A managed database is written as an RDS instance when RDS can hold it as the blueprint
-    says (`tfjson_rds.writes_database`); the overlay keeps the others, warned."""
+    """A managed database is written as an RDS instance, a bucket as an S3 bucket, when AWS
+    can hold it as the blueprint says (`tfjson_rds.writes_database`,
+    `tfjson_storage.writes_bucket`); the overlay keeps the others, warned."""
+    if section == "buckets":
+        return writes_bucket(blueprint, obj) is None
+    if section == "keys":
+        # a key is written with its buckets: each of them must be written
+        return all(
+            (found := blueprint.get("buckets", name)) is not None
+            and writes_bucket(blueprint, found) is None
+            for name in getattr(obj, "protects", ())
+        )
     if section != "workloads" or getattr(obj, "kind", None) != "managed_database":
         return True
     return writes_database(blueprint, obj) is None
@@ -1013,6 +1025,7 @@ TERRAFORM = TerraformMapping(
         ),
         *vpn.MAPPINGS,
         *rds.MAPPINGS,
+        *storage.MAPPINGS,
     ),
     silent={
         "aws_iam_role": "IAM, not traffic",
@@ -1024,10 +1037,20 @@ TERRAFORM = TerraformMapping(
         "aws_flow_log": "flow logs record traffic, they do not filter it",
         "aws_eks_node_group": "capacity (the cluster's subnets and groups are read)",
         "aws_ebs_volume": "storage",
+        **storage.SILENT,
     },
     finish=_finish,
     write=aws_terraform,
-    sections=("networks", "security_groups", "peerings", "vpn_gateways", "workloads", "clusters"),
+    sections=(
+        "networks",
+        "security_groups",
+        "peerings",
+        "vpn_gateways",
+        "workloads",
+        "clusters",
+        "buckets",
+        "keys",
+    ),
     workload_kinds=("vm", "managed_database"),
     writes=_writes,
     writes_in=_writes_in,
@@ -1043,5 +1066,9 @@ TERRAFORM = TerraformMapping(
         # what the cluster's own manifests and its CNI's configuration say (namespaces, the
         # mesh, SNAT of pod traffic): no aws_eks_cluster argument
         "clusters": ("namespaces", "mesh", "manifests", "pods_masqueraded"),
+        # who holds a key and whether it also encrypts disks: no KMS argument says; the API
+        # endpoint a bucket is reached through is no bucket argument either
+        "keys": ("held_by", "protects_disks"),
+        "buckets": ("reached_via",),
     },
 )

@@ -1,4 +1,4 @@
-"""AWS objects of a blueprint as Terraform JSON (`*.tf.json`) for the `hashicorp/aws` provider: VPCs, subnets, route tables, network ACLs, security groups, peerings; VPN in `tfjson_vpn.py`, instances in `tfjson_compute.py`, EKS clusters in `tfjson_eks.py`, RDS in `tfjson_rds.py`.
+"""AWS objects of a blueprint as Terraform JSON (`*.tf.json`) for the `hashicorp/aws` provider: VPCs, subnets, route tables, network ACLs, security groups, peerings; VPN in `tfjson_vpn.py`, instances in `tfjson_compute.py`, EKS clusters in `tfjson_eks.py`, RDS in `tfjson_rds.py`, S3 and KMS in `tfjson_storage.py`.
 
 Terraform's JSON syntax (https://developer.hashicorp.com/terraform/language/syntax/json);
 resource and argument names are the provider's
@@ -22,6 +22,7 @@ from ...terraform.mapping import ref as _ref
 from .tfjson_compute import instances
 from .tfjson_eks import clusters
 from .tfjson_rds import databases
+from .tfjson_storage import buckets
 from .tfjson_vpn import ATTACHMENT, TGW, attachment_label, vpn_applied, vpn_gateway
 
 __all__ = ["AWS_PROVIDER_VERSION", "applied", "aws_terraform", "computed"]
@@ -120,6 +121,7 @@ def aws_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem], 
     instances(w)
     clusters(w)
     databases(w)
+    buckets(w)
     document: dict[str, Any] = {
         "terraform": {
             "required_providers": {
@@ -391,9 +393,14 @@ def computed(
     kind: str, label: str, values: dict[str, Any], provider: dict[str, Any]
 ) -> dict[str, Any]:
     """An id as AWS writes them (`vpc-0a1b...`: the import reads some prefixes)."""
-    del values, provider
+    del provider
     digest = hashlib.sha256(f"{kind}.{label}".encode()).hexdigest()[:17]
     out = {"id": f"{_PREFIX.get(kind, 'res')}-{digest}"}
+    if kind == "aws_s3_bucket":
+        out = {"id": values["bucket"], "arn": f"arn:aws:s3:::{values['bucket']}"}
+    elif kind == "aws_kms_key":
+        # a key's id is a UUID
+        out = {"id": f"{digest[:8]}-{digest[8:12]}-4{digest[12:15]}-8{digest[15:17]}0-000000000000"}
     if kind == "aws_instance":
         # the network interface AWS creates with the instance, which routes to it name
         out["primary_network_interface_id"] = f"eni-{digest}"
