@@ -152,7 +152,8 @@ class TerraformMapping:
     section, object): an AWS database is written when its VPC has subnets in two zones."""
     overlay_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """For the round trip: blueprint section (or `workloads:<kind>`, for one kind of workloads)
-    -> the fields of its objects that no resource argument or attribute holds (a value the
+    -> the fields of its objects (of this provider's clouds) that no resource argument or
+    attribute holds (a value the
     provider assigns that no resource shows, what the blueprint assumes about enforcement): the
     overlay carries them."""
 

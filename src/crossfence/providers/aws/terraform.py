@@ -5,7 +5,8 @@ Rules written inline (`aws_security_group.ingress`, `aws_route_table.route`, `aw
 and as separate resources (`aws_vpc_security_group_ingress_rule`, `aws_security_group_rule`,
 `aws_route`, `aws_network_acl_rule`) are merged, once each (a state lists a separate rule inline
 too). A VPC whose main route table or default network ACL is not in the files gets the one AWS
-creates, named `...-assumed`. VPN and transit gateways are in `terraform_vpn.py`.
+creates, named `...-assumed`. VPN and transit gateways are in `terraform_vpn.py`, RDS in
+`terraform_rds.py`, S3 buckets and KMS keys in `terraform_storage.py`.
 """
 
 from __future__ import annotations
