@@ -176,15 +176,15 @@ def test_terraform_writes_the_google_document(
 def test_terraform_that_cannot_express_a_construct_is_a_located_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An AWS route to an instance (compile writes no instance, so no network interface to name):
-    an error naming the route (exit 2), nothing written, never a route dropped."""
+    """An AWS route to an address no VM holds (a route table takes a network interface, not an
+    address): an error naming the route (exit 2), nothing written, never a route dropped."""
     shutil.copytree(ROOT / "tests" / "providers" / "aws" / "fixtures" / "aws-gcp", tmp_path / "aws")
     aws = tmp_path / "aws" / "aws.yaml"
     aws.write_text(
         aws.read_text("utf-8").replace(
             "        propagating_vpn_gateways: [ops-vgw]",
             "        propagating_vpn_gateways: [ops-vgw]\n"
-            "        routes: [{name: to-batch, destination: 192.168.0.0/16, next_hop_instance: batch}]",
+            "        routes: [{name: to-batch, destination: 192.168.0.0/16, next_hop_ip: 10.40.3.99}]",
             1,
         ),
         encoding="utf-8",
@@ -193,7 +193,9 @@ def test_terraform_that_cannot_express_a_construct_is_a_located_error(
     result = _run("compile", "aws", "-o", "out", "--target", "terraform")
     assert result.exit_code == 2, result.output
     assert "aws/aws.yaml:20:18: networks[0].route_tables[1].routes[0]" in result.stderr
-    assert "route 'to-batch': the terraform target writes routes to" in result.stderr
+    assert (
+        "route 'to-batch': an AWS route sends to an instance's network interface" in result.stderr
+    )
     assert not Path("out").exists()
 
 

@@ -27,6 +27,8 @@ PACKAGE = ROOT / ".cache" / "npm" / "cdktf-provider-aws-21.22.1.tgz"
 def _unknown(value: Any, schema: Schema, where: str) -> list[str]:
     wrong = []
     for key, item in value.items():
+        if key in ("depends_on", "provider"):
+            continue  # meta-arguments, of every resource
         if key not in schema.fields:
             wrong.append(f"{where}.{key}")
             continue

@@ -46,6 +46,7 @@ def written(blueprint: Blueprint, section: str, obj: Model) -> bool:
         and section in m.sections
         and (section != "workloads" or getattr(obj, "kind", None) in m.workload_kinds)
         and (m.writes is None or m.writes(section, obj))
+        and (m.writes_in is None or m.writes_in(blueprint, section, obj))
         for m in terraform_mappings()
     )
 

@@ -24,7 +24,7 @@ from ..model.blueprint import SECTIONS
 from ..model.writer import write_blueprint
 from ..providers.registry import terraform_mappings
 from .base import Unsupported
-from .terraform import CROSS_CLOUD, written, written_providers
+from .terraform import CROSS_CLOUD, cloud_name, written, written_providers
 
 __all__ = ["overlay_of", "plan_of", "round_trip_files"]
 
@@ -93,7 +93,8 @@ def plan_of(documents: Mapping[str, dict[str, Any]], blueprint: Blueprint) -> di
                     extra.update(mapping.applied(blueprint, kind, label))
                 computed[(kind, label)] = {**body, **extra}
         for (kind, label), values in computed.items():
-            body = {k: v for k, v in values.items() if k != "provider"}
+            # meta-arguments (the provider, depends_on) are no attribute of the resource
+            body = {k: v for k, v in values.items() if k not in ("provider", "depends_on")}
             resolved, sensitive = _resolve(body, computed)
             resources.append(
                 {
@@ -132,11 +133,8 @@ def overlay_of(blueprint: Blueprint) -> Blueprint:
     def kept(section: str, obj: Any) -> bool:
         return not written(blueprint, section, obj)
 
-    held: dict[str, set[str]] = {}  # what no Terraform argument holds, per section
-    for mapping in terraform_mappings():
-        if mapping.write is not None:
-            for section, fields in mapping.overlay_fields.items():
-                held.setdefault(section, set()).update(fields)
+    # what no Terraform argument holds: per crossfence provider, its mapping's fields per section
+    held = {m.cloud: m.overlay_fields for m in terraform_mappings() if m.write is not None}
     update: dict[str, tuple[Any, ...]] = {}
     for section in SECTIONS:
         if section in CROSS_CLOUD:
@@ -148,7 +146,11 @@ def overlay_of(blueprint: Blueprint) -> Blueprint:
                 objects.append(obj)
                 continue
             changed = True
-            fields = {"name"} | (held.get(section, set()) & obj.model_fields_set)
+            found = blueprint.get("clouds", cloud_name(blueprint, section, obj) or "")
+            fields_of = held.get(found.provider, {}) if found is not None else {}
+            kind = getattr(obj, "kind", "")
+            own = set(fields_of.get(section, ())) | set(fields_of.get(f"{section}:{kind}", ()))
+            fields = {"name"} | (own & obj.model_fields_set)
             # an internet NEG names its backend, a forwarding zone its target, by address: the
             # import finds the object of that address only when the plan holds it
             if section == "load_balancers" and not _written(

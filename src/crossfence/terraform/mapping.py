@@ -147,10 +147,15 @@ class TerraformMapping:
     writes: Callable[[str, Any], bool] | None = None
     """Whether `write` writes this object of one of `sections` (section, object); one it does
     not is warned about and left to the overlay (None: every object of those sections)."""
+    writes_in: Callable[[Blueprint, str, Any], bool] | None = None
+    """As `writes`, for a decision that reads other objects of the blueprint (blueprint,
+    section, object): an AWS database is written when its VPC has subnets in two zones."""
     overlay_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """For the round trip: blueprint section -> the fields of its objects that no resource
-    argument or attribute holds (a value the provider assigns that no resource shows, what the
-    blueprint assumes about enforcement): the overlay carries them."""
+    """For the round trip: blueprint section (or `workloads:<kind>`, for one kind of workloads)
+    -> the fields of its objects (of this provider's clouds) that no resource argument or
+    attribute holds (a value the
+    provider assigns that no resource shows, what the blueprint assumes about enforcement): the
+    overlay carries them."""
 
     def by_type(self) -> dict[str, ResourceMapping]:
         return {m.type: m for m in self.resources}

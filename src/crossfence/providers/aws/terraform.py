@@ -5,7 +5,8 @@ Rules written inline (`aws_security_group.ingress`, `aws_route_table.route`, `aw
 and as separate resources (`aws_vpc_security_group_ingress_rule`, `aws_security_group_rule`,
 `aws_route`, `aws_network_acl_rule`) are merged, once each (a state lists a separate rule inline
 too). A VPC whose main route table or default network ACL is not in the files gets the one AWS
-creates, named `...-assumed`. VPN and transit gateways are in `terraform_vpn.py`.
+creates, named `...-assumed`. VPN and transit gateways are in `terraform_vpn.py`, RDS in
+`terraform_rds.py`, S3 buckets and KMS keys in `terraform_storage.py`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ from ...terraform.build import Builder
 from ...terraform.mapping import ResourceMapping, TerraformMapping, Unmodelled, companion
 from ...terraform.read import Resource
 from ...terraform.values import UNKNOWN, at, blocks
+from . import terraform_rds as rds
+from . import terraform_storage as storage
 from . import terraform_vpn as vpn
 from .tfjson import applied, aws_terraform, computed
+from .tfjson_rds import writes_database
+from .tfjson_storage import writes_bucket
 
 __all__ = ["TERRAFORM", "aws_ports", "network_of", "subnet_of"]
 
@@ -763,6 +768,29 @@ def _finish(b: Builder) -> None:
             b.child(network, "network_acls", acl, origin.resource, {})
 
 
+def _writes(section: str, obj: Any) -> bool:
+    """The terraform target writes a cluster of an AWS cloud when it is an EKS cluster."""
+    return section != "clusters" or getattr(obj, "kind", None) == "eks"
+
+
+def _writes_in(blueprint: Any, section: str, obj: Any) -> bool:
+    """A managed database is written as an RDS instance, a bucket as an S3 bucket, when AWS
+    can hold it as the blueprint says (`tfjson_rds.writes_database`,
+    `tfjson_storage.writes_bucket`); the overlay keeps the others, warned."""
+    if section == "buckets":
+        return writes_bucket(blueprint, obj) is None
+    if section == "keys":
+        # a key is written with its buckets: each of them must be written
+        return all(
+            (found := blueprint.get("buckets", name)) is not None
+            and writes_bucket(blueprint, found) is None
+            for name in getattr(obj, "protects", ())
+        )
+    if section != "workloads" or getattr(obj, "kind", None) != "managed_database":
+        return True
+    return writes_database(blueprint, obj) is None
+
+
 _ROUTE_READS = (
     "destination_cidr_block",
     "gateway_id",
@@ -997,6 +1025,8 @@ TERRAFORM = TerraformMapping(
             docs=DOCS + "eks_cluster",
         ),
         *vpn.MAPPINGS,
+        *rds.MAPPINGS,
+        *storage.MAPPINGS,
     ),
     silent={
         "aws_iam_role": "IAM, not traffic",
@@ -1008,13 +1038,38 @@ TERRAFORM = TerraformMapping(
         "aws_flow_log": "flow logs record traffic, they do not filter it",
         "aws_eks_node_group": "capacity (the cluster's subnets and groups are read)",
         "aws_ebs_volume": "storage",
+        **storage.SILENT,
     },
     finish=_finish,
     write=aws_terraform,
-    sections=("networks", "security_groups", "peerings", "vpn_gateways", "workloads"),
+    sections=(
+        "networks",
+        "security_groups",
+        "peerings",
+        "vpn_gateways",
+        "workloads",
+        "clusters",
+        "buckets",
+        "keys",
+    ),
+    workload_kinds=("vm", "managed_database"),
+    writes=_writes,
+    writes_in=_writes_in,
     computed=computed,
     applied=applied,
-    # a VM's ports are what its software listens on, personal data and IAP verification what it
-    # does with the traffic: no instance argument holds them
-    overlay_fields={"workloads": ("ports", "personal_data", "iap_audience")},
+    overlay_fields={
+        # a VM's ports are what its software listens on, personal data and IAP verification
+        # what it does with the traffic: no instance argument holds them
+        "workloads": ("ports", "personal_data", "iap_audience"),
+        # the private address AWS assigns an RDS instance: no argument, and no attribute but
+        # its DNS name (`address`), holds it
+        "workloads:managed_database": ("addresses",),
+        # what the cluster's own manifests and its CNI's configuration say (namespaces, the
+        # mesh, SNAT of pod traffic): no aws_eks_cluster argument
+        "clusters": ("namespaces", "mesh", "manifests", "pods_masqueraded"),
+        # who holds a key and whether it also encrypts disks: no KMS argument says; the API
+        # endpoint a bucket is reached through is no bucket argument either
+        "keys": ("held_by", "protects_disks"),
+        "buckets": ("reached_via",),
+    },
 )

@@ -60,6 +60,20 @@ def _attachment(resource: Resource, b: Builder) -> None:
     network = network_of(b, resource)
     if gateway is None or network is None:
         return
+    if at(resource.values, "transit_gateway_default_route_table_association") is False:
+        b.warn(
+            resource,
+            "transit_gateway_default_route_table_association",
+            "is false: the VPC's traffic to the gateway uses a custom route table, which "
+            "crossfence does not model (the VPC is left unattached: no answer crosses the gateway)",
+        )
+        return
+    if at(resource.values, "transit_gateway_default_route_table_propagation") is False:
+        # the VPC's CIDR blocks are not in the gateway's route table: it can send to the
+        # gateway (its routes say where), the gateway routes nothing to it, as a blueprint
+        # gateway routes to its own network only
+        # (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html)
+        return
     if gateway.get("network") not in (None, network["name"]):
         b.warn(
             resource,
@@ -285,9 +299,22 @@ MAPPINGS: tuple[ResourceMapping, ...] = (
     ),
     ResourceMapping(
         "aws_ec2_transit_gateway_vpc_attachment",
-        "vpn_gateways[].network",
+        "vpn_gateways[].network (not propagating: a VPC that only sends to the gateway)",
         _attachment,
-        reads=("transit_gateway_id", "vpc_id"),
+        reads=(
+            "transit_gateway_id",
+            "vpc_id",
+            "transit_gateway_default_route_table_association",
+            "transit_gateway_default_route_table_propagation",
+        ),
+        unmodelled=(
+            Unmodelled(
+                "subnet_ids",
+                "resources in an Availability Zone without one of these subnets do not reach "
+                "the gateway, and these subnets' network ACLs apply to what crosses it "
+                "(https://docs.aws.amazon.com/vpc/latest/tgw/tgw-nacls.html)",
+            ),
+        ),
         phase=4,
         docs=DOCS + "ec2_transit_gateway_vpc_attachment",
     ),

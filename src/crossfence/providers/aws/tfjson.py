@@ -1,19 +1,16 @@
-"""AWS objects of a blueprint as Terraform JSON (`*.tf.json`) for the `hashicorp/aws` provider: VPCs, subnets, route tables, network ACLs, security groups, peerings, virtual private gateways, customer gateways and VPN connections.
+"""AWS objects of a blueprint as Terraform JSON (`*.tf.json`) for the `hashicorp/aws` provider: VPCs, subnets, route tables, network ACLs, security groups, peerings; VPN in `tfjson_vpn.py`, instances in `tfjson_compute.py`, EKS clusters in `tfjson_eks.py`, RDS in `tfjson_rds.py`, S3 and KMS in `tfjson_storage.py`.
 
 Terraform's JSON syntax (https://developer.hashicorp.com/terraform/language/syntax/json);
 resource and argument names are the provider's
 (https://registry.terraform.io/providers/hashicorp/aws/latest/docs), the ones the import reads
-back (`terraform.py`, `terraform_vpn.py`). A name is a `Name` tag. A VPN pre-shared key is
-never written: AWS generates each tunnel's unless told one. What Terraform cannot express as
-the blueprint says is a located problem, never a broader resource: a route to an instance, an
-address or a transit gateway (compile writes neither instances nor transit gateways), a
-transit gateway, a security group rule that denies (AWS rules only allow).
+back (`terraform.py`, `terraform_vpn.py`). A name is a `Name` tag. What Terraform cannot
+express as the blueprint says is a located problem, never a broader resource: a route to an
+address no VM of the VPC holds, a security group rule that denies (AWS rules only allow).
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from typing import Any
 
 from ...algebra.ports import parse_port_spec
@@ -23,6 +20,10 @@ from ...model.base import Model
 from ...terraform.mapping import label as _label
 from ...terraform.mapping import ref as _ref
 from .tfjson_compute import instances
+from .tfjson_eks import clusters
+from .tfjson_rds import databases
+from .tfjson_storage import buckets
+from .tfjson_vpn import ATTACHMENT, TGW, attachment_label, vpn_applied, vpn_gateway
 
 __all__ = ["AWS_PROVIDER_VERSION", "applied", "aws_terraform", "computed"]
 
@@ -32,6 +33,7 @@ AWS_PROVIDER_VERSION = "6.25.0"
 
 _PREFIX = {
     "aws_vpc": "vpc",
+    "aws_instance": "i",
     "aws_vpc_ipv4_cidr_block_association": "vpc-cidr-assoc",
     "aws_subnet": "subnet",
     "aws_route_table": "rtb",
@@ -45,6 +47,9 @@ _PREFIX = {
     "aws_vpn_gateway_attachment": "vpn-attachment",
     "aws_customer_gateway": "cgw",
     "aws_vpn_connection": "vpn",
+    "aws_ec2_transit_gateway": "tgw",
+    "aws_db_instance": "db",
+    "aws_ec2_transit_gateway_vpc_attachment": "tgw-attach",
 }
 """The prefix of the id AWS gives each resource type (the import reads some: `igw-`, `vgw-`)."""
 
@@ -58,15 +63,16 @@ class _Writer:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
 
-    def problem(self, obj: Model | None, path: str, message: str) -> None:
+    def problem(self, obj: Model | None, path: str, message: str, warning: bool = False) -> None:
         at = obj.defined_at if obj is not None else None
-        self.problems.append(
+        (self.warnings if warning else self.problems).append(
             Problem(
                 message,
                 file=at.file if at else None,
                 line=at.line if at else None,
                 column=at.column if at else None,
                 path=at.path if at else path,
+                severity="warning" if warning else "error",
                 code="compile",
             )
         )
@@ -92,7 +98,7 @@ def aws_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem], 
             providers.append(provider)
     for gateway in blueprint.vpn_gateways:
         if gateway.cloud in w.clouds:
-            _vpn_gateway(w, gateway)
+            vpn_gateway(w, gateway)
     for network in blueprint.networks:
         if network.cloud in w.clouds:
             _network(w, network)
@@ -113,6 +119,9 @@ def aws_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem], 
                 },
             )
     instances(w)
+    clusters(w)
+    databases(w)
+    buckets(w)
     document: dict[str, Any] = {
         "terraform": {
             "required_providers": {
@@ -165,33 +174,72 @@ def _network(w: _Writer, network: Any) -> None:
 def _route_table(w: _Writer, network: Any, table: Any) -> None:
     path = f"networks[{network.name}].route_tables[{table.name}]"
     routes = []
+    depends: list[str] = []
     for route in table.routes:
         entry: dict[str, Any] = {"cidr_block": route.destination}
         if route.next_hop_gateway is not None:
             entry["gateway_id"] = _ref("aws_internet_gateway", network.name)
         elif route.next_hop_vpn_gateway is not None:
             entry["gateway_id"] = _ref("aws_vpn_gateway", route.next_hop_vpn_gateway)
+        elif route.next_hop_transit_gateway is not None:
+            entry["transit_gateway_id"] = _ref(TGW, route.next_hop_transit_gateway)
+            # AWS takes a route to a transit gateway once the VPC is attached to it
+            attached = (
+                f"{ATTACHMENT}.{attachment_label(route.next_hop_transit_gateway, network.name)}"
+            )
+            if attached not in depends:
+                depends.append(attached)
         elif route.next_hop_peering is not None:
             entry["vpc_peering_connection_id"] = _ref(
                 "aws_vpc_peering_connection", route.next_hop_peering
+            )
+        elif route.next_hop_instance is not None or route.next_hop_ip is not None:
+            vm = _appliance(w, network, route)
+            if vm is None:
+                w.problem(
+                    route,
+                    f"{path}.routes[{route.name}]",
+                    f"route '{route.name}': an AWS route sends to an instance's network interface "
+                    f"(expected {route.next_hop[1]} to be a VM of this VPC with one address, "
+                    "which compile writes as an instance)",
+                )
+                continue
+            # its primary network interface, which holds its one address
+            entry["network_interface_id"] = _ref(
+                "aws_instance", vm.name, "primary_network_interface_id"
             )
         else:
             w.problem(
                 route,
                 f"{path}.routes[{route.name}]",
                 f"route '{route.name}': the terraform target writes routes to an internet "
-                "gateway, a virtual private gateway or a peering, not this next hop (compile "
-                "writes no instance, address or transit gateway)",
+                "gateway, a virtual private or transit gateway, a peering or an instance, not "
+                f"this next hop ({route.next_hop[0]})",
             )
             continue
         routes.append(entry)
     body: dict[str, Any] = {"vpc_id": _ref("aws_vpc", network.name), "tags": _tags(table.name)}
     if routes:
         body["route"] = routes
-    if table.propagating_vpn_gateways:
-        body["propagating_vgws"] = [
-            _ref("aws_vpn_gateway", g) for g in table.propagating_vpn_gateways
-        ]
+    vgws = []
+    for name in table.propagating_vpn_gateways:
+        gateway = w.blueprint.get("vpn_gateways", name)
+        if gateway is not None and gateway.type == "aws_tgw":
+            # the analysis ignores it too (routes.py): only virtual private gateways propagate
+            w.problem(
+                table,
+                f"{path}.propagating_vpn_gateways",
+                f"route table '{table.name}': {name} is a transit gateway, which propagates "
+                "into no VPC route table (propagating_vgws takes virtual private gateways): "
+                "not written",
+                warning=True,
+            )
+            continue
+        vgws.append(_ref("aws_vpn_gateway", name))
+    if vgws:
+        body["propagating_vgws"] = vgws
+    if depends:
+        body["depends_on"] = depends
     w.add("aws_route_table", table.name, body)
     table_id = _ref("aws_route_table", table.name)
     if table.main:
@@ -206,6 +254,23 @@ def _route_table(w: _Writer, network: Any, table: Any) -> None:
             f"{table.name}-{subnet}",
             {"route_table_id": table_id, "subnet_id": _ref("aws_subnet", subnet)},
         )
+
+
+def _appliance(w: _Writer, network: Any, route: Any) -> Any:
+    """The VM a route to an instance or an address sends to: a VM of the route's VPC with one
+    address (the one compile writes as an instance's primary private address), or None."""
+    for workload in w.blueprint.workloads:
+        if (
+            workload.kind == "vm"
+            and workload.network == network.name
+            and len(workload.addresses) == 1
+            and (
+                workload.name == route.next_hop_instance
+                or workload.addresses[0] == route.next_hop_ip
+            )
+        ):
+            return workload
+    return None
 
 
 def _protocol(spec: str) -> tuple[str, int, int] | None:
@@ -324,126 +389,27 @@ def _security_group(w: _Writer, group: Any) -> None:
     w.add("aws_security_group", group.name, body)
 
 
-def _vpn_gateway(w: _Writer, gateway: Any) -> None:
-    path = f"vpn_gateways[{gateway.name}]"
-    if gateway.type != "aws_vgw" or gateway.network is None:
-        w.problem(
-            gateway,
-            path,
-            f"VPN gateway '{gateway.name}': the terraform target writes virtual private gateways "
-            "attached to a VPC (expected type aws_vgw and network), not transit gateways yet",
-        )
-        return
-    body: dict[str, Any] = {"vpc_id": _ref("aws_vpc", gateway.network), "tags": _tags(gateway.name)}
-    if gateway.asn is not None:
-        body["amazon_side_asn"] = str(gateway.asn)
-    w.add("aws_vpn_gateway", gateway.name, body)
-    for (peer_name, interface), tunnels in sorted(_groups(w.blueprint, gateway.name).items()):
-        _connection(w, gateway, peer_name, interface, tunnels)
-
-
-def _groups(
-    blueprint: Blueprint, gateway: str
-) -> dict[tuple[str, int], list[tuple[Any, Any, Any]]]:
-    """The gateway's tunnels by the peer interface they go to: each is a VPN connection, whose
-    two tunnels go to one customer gateway
-    (https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNTunnels.html); in each, the tunnels in the
-    order of this gateway's interfaces."""
-    sessions = {s.tunnel: s for s in blueprint.bgp_sessions}
-    by_peer: dict[tuple[str, int], list[tuple[Any, Any, Any]]] = {}
-    for tunnel in blueprint.vpn_tunnels:
-        if gateway == tunnel.local.gateway:
-            mine, theirs = tunnel.local, tunnel.peer
-        elif gateway == tunnel.peer.gateway:
-            mine, theirs = tunnel.peer, tunnel.local
-        else:
-            continue
-        by_peer.setdefault((theirs.gateway, theirs.interface), []).append(
-            (tunnel, mine, sessions.get(tunnel.name))
-        )
-    return {k: sorted(v, key=lambda t: t[1].interface) for k, v in by_peer.items()}
-
-
-def _connection(
-    w: _Writer, gateway: Any, peer_name: str, interface: int, tunnels: list[tuple[Any, Any, Any]]
-) -> None:
-    blueprint = w.blueprint
-    first = tunnels[0][0]
-    where = f"vpn_tunnels[{first.name}]"
-    peer = blueprint.get("vpn_gateways", peer_name)
-    address = next((i.ip for i in peer.interfaces if i.id == interface), None) if peer else None
-    if address is None or len(tunnels) > 2:
-        w.problem(
-            first,
-            where,
-            f"tunnel '{first.name}': an AWS VPN connection has two tunnels to one customer "
-            f"gateway address (expected at most two tunnels to {peer_name} interface {interface}, "
-            "with its address)",
-        )
-        return
-    name = f"{peer_name}-{interface}"
-    customer: dict[str, Any] = {"ip_address": address, "type": "ipsec.1", "tags": _tags(name)}
-    asns = []
-    body: dict[str, Any] = {
-        "vpn_gateway_id": _ref("aws_vpn_gateway", gateway.name),
-        "customer_gateway_id": _ref("aws_customer_gateway", name),
-        "type": "ipsec.1",
-        "static_routes_only": False,
-        "tags": _tags(name),
-    }
-    # which outside address ends which tunnel is AWS's to assign: the blueprint's interface
-    # numbers are not arguments
-    for number, (tunnel, _mine, session) in enumerate(tunnels, start=1):
-        if session is None or not session.enabled:
-            w.problem(
-                tunnel,
-                f"vpn_tunnels[{tunnel.name}]",
-                f"tunnel '{tunnel.name}': the terraform target writes dynamic (BGP) AWS VPN "
-                "connections (expected an enabled bgp_sessions entry)",
-            )
-            return
-        ours, other = (
-            (session.local, session.peer)
-            if session.local.speaker == gateway.name
-            else (session.peer, session.local)
-        )
-        body[f"tunnel{number}_inside_cidr"] = _inside(ours.address)
-        speaker = blueprint.get("routers", other.speaker) or blueprint.get(
-            "vpn_gateways", other.speaker
-        )
-        if getattr(speaker, "asn", None) is not None:
-            asns.append(speaker.asn)
-        body[f"tunnel{number}_ike_versions"] = [f"ikev{tunnel.ike_version}"]
-        for phase, suite in ((1, tunnel.ike), (2, tunnel.esp)):
-            if suite.encryption:
-                body[f"tunnel{number}_phase{phase}_encryption_algorithms"] = list(suite.encryption)
-            if suite.integrity:
-                body[f"tunnel{number}_phase{phase}_integrity_algorithms"] = list(suite.integrity)
-            if suite.dh_groups:
-                body[f"tunnel{number}_phase{phase}_dh_group_numbers"] = list(suite.dh_groups)
-    if asns:
-        customer["bgp_asn"] = str(asns[0])
-    w.add("aws_customer_gateway", name, customer)
-    w.add("aws_vpn_connection", name, body)
-
-
-def _inside(address: str) -> str:
-    """`169.254.10.2/30` -> its network, `169.254.10.0/30` (a tunnel's inside CIDR)."""
-    return str(ipaddress.ip_interface(address).network)
-
-
 def computed(
     kind: str, label: str, values: dict[str, Any], provider: dict[str, Any]
 ) -> dict[str, Any]:
     """An id as AWS writes them (`vpc-0a1b...`: the import reads some prefixes)."""
-    del values, provider
+    del provider
     digest = hashlib.sha256(f"{kind}.{label}".encode()).hexdigest()[:17]
-    return {"id": f"{_PREFIX.get(kind, 'res')}-{digest}"}
+    out = {"id": f"{_PREFIX.get(kind, 'res')}-{digest}"}
+    if kind == "aws_s3_bucket":
+        out = {"id": values["bucket"], "arn": f"arn:aws:s3:::{values['bucket']}"}
+    elif kind == "aws_kms_key":
+        # a key's id is a UUID
+        out = {"id": f"{digest[:8]}-{digest[8:12]}-4{digest[12:15]}-8{digest[15:17]}0-000000000000"}
+    if kind == "aws_instance":
+        # the network interface AWS creates with the instance, which routes to it name
+        out["primary_network_interface_id"] = f"eni-{digest}"
+    return out
 
 
 def applied(blueprint: Blueprint, kind: str, name: str) -> dict[str, Any]:
-    """What AWS assigns at apply, as the blueprint records it: each VPN tunnel's outside address
-    (the gateway's interfaces) and BGP inside addresses."""
+    """What AWS assigns at apply, as the blueprint records it: an Elastic IP's address (the
+    instance's `public_ip`), each VPN tunnel's outside address and BGP inside addresses."""
     if kind == "aws_instance":
         # the Elastic IP's address, which AWS allocates, is the instance's public_ip once
         # associated
@@ -451,25 +417,6 @@ def applied(blueprint: Blueprint, kind: str, name: str) -> dict[str, Any]:
         if workload is not None and workload.public_address:
             return {"public_ip": workload.public_address}
         return {}
-    if kind != "aws_vpn_connection":
-        return {}
-    out: dict[str, Any] = {}
-    for gateway in blueprint.vpn_gateways:
-        if gateway.type != "aws_vgw":
-            continue
-        for (peer_name, interface), tunnels in _groups(blueprint, gateway.name).items():
-            if _label(f"{peer_name}-{interface}") != name:
-                continue
-            for number, (_, mine, session) in enumerate(tunnels, start=1):
-                address = next((i.ip for i in gateway.interfaces if i.id == mine.interface), None)
-                if address:
-                    out[f"tunnel{number}_address"] = address
-                if session is not None:
-                    ours, other = (
-                        (session.local, session.peer)
-                        if session.local.speaker == gateway.name
-                        else (session.peer, session.local)
-                    )
-                    out[f"tunnel{number}_vgw_inside_address"] = ours.address.split("/")[0]
-                    out[f"tunnel{number}_cgw_inside_address"] = other.address.split("/")[0]
-    return out
+    if kind == "aws_vpn_connection":
+        return vpn_applied(blueprint, name)
+    return {}
