@@ -142,3 +142,20 @@ def test_remote_smtp_ports_are_blocked_by_default(tmp_path: Path) -> None:
     assert reach(net, "mta", "203.0.113.9", "tcp/443").allowed
     assert reach(net, "mta", "relay", "tcp/25").allowed
     assert connectivity(net).connections == reference_connectivity(net).connections
+
+
+def test_the_instance_metadata_api_is_reached_from_the_instance(tmp_path: Path) -> None:
+    """https://www.scaleway.com/en/developers/api/instance/user-data: user data is read "From
+    within a running Instance, by requesting the Metadata API at http://169.254.42.42/user_data";
+    VPC ACLs cannot filter "Scaleway Instance metadata"
+    (https://www.scaleway.com/en/docs/vpc/reference-content/understanding-nacls/). Scaleway does
+    not say whether a security group sees it, so an outbound default policy of drop still denies
+    it (never a wrong "allowed"); with the group's accept it is reached, on HTTP only."""
+    net = estate(tmp_path, DEFAULT_DROP)
+    answer = reach(net, "a1", "169.254.42.42", "tcp/80")
+    assert answer.allowed and "scaleway/instance-metadata" in str(answer.to_json())
+    assert reach(net, "a1", "169.254.42.42", "tcp/22").disposition == "NO_ENDPOINT"
+    closed = ESTATE.replace("outbound_default_policy: accept", "outbound_default_policy: drop")
+    (tmp_path / "bp.yaml").write_text(closed.replace("ACL\n", ""))
+    denied = reach(build_topology(load(tmp_path / "bp.yaml")), "a1", "169.254.42.42", "tcp/80")
+    assert denied.disposition == "DENIED_EGRESS"

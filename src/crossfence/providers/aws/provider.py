@@ -10,6 +10,7 @@ from ...ir.control import BgpSpeaker, ImportPolicy, RouteExchange
 from ...ir.types import Endpoint, Filter, Network
 from ..base import CloudProvider
 from .network_acls import network_acl_filters
+from .platform import platform_services
 from .routes import (
     AWS_GATEWAY_TYPES,
     advertised_prefixes,
@@ -45,6 +46,9 @@ class AwsProvider(CloudProvider):
         nacls, notes = network_acl_filters(network)
         self.topology.notes.extend(notes)
         return nacls
+
+    def configure_network(self, network: ModelNetwork, ir: Network) -> None:
+        ir.platform_services.extend(platform_services(network))
 
     def gateway_network(self, gateway: VpnGateway) -> Network | None:
         # a VGW/TGW routes with its own table: a routing domain between the VPC and its tunnels
