@@ -159,3 +159,21 @@ def test_the_instance_metadata_api_is_reached_from_the_instance(tmp_path: Path) 
     (tmp_path / "bp.yaml").write_text(closed.replace("ACL\n", ""))
     denied = reach(build_topology(load(tmp_path / "bp.yaml")), "a1", "169.254.42.42", "tcp/80")
     assert denied.disposition == "DENIED_EGRESS"
+
+
+def test_a_group_whose_smtp_block_was_lifted_sends_mail(tmp_path: Path) -> None:
+    """The block is the group's `enable_default_security`, "True if SMTP is blocked on IPv4 and
+    IPv6. This feature is read only, please open a ticket if you need to make it configurable"
+    (Instance API, SecurityGroup; https://www.scaleway.com/en/developers/api/instance/); the
+    send-emails page has it lifted after identity verification. `enable_default_security:
+    false` says it was: the group's accept rule then decides."""
+    lifted = SMTP_OPEN.replace(
+        "    stateful: true\n", "    stateful: true\n    enable_default_security: false\n"
+    )
+    assert lifted != SMTP_OPEN
+    (tmp_path / "bp.yaml").write_text(lifted)
+    net = build_topology(load(tmp_path / "bp.yaml"))
+    for port in ("tcp/25", "tcp/465", "tcp/587"):
+        assert reach(net, "mta", "203.0.113.9", port).allowed, port
+    assert connectivity(net).connections == reference_connectivity(net).connections
+

@@ -1,4 +1,4 @@
-"""AWS services an instance always reaches whatever its filters say (Amazon DNS, metadata, Time Sync)."""
+"""AWS services an instance always reaches whatever its filters say (Amazon DNS, metadata, Time Sync), and EC2's port 25 restriction."""
 
 from __future__ import annotations
 
@@ -6,18 +6,19 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from ...algebra.packets import IpSet, ServiceSet, services_of
-from ...ir.types import PlatformService, Source
+from ...ir.types import FilterRule, PlatformService, Source
 
 if TYPE_CHECKING:
     from ...model import Network
 
-__all__ = ["platform_services"]
+__all__ = ["SMTP_PAGE", "platform_services", "port_25_restricted"]
 
 UNFILTERED_PAGE = "https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Security.html"
 SUBNET_PAGE = "https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html"
 SERVICES_PAGE = (
     "https://docs.aws.amazon.com/whitepapers/latest/ipv6-on-aws/supporting-amazon-vpc-services.html"
 )
+SMTP_PAGE = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-rules.html"
 
 _DNS = services_of(["udp/53", "tcp/53"])
 
@@ -86,3 +87,27 @@ def platform_services(network: Network) -> list[PlatformService]:
             )
         )
     return services
+
+
+# Internal destinations: the private ranges, shared address space, link-local (Amazon's own
+# services) and the VPC's own blocks; the restriction is on email sent to the internet.
+_INTERNAL = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16")
+
+
+def port_25_restricted(network: Network | None) -> FilterRule:
+    """Outbound TCP port 25 to internet addresses, which EC2 blocks until AWS lifts it on the
+    account's request: "Note that Amazon EC2 blocks traffic on port 25 by default. For more
+    information, see Restriction on email sent using port 25" (security-group-rules, EC2 user
+    guide); Amazon SES's page: Amazon EC2 "restricts email traffic over port 25 by default" and
+    "you can request that these restrictions be removed". It comes before the security groups'
+    rules, which cannot allow it; the cloud's `port_25_restriction_removed: true` says AWS lifted
+    it."""
+    blocks = [str(c) for c in network.cidr_blocks] if network is not None else []
+    return FilterRule(
+        name="EC2 restriction on outbound port 25 (AWS blocks TCP port 25 by default)",
+        action="deny",
+        remote=IpSet.all() - IpSet.from_cidrs([*_INTERNAL, *blocks]),
+        local=IpSet.all(),
+        services=services_of(["tcp/25"]),
+        source=Source("aws/port-25-restriction", "tcp/25", SMTP_PAGE),
+    )
