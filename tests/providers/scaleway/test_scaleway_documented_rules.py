@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crossfence import build_topology, connectivity, load, reach
+import pytest
+
+from crossfence import BlueprintError, build_topology, connectivity, load, reach
 from crossfence.engine.matrix import reference_connectivity
 from crossfence.ir.types import Topology
 
@@ -177,3 +179,43 @@ def test_a_group_whose_smtp_block_was_lifted_sends_mail(tmp_path: Path) -> None:
         assert reach(net, "mta", "203.0.113.9", port).allowed, port
     assert connectivity(net).connections == reference_connectivity(net).connections
 
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        (
+            "{action: accept, protocol: any, source: 172.16.0.0/24, destination: 172.16.1.0/24, destination_ports: '22'}",
+            "ambiguous: Scaleway does not document whether ports narrow an ANY rule",
+        ),
+        (
+            "{action: accept, protocol: any, source: 172.16.0.0/24, destination: 172.16.1.0/24, source_ports: '1024-65535'}",
+            "ambiguous",
+        ),
+        (
+            "{action: drop, protocol: icmp, source: 172.16.0.0/24, destination: 172.16.1.0/24, destination_ports: '8'}",
+            "ICMP has no destination ports",
+        ),
+    ],
+)
+def test_acl_ports_that_cannot_be_read_are_refused(tmp_path: Path, rule: str, message: str) -> None:
+    """The VPC API's AclRule (https://www.scaleway.com/en/developers/api/vpc/): `protocol` one of
+    "ANY", "TCP", "UDP", "ICMP" (default ANY), `dst_port_low` "Starting port of the destination
+    port range to which this rule applies (inclusive)" — nothing says whether ports narrow an ANY
+    rule. An accept rule read either way could let through what it does not (ignoring the ports
+    widened it): a located error. ICMP has no ports (it crashed before)."""
+    acl = f"    acl:\n      default_policy: drop\n      rules:\n        - {rule}\n"
+    with pytest.raises(BlueprintError, match=message) as error:
+        estate(tmp_path, acl)
+    assert "networks[0].acl.rules[0]" in str(error.value)
+
+
+def test_a_drop_rule_for_any_protocol_ignores_its_ports(tmp_path: Path) -> None:
+    """A drop rule for any protocol with ports is kept, its ports ignored: it drops more than it
+    may, never lets more through (a wrong "denied" at worst, not a wrong "allowed")."""
+    acl = """\
+    acl:
+      default_policy: accept
+      rules:
+        - {action: drop, protocol: any, source: 172.16.0.0/24, destination: 172.16.1.0/24, destination_ports: "22"}
+"""
+    assert reach(estate(tmp_path, acl), "a1", "b1", "tcp/8080").disposition == "DENIED_ACL"
