@@ -1069,6 +1069,20 @@ def _to_platform_service(
         )
         return Trace(False, "NO_ENDPOINT", hops)
     start.steps.append(Step("DELIVER", f"to {service.name} {_ip(flow.destination_address)}"))
+    if service.own_filters and (
+        # a stateless filter of the instance sees the answer come back
+        _apply(
+            source.ingress + source.public_ingress,
+            flow.source_address,
+            flow.destination_address,
+            flow,
+            start,
+            "APPLY_REPLY_FILTER",
+            reply=True,
+        )
+        is not None
+    ):
+        return Trace(False, "DENIED_REPLY", hops)
     return Trace(True, "DELIVERED", hops)
 
 

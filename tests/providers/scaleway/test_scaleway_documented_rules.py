@@ -161,6 +161,11 @@ def test_the_instance_metadata_api_is_reached_from_the_instance(tmp_path: Path) 
     (tmp_path / "bp.yaml").write_text(closed.replace("ACL\n", ""))
     denied = reach(build_topology(load(tmp_path / "bp.yaml")), "a1", "169.254.42.42", "tcp/80")
     assert denied.disposition == "DENIED_EGRESS"
+    # a stateless group checks the answer against its inbound rules too
+    stateless = ESTATE.replace("stateful: true", "stateful: false")
+    (tmp_path / "bp.yaml").write_text(stateless.replace("ACL\n", ""))
+    net = build_topology(load(tmp_path / "bp.yaml"))
+    assert reach(net, "a1", "169.254.42.42", "tcp/80").disposition == "DENIED_REPLY"
 
 
 def test_a_group_whose_smtp_block_was_lifted_sends_mail(tmp_path: Path) -> None:
