@@ -173,13 +173,17 @@ def generate(workloads: int, rules: int, spokes: int, seed: int, pods: int = 0) 
     ]
     for k in range(12):
         a, b = rng.sample(range(PRIVATE_NETWORKS), 2)
+        action, protocol = rng.choice(["accept", "drop"]), rng.choice(["tcp", "udp", "any"])
+        port = str(rng.choice(PORTS)) if rng.random() < 0.5 else None
         acl_rules.append(
             {
-                "action": rng.choice(["accept", "drop"]),
-                "protocol": rng.choice(["tcp", "udp", "any"]),
+                "action": action,
+                "protocol": protocol,
                 "source": pns[a][1],
                 "destination": pns[b][1],
-                **({"destination_ports": str(rng.choice(PORTS))} if rng.random() < 0.5 else {}),
+                # ports only where the protocol has them: a rule for any protocol with ports is
+                # refused (ambiguous) when it accepts, and its ports ignored when it drops
+                **({"destination_ports": port} if port is not None and protocol != "any" else {}),
                 "description": f"synthetic rule {k}",
             }
         )

@@ -163,3 +163,24 @@ def test_a_rule_naming_security_groups_is_an_error(tmp_path: Path) -> None:
     _, problems, _ = scaleway_terraform(load(tmp_path / "estate.yaml"))
     assert [p.path for p in problems] == ["security_groups[0].inbound_rules[1]"]
     assert "takes address ranges, not other security groups" in problems[0].message
+
+
+def test_a_lifted_smtp_block_is_written_as_enable_default_security(tmp_path: Path) -> None:
+    """`enable_default_security: false` (the SMTP block lifted for the account) is written as the
+    resource's `enable_default_security = false`; unset, the argument is left to the provider's
+    default (blocked)."""
+    assert (
+        "enable_default_security"
+        not in (_document("small", tmp_path)["resource"]["scaleway_instance_security_group"]["sg"])
+    )
+    (tmp_path / "estate.yaml").write_text(
+        SMALL.replace(
+            "    inbound_default_policy: drop\n",
+            "    inbound_default_policy: drop\n    enable_default_security: false\n",
+        ),
+        encoding="utf-8",
+    )
+    document, problems, _ = scaleway_terraform(load(tmp_path / "estate.yaml"))
+    assert problems == []
+    group = document["resource"]["scaleway_instance_security_group"]["sg"]
+    assert group["enable_default_security"] is False

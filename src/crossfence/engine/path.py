@@ -6,7 +6,16 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
-from ..ir.types import Endpoint, Filter, Network, Route, Segment, Source, Topology
+from ..ir.types import (
+    Endpoint,
+    Filter,
+    Network,
+    PlatformService,
+    Route,
+    Segment,
+    Source,
+    Topology,
+)
 from .filters import decide, decide_for_requests, decide_reply
 from .routing import lookup
 
@@ -1008,6 +1017,75 @@ def target_address(source: Endpoint, destination: Endpoint) -> int:
     return destination.address
 
 
+def _platform_service(topology: Topology, source: Endpoint, address: int) -> PlatformService | None:
+    """The provider service an instance (a VM) reaches at `address`, outside its network's
+    routes and filters; None when the address is no such service."""
+    if source.kind != "vm" or source.network is None:
+        return None
+    network = topology.networks[source.network]
+    return next((p for p in network.platform_services if address in p.addresses), None)
+
+
+def _to_platform_service(
+    flow: Flow, hops: list[Hop], start: Hop, service: PlatformService
+) -> Trace:
+    """Deliver to a provider service the provider's firewalls do not filter: the trace cites the
+    page that says so; a port it does not answer on finds nothing listening."""
+    source = flow.source
+    if service.own_filters and (
+        _apply(
+            source.egress + source.public_egress,
+            flow.source_address,
+            flow.destination_address,
+            flow,
+            start,
+            "APPLY_EGRESS_FILTER",
+        )
+        is not None
+    ):
+        return Trace(False, "DENIED_EGRESS", hops)
+    unfiltered = (
+        "the provider documents that its other filters do not see this traffic"
+        if service.own_filters
+        else "the provider documents that its firewalls do not filter this traffic"
+    )
+    start.steps.append(
+        Step(
+            "PROVIDER_SERVICE",
+            f"{_ip(flow.destination_address)} is {service.name}, reached by the instance itself "
+            f"outside the network's routes: {unfiltered}",
+            service.source,
+        )
+    )
+    if COLLECT is None and not service.services.contains(flow.protocol, flow.port):
+        answered = ", ".join(service.services.format()) or "nothing crossfence knows of"
+        asked = f"{flow.protocol}/{flow.port}" if flow.port is not None else flow.protocol
+        start.steps.append(
+            Step(
+                "DROP",
+                f"{service.name} answers on {answered}, not {asked}",
+                service.source,
+            )
+        )
+        return Trace(False, "NO_ENDPOINT", hops)
+    start.steps.append(Step("DELIVER", f"to {service.name} {_ip(flow.destination_address)}"))
+    if service.own_filters and (
+        # a stateless filter of the instance sees the answer come back
+        _apply(
+            source.ingress + source.public_ingress,
+            flow.source_address,
+            flow.destination_address,
+            flow,
+            start,
+            "APPLY_REPLY_FILTER",
+            reply=True,
+        )
+        is not None
+    ):
+        return Trace(False, "DENIED_REPLY", hops)
+    return Trace(True, "DELIVERED", hops)
+
+
 def follow(topology: Topology, flow: Flow) -> Trace:
     """The trace of one flow through the network layers (cloud firewalls, routes, ACLs)."""
     walker = _Walker(topology)
@@ -1039,6 +1117,9 @@ def follow(topology: Topology, flow: Flow) -> Trace:
     if source.network is None:
         # from the internet: only public addresses answer
         return walker.internet_leg(flow, hops, start, flow.source_address, False)
+    service = _platform_service(topology, source, flow.destination_address)
+    if service is not None:
+        return _to_platform_service(flow, hops, start, service)
     if (
         _apply(
             source.egress,

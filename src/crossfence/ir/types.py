@@ -20,6 +20,7 @@ __all__ = [
     "Masquerade",
     "Network",
     "NextHop",
+    "PlatformService",
     "Proxy",
     "Route",
     "Segment",
@@ -238,6 +239,23 @@ class SpecialPath:
     source: Source
 
 
+@dataclass(frozen=True, slots=True)
+class PlatformService:
+    """A service of the provider that an instance reaches at a fixed address (GCP's metadata
+    server, the Amazon DNS server, Amazon Time Sync): the provider documents that its firewalls
+    do not filter this traffic, so neither routes nor filters decide it."""
+
+    name: str
+    addresses: IpSet
+    services: ServiceSet
+    """What it answers on; a flow to another port or protocol finds nothing listening."""
+    source: Source
+    """The provider's page saying its firewalls do not filter the traffic."""
+    own_filters: bool = False
+    """The instance's own filters still apply (the provider says only that some of its filters
+    do not see the traffic, not all of them)."""
+
+
 @dataclass
 class Network:
     """A routing domain (a VPC) with its forwarding table and the filter between its segments."""
@@ -258,6 +276,8 @@ class Network:
     internet_gateway: bool = True
     special_paths: list[SpecialPath] = field(default_factory=list)
     """Services that reach its endpoints outside its routes (their firewall rules still apply)."""
+    platform_services: list[PlatformService] = field(default_factory=list)
+    """Provider services its instances reach whatever the firewalls say (the metadata server)."""
     source: Source | None = None
 
     def segment_of(self, address: int) -> Segment | None:

@@ -26,6 +26,10 @@ class Cloud(NamedModel):
     """Default region (`europe-west1`, `fr-par`, `eu-west-3`)."""
     project: str | None = None
     """Provider-side identifier: GCP project id, Scaleway project id, AWS account id."""
+    port_25_restriction_removed: bool = False
+    """AWS: AWS removed EC2's restriction on outbound TCP port 25 for this account, on the
+    account's request ("Amazon EC2 blocks traffic on port 25 by default"). False (the default):
+    instances' TCP port 25 to internet addresses is blocked, whatever the security groups say."""
 
 
 class OrgPolicy(NamedModel):

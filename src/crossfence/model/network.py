@@ -278,6 +278,12 @@ class SecurityGroup(NamedModel):
     applies_to: Literal["public_interface", "all_interfaces"] | None = None
     """Scaleway security groups filter the public interface only (default); set
     `all_interfaces` if your instances enforce it on Private Networks too. AWS: all."""
+    enable_default_security: bool | None = None
+    """Scaleway: remote SMTP ports (TCP 25, 465, 587) are blocked for the group's instances (the
+    API's read-only `enable_default_security`, "True if SMTP is blocked on IPv4 and IPv6");
+    unset means true, as for every new account. Set false once Scaleway lifted the block for the
+    account (a support request). AWS: not accepted (see the cloud's
+    `port_25_restriction_removed`)."""
     inbound_rules: tuple[SecurityGroupRule, ...] = ()
     """Inbound rules (Scaleway: first match; AWS: union of allows)."""
     outbound_rules: tuple[SecurityGroupRule, ...] = ()

@@ -256,3 +256,143 @@ def test_members_of_an_unpeered_vpc_are_not_matched_by_reference(tmp_path: Path)
     rule = across(tmp_path).endpoints["server"].ingress[0].rules[0]
     assert int(ipaddress.IPv4Address("10.0.1.10")) in rule.remote
     assert int(ipaddress.IPv4Address("10.2.1.10")) not in rule.remote
+
+
+# -- traffic security groups and network ACLs never filter ----------------------------------------
+
+LOCKED = """
+clouds: [{name: aws, provider: aws, jurisdiction: US, region: eu-west-3}]
+networks:
+  - name: vpc
+    cloud: aws
+    cidr_blocks: [10.0.0.0/16, 10.1.0.0/16]
+    subnets:
+      - {name: a, cidr: 10.0.1.0/24}
+      - {name: b, cidr: 10.1.2.0/24}
+    network_acls:
+      - name: nothing
+        subnets: [a, b]
+        ingress: []
+        egress: []
+workloads:
+  - {name: box, kind: vm, network: vpc, subnet: a, addresses: [10.0.1.10], security_groups: [locked]}
+security_groups:
+  - {name: locked, cloud: aws, network: vpc, outbound_default_policy: drop}
+"""
+
+
+def test_amazon_provided_services_are_never_filtered(tmp_path: Path) -> None:
+    """https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Security.html (awsdocs/amazon-vpc-user-guide
+    doc_source/VPC_Security.md): "Amazon security groups and network ACLs do not filter traffic
+    destined to and from the following: Amazon Domain Name Services (DNS) ... Amazon EC2 instance
+    metadata ... Amazon Time Sync Service". The addresses
+    (https://docs.aws.amazon.com/whitepapers/latest/ipv6-on-aws/supporting-amazon-vpc-services.html):
+    the DNS resolver "resides at VPC_CIDR_BASE + 2 and 169.254.169.253", the metadata service "at
+    169.254.169.254", the NTP server "at 169.254.169.123"; "For VPCs with multiple CIDR blocks,
+    the IP address of the DNS server is located in the primary CIDR"
+    (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html). An instance whose
+    security group allows no outbound traffic, in a subnet whose network ACL denies everything,
+    still reaches each of them; the same group and ACL stop anything else."""
+    net = estate(tmp_path, LOCKED)
+    for address, port in (
+        ("169.254.169.254", "tcp/80"),
+        ("169.254.169.253", "udp/53"),
+        ("10.0.0.2", "udp/53"),
+        ("10.0.0.2", "tcp/53"),
+        ("169.254.169.123", "udp/123"),
+    ):
+        answer = reach(net, "box", address, port)
+        assert answer.allowed, (address, port)
+        assert "aws/unfiltered-traffic" in str(answer.to_json())
+    # the secondary CIDR's base plus two is not the DNS server
+    assert not reach(net, "box", "10.1.0.2", "udp/53").allowed
+    assert reach(net, "box", "203.0.113.9", "tcp/443").disposition == "DENIED_EGRESS"
+
+
+def test_a_provider_service_answers_on_its_own_ports_only(tmp_path: Path) -> None:
+    """Not being filtered is no listener: the metadata service is HTTP (tcp/80), the Time Sync
+    Service NTP (udp/123); SSH to either finds nothing. The VPC router's address ("10.0.0.1:
+    Reserved by AWS for the VPC router", subnet-sizing) is not filtered either, but no page names
+    a service it answers on: never "allowed"."""
+    net = estate(tmp_path, LOCKED)
+    for address in ("169.254.169.254", "169.254.169.123", "10.0.1.1"):
+        answer = reach(net, "box", address, "tcp/22")
+        assert answer.disposition == "NO_ENDPOINT", address
+
+
+# -- EC2's restriction on outbound port 25 ---------------------------------------------------------
+
+MAIL = """
+clouds: [{name: aws, provider: aws, jurisdiction: US, region: eu-west-3}]
+networks:
+  - name: vpc
+    cloud: aws
+    cidr_blocks: [10.0.0.0/16]
+    subnets: [{name: a, cidr: 10.0.1.0/24}]
+    route_tables:
+      - name: main
+        main: true
+        routes:
+          - {name: internet, destination: 0.0.0.0/0, next_hop_gateway: default_internet_gateway}
+workloads:
+  - {name: mta, kind: vm, network: vpc, subnet: a, addresses: [10.0.1.10], public_address: 15.188.1.10, security_groups: [mail]}
+  - {name: relay, kind: vm, network: vpc, subnet: a, addresses: [10.0.1.20], security_groups: [mail]}
+security_groups:
+  - name: mail
+    cloud: aws
+    network: vpc
+    inbound_rules: [{ports: tcp/25, ip_ranges: [10.0.0.0/16]}]
+    outbound_rules: [{ports: all, ip_ranges: [0.0.0.0/0]}]
+"""
+
+
+def test_ec2_blocks_outbound_port_25_by_default(tmp_path: Path) -> None:
+    """https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-rules.html: "By
+    default, security groups contain outbound rules that allow all outbound traffic ... Note that
+    Amazon EC2 blocks traffic on port 25 by default. For more information, see Restriction on
+    email sent using port 25." — an outbound allow-all rule does not open TCP port 25 to an
+    internet address; port 587, and port 25 to an address of the VPC, are not concerned."""
+    net = estate(tmp_path, MAIL)
+    blocked = reach(net, "mta", "203.0.113.9", "tcp/25")
+    assert blocked.disposition == "DENIED_EGRESS"
+    assert "aws/port-25-restriction" in str(blocked.to_json())
+    assert reach(net, "mta", "203.0.113.9", "tcp/587").allowed
+    assert reach(net, "mta", "relay", "tcp/25").allowed
+    assert connectivity(net).connections == reference_connectivity(net).connections
+
+
+def test_a_removed_port_25_restriction_lets_the_security_group_decide(tmp_path: Path) -> None:
+    """Amazon SES's page: Amazon EC2 "restricts email traffic over port 25 by default ... you can
+    request that these restrictions be removed"
+    (https://docs.aws.amazon.com/ses/latest/dg/send-using-smtp-programmatically.html): the
+    cloud's `port_25_restriction_removed: true` says AWS did, and the allow-all rule decides."""
+    lifted = MAIL.replace("eu-west-3}", "eu-west-3, port_25_restriction_removed: true}")
+    assert lifted != MAIL
+    net = estate(tmp_path, lifted)
+    assert reach(net, "mta", "203.0.113.9", "tcp/25").allowed
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            VPC.replace(
+                "region: eu-west-3}]",
+                "region: eu-west-3}, {name: g, provider: gcp, jurisdiction: US, "
+                "region: europe-west1, port_25_restriction_removed: true}]",
+            ),
+            "port_25_restriction_removed is an AWS setting",
+        ),
+        (
+            VPC
+            + "security_groups:\n  - {name: sg, cloud: aws, network: vpc, enable_default_security: false}\n",
+            "enable_default_security is a Scaleway security group setting",
+        ),
+    ],
+)
+def test_each_smtp_setting_belongs_to_its_provider(tmp_path: Path, text: str, message: str) -> None:
+    """Each setting is refused where its provider is not: a located error, never read as
+    lifting a block the provider keeps."""
+    (tmp_path / "bp.yaml").write_text(text)
+    with pytest.raises(BlueprintError, match=message):
+        load(tmp_path / "bp.yaml")

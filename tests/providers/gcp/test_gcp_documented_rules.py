@@ -372,3 +372,27 @@ def test_uncommon_protocols_from_the_internet_are_always_blocked(tmp_path: Path)
     assert reach(net, "internet", "web", "tcp/443").allowed
     assert reach(net, "peer", "web", "proto/89").allowed
     assert connectivity(net).connections == reference_connectivity(net).connections
+
+
+# -- always allowed traffic ----------------------------------------------------------------------
+
+DENY_ALL_EGRESS = """\
+      - {name: deny-out, direction: egress, priority: 0, action: deny, ports: [all], destination_ranges: ["0.0.0.0/0"]}"""
+
+
+def test_the_metadata_server_is_always_reachable(tmp_path: Path) -> None:
+    """https://cloud.google.com/vpc/docs/firewalls#alwaysallowed ("Always allowed traffic"):
+    "Google Cloud always allows communication between a VM instance and its corresponding
+    metadata server at 169.254.169.254" ("For VM instances, VPC firewall rules and hierarchical
+    firewall policies do not apply"); the server provides DHCP, DNS resolution, NTP and instance
+    metadata. (Wording read in copies quoting Google's page.) A deny-all egress rule at priority 0
+    stops everything but the metadata server's HTTP, DNS and NTP; another port of the address
+    finds nothing listening."""
+    net = estate(tmp_path, DENY_ALL_EGRESS)
+    for port in ("tcp/80", "udp/53", "tcp/53", "udp/123"):
+        answer = reach(net, "web", "169.254.169.254", port)
+        assert answer.allowed, port
+        assert "gcp/always-allowed-traffic" in str(answer.to_json())
+    assert reach(net, "web", "169.254.169.254", "tcp/22").disposition == "NO_ENDPOINT"
+    assert reach(net, "web", "peer", "tcp/443").disposition == "DENIED_EGRESS"
+    assert reach(net, "web", "169.254.169.253", "udp/53").disposition == "DENIED_EGRESS"

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crossfence import build_topology, connectivity, load, reach
+import pytest
+
+from crossfence import BlueprintError, build_topology, connectivity, load, reach
 from crossfence.engine.matrix import reference_connectivity
 from crossfence.ir.types import Topology
 
@@ -142,3 +144,83 @@ def test_remote_smtp_ports_are_blocked_by_default(tmp_path: Path) -> None:
     assert reach(net, "mta", "203.0.113.9", "tcp/443").allowed
     assert reach(net, "mta", "relay", "tcp/25").allowed
     assert connectivity(net).connections == reference_connectivity(net).connections
+
+
+def test_the_instance_metadata_api_is_reached_from_the_instance(tmp_path: Path) -> None:
+    """https://www.scaleway.com/en/developers/api/instance/user-data: user data is read "From
+    within a running Instance, by requesting the Metadata API at http://169.254.42.42/user_data";
+    VPC ACLs cannot filter "Scaleway Instance metadata"
+    (https://www.scaleway.com/en/docs/vpc/reference-content/understanding-nacls/). Scaleway does
+    not say whether a security group sees it, so an outbound default policy of drop still denies
+    it (never a wrong "allowed"); with the group's accept it is reached, on HTTP only."""
+    net = estate(tmp_path, DEFAULT_DROP)
+    answer = reach(net, "a1", "169.254.42.42", "tcp/80")
+    assert answer.allowed and "scaleway/instance-metadata" in str(answer.to_json())
+    assert reach(net, "a1", "169.254.42.42", "tcp/22").disposition == "NO_ENDPOINT"
+    closed = ESTATE.replace("outbound_default_policy: accept", "outbound_default_policy: drop")
+    (tmp_path / "bp.yaml").write_text(closed.replace("ACL\n", ""))
+    denied = reach(build_topology(load(tmp_path / "bp.yaml")), "a1", "169.254.42.42", "tcp/80")
+    assert denied.disposition == "DENIED_EGRESS"
+    # a stateless group checks the answer against its inbound rules too
+    stateless = ESTATE.replace("stateful: true", "stateful: false")
+    (tmp_path / "bp.yaml").write_text(stateless.replace("ACL\n", ""))
+    net = build_topology(load(tmp_path / "bp.yaml"))
+    assert reach(net, "a1", "169.254.42.42", "tcp/80").disposition == "DENIED_REPLY"
+
+
+def test_a_group_whose_smtp_block_was_lifted_sends_mail(tmp_path: Path) -> None:
+    """The block is the group's `enable_default_security`, "True if SMTP is blocked on IPv4 and
+    IPv6. This feature is read only, please open a ticket if you need to make it configurable"
+    (Instance API, SecurityGroup; https://www.scaleway.com/en/developers/api/instance/); the
+    send-emails page has it lifted after identity verification. `enable_default_security:
+    false` says it was: the group's accept rule then decides."""
+    lifted = SMTP_OPEN.replace(
+        "    stateful: true\n", "    stateful: true\n    enable_default_security: false\n"
+    )
+    assert lifted != SMTP_OPEN
+    (tmp_path / "bp.yaml").write_text(lifted)
+    net = build_topology(load(tmp_path / "bp.yaml"))
+    for port in ("tcp/25", "tcp/465", "tcp/587"):
+        assert reach(net, "mta", "203.0.113.9", port).allowed, port
+    assert connectivity(net).connections == reference_connectivity(net).connections
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        (
+            "{action: accept, protocol: any, source: 172.16.0.0/24, destination: 172.16.1.0/24, destination_ports: '22'}",
+            "ambiguous: Scaleway does not document whether ports narrow an ANY rule",
+        ),
+        (
+            "{action: accept, protocol: any, source: 172.16.0.0/24, destination: 172.16.1.0/24, source_ports: '1024-65535'}",
+            "ambiguous",
+        ),
+        (
+            "{action: drop, protocol: icmp, source: 172.16.0.0/24, destination: 172.16.1.0/24, destination_ports: '8'}",
+            "ICMP has no destination ports",
+        ),
+    ],
+)
+def test_acl_ports_that_cannot_be_read_are_refused(tmp_path: Path, rule: str, message: str) -> None:
+    """The VPC API's AclRule (https://www.scaleway.com/en/developers/api/vpc/): `protocol` one of
+    "ANY", "TCP", "UDP", "ICMP" (default ANY), `dst_port_low` "Starting port of the destination
+    port range to which this rule applies (inclusive)" — nothing says whether ports narrow an ANY
+    rule. An accept rule read either way could let through what it does not (ignoring the ports
+    widened it): a located error. ICMP has no ports (it crashed before)."""
+    acl = f"    acl:\n      default_policy: drop\n      rules:\n        - {rule}\n"
+    with pytest.raises(BlueprintError, match=message) as error:
+        estate(tmp_path, acl)
+    assert "networks[0].acl.rules[0]" in str(error.value)
+
+
+def test_a_drop_rule_for_any_protocol_ignores_its_ports(tmp_path: Path) -> None:
+    """A drop rule for any protocol with ports is kept, its ports ignored: it drops more than it
+    may, never lets more through (a wrong "denied" at worst, not a wrong "allowed")."""
+    acl = """\
+    acl:
+      default_policy: accept
+      rules:
+        - {action: drop, protocol: any, source: 172.16.0.0/24, destination: 172.16.1.0/24, destination_ports: "22"}
+"""
+    assert reach(estate(tmp_path, acl), "a1", "b1", "tcp/8080").disposition == "DENIED_ACL"

@@ -103,6 +103,31 @@ def test_security_group_provider_defaults(tmp_path: Path) -> None:
     ]
 
 
+def test_security_group_smtp_block_is_read_only_when_lifted(tmp_path: Path) -> None:
+    """instance_security_group: `enable_default_security` "Whether to block SMTP on IPv4 and
+    IPv6" (the Instance API: "True if SMTP is blocked on IPv4 and IPv6"), true by default: a
+    state saying false lifts the block; true or absent keeps it (the field stays unset)."""
+    groups = [
+        scw(
+            f"scaleway_instance_security_group.{name}",
+            key,
+            {"name": name, **values},
+            "fr-par-1",
+        )
+        for name, key, values in (
+            ("lifted", "44444444-4444-4444-8444-444444444441", {"enable_default_security": False}),
+            ("blocked", "44444444-4444-4444-8444-444444444442", {"enable_default_security": True}),
+            ("unsaid", "44444444-4444-4444-8444-444444444443", {}),
+        )
+    ]
+    bp = load(tmp_path, [*vpc(), *groups])
+    assert {g.name: g.enable_default_security for g in bp.security_groups} == {
+        "lifted": False,
+        "blocked": None,
+        "unsaid": None,
+    }
+
+
 def test_security_group_rules_resource_adds_rules(tmp_path: Path) -> None:
     """instance_security_group_rules holds the rules of a group with `external_rules = true`."""
     group = scw(

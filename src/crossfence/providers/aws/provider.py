@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -10,6 +11,7 @@ from ...ir.control import BgpSpeaker, ImportPolicy, RouteExchange
 from ...ir.types import Endpoint, Filter, Network
 from ..base import CloudProvider
 from .network_acls import network_acl_filters
+from .platform import platform_services, port_25_restricted
 from .routes import (
     AWS_GATEWAY_TYPES,
     advertised_prefixes,
@@ -45,6 +47,9 @@ class AwsProvider(CloudProvider):
         nacls, notes = network_acl_filters(network)
         self.topology.notes.extend(notes)
         return nacls
+
+    def configure_network(self, network: ModelNetwork, ir: Network) -> None:
+        ir.platform_services.extend(platform_services(network))
 
     def gateway_network(self, gateway: VpnGateway) -> Network | None:
         # a VGW/TGW routes with its own table: a routing domain between the VPC and its tunnels
@@ -133,6 +138,16 @@ class AwsProvider(CloudProvider):
         # subnet's network ACL and route table and the security groups as any other
         # (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html)
         endpoint.ingress, endpoint.egress = self.filters(groups, network)
+        cloud = self.blueprint.cloud_of(workload)
+        if (
+            workload.kind in ("vm", "pods")
+            and endpoint.egress
+            and not (cloud is not None and cloud.port_25_restriction_removed)
+        ):
+            # EC2 blocks outbound TCP port 25 before any security group rule
+            first = endpoint.egress[0]
+            blocked = dataclasses.replace(first, rules=(port_25_restricted(network), *first.rules))
+            endpoint.egress = (blocked, *endpoint.egress[1:])
 
     def routes(self, network: ModelNetwork, ir: Network) -> None:
         routes, notes = route_table_routes(self.blueprint, network)

@@ -6,9 +6,18 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
-from ...algebra.packets import IpSet, ServiceSet
+from ...algebra.packets import IpSet, ServiceSet, services_of
 from ...ir.control import BgpSpeaker
-from ...ir.types import Endpoint, Filter, FilterRule, Network, Proxy, Source, SpecialPath
+from ...ir.types import (
+    Endpoint,
+    Filter,
+    FilterRule,
+    Network,
+    PlatformService,
+    Proxy,
+    Source,
+    SpecialPath,
+)
 from ..base import CloudProvider
 from .firewall import GcpInstance, firewall_filters
 from .routing import cloud_nat, default_route, router_speaker, static_routes
@@ -47,6 +56,25 @@ GOOGLE_SPECIAL_PATHS = (
     ),
 )
 
+# "Always allowed traffic" (https://cloud.google.com/vpc/docs/firewalls#alwaysallowed): "Google
+# Cloud always allows communication between a VM instance and its corresponding metadata server
+# at 169.254.169.254", whose packets are listed as always allowed ("For VM instances, VPC firewall
+# rules and hierarchical firewall policies do not apply"); the server provides "DHCP, DNS
+# resolution, NTP, instance metadata". These sentences were read in copies quoting Google's page
+# (its own body was not retrievable from the stored copies): the answer on the metadata address
+# is allowed on the ports of those protocols only (HTTP tcp/80, DNS udp and tcp 53, NTP udp/123,
+# DHCP udp/67), never on another port.
+METADATA_SERVER = PlatformService(
+    "the metadata server",
+    IpSet.from_addresses(["169.254.169.254"]),
+    services_of(["tcp/80", "udp/53", "tcp/53", "udp/123", "udp/67"]),
+    Source(
+        "gcp/always-allowed-traffic",
+        "metadata-server",
+        "https://cloud.google.com/vpc/docs/firewalls#alwaysallowed",
+    ),
+)
+
 # Global external Application Load Balancer with an internet NEG: requests to the external
 # backend come from these ranges (https://cloud.google.com/load-balancing/docs/negs/internet-neg-concepts#ip-ranges).
 GOOGLE_FRONT_END_RANGES = ("34.96.0.0/20", "34.127.192.0/18")
@@ -74,6 +102,7 @@ class GcpProvider(CloudProvider):
 
     def configure_network(self, network: ModelNetwork, ir: Network) -> None:
         ir.shadow_dynamic_routes = True
+        ir.platform_services.append(METADATA_SERVER)
         ir.special_paths.extend(
             SpecialPath(name, IpSet.from_cidrs(ranges), Source(f"gcp/{slug}", None, page))
             for name, slug, ranges, page in GOOGLE_SPECIAL_PATHS

@@ -76,8 +76,8 @@ def _smtp_blocked() -> FilterRule:
     ports (25, 465, and 587) are blocked and cannot be accessed from our infrastructure to
     prevent spam. To send emails from your Instance, you need to open these ports in the security
     group configuration" (after identity verification; the API shows it as the group's read-only
-    `enable_default_security`: "True if SMTP is blocked on IPv4 and IPv6"). The blueprint has no
-    field to lift it yet, so it always applies."""
+    `enable_default_security`: "True if SMTP is blocked on IPv4 and IPv6"). It applies unless
+    the group says `enable_default_security: false` (the block was lifted for the account)."""
     return FilterRule(
         name="SMTP blocked by default: remote TCP ports 25, 465 and 587",
         action="deny",
@@ -95,7 +95,11 @@ def security_group_filters(group: SecurityGroup) -> tuple[Filter, Filter]:
         ("inbound", group.inbound_rules, group.inbound_default_policy or "accept"),
         ("outbound", group.outbound_rules, group.outbound_default_policy or "accept"),
     ):
-        blocked = (_smtp_blocked(),) if direction == "outbound" else ()
+        blocked = (
+            (_smtp_blocked(),)
+            if direction == "outbound" and group.enable_default_security is not False
+            else ()
+        )
         rules = blocked + tuple(
             FilterRule(
                 name=described(f"{direction} rule {i + 1}", rule.description),

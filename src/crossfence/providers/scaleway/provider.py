@@ -6,9 +6,9 @@ import ipaddress
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
-from ...algebra.packets import IpSet
+from ...algebra.packets import IpSet, services_of
 from ...ir.control import BgpSpeaker, RouteExchange
-from ...ir.types import Endpoint, Filter, Network, Proxy, Source
+from ...ir.types import Endpoint, Filter, Network, PlatformService, Proxy, Source
 from ..base import CloudProvider
 from .filters import lb_acl_filter, security_group_filters, vpc_acl_filter
 from .routing import custom_routes, default_routes, gateway_speaker, private_network_scope
@@ -22,6 +22,25 @@ if TYPE_CHECKING:
     from ...terraform.mapping import TerraformMapping
 
 __all__ = ["ScalewayProvider"]
+
+
+# The Instance metadata API: "From within a running Instance, by requesting the Metadata API at
+# http://169.254.42.42/user_data" (https://www.scaleway.com/en/developers/api/instance/user-data);
+# VPC ACLs cannot filter "Scaleway Instance metadata"
+# (https://www.scaleway.com/en/docs/vpc/reference-content/understanding-nacls/). Scaleway does not
+# say whether a security group sees it: the instance's security groups still apply (a wrong
+# "allowed" is worse than a wrong "denied"). HTTP only (tcp/80), the only protocol documented.
+METADATA_API = PlatformService(
+    "the Instance metadata API",
+    IpSet.from_addresses(["169.254.42.42"]),
+    services_of(["tcp/80"]),
+    Source(
+        "scaleway/instance-metadata",
+        "169.254.42.42",
+        "https://www.scaleway.com/en/developers/api/instance/user-data",
+    ),
+    own_filters=True,
+)
 
 
 class ScalewayProvider(CloudProvider):
@@ -41,6 +60,7 @@ class ScalewayProvider(CloudProvider):
 
     def configure_network(self, network: ModelNetwork, ir: Network) -> None:
         ir.between_segments = vpc_acl_filter(network)
+        ir.platform_services.append(METADATA_API)
         # Private Networks reach the internet only through a Public Gateway
         ir.internet_gateway = False
 

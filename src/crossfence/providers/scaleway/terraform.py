@@ -272,6 +272,10 @@ def _security_group(resource: Resource, b: Builder) -> None:
         "outbound_default_policy": str(at(resource.values, "outbound_default_policy") or "accept"),
         "stateful": at(resource.values, "stateful") is not False,
     }
+    # "True if SMTP is blocked on IPv4 and IPv6" (the provider's default): only a known false
+    # lifts the block; unset or unknown keeps it (never a wrong "allowed")
+    if at(resource.values, "enable_default_security") is False:
+        group["enable_default_security"] = False
     for key, field in (("inbound_rule", "inbound_rules"), ("outbound_rule", "outbound_rules")):
         rules = _rules(resource, b, group, key, field)
         if rules:
@@ -517,11 +521,11 @@ TERRAFORM = TerraformMapping(
                 "inbound_default_policy",
                 "outbound_default_policy",
                 "stateful",
+                "enable_default_security",
                 "inbound_rule",
                 "outbound_rule",
             ),
             ignored={
-                "enable_default_security": "SMTP ports of the default security",
                 "external_rules": "the rules resource is read",
             },
             phase=2,

@@ -227,6 +227,8 @@ def _security_group(w: _Writer, group: Any) -> None:
         "outbound_default_policy": group.outbound_default_policy or "accept",
         "stateful": group.stateful,
     }
+    if group.enable_default_security is False:
+        body["enable_default_security"] = False  # the SMTP block lifted for the account
     for field, block in (("inbound_rules", "inbound_rule"), ("outbound_rules", "outbound_rule")):
         rules = []
         for index, rule in enumerate(getattr(group, field)):

@@ -1,4 +1,4 @@
-"""What Scaleway refuses that the model alone cannot know: custom routes and VPC connectors (peering)."""
+"""What Scaleway refuses that the model alone cannot know: custom routes, VPC connectors (peering), VPC ACL rules whose ports cannot be read."""
 
 from __future__ import annotations
 
@@ -218,4 +218,40 @@ def _same_region(v: Validator, side: Peering, network: Network, peer: Network) -
     )
 
 
-RULES = (custom_routes, vpc_connectors)
+def acl_rule_ports(v: Validator) -> None:
+    """Ports on a VPC ACL rule whose protocol has none, or that Scaleway does not say it reads.
+    The VPC API's AclRule has `protocol` ("ANY", "TCP", "UDP", "ICMP"; default ANY) and
+    `src_port_low`/`src_port_high`/`dst_port_low`/`dst_port_high` ("Starting port of the
+    destination port range to which this rule applies (inclusive)") without saying whether
+    ports narrow an ANY rule (https://www.scaleway.com/en/developers/api/vpc/, scaleway.vpc.v2
+    AclRule). ICMP has no ports: refused. ANY with ports: an accept rule is refused as ambiguous
+    (read as any port it would widen what it lets through, read as TCP and UDP only it would
+    narrow it); a drop rule is kept, its ports ignored (it then drops more, never lets more
+    through)."""
+    for network in _scaleway_networks(v):
+        if network.acl is None:
+            continue
+        for rule in network.acl.rules:
+            for field in ("source_ports", "destination_ports"):
+                if getattr(rule, field) is None:
+                    continue
+                if rule.protocol == "icmp":
+                    v.report.add(
+                        rule,
+                        (field,),
+                        f"a VPC ACL rule for ICMP has no {field.replace('_', ' ')} (expected "
+                        "protocol tcp or udp, or no ports)",
+                        "invalid-value",
+                    )
+                elif rule.protocol == "any" and rule.action == "accept":
+                    v.report.add(
+                        rule,
+                        (field,),
+                        f"an accept rule for any protocol with {field.replace('_', ' ')} is "
+                        "ambiguous: Scaleway does not document whether ports narrow an ANY rule "
+                        "(expected protocol tcp or udp, or no ports)",
+                        "invalid-value",
+                    )
+
+
+RULES = (custom_routes, vpc_connectors, acl_rule_ports)
