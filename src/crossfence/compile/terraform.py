@@ -114,6 +114,11 @@ def compile_terraform(
 _NO_CLOUD = ("clouds", *CROSS_CLOUD)
 
 
+def _provider(blueprint: Blueprint, cloud: str) -> str:
+    found = blueprint.get("clouds", cloud)
+    return str(found.provider) if found is not None else "?"
+
+
 def _not_written(blueprint: Blueprint, problems: Unsupported) -> None:
     """A warning per section and cloud whose objects the target does not write (workloads,
     clusters...): compile writes the network they are placed in, never silently less."""
@@ -136,6 +141,7 @@ def _not_written(blueprint: Blueprint, problems: Unsupported) -> None:
             first,
             section,
             f"terraform: {len(objects)} {section} of cloud '{cloud}' ({names}{more}) are not "
-            "written: the terraform target writes the clouds' networks, filters, VPN, load "
-            "balancers and VMs (deploy these with their own Terraform)",
+            f"written: the terraform target does not write these {section} of a "
+            f"{_provider(blueprint, cloud)} cloud (deploy them with their own Terraform or "
+            "manifests; docs/compile.md lists what each provider writes)",
         )
