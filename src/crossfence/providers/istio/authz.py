@@ -1,15 +1,19 @@
 """Istio mesh decisions for one request: sidecars, mTLS mode (PeerAuthentication), authorization.
 
-- Sidecars: a pod has one when its namespace has `istio-injection=enabled` or an `istio.io/rev`
-  label, unless the pod says `sidecar.istio.io/inject: "false"` (label or annotation), or when the
-  pod itself says `"true"`. Without a sidecar on the destination the mesh enforces nothing.
+- Sidecars (`has_sidecar`): injected when the namespace (`istio-injection=enabled`, else an
+  `istio.io/rev` label) or the pod (`sidecar.istio.io/inject: "true"` or `istio.io/rev`) enables
+  it and neither disables it (`istio-injection=disabled`, `sidecar.istio.io/inject: "false"`).
+  Without a sidecar on the destination the mesh enforces nothing.
 - mTLS (https://istio.io/latest/docs/reference/config/security/peer_authentication/): the mode of
   the destination port comes from the workload policy (its port-level entry first), then the
-  namespace policy, then the mesh policy in the root namespace `istio-system`; UNSET inherits and
-  the default is PERMISSIVE. Auto mTLS makes a client sidecar use mTLS towards a sidecar that does
+  namespace policy, then the mesh policy in the root namespace `istio-system` (where a policy
+  with a selector is ignored); UNSET inherits and the default is PERMISSIVE. Auto mTLS makes a client sidecar use mTLS towards a sidecar that does
   not DISABLE it. STRICT rejects plaintext.
 - Authorization (https://istio.io/latest/docs/reference/config/security/authorization-policy/):
   CUSTOM, then DENY, then ALLOW; a workload with no ALLOW policy allows; AUDIT decides nothing.
+  A matching CUSTOM rule hands the request to its external authorizer ("evaluate and deny the
+  request if the evaluation result is deny", https://istio.io/latest/docs/concepts/security/#authorization):
+  what CUSTOM, DENY and ALLOW let through is then allowed only on that condition (`delegated`).
   A policy matches when one of its rules matches; no rules never matches. principals and
   namespaces come from the mTLS certificate, so plaintext has none (`notPrincipals` then holds,
   as Envoy's negated matcher does). HTTP-only fields on TCP traffic follow the "Authorization for
@@ -24,6 +28,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from crossfence.located.location import Location
@@ -68,12 +73,40 @@ def principal(pod: Pod) -> str:
     return f"{TRUST_DOMAIN}/ns/{pod.namespace}/sa/{pod.service_account}"
 
 
+_INJECT = "sidecar.istio.io/inject"
+"""The pod label (and the deprecated pod annotation) that turns injection on or off."""
+
+
+def _namespace_injection(labels: Mapping[str, str]) -> bool | None:
+    """The namespace's say: True enabled, False disabled, None neither. `istio-injection`
+    takes precedence over `istio.io/rev`; only `enabled` and `disabled` are its values."""
+    if "istio-injection" in labels:
+        return {"enabled": True, "disabled": False}.get(labels["istio-injection"])
+    return True if "istio.io/rev" in labels else None
+
+
+def _pod_injection(pod: Pod) -> bool | None:
+    """The pod's say: its `sidecar.istio.io/inject` label ("true" or "false"), else its
+    `istio.io/rev` label (enabled); the deprecated annotation can only disable, since the
+    injection webhook's object selector reads labels and is never called for an annotation."""
+    label = pod.labels.get(_INJECT)
+    if label in ("true", "false"):
+        return label == "true"
+    if label is None and pod.annotations.get(_INJECT) == "false":
+        return False
+    return True if "istio.io/rev" in pod.labels else None
+
+
 def has_sidecar(cluster: Cluster, pod: Pod) -> bool:
-    flag = pod.labels.get("sidecar.istio.io/inject", pod.annotations.get("sidecar.istio.io/inject"))
-    if flag is not None:
-        return flag.lower() == "true"
-    labels = cluster.namespace_labels(pod.namespace)
-    return labels.get("istio-injection") == "enabled" or "istio.io/rev" in labels
+    """Whether Istio injects a sidecar into the pod, by the documented logic
+    (https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/#controlling-the-injection-policy):
+    "If either label is disabled, the pod is not injected"; "If either label is enabled, the pod
+    is injected"; if neither is set it is not (`enableNamespacesByDefault` is off by default)."""
+    namespace = _namespace_injection(cluster.namespace_labels(pod.namespace))
+    own = _pod_injection(pod)
+    if namespace is False or own is False:
+        return False
+    return bool(namespace or own)
 
 
 def _selects(selector: dict[str, str] | None, pod: Pod) -> bool:
@@ -82,10 +115,15 @@ def _selects(selector: dict[str, str] | None, pod: Pod) -> bool:
 
 def mtls_mode(cluster: Cluster, pod: Pod, port: int) -> tuple[str, PeerAuthentication | None]:
     """The effective mode on `pod`'s `port` and the policy that set it (None: the default)."""
+    # "PeerAuthentication policies with workload selectors are ignored when deployed in the root
+    # namespace" (the reference), for the root namespace's own workloads too
     workload = [
         p
         for p in cluster.peer_authentications
-        if p.namespace == pod.namespace and p.selector is not None and _selects(p.selector, pod)
+        if p.namespace == pod.namespace
+        and p.namespace != ROOT_NAMESPACE
+        and p.selector is not None
+        and _selects(p.selector, pod)
     ]
     namespace = [
         p
@@ -139,6 +177,20 @@ class AuthorizationDecision:
     policy: AuthorizationPolicy | None = None
     rule: AuthorizationRule | None = None
     notes: tuple[str, ...] = field(default=())
+    delegated: tuple[AuthorizationPolicy, AuthorizationRule] | None = None
+    """The CUSTOM rule that matched: the request then reaches the workload only if that
+    policy's external authorizer allows it, which crossfence cannot know."""
+
+    @property
+    def delegation(self) -> str | None:
+        """The condition a CUSTOM match puts on an allowed request, in words (None: none)."""
+        if self.delegated is None:
+            return None
+        policy, rule = self.delegated
+        return (
+            f"the CUSTOM provider {policy.provider!r} allows the request "
+            f"(AuthorizationPolicy {policy.key} rule {rule.index})"
+        )
 
     @property
     def location(self) -> Location | None:
@@ -244,7 +296,7 @@ def _rule_matches(
     action = policy.action
     skip: tuple[str, ...] = ()
     if rule.http_only_fields and not request.is_http:
-        if action != "DENY":
+        if action == "ALLOW":
             notes.append(
                 f"{policy.key} rule {rule.index} uses HTTP-only fields on TCP traffic: "
                 "ignored (never matches)"
@@ -254,6 +306,9 @@ def _rule_matches(
             f"{policy.key} rule {rule.index} uses HTTP-only fields on TCP traffic: "
             "only its TCP fields apply"
         )
+        # DENY and CUSTOM alike: Istio builds CUSTOM rules with the DENY action "so that a HTTP
+        # rule is properly handled when generating for TCP filter chain" (istio/istio
+        # pilot/pkg/security/authz/builder), which drops the HTTP-only fields
         skip = HTTP_ONLY_SOURCE_FIELDS + HTTP_ONLY_OPERATION_FIELDS
     if (
         request.host is None
@@ -272,11 +327,12 @@ def _rule_matches(
             continue
         result = _condition(condition, request)
         if result is None:
-            # Never widened: an unknown condition makes ALLOW rules fail and DENY rules hold.
+            # Never widened: an unknown condition makes ALLOW rules fail, and DENY rules (and
+            # CUSTOM ones, which then ask their provider) hold.
             notes.append(
                 f"{policy.key} rule {rule.index}: condition {condition.key!r} is not supported by crossfence"
             )
-            if action != "DENY":
+            if action == "ALLOW":
                 return False
             continue
         if not result:
@@ -362,7 +418,8 @@ def authorize(cluster: Cluster, destination: Pod, request: Request) -> Authoriza
     if custom is not None:
         # The external authorizer decides at run time; crossfence cannot know its answer.
         notes.append(
-            f"CUSTOM {custom[0].key} delegates to provider {custom[0].provider!r}; assumed to allow"
+            f"CUSTOM {custom[0].key} delegates to provider {custom[0].provider!r}: allowed only "
+            "if it allows"
         )
     deny = _first_match(by_action["DENY"], request, notes)
     if deny is not None:
@@ -374,6 +431,7 @@ def authorize(cluster: Cluster, destination: Pod, request: Request) -> Authoriza
             policy,
             rule,
             tuple(notes),
+            custom,
         )
     if not by_action["ALLOW"]:
         detail = "no ALLOW policy applies to the workload: allowed"
@@ -384,6 +442,7 @@ def authorize(cluster: Cluster, destination: Pod, request: Request) -> Authoriza
             custom[0] if custom else None,
             custom[1] if custom else None,
             tuple(notes),
+            custom,
         )
     allow = _first_match(by_action["ALLOW"], request, notes)
     if allow is not None:
@@ -395,6 +454,7 @@ def authorize(cluster: Cluster, destination: Pod, request: Request) -> Authoriza
             policy,
             rule,
             tuple(notes),
+            custom,
         )
     names = ", ".join(p.key for p in by_action["ALLOW"])
     return AuthorizationDecision(
@@ -404,4 +464,5 @@ def authorize(cluster: Cluster, destination: Pod, request: Request) -> Authoriza
         by_action["ALLOW"][0],
         None,
         tuple(notes),
+        custom,
     )

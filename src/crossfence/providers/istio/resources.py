@@ -136,9 +136,19 @@ class PeerAuthentication:
 
 
 def _selector(fields: Fields, spec: dict[str, Any], path: FieldPath) -> dict[str, str] | None:
+    """`selector.matchLabels`, the only field of Istio's WorkloadSelector
+    (https://istio.io/latest/docs/reference/config/type/workload-selector/). Another key is
+    refused rather than dropped: `selector: {app: web}` read as no selector would widen the
+    policy to every workload of the namespace (the API server refuses or prunes it)."""
     if spec.get("selector") is None:
         return None
     raw = fields.mapping(spec["selector"], (*path, "selector"))
+    for key in raw:
+        if key != "matchLabels":
+            fields.error(
+                (*path, "selector", key),
+                "unknown field of a workload selector (expected matchLabels)",
+            )
     return fields.labels(raw.get("matchLabels"), (*path, "selector", "matchLabels"))
 
 
@@ -233,7 +243,9 @@ def parse_peer_authentication(
 ) -> PeerAuthentication:
     spec_path = (*path, "spec")
     spec = fields.mapping(obj.get("spec"), spec_path)
-    selector = _selector(fields, spec, spec_path)
+    # Istio reads a selector without labels as none: the policy is the namespace's (or mesh's),
+    # and its portLevelMtls is ignored (istio/istio ComposePeerAuthentication).
+    selector = _selector(fields, spec, spec_path) or None
     mode = _mode(fields, spec.get("mtls"), (*spec_path, "mtls"))
     port_modes = {}
     raw_ports = fields.mapping(spec.get("portLevelMtls"), (*spec_path, "portLevelMtls"))

@@ -1,0 +1,482 @@
+"""Istio rules as the documentation states them, one small folder of manifests per rule.
+
+Sidecar injection: https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/
+PeerAuthentication: https://istio.io/latest/docs/reference/config/security/peer_authentication/
+AuthorizationPolicy: https://istio.io/latest/docs/reference/config/security/authorization-policy/
+Concepts: https://istio.io/latest/docs/concepts/security/#authorization
+Each test asks `reach` on the folder (`engine.manifest_reach`, what `crossfence reach DIR`
+answers) and states the answer the page gives.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from crossfence.engine.manifest_reach import manifest_reach
+from crossfence.engine.reach import Reach
+from crossfence.errors import ManifestError
+from crossfence.providers.istio import has_sidecar
+from crossfence.providers.kubernetes import Cluster, load_manifests
+
+# `server` (app: server, account server) and `client` (account client) in the injected
+# namespace `foo`; `plain` in `legacy`, which has no sidecar; `other` in the injected `bar`.
+# No Service targets port 8080: the sidecar auto-detects it; 9000 is declared TCP.
+BASE = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: istio-system}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: foo, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: bar, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: legacy}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: server, namespace: foo, labels: {app: server}}
+spec:
+  serviceAccountName: server
+  containers: [{name: s, image: s, ports: [{containerPort: 8080}, {containerPort: 9000}]}]
+status: {podIP: 10.1.0.10}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: server, namespace: foo}
+spec:
+  selector: {app: server}
+  ports: [{name: tcp-data, port: 9000}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: foo, labels: {app: client}}
+spec: {serviceAccountName: client, containers: [{name: c, image: c}]}
+status: {podIP: 10.1.0.20}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other, namespace: bar, labels: {app: other}}
+spec: {serviceAccountName: other, containers: [{name: c, image: c}]}
+status: {podIP: 10.1.1.20}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: plain, namespace: legacy, labels: {app: plain}}
+spec: {containers: [{name: c, image: c}]}
+status: {podIP: 10.1.2.20}
+"""
+
+Folder = Callable[..., Cluster]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Folder:
+    """A folder of manifests: BASE (unless `base=False`) and `extra`, one file each."""
+    counter = iter(range(1000))
+
+    def make(extra: str, base: bool = True) -> Cluster:
+        where = tmp_path / f"cluster-{next(counter)}"
+        where.mkdir()
+        if base:
+            (where / "base.yaml").write_text(BASE, encoding="utf-8")
+        (where / "policies.yaml").write_text(textwrap.dedent(extra).strip() + "\n", "utf-8")
+        return load_manifests(where)
+
+    return make
+
+
+def ask(cluster: Cluster, src: str, dst: str = "foo/server", port: str = "tcp/9000") -> Reach:
+    return manifest_reach(cluster, src, dst, port)
+
+
+STRICT_MESH = """
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: istio-system}
+spec: {mtls: {mode: STRICT}}
+"""
+
+
+# -- sidecar injection ------------------------------------------------------------------------
+
+
+def _injection_case(namespace_labels: str, pod_labels: str, pod_annotations: str) -> str:
+    return f"""
+    apiVersion: v1
+    kind: Namespace
+    metadata: {{name: apps, labels: {namespace_labels}}}
+    ---
+    apiVersion: v1
+    kind: Pod
+    metadata: {{name: p, namespace: apps, labels: {pod_labels}, annotations: {pod_annotations}}}
+    spec: {{containers: [{{name: c, image: c}}]}}
+    status: {{podIP: 10.1.3.5}}
+    """
+
+
+@pytest.mark.parametrize(
+    ("namespace_labels", "pod_labels", "pod_annotations", "injected"),
+    [
+        ("{istio-injection: enabled}", "{}", "{}", True),
+        ("{istio-injection: disabled}", "{}", "{}", False),
+        ("{}", "{}", "{}", False),  # neither: enableNamespacesByDefault is off by default
+        ("{}", '{sidecar.istio.io/inject: "true"}', "{}", True),
+        ("{istio-injection: enabled}", '{sidecar.istio.io/inject: "false"}', "{}", False),
+        # "If either label is disabled, the pod is not injected"
+        ("{istio-injection: disabled}", '{sidecar.istio.io/inject: "true"}', "{}", False),
+        # revisions: istio.io/rev enables, on the namespace or the pod
+        ("{istio.io/rev: canary}", "{}", "{}", True),
+        ("{}", "{istio.io/rev: canary}", "{}", True),
+        ("{istio.io/rev: canary}", '{sidecar.istio.io/inject: "false"}', "{}", False),
+        # "If the istio-injection label and the istio.io/rev label are both present on the same
+        # namespace, the istio-injection label will take precedence."
+        ("{istio-injection: disabled, istio.io/rev: canary}", "{}", "{}", False),
+        ("{istio-injection: enabled, istio.io/rev: canary}", "{}", "{}", True),
+        # the deprecated annotation still disables; it cannot enable, the webhook's object
+        # selector reading labels only
+        ("{istio-injection: enabled}", "{}", '{sidecar.istio.io/inject: "false"}', False),
+        ("{}", "{}", '{sidecar.istio.io/inject: "true"}', False),
+    ],
+)
+def test_sidecar_injection_follows_the_documented_logic(
+    folder: Folder, namespace_labels: str, pod_labels: str, pod_annotations: str, injected: bool
+) -> None:
+    """https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/#controlling-the-injection-policy:
+    "1. If either label is disabled, the pod is not injected 2. If either label is enabled, the
+    pod is injected 3. If neither label is set, the pod is injected if
+    .values.sidecarInjectorWebhook.enableNamespacesByDefault is enabled. This is not enabled by
+    default"; the revision table: namespace and pod `istio.io/rev=canary` enable; and "If the
+    istio-injection label and the istio.io/rev label are both present on the same namespace,
+    the istio-injection label will take precedence." The annotation is "Deprecated in favor of
+    sidecar.istio.io/inject label" (https://istio.io/latest/docs/reference/config/annotations/)."""
+    cluster = folder(_injection_case(namespace_labels, pod_labels, pod_annotations), base=False)
+    assert has_sidecar(cluster, cluster.pod("apps/p")) is injected
+
+
+def test_a_client_the_injector_skips_is_plaintext_and_strict_rejects_it(folder: Folder) -> None:
+    """A client in a namespace labelled `istio-injection=disabled` and `istio.io/rev=canary` has
+    no sidecar (istio-injection takes precedence, the page above), so it talks plaintext, and
+    mesh-wide STRICT "Connection is an mTLS tunnel" only: rejected. The pod label
+    `sidecar.istio.io/inject: "true"` does not override a disabled namespace ("If either label
+    is disabled, the pod is not injected")."""
+    cluster = folder(
+        STRICT_MESH
+        + dedent("""
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: canary, labels: {istio-injection: disabled, istio.io/rev: canary}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: a, namespace: canary}
+        spec: {containers: [{name: c, image: c}]}
+        status: {podIP: 10.1.4.5}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: off, labels: {istio-injection: disabled}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: b, namespace: off, labels: {sidecar.istio.io/inject: "true"}}
+        spec: {containers: [{name: c, image: c}]}
+        status: {podIP: 10.1.4.6}
+        """)
+    )
+    for client in ("canary/a", "off/b"):
+        answer = ask(cluster, client)
+        assert not answer.allowed
+        assert answer.disposition == "DENIED_MESH_MTLS"
+    assert ask(cluster, "foo/client").allowed
+
+
+# -- PeerAuthentication -----------------------------------------------------------------------
+
+
+def test_peer_authentication_levels_and_inheritance(folder: Folder) -> None:
+    """Reference: "Policies to allow both mTLS and plaintext traffic for all workloads under
+    namespace foo, but require mTLS for workload finance" (namespace PERMISSIVE, workload
+    STRICT); the namespace policy overrides the mesh one; UNSET "Inherit from parent, if has
+    one. Otherwise treated as PERMISSIVE"."""
+    cluster = folder(
+        STRICT_MESH
+        + dedent("""
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: default, namespace: foo}
+        spec: {mtls: {mode: PERMISSIVE}}
+        """)
+    )
+    assert ask(cluster, "legacy/plain").allowed  # namespace PERMISSIVE beats mesh STRICT
+    cluster = folder(
+        STRICT_MESH
+        + dedent("""
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: default, namespace: foo}
+        spec: {mtls: {mode: UNSET}}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: server, namespace: foo}
+        spec: {selector: {matchLabels: {app: server}}}
+        """)
+    )
+    # workload and namespace UNSET: the mesh's STRICT holds
+    assert ask(cluster, "legacy/plain").disposition == "DENIED_MESH_MTLS"
+    assert ask(cluster, "foo/client").allowed
+
+
+def test_a_root_namespace_policy_with_a_selector_is_ignored(folder: Folder) -> None:
+    """Reference: "Note: PeerAuthentication policies with workload selectors are ignored when
+    deployed in the root namespace." (istio/istio ComposePeerAuthentication: "Workload-level
+    policy, aka the one with selector and not in root namespace"): a STRICT one there leaves
+    the default PERMISSIVE, for workloads of other namespaces and of the root one alike."""
+    cluster = folder(
+        """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: strict-selected, namespace: istio-system}
+        spec: {selector: {matchLabels: {app: server}}, mtls: {mode: STRICT}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: server, namespace: istio-system, labels: {app: server, sidecar.istio.io/inject: "true"}}
+        spec: {containers: [{name: s, image: s}]}
+        status: {podIP: 10.1.5.10}
+        """
+    )
+    assert ask(cluster, "legacy/plain").allowed
+    assert ask(cluster, "legacy/plain", "istio-system/server").allowed
+
+
+def test_port_level_mtls_needs_a_selector_with_labels(folder: Folder) -> None:
+    """Reference, `portLevelMtls`: "Port specific mutual TLS settings. These only apply when a
+    workload selector is specified." Istio reads a selector without labels as none (the
+    namespace's policy, `len(spec.Selector.MatchLabels) == 0`), so a DISABLE on port 9000
+    there is ignored and STRICT still rejects plaintext on it; with labels it applies."""
+    for selector in ("", "selector: {matchLabels: {}}"):
+        cluster = folder(
+            f"""
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {{name: default, namespace: foo}}
+            spec:
+              {selector}
+              mtls: {{mode: STRICT}}
+              portLevelMtls: {{9000: {{mode: DISABLE}}}}
+            """
+        )
+        answer = ask(cluster, "legacy/plain")
+        assert not answer.allowed, selector
+        assert answer.disposition == "DENIED_MESH_MTLS"
+    cluster = folder(
+        """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: server, namespace: foo}
+        spec:
+          selector: {matchLabels: {app: server}}
+          mtls: {mode: STRICT}
+          portLevelMtls: {9000: {mode: DISABLE}}
+        """
+    )
+    assert ask(cluster, "legacy/plain").allowed
+    assert ask(cluster, "legacy/plain", port="tcp/8080").disposition == "DENIED_MESH_MTLS"
+
+
+# -- AuthorizationPolicy ----------------------------------------------------------------------
+
+
+def policy(name: str, spec: str, namespace: str = "foo") -> str:
+    return (
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+        f"metadata: {{name: {name}, namespace: {namespace}}}\nspec: {spec}\n---\n"
+    )
+
+
+def test_allow_nothing_allow_all_and_deny_all(folder: Folder) -> None:
+    """Reference: "The following example shows an ALLOW policy that matches nothing. If there
+    are no other ALLOW policies, requests will be denied because of the "deny by default"
+    behavior" (`spec: {}`); "allow-all" is `rules: [{}]` ("the empty rule matches anything");
+    "deny-all" (`action: DENY`, `rules: [{}]`) "will always deny requests even if there is
+    another ALLOW policy allowing the request because the DENY policy takes precedence"."""
+    nothing = folder(policy("allow-nothing", "{}"))
+    assert ask(nothing, "foo/client").disposition == "DENIED_MESH_AUTHORIZATION"
+    everything = folder(policy("allow-nothing", "{}") + policy("allow-all", "{rules: [{}]}"))
+    assert ask(everything, "foo/client").allowed
+    assert ask(everything, "legacy/plain").allowed
+    deny = folder(
+        policy("allow-all", "{rules: [{}]}") + policy("deny-all", "{action: DENY, rules: [{}]}")
+    )
+    assert ask(deny, "foo/client").disposition == "DENIED_MESH_AUTHORIZATION"
+
+
+def test_a_deny_policy_without_rules_denies_nothing(folder: Folder) -> None:
+    """Reference: a policy matches a request when one of its rules does (Rule: "A rule matches
+    a request if ..."); a DENY policy with no rules never matches, and "If there are no ALLOW
+    policies for the workload, allow the request" (concepts, #authorization)."""
+    cluster = folder(policy("deny-none", "{action: DENY}"))
+    assert ask(cluster, "foo/client").allowed
+
+
+def test_audit_decides_nothing(folder: Folder) -> None:
+    """Reference: "AUDIT policies do not affect whether requests are allowed or denied to the
+    workload. Requests will be allowed or denied based solely on CUSTOM, DENY and ALLOW
+    actions." An AUDIT policy alone is no ALLOW policy: the request is allowed."""
+    cluster = folder(policy("audit", "{action: AUDIT, rules: [{}]}"))
+    assert ask(cluster, "foo/client").allowed
+    cluster = folder(
+        policy("audit", "{action: AUDIT, rules: [{}]}")
+        + policy("only-bar", "{rules: [{from: [{source: {namespaces: [bar]}}]}]}")
+    )
+    assert not ask(cluster, "foo/client").allowed
+    assert ask(cluster, "bar/other").allowed
+
+
+def test_custom_makes_the_answer_depend_on_its_provider(folder: Folder) -> None:
+    """Concepts (#authorization): "If there are any CUSTOM policies that match the request,
+    evaluate and deny the request if the evaluation result is deny." The external authorizer's
+    answer is unknown: the connection is allowed only if it allows, never silently allowed."""
+    cluster = folder(
+        policy(
+            "ext",
+            "{action: CUSTOM, provider: {name: opa}, rules: [{to: [{operation: {ports: ['9000']}}]}]}",
+        )
+    )
+    answer = ask(cluster, "foo/client")
+    assert answer.allowed
+    assert any("CUSTOM provider 'opa'" in c and "foo/ext rule 0" in c for c in answer.conditions)
+    assert not ask(cluster, "foo/client", port="tcp/8080").conditions  # the rule does not match
+    denied = folder(
+        policy("ext", "{action: CUSTOM, provider: {name: opa}, rules: [{}]}")
+        + policy("deny-all", "{action: DENY, rules: [{}]}")
+    )
+    assert not ask(denied, "foo/client").allowed
+
+
+def test_custom_with_http_fields_on_tcp_still_delegates(folder: Folder) -> None:
+    """Istio builds CUSTOM policies with the DENY action "so that a HTTP rule is properly
+    handled when generating for TCP filter chain" (istio/istio pilot/pkg/security/authz/builder):
+    on TCP the HTTP-only fields are dropped, as for DENY ("Authorization for TCP traffic" task,
+    https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/: "Istio doesn't
+    understand the HTTP-only fields while creating a DENY rule for tcp port and due to it's
+    restrictive nature it denies all the traffic to the tcp ports"). So the provider is asked."""
+    cluster = folder(
+        policy(
+            "ext",
+            "{action: CUSTOM, provider: {name: opa}, rules: [{to: [{operation: {methods: [GET]}}]}]}",
+        )
+    )
+    answer = ask(cluster, "foo/client")  # port 9000 is declared TCP
+    assert answer.allowed
+    assert any("CUSTOM provider 'opa'" in c for c in answer.conditions)
+
+
+def test_target_refs_bind_gateways_not_the_sidecar(folder: Folder) -> None:
+    """Reference, `targetRefs`: "Currently, the following resource attachment types are
+    supported: kind: Gateway ... kind: Service ... This type is only supported for waypoints";
+    a sidecar does not enforce such a policy (it is reported as a warning)."""
+    cluster = folder(
+        policy(
+            "gateway-only",
+            "{targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: gw}]}",
+        )
+    )
+    assert ask(cluster, "foo/client").allowed
+    assert any("targetRef" in w.message for w in cluster.warnings)
+
+
+def test_root_namespace_policies_apply_to_the_whole_mesh(folder: Folder) -> None:
+    """Reference, `selector`: "If the authorization policy is in the root namespace, the
+    selector will additionally match with workloads in all namespaces"; without a selector a
+    root-namespace policy applies to every workload of the mesh. A policy in `bar` does not
+    apply to `foo`'s workloads."""
+    cluster = folder(policy("allow-nothing", "{}", "istio-system"))
+    assert ask(cluster, "foo/client").disposition == "DENIED_MESH_AUTHORIZATION"
+    cluster = folder(
+        policy(
+            "server-from-bar",
+            "{selector: {matchLabels: {app: server}}, rules: [{from: [{source: {namespaces: [bar]}}]}]}",
+            "istio-system",
+        )
+    )
+    assert not ask(cluster, "foo/client").allowed
+    assert ask(cluster, "bar/other").allowed
+    assert ask(cluster, "foo/server", "bar/other").allowed  # other's selector does not match
+    cluster = folder(policy("allow-nothing", "{}", "bar"))
+    assert ask(cluster, "foo/client").allowed
+
+
+def test_a_policy_without_selector_applies_to_its_namespace(folder: Folder) -> None:
+    """Reference, `selector`: "If not set, the policy will be applied to all workloads in the
+    same namespace as the policy"... and not beyond it."""
+    cluster = folder(policy("allow-nothing", "{}"))
+    assert not ask(cluster, "bar/other").allowed  # foo/server, selected
+    assert ask(cluster, "foo/client", "bar/other").allowed
+
+
+def test_a_selector_without_match_labels_is_refused(folder: Folder) -> None:
+    """WorkloadSelector has one field, `matchLabels`
+    (https://istio.io/latest/docs/reference/config/type/workload-selector/). `selector: {app:
+    server}` is refused with its location, not read as "every workload of the namespace"."""
+    with pytest.raises(ManifestError) as error:
+        folder(policy("typo", "{selector: {app: server}, rules: [{}]}"))
+    assert "spec.selector.app" in str(error.value)
+    assert "matchLabels" in str(error.value)
+
+
+def test_principals_and_namespaces_need_mtls(folder: Folder) -> None:
+    """Concepts, "Dependency on mutual TLS": principals/notPrincipals and namespaces/
+    notNamespaces need mTLS, and using them with PERMISSIVE risks "unexpected requests
+    rejection or policy bypass of plain text traffic": plaintext has no principal, so an ALLOW
+    on a principal rejects it, a DENY on a namespace lets it through, a DENY on notNamespaces
+    denies it."""
+    allow = folder(
+        policy(
+            "from-client",
+            "{rules: [{from: [{source: {principals: [cluster.local/ns/foo/sa/client, cluster.local/ns/legacy/sa/default]}}]}]}",
+        )
+    )
+    assert ask(allow, "foo/client").allowed
+    assert not ask(allow, "legacy/plain").allowed
+    deny = folder(
+        policy("deny-legacy", "{action: DENY, rules: [{from: [{source: {namespaces: [legacy]}}]}]}")
+    )
+    assert ask(deny, "legacy/plain").allowed  # plaintext bypasses the DENY
+    deny_not = folder(
+        policy(
+            "deny-not-foo", "{action: DENY, rules: [{from: [{source: {notNamespaces: [foo]}}]}]}"
+        )
+    )
+    assert not ask(deny_not, "legacy/plain").allowed
+    assert ask(deny_not, "foo/client").allowed
+
+
+def test_ip_blocks_and_ports(folder: Folder) -> None:
+    """Reference, Source `ipBlocks`: "A list of IP blocks, populated from the source address of
+    the IP packet"; Operation `ports` / `notPorts`: "A list of ports, which matches to the
+    "destination.port" attribute" and its negation."""
+    cluster = folder(
+        policy(
+            "from-legacy",
+            "{rules: [{from: [{source: {ipBlocks: [10.1.2.0/24]}}], to: [{operation: {notPorts: ['8080']}}]}]}",
+        )
+    )
+    assert ask(cluster, "legacy/plain").allowed
+    assert not ask(cluster, "legacy/plain", port="tcp/8080").allowed
+    assert not ask(cluster, "foo/client").allowed
