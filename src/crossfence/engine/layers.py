@@ -19,7 +19,13 @@ import ipaddress
 
 from ..ir.layers import ClusterLayer, WorkloadIdentity
 from ..ir.types import Endpoint, Source, Topology
-from ..providers.istio.authz import Request, has_sidecar, mesh_principal, mtls_mode
+from ..providers.istio.authz import (
+    Request,
+    has_sidecar,
+    intercepts_inbound,
+    mesh_principal,
+    mtls_mode,
+)
 from ..providers.istio.connection import authorize_connection
 from ..providers.kubernetes import Pod
 from ..providers.kubernetes.netpol import DirectionVerdict, evaluate_direction
@@ -318,6 +324,15 @@ class LayeredReach:
             return [Step("MESH", f"{pod.key} has no Istio sidecar: the mesh enforces nothing")]
         if protocol != "tcp" or port is None:
             return [Step("MESH", f"Istio sidecars intercept TCP only, not {protocol}")]
+        if not intercepts_inbound(pod, port):
+            return [
+                Step(
+                    "MESH",
+                    f"port {port} of {pod.key} is not redirected to its sidecar "
+                    "(traffic.sidecar.istio.io/includeInboundPorts, excludeInboundPorts): "
+                    "the mesh enforces nothing on it",
+                )
+            ]
         steps = []
         if edge:
             steps.append(Step("MESH_INGRESS_GATEWAY", edge))

@@ -480,3 +480,133 @@ def test_ip_blocks_and_ports(folder: Folder) -> None:
     assert ask(cluster, "legacy/plain").allowed
     assert not ask(cluster, "legacy/plain", port="tcp/8080").allowed
     assert not ask(cluster, "foo/client").allowed
+
+
+@pytest.mark.parametrize(
+    ("spec", "where"),
+    [
+        ("{rules: [{form: [{source: {namespaces: [bar]}}]}]}", "spec.rules[0].form"),
+        ("{rules: [{from: [{sources: {namespaces: [bar]}}]}]}", "spec.rules[0].from[0].sources"),
+        ("{rules: [{to: [{operations: {ports: ['9000']}}]}]}", "spec.rules[0].to[0].operations"),
+        ("{rules: [{when: [{key: source.ip, value: [10.0.0.1]}]}]}", "spec.rules[0].when[0].value"),
+        ("{action: DENY, rule: [{}]}", "spec.rule"),
+    ],
+)
+def test_a_misspelt_field_is_refused(folder: Folder, spec: str, where: str) -> None:
+    """The AuthorizationPolicy reference names every field of `spec`, `Rule` (`from`, `to`,
+    `when`), `Rule.From` (`source`), `Rule.To` (`operation`) and `Condition` (`key`, `values`,
+    `notValues`). A misspelt one is refused with its location (as strict field validation,
+    kubectl's default, refuses the object) rather than dropped: `form:` dropped would leave a
+    rule that matches every source."""
+    with pytest.raises(ManifestError) as error:
+        folder(policy("typo", spec))
+    assert where in str(error.value)
+    assert "unknown field" in str(error.value)
+
+
+def test_ports_kept_from_the_sidecar_bypass_the_mesh(folder: Folder) -> None:
+    """Annotations reference (https://istio.io/latest/docs/reference/config/annotations/):
+    `traffic.sidecar.istio.io/excludeInboundPorts` "A comma separated list of inbound ports to
+    be excluded from redirection to Envoy. Only applies when all inbound traffic (i.e. '*') is
+    being redirected."; `includeInboundPorts` "... An empty list will disable all inbound
+    redirection." A port the sidecar never sees gets neither STRICT mTLS nor authorization:
+    plaintext from outside the mesh reaches it despite both."""
+    deny_everything = STRICT_MESH + "---\n" + policy("allow-nothing", "{}", "istio-system")
+    excluded = """
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: bypass
+          namespace: foo
+          annotations: {traffic.sidecar.istio.io/excludeInboundPorts: "9000,9100"}
+        spec: {containers: [{name: s, image: s, ports: [{containerPort: 9000}]}]}
+        status: {podIP: 10.1.0.30}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: only8080
+          namespace: foo
+          annotations: {traffic.sidecar.istio.io/includeInboundPorts: "8080"}
+        spec: {containers: [{name: s, image: s, ports: [{containerPort: 9000}]}]}
+        status: {podIP: 10.1.0.31}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: none
+          namespace: foo
+          annotations: {traffic.sidecar.istio.io/includeInboundPorts: ""}
+        spec: {containers: [{name: s, image: s, ports: [{containerPort: 9000}]}]}
+        status: {podIP: 10.1.0.32}
+        """
+    cluster = folder(deny_everything + dedent(excluded))
+    assert ask(cluster, "legacy/plain", "foo/bypass").allowed
+    assert ask(cluster, "legacy/plain", "foo/bypass", "tcp/8080").disposition == "DENIED_MESH_MTLS"
+    assert ask(cluster, "legacy/plain", "foo/only8080").allowed
+    assert not ask(cluster, "legacy/plain", "foo/only8080", "tcp/8080").allowed
+    assert ask(cluster, "legacy/plain", "foo/none", "tcp/8080").allowed
+    assert not ask(cluster, "foo/client", "foo/server").allowed  # no annotation: all redirected
+
+
+@pytest.mark.parametrize(
+    "annotations",
+    [
+        '{traffic.sidecar.istio.io/excludeOutboundPorts: "9000"}',
+        '{traffic.sidecar.istio.io/excludeOutboundIPRanges: "10.1.0.0/24"}',
+        '{traffic.sidecar.istio.io/includeOutboundIPRanges: "10.2.0.0/16"}',
+        '{traffic.sidecar.istio.io/includeOutboundIPRanges: ""}',
+    ],
+)
+def test_a_client_port_kept_from_its_sidecar_leaves_in_plaintext(
+    folder: Folder, annotations: str
+) -> None:
+    """Annotations reference (https://istio.io/latest/docs/reference/config/annotations/):
+    `excludeOutboundPorts` "A comma separated list of outbound ports to be excluded from
+    redirection to Envoy"; `excludeOutboundIPRanges` "... IP ranges in CIDR form to be excluded
+    from redirection"; `includeOutboundIPRanges` "... An empty list will disable all outbound
+    redirection." What the client's sidecar never sees is not wrapped in mTLS: STRICT rejects
+    it, and a principal rule cannot match it, whatever sidecar the client has."""
+    client = f"""
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {{name: leaky, namespace: foo, annotations: {annotations}}}
+        spec: {{serviceAccountName: client, containers: [{{name: c, image: c}}]}}
+        status: {{podIP: 10.1.0.21}}
+        """
+    cluster = folder(STRICT_MESH + dedent(client))
+    assert ask(cluster, "foo/leaky").disposition == "DENIED_MESH_MTLS"
+    assert ask(cluster, "foo/client").allowed
+    cluster = folder(
+        policy(
+            "client",
+            "{rules: [{from: [{source: {principals: [cluster.local/ns/foo/sa/client]}}]}]}",
+        )
+        + dedent(client).lstrip("-\n ")
+    )
+    assert ask(cluster, "foo/leaky").disposition == "DENIED_MESH_AUTHORIZATION"
+    assert ask(cluster, "foo/client").allowed
+
+
+def test_include_outbound_ports_redirect_whatever_the_address(folder: Folder) -> None:
+    """Annotations reference: `includeOutboundPorts` "A comma separated list of outbound ports
+    for which traffic is to be redirected to Envoy, regardless of the destination IP": even with
+    every address excluded, port 9000 goes through the sidecar, in mTLS."""
+    client = """
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: leaky
+          namespace: foo
+          annotations:
+            traffic.sidecar.istio.io/includeOutboundIPRanges: ""
+            traffic.sidecar.istio.io/includeOutboundPorts: "9000"
+        spec: {serviceAccountName: client, containers: [{name: c, image: c}]}
+        status: {podIP: 10.1.0.21}
+        """
+    cluster = folder(STRICT_MESH + dedent(client))
+    assert ask(cluster, "foo/leaky").allowed
+    assert ask(cluster, "foo/leaky", port="tcp/8080").disposition == "DENIED_MESH_MTLS"

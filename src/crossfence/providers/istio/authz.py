@@ -3,7 +3,9 @@
 - Sidecars (`has_sidecar`): injected when the namespace (`istio-injection=enabled`, else an
   `istio.io/rev` label) or the pod (`sidecar.istio.io/inject: "true"` or `istio.io/rev`) enables
   it and neither disables it (`istio-injection=disabled`, `sidecar.istio.io/inject: "false"`).
-  Without a sidecar on the destination the mesh enforces nothing.
+  Without a sidecar on the destination the mesh enforces nothing, nor on a port its
+  `traffic.sidecar.istio.io/includeInboundPorts`/`excludeInboundPorts` annotations keep from
+  it (`intercepts_inbound`).
 - mTLS (https://istio.io/latest/docs/reference/config/security/peer_authentication/): the mode of
   the destination port comes from the workload policy (its port-level entry first), then the
   namespace policy, then the mesh policy in the root namespace `istio-system` (where a policy
@@ -54,6 +56,9 @@ __all__ = [
     "applies",
     "authorize",
     "has_sidecar",
+    "inbound_ports",
+    "intercepts_inbound",
+    "intercepts_outbound",
     "mesh_principal",
     "mtls_mode",
     "principal",
@@ -107,6 +112,63 @@ def has_sidecar(cluster: Cluster, pod: Pod) -> bool:
     if namespace is False or own is False:
         return False
     return bool(namespace or own)
+
+
+_INCLUDE_INBOUND = "traffic.sidecar.istio.io/includeInboundPorts"
+_EXCLUDE_INBOUND = "traffic.sidecar.istio.io/excludeInboundPorts"
+
+
+def inbound_ports(pod: Pod) -> tuple[bool, frozenset[int]]:
+    """The pod's inbound redirection as its annotations set it: (every port but the listed
+    ones, True; or only the listed ones, False)."""
+
+    def ports(text: str) -> frozenset[int]:
+        return frozenset(int(p) for p in text.split(",") if p.strip().isdigit())
+
+    include = pod.annotations.get(_INCLUDE_INBOUND, "*").strip()
+    if include == "*":
+        return True, ports(pod.annotations.get(_EXCLUDE_INBOUND, ""))
+    return False, ports(include)
+
+
+def intercepts_inbound(pod: Pod, port: int) -> bool:
+    """Whether the pod's sidecar sees inbound connections to `port`
+    (https://istio.io/latest/docs/reference/config/annotations/): `includeInboundPorts` "A
+    comma separated list of inbound ports for which traffic is to be redirected to Envoy. The
+    wildcard character '*' can be used to configure redirection for all ports. An empty list
+    will disable all inbound redirection." (the default is `*`), and `excludeInboundPorts` "A
+    comma separated list of inbound ports to be excluded from redirection to Envoy. Only applies
+    when all inbound traffic (i.e. '*') is being redirected." A port the sidecar does not see
+    bypasses mTLS and authorization."""
+    every, listed = inbound_ports(pod)
+    return port not in listed if every else port in listed
+
+
+def _annotation_list(pod: Pod, name: str, default: str = "") -> tuple[str, ...]:
+    return tuple(p.strip() for p in pod.annotations.get(name, default).split(",") if p.strip())
+
+
+def intercepts_outbound(pod: Pod, address: str, port: int) -> bool:
+    """Whether the pod's sidecar sees its outbound connection to `address`:`port`, and so
+    wraps it in mTLS (https://istio.io/latest/docs/reference/config/annotations/):
+    `includeOutboundPorts` "outbound ports for which traffic is to be redirected to Envoy,
+    regardless of the destination IP"; `excludeOutboundPorts` "outbound ports to be excluded
+    from redirection to Envoy"; `includeOutboundIPRanges` "IP ranges in CIDR form to redirect to
+    Envoy (optional). The wildcard character '*' can be used to redirect all outbound traffic.
+    An empty list will disable all outbound redirection." (the default is `*`);
+    `excludeOutboundIPRanges` "Only applies when all outbound traffic (i.e. '*') is being
+    redirected". A connection the client's sidecar does not see leaves in plaintext."""
+    prefix = "traffic.sidecar.istio.io/"
+    ports = _annotation_list(pod, prefix + "excludeOutboundPorts")
+    if str(port) in ports:
+        return False
+    if str(port) in _annotation_list(pod, prefix + "includeOutboundPorts"):
+        return True
+    include = _annotation_list(pod, prefix + "includeOutboundIPRanges", "*")
+    if include == ("*",):
+        excluded = _annotation_list(pod, prefix + "excludeOutboundIPRanges")
+        return not any(_ip_match(block, address) for block in excluded)
+    return any(_ip_match(block, address) for block in include)
 
 
 def _selects(selector: dict[str, str] | None, pod: Pod) -> bool:

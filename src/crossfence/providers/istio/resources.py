@@ -172,6 +172,9 @@ def parse_authorization_policy(
 ) -> AuthorizationPolicy:
     spec_path = (*path, "spec")
     spec = fields.mapping(obj.get("spec"), spec_path)
+    fields.known(
+        spec, ("selector", "targetRef", "targetRefs", "action", "provider", "rules"), spec_path
+    )
     action = spec.get("action", "ALLOW")
     if action not in _ACTIONS:
         fields.error((*spec_path, "action"), f"{action!r} is not ALLOW, DENY, AUDIT or CUSTOM")
@@ -192,17 +195,22 @@ def parse_authorization_policy(
     for i, raw_rule in enumerate(fields.sequence(spec.get("rules"), (*spec_path, "rules"))):
         r_path = (*spec_path, "rules", i)
         rule = fields.mapping(raw_rule, r_path)
+        fields.known(rule, ("from", "to", "when"), r_path)
         sources = []
         for j, entry in enumerate(fields.sequence(rule.get("from"), (*r_path, "from"))):
             s_path = (*r_path, "from", j, "source")
-            raw = fields.mapping(fields.mapping(entry, (*r_path, "from", j)).get("source"), s_path)
+            from_entry = fields.mapping(entry, (*r_path, "from", j))
+            fields.known(from_entry, ("source",), (*r_path, "from", j))
+            raw = fields.mapping(from_entry.get("source"), s_path)
             sources.append(
                 Source(_values(fields, raw, _SOURCE_FIELDS, s_path), fields.locate(s_path))
             )
         operations = []
         for j, entry in enumerate(fields.sequence(rule.get("to"), (*r_path, "to"))):
             o_path = (*r_path, "to", j, "operation")
-            raw = fields.mapping(fields.mapping(entry, (*r_path, "to", j)).get("operation"), o_path)
+            to_entry = fields.mapping(entry, (*r_path, "to", j))
+            fields.known(to_entry, ("operation",), (*r_path, "to", j))
+            raw = fields.mapping(to_entry.get("operation"), o_path)
             values = _values(fields, raw, _OPERATION_FIELDS, o_path)
             for port_field in ("ports", "notPorts"):
                 for k, port in enumerate(values.get(port_field, ())):
@@ -213,6 +221,7 @@ def parse_authorization_policy(
         for j, entry in enumerate(fields.sequence(rule.get("when"), (*r_path, "when"))):
             c_path = (*r_path, "when", j)
             raw = fields.mapping(entry, c_path)
+            fields.known(raw, ("key", "values", "notValues"), c_path)
             key = fields.string(raw.get("key"), (*c_path, "key"))
             values_ = fields.strings(raw.get("values"), (*c_path, "values"))
             not_values = fields.strings(raw.get("notValues"), (*c_path, "notValues"))
@@ -243,6 +252,7 @@ def parse_peer_authentication(
 ) -> PeerAuthentication:
     spec_path = (*path, "spec")
     spec = fields.mapping(obj.get("spec"), spec_path)
+    fields.known(spec, ("selector", "mtls", "portLevelMtls"), spec_path)
     # Istio reads a selector without labels as none: the policy is the namespace's (or mesh's),
     # and its portLevelMtls is ignored (istio/istio ComposePeerAuthentication).
     selector = _selector(fields, spec, spec_path) or None
@@ -265,6 +275,7 @@ def parse_peer_authentication(
 
 def _mode(fields: Fields, value: Any, path: FieldPath) -> str:
     raw = fields.mapping(value, path)
+    fields.known(raw, ("mode",), path)
     mode = raw.get("mode", "UNSET")
     if mode not in MTLS_MODES:
         fields.error((*path, "mode"), f"{mode!r} is not UNSET, DISABLE, PERMISSIVE or STRICT")

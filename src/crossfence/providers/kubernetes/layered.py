@@ -174,7 +174,14 @@ def _mesh_steps(
     conditions: list[str],
 ) -> list[Step]:
     # Imported here: the Istio package reads manifests with this package's helpers.
-    from crossfence.providers.istio.authz import Request, has_sidecar, mtls_mode, principal
+    from crossfence.providers.istio.authz import (
+        Request,
+        has_sidecar,
+        intercepts_inbound,
+        intercepts_outbound,
+        mtls_mode,
+        principal,
+    )
     from crossfence.providers.istio.connection import authorize_connection
 
     if not has_sidecar(cluster, destination):
@@ -187,10 +194,21 @@ def _mesh_steps(
         return [
             Step("mesh mTLS", "skip", f"Istio sidecars intercept TCP only, not {protocol}", None)
         ]
+    if not intercepts_inbound(destination, port):
+        detail = (
+            f"port {port} of {destination.key} is not redirected to its sidecar "
+            "(traffic.sidecar.istio.io/includeInboundPorts, excludeInboundPorts): no mesh layer"
+        )
+        return [Step("mesh mTLS", "skip", detail, destination.location.file_line)]
     mode, peer_auth = mtls_mode(cluster, destination, port)
     where = peer_auth.location.file_line if peer_auth else None
     origin = f"PeerAuthentication {peer_auth.key}" if peer_auth else "the default"
-    client_sidecar = source_pod is not None and has_sidecar(cluster, source_pod)
+    # the client's sidecar wraps only the connections its outbound redirection sends it
+    client_sidecar = (
+        source_pod is not None
+        and has_sidecar(cluster, source_pod)
+        and intercepts_outbound(source_pod, destination.ip, port)
+    )
     mtls = client_sidecar and mode != "DISABLE"
     steps = []
     if mode == "STRICT" and not mtls:
