@@ -610,3 +610,17 @@ def test_include_outbound_ports_redirect_whatever_the_address(folder: Folder) ->
     cluster = folder(STRICT_MESH + dedent(client))
     assert ask(cluster, "foo/leaky").allowed
     assert ask(cluster, "foo/leaky", port="tcp/8080").disposition == "DENIED_MESH_MTLS"
+
+
+def test_selector_and_target_refs_together_are_refused(folder: Folder) -> None:
+    """Reference, `targetRefs`: "If not set, the policy is applied as defined by the selector.
+    At most one of the selector and targetRefs can be set."."""
+    with pytest.raises(ManifestError) as error:
+        folder(
+            policy(
+                "both",
+                "{selector: {matchLabels: {app: server}}, "
+                "targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: gw}]}",
+            )
+        )
+    assert "spec.selector" in str(error.value)

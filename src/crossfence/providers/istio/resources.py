@@ -186,7 +186,13 @@ def parse_authorization_policy(
         if not provider:
             fields.error((*spec_path, "provider"), "a CUSTOM policy needs provider.name")
     targeted = "targetRef" in spec or "targetRefs" in spec
-    if targeted:
+    if targeted and spec.get("selector") is not None:
+        # the reference: "At most one of the selector and targetRefs can be set."
+        fields.error(
+            (*spec_path, "selector"),
+            "a policy with targetRef(s) takes no selector (at most one of them can be set)",
+        )
+    elif targeted:
         fields.warn(
             (*spec_path, "targetRef" if "targetRef" in spec else "targetRefs"),
             "targetRef policies bind gateways/waypoints, which are not modelled; sidecars ignore it",
