@@ -624,3 +624,25 @@ def test_selector_and_target_refs_together_are_refused(folder: Folder) -> None:
             )
         )
     assert "spec.selector" in str(error.value)
+
+
+def test_a_pod_asked_by_its_address_is_that_pod(folder: Folder) -> None:
+    """`reach DIR --to 10.1.0.10`: the address of `foo/server` is that pod, so its
+    NetworkPolicy and its sidecar answer, as they do for `--to foo/server` (before, the address
+    was "outside the cluster's pods" and every layer was skipped: allowed). Likewise a source
+    address of a meshed pod carries that pod's identity and its egress policies."""
+    cluster = folder(
+        policy(
+            "client-only",
+            "{rules: [{from: [{source: {principals: [cluster.local/ns/foo/sa/client]}}]}]}",
+        )
+        + """apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: no-egress, namespace: bar}
+spec: {podSelector: {}, policyTypes: [Egress]}
+"""
+    )
+    assert ask(cluster, "foo/client", "10.1.0.10").allowed
+    assert ask(cluster, "legacy/plain", "10.1.0.10").disposition == "DENIED_MESH_AUTHORIZATION"
+    assert ask(cluster, "10.1.0.20", "foo/server").allowed  # foo/client's address and identity
+    assert ask(cluster, "10.1.1.20", "foo/server").disposition == "DENIED_EGRESS_NETPOL"

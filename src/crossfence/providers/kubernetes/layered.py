@@ -1,9 +1,10 @@
 """One connection explained layer by layer: egress NetworkPolicy, ingress NetworkPolicy, mesh.
 
 `explain(cluster, src, dst, protocol, port, method=None, path=None, host=None) -> LayeredVerdict`.
-`src`/`dst` are `namespace/pod` names or addresses outside the pods (`203.0.113.7`; a CIDR stands
-for its first address). Every layer is evaluated and reported, in the order a packet meets them;
-the verdict is the first layer that denies (`decided_by`); an allowed verdict with
+`src`/`dst` are `namespace/pod` names or addresses (`203.0.113.7`; a CIDR stands for its first
+address); the address of a pod stands for that pod. Every layer is evaluated and reported, in
+the order a packet meets them; the verdict is the first layer that denies (`decided_by`); an
+allowed verdict with
 `conditions` holds only for the HTTP requests they describe (the sidecar reads HTTP on the port
 and allows some requests only). Each step's `to_json()` is
 `{"layer", "action", "detail", "source"}`, `source` being `file:line` of the policy rule. An
@@ -71,6 +72,11 @@ def _endpoint(cluster: Cluster, name: str) -> tuple[Endpoint, Pod | None]:
         address = query_address(name)
     except ValueError as reason:
         raise QueryError.single(f"{name!r} {reason}") from None
+    if address is not None:
+        # the address of a pod is that pod: its policies and sidecar apply, whatever it is called
+        owner = next((pod for pod in cluster.pods if pod.ip_int == address), None)
+        if owner is not None:
+            return Endpoint(address, owner), owner
     if address is None:
         import difflib
 
