@@ -646,3 +646,42 @@ spec: {podSelector: {}, policyTypes: [Egress]}
     assert ask(cluster, "legacy/plain", "10.1.0.10").disposition == "DENIED_MESH_AUTHORIZATION"
     assert ask(cluster, "10.1.0.20", "foo/server").allowed  # foo/client's address and identity
     assert ask(cluster, "10.1.1.20", "foo/server").disposition == "DENIED_EGRESS_NETPOL"
+
+
+def test_remote_ip_blocks_are_the_peer_without_a_trusted_proxy(folder: Folder) -> None:
+    """Reference, `remoteIpBlocks`: "A list of IP blocks, populated from X-Forwarded-For header
+    or proxy protocol. To make use of this field, you must configure the numTrustedProxies
+    field of the gatewayTopology under the meshConfig"; with no proxy in front of the sidecar
+    (pod to pod) the remote address is the peer's own, as for `ipBlocks`."""
+    cluster = folder(
+        policy("remote", "{rules: [{from: [{source: {remoteIpBlocks: [10.1.2.20/32]}}]}]}")
+    )
+    assert ask(cluster, "legacy/plain").allowed
+    assert not ask(cluster, "foo/client").allowed
+
+
+def test_custom_on_an_http_port_conditions_the_requests_it_hands_over(folder: Folder) -> None:
+    """Concepts (#authorization), CUSTOM: "evaluate and deny the request if the evaluation
+    result is deny". On an HTTP port, a question without a request is about every request:
+    those the CUSTOM rule matches (paths /admin*) depend on its provider, so the connection is
+    allowed only on that condition; a request it does not match is not handed over."""
+    http_port = """apiVersion: v1
+kind: Service
+metadata: {name: server-http, namespace: foo}
+spec: {selector: {app: server}, ports: [{name: http, port: 8080}]}
+---
+"""
+    cluster = folder(
+        http_port
+        + policy(
+            "ext",
+            "{action: CUSTOM, provider: {name: opa}, rules: [{to: [{operation: {paths: ['/admin*']}}]}]}",
+        )
+    )
+    answer = ask(cluster, "foo/client", port="tcp/8080")
+    assert answer.allowed
+    assert any("CUSTOM provider 'opa'" in c for c in answer.conditions)
+    home = manifest_reach(cluster, "foo/client", "foo/server", "tcp/8080", "GET", "/home")
+    assert home.allowed and not home.conditions
+    admin = manifest_reach(cluster, "foo/client", "foo/server", "tcp/8080", "GET", "/admin/x")
+    assert admin.allowed and admin.conditions

@@ -425,8 +425,8 @@ def residual(
         return None
     for condition in rule.conditions:
         result = _condition(condition, request)
-        if result is None and action == "DENY":
-            continue  # never widened: an unknown condition holds for a DENY rule
+        if result is None and action != "ALLOW":
+            continue  # never widened: an unknown condition holds for a DENY or CUSTOM rule
         if not result:
             return None
     if not rule.operations:

@@ -157,7 +157,8 @@ def _http(
     parts = [
         _Part(policy, rule, alternatives)
         for policy in policies
-        if policy.action in ("ALLOW", "DENY")
+        # CUSTOM rules too: the requests they hand to their provider are a region of their own
+        if policy.action in ("ALLOW", "DENY", "CUSTOM")
         for rule in policy.rules
         for alternatives in (residual(rule, http, policy.action, unknown),)
         if alternatives is not None
