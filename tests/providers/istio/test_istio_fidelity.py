@@ -685,3 +685,21 @@ spec: {selector: {app: server}, ports: [{name: http, port: 8080}]}
     assert home.allowed and not home.conditions
     admin = manifest_reach(cluster, "foo/client", "foo/server", "tcp/8080", "GET", "/admin/x")
     assert admin.allowed and admin.conditions
+
+
+def test_a_destination_rule_is_skipped_with_what_the_answers_assume(folder: Folder) -> None:
+    """https://istio.io/latest/docs/ops/configuration/traffic-management/tls-configuration/:
+    "If TLS settings are not explicitly configured in a DestinationRule, the sidecar will
+    automatically determine if Istio mutual TLS should be sent"; "A mode setting of DISABLE
+    will send plaintext". crossfence does not read DestinationRules: the warning that skips one
+    says the answers assume auto mTLS."""
+    cluster = folder(
+        """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: server-plaintext, namespace: foo}
+        spec: {host: server, trafficPolicy: {tls: {mode: DISABLE}}}
+        """
+    )
+    (warning,) = [w for w in cluster.warnings if "DestinationRule" in w.message]
+    assert "auto mTLS" in warning.message and warning.message.endswith("skipped")
