@@ -266,24 +266,24 @@ def test_a_root_namespace_policy_with_a_selector_is_ignored(folder: Folder) -> N
 
 def test_port_level_mtls_needs_a_selector_with_labels(folder: Folder) -> None:
     """Reference, `portLevelMtls`: "Port specific mutual TLS settings. These only apply when a
-    workload selector is specified." Istio reads a selector without labels as none (the
-    namespace's policy, `len(spec.Selector.MatchLabels) == 0`), so a DISABLE on port 9000
-    there is ignored and STRICT still rejects plaintext on it; with labels it applies."""
+    workload selector is specified." Istio's validation refuses a mesh or namespace policy
+    (no selector, or one without labels) that has them ("mesh/namespace peer authentication
+    cannot have port level mTLS"): refused with its location, never read as a DISABLE that
+    would let plaintext through. With labels the port setting applies."""
     for selector in ("", "selector: {matchLabels: {}}"):
-        cluster = folder(
-            f"""
-            apiVersion: security.istio.io/v1
-            kind: PeerAuthentication
-            metadata: {{name: default, namespace: foo}}
-            spec:
-              {selector}
-              mtls: {{mode: STRICT}}
-              portLevelMtls: {{9000: {{mode: DISABLE}}}}
-            """
-        )
-        answer = ask(cluster, "legacy/plain")
-        assert not answer.allowed, selector
-        assert answer.disposition == "DENIED_MESH_MTLS"
+        with pytest.raises(ManifestError) as error:
+            folder(
+                f"""
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: {{name: default, namespace: foo}}
+                spec:
+                  {selector}
+                  mtls: {{mode: STRICT}}
+                  portLevelMtls: {{9000: {{mode: DISABLE}}}}
+                """
+            )
+        assert "spec.portLevelMtls" in str(error.value), selector
     cluster = folder(
         """
         apiVersion: security.istio.io/v1
@@ -703,3 +703,29 @@ def test_a_destination_rule_is_skipped_with_what_the_answers_assume(folder: Fold
     )
     (warning,) = [w for w in cluster.warnings if "DestinationRule" in w.message]
     assert "auto mTLS" in warning.message and warning.message.endswith("skipped")
+
+
+@pytest.mark.parametrize(
+    ("spec", "where"),
+    [
+        ("{rules: [{from: []}]}", "spec.rules[0].from"),
+        ("{rules: [{from: [{source: {}}]}]}", "spec.rules[0].from[0].source"),
+        ("{rules: [{from: [{}]}]}", "spec.rules[0].from[0].source"),
+        ("{rules: [{to: []}]}", "spec.rules[0].to"),
+        ("{rules: [{to: [{operation: null}]}]}", "spec.rules[0].to[0].operation"),
+        (
+            "{rules: [{from: [{source: {principals: ['']}}]}]}",
+            "spec.rules[0].from[0].source.principals[0]",
+        ),
+        ("{provider: {name: opa}, rules: [{}]}", "spec.provider"),
+    ],
+)
+def test_what_istio_validation_refuses_is_refused(folder: Folder, spec: str, where: str) -> None:
+    """Istio's validation of AuthorizationPolicy (istio/istio pkg/config/validation): "`from`
+    must not be empty", "`from.source` must not be nil", "`from.source` must not be empty",
+    "`to` must not be empty", "`to.operation` must not be nil", empty values, and "`provider`
+    must not be with non CUSTOM action". Read as absent, an empty `from` would match every
+    source (a wider ALLOW than the cluster can hold): refused with its location instead."""
+    with pytest.raises(ManifestError) as error:
+        folder(policy("invalid", spec))
+    assert where in str(error.value)

@@ -164,6 +164,33 @@ def _values(
             values[name] = fields.strings(raw[name], (*path, name))
             if not values[name]:
                 fields.error((*path, name), "an empty list matches nothing; omit the field instead")
+            for k, value in enumerate(values[name]):
+                if not value:
+                    # Istio's validation: "empty value not allowed"
+                    fields.error((*path, name, k), "an empty value is refused by Istio")
+    return values
+
+
+def _entries(fields: Fields, rule: dict[str, Any], key: str, path: FieldPath) -> list[Any]:
+    """`from` or `to`: Istio's validation refuses an empty list ("`from` must not be empty"),
+    which read as absent would match every source or operation."""
+    entries = fields.sequence(rule.get(key), (*path, key))
+    if key in rule and not entries:
+        fields.error((*path, key), f"`{key}` must not be empty (omit it to match any)")
+    return entries
+
+
+def _entry(
+    fields: Fields, entry: Any, key: str, names: tuple[str, ...], path: FieldPath
+) -> dict[str, tuple[str, ...]]:
+    """One `from[].source` or `to[].operation`: Istio's validation refuses it missing, null or
+    without a field ("`from.source` must not be nil", "must not be empty")."""
+    outer = fields.mapping(entry, path)
+    fields.known(outer, (key,), path)
+    raw = fields.mapping(outer.get(key), (*path, key))
+    values = _values(fields, raw, names, (*path, key))
+    if not values:
+        fields.error((*path, key), f"a {key} needs at least one field (Istio refuses it empty)")
     return values
 
 
@@ -180,6 +207,9 @@ def parse_authorization_policy(
         fields.error((*spec_path, "action"), f"{action!r} is not ALLOW, DENY, AUDIT or CUSTOM")
         action = "ALLOW"
     provider = None
+    if action != "CUSTOM" and spec.get("provider") is not None:
+        # Istio's validation: "`provider` must not be with non CUSTOM action"
+        fields.error((*spec_path, "provider"), f"a provider is for CUSTOM policies, not {action}")
     if action == "CUSTOM":
         provider_raw = fields.mapping(spec.get("provider"), (*spec_path, "provider"))
         provider = fields.string(provider_raw.get("name"), (*spec_path, "provider", "name"))
@@ -203,21 +233,14 @@ def parse_authorization_policy(
         rule = fields.mapping(raw_rule, r_path)
         fields.known(rule, ("from", "to", "when"), r_path)
         sources = []
-        for j, entry in enumerate(fields.sequence(rule.get("from"), (*r_path, "from"))):
+        for j, entry in enumerate(_entries(fields, rule, "from", r_path)):
             s_path = (*r_path, "from", j, "source")
-            from_entry = fields.mapping(entry, (*r_path, "from", j))
-            fields.known(from_entry, ("source",), (*r_path, "from", j))
-            raw = fields.mapping(from_entry.get("source"), s_path)
-            sources.append(
-                Source(_values(fields, raw, _SOURCE_FIELDS, s_path), fields.locate(s_path))
-            )
+            values = _entry(fields, entry, "source", _SOURCE_FIELDS, (*r_path, "from", j))
+            sources.append(Source(values, fields.locate(s_path)))
         operations = []
-        for j, entry in enumerate(fields.sequence(rule.get("to"), (*r_path, "to"))):
+        for j, entry in enumerate(_entries(fields, rule, "to", r_path)):
             o_path = (*r_path, "to", j, "operation")
-            to_entry = fields.mapping(entry, (*r_path, "to", j))
-            fields.known(to_entry, ("operation",), (*r_path, "to", j))
-            raw = fields.mapping(to_entry.get("operation"), o_path)
-            values = _values(fields, raw, _OPERATION_FIELDS, o_path)
+            values = _entry(fields, entry, "operation", _OPERATION_FIELDS, (*r_path, "to", j))
             for port_field in ("ports", "notPorts"):
                 for k, port in enumerate(values.get(port_field, ())):
                     if not port.isdigit() or not 1 <= int(port) <= 65535:
@@ -266,8 +289,18 @@ def parse_peer_authentication(
     port_modes = {}
     raw_ports = fields.mapping(spec.get("portLevelMtls"), (*spec_path, "portLevelMtls"))
     if raw_ports and selector is None:
-        # The reference: "portLevelMtls ... only applies when a workload selector is set".
-        fields.warn((*spec_path, "portLevelMtls"), "port-level mTLS needs a selector; ignored")
+        # The reference: "These only apply when a workload selector is specified", and Istio's
+        # validation refuses the policy: "mesh/namespace peer authentication cannot have port
+        # level mTLS"
+        fields.error(
+            (*spec_path, "portLevelMtls"),
+            "port-level mTLS needs a selector with labels (Istio refuses it on a mesh or "
+            "namespace policy)",
+        )
+    elif spec.get("portLevelMtls") is not None and not raw_ports:
+        fields.error(
+            (*spec_path, "portLevelMtls"), "port-level mTLS, if defined, needs at least one port"
+        )
     for port, setting in raw_ports.items():
         p_path = (*spec_path, "portLevelMtls", str(port))
         number = int(port) if str(port).isdigit() else None

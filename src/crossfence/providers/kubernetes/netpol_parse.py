@@ -83,12 +83,14 @@ def _peer(fields: Fields, value: Any, path: FieldPath) -> NetworkPolicyPeer | No
     fields.known(raw, ("podSelector", "namespaceSelector", "ipBlock"), path)
     pod_selector: LabelSelector | None = None
     namespace_selector: LabelSelector | None = None
-    if "podSelector" in raw:
+    # `null` is the field unset (the API's pointers decode it to nil), not `{}`: a
+    # `namespaceSelector: null` beside a podSelector keeps to the policy's namespace
+    if raw.get("podSelector") is not None:
         pod_selector = fields.selector(raw["podSelector"], (*path, "podSelector"))
-    if "namespaceSelector" in raw:
+    if raw.get("namespaceSelector") is not None:
         namespace_selector = fields.selector(raw["namespaceSelector"], (*path, "namespaceSelector"))
     ip_block = None
-    if "ipBlock" in raw:
+    if raw.get("ipBlock") is not None:
         if pod_selector is not None or namespace_selector is not None:
             fields.error(
                 path, "a peer may not combine ipBlock with podSelector or namespaceSelector"
