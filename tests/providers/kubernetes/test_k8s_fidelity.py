@@ -132,3 +132,29 @@ def test_ingress_empty_list_and_absent_both_deny(make_cluster: Any) -> None:
         )
         assert not allows(cluster, "kube-system/coredns", "app/web", "TCP", 8080), rules
         assert allows(cluster, "app/web", "kube-system/coredns", "UDP", 53), rules
+
+
+def test_a_selector_set_to_null_is_unset(make_cluster: Any) -> None:
+    """API reference, NetworkPolicyPeer: `podSelector` "If namespaceSelector is also set, then
+    the NetworkPolicyPeer as a whole selects the Pods matching podSelector in the Namespaces
+    selected by NamespaceSelector. Otherwise it selects the Pods matching podSelector in the
+    policy's own namespace." `namespaceSelector: null` is the field unset (a pointer the API
+    decodes to nil; NCA reads it so too), not `{}`: the peer stays in the policy's namespace."""
+    cluster = cluster_with(
+        make_cluster,
+        """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: from-workers, namespace: app}
+        spec:
+          podSelector: {matchLabels: {role: web}}
+          ingress:
+          - from:
+            - namespaceSelector: null
+              podSelector: {matchLabels: {k8s-app: kube-dns}}
+            - podSelector: {matchLabels: {role: worker}}
+        """,
+    )
+    assert allows(cluster, "app/worker", "app/web", "TCP", 8080)
+    # kube-dns is in kube-system: not selected by a peer without a namespaceSelector
+    assert not allows(cluster, "kube-system/coredns", "app/web", "TCP", 8080)
