@@ -28,7 +28,8 @@ from numpy.typing import NDArray
 from ..algebra.packets import ServiceSet
 from ..ir.layers import ClusterLayer
 from ..ir.types import Topology
-from ..providers.istio.authz import has_sidecar, inbound_ports, mesh_principal
+from ..providers.istio.authz import mesh_principal
+from ..providers.istio.sidecar import has_sidecar, inbound_ports
 from ..providers.kubernetes import Pod
 from ..providers.kubernetes.connectivity import Connectivity
 from ..providers.kubernetes.connectivity import connectivity as kube_connectivity

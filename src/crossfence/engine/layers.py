@@ -20,14 +20,9 @@ import ipaddress
 from ..errors import QueryError
 from ..ir.layers import ClusterLayer, WorkloadIdentity
 from ..ir.types import Endpoint, Source, Topology
-from ..providers.istio.authz import (
-    Request,
-    has_sidecar,
-    intercepts_inbound,
-    mesh_principal,
-    mtls_mode,
-)
+from ..providers.istio.authz import Request, mesh_principal, mtls_mode
 from ..providers.istio.connection import authorize_connection
+from ..providers.istio.sidecar import has_sidecar, intercepts_inbound
 from ..providers.kubernetes import Pod
 from ..providers.kubernetes.netpol import DirectionVerdict, evaluate_direction
 from ..providers.kubernetes.netpol import Endpoint as KubeEndpoint

@@ -180,15 +180,13 @@ def _mesh_steps(
     conditions: list[str],
 ) -> list[Step]:
     # Imported here: the Istio package reads manifests with this package's helpers.
-    from crossfence.providers.istio.authz import (
-        Request,
+    from crossfence.providers.istio.authz import Request, mtls_mode, principal
+    from crossfence.providers.istio.connection import authorize_connection
+    from crossfence.providers.istio.sidecar import (
         has_sidecar,
         intercepts_inbound,
         intercepts_outbound,
-        mtls_mode,
-        principal,
     )
-    from crossfence.providers.istio.connection import authorize_connection
 
     if not has_sidecar(cluster, destination):
         return [
