@@ -183,14 +183,21 @@ def _entries(fields: Fields, rule: dict[str, Any], key: str, path: FieldPath) ->
 def _entry(
     fields: Fields, entry: Any, key: str, names: tuple[str, ...], path: FieldPath
 ) -> dict[str, tuple[str, ...]]:
-    """One `from[].source` or `to[].operation`: Istio's validation refuses it missing, null or
-    without a field ("`from.source` must not be nil", "must not be empty")."""
+    """One `from[].source` or `to[].operation`. Istio's validation refuses it missing or null
+    ("`from.source` must not be nil"): refused. Empty (`source: {}`), which it refuses too
+    ("must not be empty"), is read as constraining nothing, as the checks read it
+    (`mesh.authorization-allows-all`), with a warning that says so."""
     outer = fields.mapping(entry, path)
     fields.known(outer, (key,), path)
+    if outer.get(key) is None:
+        fields.error((*path, key), f"a {key} is required here (Istio refuses it missing or null)")
     raw = fields.mapping(outer.get(key), (*path, key))
     values = _values(fields, raw, names, (*path, key))
-    if not values:
-        fields.error((*path, key), f"a {key} needs at least one field (Istio refuses it empty)")
+    if not values and outer.get(key) is not None:
+        fields.warn(
+            (*path, key),
+            f"an empty {key} is refused by Istio's validation; read as matching any {key}",
+        )
     return values
 
 
