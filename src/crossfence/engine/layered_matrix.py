@@ -28,7 +28,8 @@ from numpy.typing import NDArray
 from ..algebra.packets import ServiceSet
 from ..ir.layers import ClusterLayer
 from ..ir.types import Topology
-from ..providers.istio.authz import has_sidecar, mesh_principal
+from ..providers.istio.authz import mesh_principal
+from ..providers.istio.sidecar import has_sidecar, inbound_ports
 from ..providers.kubernetes import Pod
 from ..providers.kubernetes.connectivity import Connectivity
 from ..providers.kubernetes.connectivity import connectivity as kube_connectivity
@@ -138,6 +139,7 @@ class _Layered:
                         ports.add(service_port.target_port)
             for pod in kube.pods:
                 ports.update(p.port for p in pod.ports)
+                ports.update(inbound_ports(pod)[1])  # where the sidecar's redirection changes
             found = self.cuts[view.name] = sorted(p for p in ports if 1 <= p <= 65535)
         return found
 

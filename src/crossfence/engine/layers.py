@@ -17,10 +17,12 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 
+from ..errors import QueryError
 from ..ir.layers import ClusterLayer, WorkloadIdentity
 from ..ir.types import Endpoint, Source, Topology
-from ..providers.istio.authz import Request, has_sidecar, mesh_principal, mtls_mode
+from ..providers.istio.authz import Request, mesh_principal, mtls_mode
 from ..providers.istio.connection import authorize_connection
+from ..providers.istio.sidecar import has_sidecar, intercepts_inbound
 from ..providers.kubernetes import Pod
 from ..providers.kubernetes.netpol import DirectionVerdict, evaluate_direction
 from ..providers.kubernetes.netpol import Endpoint as KubeEndpoint
@@ -52,6 +54,27 @@ class LayeredReach:
         pods = view.pods.get(workload.name)
         return (view, pods[0]) if pods else None
 
+    def workload_at(
+        self, name: str, role: str
+    ) -> tuple[WorkloadIdentity | None, tuple[ClusterLayer, Pod] | None]:
+        """The workload an endpoint name stands for, and its pod; an address (`--to
+        100.64.0.10`) stands for the pod that has it, as the network leg's `resolve` finds its
+        endpoint: asked by address, a pod keeps its NetworkPolicies and its sidecar."""
+        workload = self.workloads.get(name)
+        if workload is not None or name in self.topology.endpoints:
+            return workload, self.pod_of(workload)
+        try:
+            endpoint, address = resolve(self.topology, name, role)
+        except QueryError:
+            return None, None  # the network leg raises it, located
+        workload = self.workloads.get(endpoint.name)
+        found = self.pod_of(workload)
+        if workload is None or found is None:
+            return None, None
+        view = found[0]
+        pod = next((p for p in view.pods.get(workload.name, ()) if p.ip_int == address), None)
+        return (workload, (view, pod)) if pod is not None else (None, None)
+
     def shares_global_namespace(self, a: WorkloadIdentity, b: WorkloadIdentity) -> bool:
         for gns in self.topology.global_namespaces:
             members = gns.members
@@ -68,10 +91,8 @@ class LayeredReach:
         path: str | None = None,
     ) -> Reach:
         protocol, port = parse_port(port_text)
-        src_workload = self.workloads.get(source)
-        dst_workload = self.workloads.get(destination)
-        src_pod = self.pod_of(src_workload)
-        dst_pod = self.pod_of(dst_workload)
+        src_workload, src_pod = self.workload_at(source, "from")
+        dst_workload, dst_pod = self.workload_at(destination, "to")
         if src_pod is None and dst_pod is None:
             return reach(self.topology, source, destination, port_text)
         hops: list[Hop] = []
@@ -318,6 +339,15 @@ class LayeredReach:
             return [Step("MESH", f"{pod.key} has no Istio sidecar: the mesh enforces nothing")]
         if protocol != "tcp" or port is None:
             return [Step("MESH", f"Istio sidecars intercept TCP only, not {protocol}")]
+        if not intercepts_inbound(pod, port):
+            return [
+                Step(
+                    "MESH",
+                    f"port {port} of {pod.key} is not redirected to its sidecar "
+                    "(traffic.sidecar.istio.io/includeInboundPorts, excludeInboundPorts): "
+                    "the mesh enforces nothing on it",
+                )
+            ]
         steps = []
         if edge:
             steps.append(Step("MESH_INGRESS_GATEWAY", edge))

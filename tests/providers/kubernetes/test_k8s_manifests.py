@@ -350,3 +350,41 @@ def test_locations_are_found_on_first_use_and_point_at_the_object(tmp_path: Path
     with pytest.raises(ManifestError) as caught:
         load_manifests(tmp_path)
     assert str(caught.value) == (f"{path}:10:1: Pod web/p is already defined at {path}:5:1")
+
+
+@pytest.mark.parametrize(
+    ("spec", "where"),
+    [
+        ("{podSelector: {}, ingres: []}", "spec.ingres"),
+        ("{podSelector: {}, ingress: [{form: [{podSelector: {}}]}]}", "spec.ingress[0].form"),
+        (
+            "{podSelector: {}, egress: [{to: [{podselector: {}}]}]}",
+            "spec.egress[0].to[0].podselector",
+        ),
+        (
+            "{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, exept: [10.1.0.0/16]}}]}]}",
+            "spec.ingress[0].from[0].ipBlock.exept",
+        ),
+        (
+            "{podSelector: {}, ingress: [{ports: [{prot: UDP, port: 53}]}]}",
+            "spec.ingress[0].ports[0].prot",
+        ),
+    ],
+)
+def test_a_misspelt_network_policy_field_is_refused(tmp_path: Path, spec: str, where: str) -> None:
+    """The NetworkPolicy API (https://kubernetes.io/docs/reference/kubernetes-api/policy-resources/network-policy-v1/)
+    names every field of NetworkPolicySpec, NetworkPolicyIngressRule (`from`, `ports`),
+    NetworkPolicyEgressRule (`to`, `ports`), NetworkPolicyPeer, IPBlock (`cidr`, `except`) and
+    NetworkPolicyPort (`port`, `endPort`, `protocol`); the API server's strict field validation
+    (kubectl's default) refuses any other. Dropped instead, `form:` would make the rule match
+    every peer and `exept:` would let the excepted range in: the loader refuses them, located."""
+    path = tmp_path / "policy.yaml"
+    path.write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        f"metadata: {{name: p, namespace: default}}\nspec: {spec}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError) as error:
+        load_manifests(path)
+    assert where in str(error.value)
+    assert "unknown field" in str(error.value)

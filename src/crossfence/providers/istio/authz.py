@@ -1,15 +1,18 @@
 """Istio mesh decisions for one request: sidecars, mTLS mode (PeerAuthentication), authorization.
 
-- Sidecars: a pod has one when its namespace has `istio-injection=enabled` or an `istio.io/rev`
-  label, unless the pod says `sidecar.istio.io/inject: "false"` (label or annotation), or when the
-  pod itself says `"true"`. Without a sidecar on the destination the mesh enforces nothing.
+- Sidecars (`crossfence.providers.istio.sidecar`: injection, and the ports and addresses its
+  redirection sees): without a sidecar on the destination, or on a port kept from it, the mesh
+  enforces nothing.
 - mTLS (https://istio.io/latest/docs/reference/config/security/peer_authentication/): the mode of
   the destination port comes from the workload policy (its port-level entry first), then the
-  namespace policy, then the mesh policy in the root namespace `istio-system`; UNSET inherits and
-  the default is PERMISSIVE. Auto mTLS makes a client sidecar use mTLS towards a sidecar that does
-  not DISABLE it. STRICT rejects plaintext.
+  namespace policy, then the mesh policy in the root namespace `istio-system` (where a policy
+  with a selector is ignored); UNSET inherits and the default is PERMISSIVE. Auto mTLS makes a
+  client sidecar use mTLS towards a sidecar that does not DISABLE it. STRICT rejects plaintext.
 - Authorization (https://istio.io/latest/docs/reference/config/security/authorization-policy/):
   CUSTOM, then DENY, then ALLOW; a workload with no ALLOW policy allows; AUDIT decides nothing.
+  A matching CUSTOM rule hands the request to its external authorizer ("evaluate and deny the
+  request if the evaluation result is deny", https://istio.io/latest/docs/concepts/security/#authorization):
+  what CUSTOM, DENY and ALLOW let through is then allowed only on that condition (`delegated`).
   A policy matches when one of its rules matches; no rules never matches. principals and
   namespaces come from the mTLS certificate, so plaintext has none (`notPrincipals` then holds,
   as Envoy's negated matcher does). HTTP-only fields on TCP traffic follow the "Authorization for
@@ -37,6 +40,7 @@ from crossfence.providers.istio.resources import (
     Condition,
     PeerAuthentication,
 )
+from crossfence.providers.istio.sidecar import has_sidecar
 from crossfence.providers.kubernetes.resources import Cluster, Pod
 
 __all__ = [
@@ -68,24 +72,21 @@ def principal(pod: Pod) -> str:
     return f"{TRUST_DOMAIN}/ns/{pod.namespace}/sa/{pod.service_account}"
 
 
-def has_sidecar(cluster: Cluster, pod: Pod) -> bool:
-    flag = pod.labels.get("sidecar.istio.io/inject", pod.annotations.get("sidecar.istio.io/inject"))
-    if flag is not None:
-        return flag.lower() == "true"
-    labels = cluster.namespace_labels(pod.namespace)
-    return labels.get("istio-injection") == "enabled" or "istio.io/rev" in labels
-
-
 def _selects(selector: dict[str, str] | None, pod: Pod) -> bool:
     return selector is None or all(pod.labels.get(k) == v for k, v in selector.items())
 
 
 def mtls_mode(cluster: Cluster, pod: Pod, port: int) -> tuple[str, PeerAuthentication | None]:
     """The effective mode on `pod`'s `port` and the policy that set it (None: the default)."""
+    # "PeerAuthentication policies with workload selectors are ignored when deployed in the root
+    # namespace" (the reference), for the root namespace's own workloads too
     workload = [
         p
         for p in cluster.peer_authentications
-        if p.namespace == pod.namespace and p.selector is not None and _selects(p.selector, pod)
+        if p.namespace == pod.namespace
+        and p.namespace != ROOT_NAMESPACE
+        and p.selector is not None
+        and _selects(p.selector, pod)
     ]
     namespace = [
         p
@@ -139,6 +140,20 @@ class AuthorizationDecision:
     policy: AuthorizationPolicy | None = None
     rule: AuthorizationRule | None = None
     notes: tuple[str, ...] = field(default=())
+    delegated: tuple[AuthorizationPolicy, AuthorizationRule] | None = None
+    """The CUSTOM rule that matched: the request then reaches the workload only if that
+    policy's external authorizer allows it, which crossfence cannot know."""
+
+    @property
+    def delegation(self) -> str | None:
+        """The condition a CUSTOM match puts on an allowed request, in words (None: none)."""
+        if self.delegated is None:
+            return None
+        policy, rule = self.delegated
+        return (
+            f"the CUSTOM provider {policy.provider!r} allows the request "
+            f"(AuthorizationPolicy {policy.key} rule {rule.index})"
+        )
 
     @property
     def location(self) -> Location | None:
@@ -244,7 +259,7 @@ def _rule_matches(
     action = policy.action
     skip: tuple[str, ...] = ()
     if rule.http_only_fields and not request.is_http:
-        if action != "DENY":
+        if action == "ALLOW":
             notes.append(
                 f"{policy.key} rule {rule.index} uses HTTP-only fields on TCP traffic: "
                 "ignored (never matches)"
@@ -254,6 +269,9 @@ def _rule_matches(
             f"{policy.key} rule {rule.index} uses HTTP-only fields on TCP traffic: "
             "only its TCP fields apply"
         )
+        # DENY and CUSTOM alike: Istio builds CUSTOM rules with the DENY action "so that a HTTP
+        # rule is properly handled when generating for TCP filter chain" (istio/istio
+        # pilot/pkg/security/authz/builder), which drops the HTTP-only fields
         skip = HTTP_ONLY_SOURCE_FIELDS + HTTP_ONLY_OPERATION_FIELDS
     if (
         request.host is None
@@ -272,11 +290,12 @@ def _rule_matches(
             continue
         result = _condition(condition, request)
         if result is None:
-            # Never widened: an unknown condition makes ALLOW rules fail and DENY rules hold.
+            # Never widened: an unknown condition makes ALLOW rules fail, and DENY rules (and
+            # CUSTOM ones, which then ask their provider) hold.
             notes.append(
                 f"{policy.key} rule {rule.index}: condition {condition.key!r} is not supported by crossfence"
             )
-            if action != "DENY":
+            if action == "ALLOW":
                 return False
             continue
         if not result:
@@ -307,8 +326,8 @@ def residual(
         return None
     for condition in rule.conditions:
         result = _condition(condition, request)
-        if result is None and action == "DENY":
-            continue  # never widened: an unknown condition holds for a DENY rule
+        if result is None and action != "ALLOW":
+            continue  # never widened: an unknown condition holds for a DENY or CUSTOM rule
         if not result:
             return None
     if not rule.operations:
@@ -362,7 +381,8 @@ def authorize(cluster: Cluster, destination: Pod, request: Request) -> Authoriza
     if custom is not None:
         # The external authorizer decides at run time; crossfence cannot know its answer.
         notes.append(
-            f"CUSTOM {custom[0].key} delegates to provider {custom[0].provider!r}; assumed to allow"
+            f"CUSTOM {custom[0].key} delegates to provider {custom[0].provider!r}: allowed only "
+            "if it allows"
         )
     deny = _first_match(by_action["DENY"], request, notes)
     if deny is not None:
@@ -374,6 +394,7 @@ def authorize(cluster: Cluster, destination: Pod, request: Request) -> Authoriza
             policy,
             rule,
             tuple(notes),
+            custom,
         )
     if not by_action["ALLOW"]:
         detail = "no ALLOW policy applies to the workload: allowed"
@@ -384,6 +405,7 @@ def authorize(cluster: Cluster, destination: Pod, request: Request) -> Authoriza
             custom[0] if custom else None,
             custom[1] if custom else None,
             tuple(notes),
+            custom,
         )
     allow = _first_match(by_action["ALLOW"], request, notes)
     if allow is not None:
@@ -395,6 +417,7 @@ def authorize(cluster: Cluster, destination: Pod, request: Request) -> Authoriza
             policy,
             rule,
             tuple(notes),
+            custom,
         )
     names = ", ".join(p.key for p in by_action["ALLOW"])
     return AuthorizationDecision(
@@ -404,4 +427,5 @@ def authorize(cluster: Cluster, destination: Pod, request: Request) -> Authoriza
         by_action["ALLOW"][0],
         None,
         tuple(notes),
+        custom,
     )

@@ -20,6 +20,9 @@ the question asked:
   matches as TCP), so it is allowed whatever the client speaks. Otherwise the HTTP requests it
   allows are the answer, with the condition that the sidecar reads the traffic as HTTP: never a
   silent "allowed", never "denied" while some requests are allowed.
+
+A CUSTOM policy that matches hands the request to its external authorizer: what is allowed is
+then allowed only if that provider allows it, a condition of the answer like the others.
 """
 
 from __future__ import annotations
@@ -136,6 +139,14 @@ def _notes(decisions: Iterable[AuthorizationDecision]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(note for d in decisions for note in d.notes))
 
 
+def _delegations(decisions: Iterable[AuthorizationDecision]) -> tuple[str, ...]:
+    """The CUSTOM providers the allowed requests still need to be allowed by: never a silent
+    "allowed" where an external authorizer decides."""
+    return tuple(
+        dict.fromkeys(d.delegation for d in decisions if d.allowed and d.delegation is not None)
+    )
+
+
 def _http(
     cluster: Cluster, pod: Pod, request: Request, protocol: PortProtocol
 ) -> ConnectionDecision:
@@ -146,7 +157,8 @@ def _http(
     parts = [
         _Part(policy, rule, alternatives)
         for policy in policies
-        if policy.action in ("ALLOW", "DENY")
+        # CUSTOM rules too: the requests they hand to their provider are a region of their own
+        if policy.action in ("ALLOW", "DENY", "CUSTOM")
         for rule in policy.rules
         for alternatives in (residual(rule, http, policy.action, unknown),)
         if alternatives is not None
@@ -176,8 +188,8 @@ def _http(
         detail = (
             f"every HTTP request is allowed: {allowed[0].detail}" if several else allowed[0].detail
         )
-        return ConnectionDecision(True, (), allowed[0], protocol, detail, notes)
-    conditions = _conditions(parts, policies, requests)
+        return ConnectionDecision(True, _delegations(allowed), allowed[0], protocol, detail, notes)
+    conditions = [*_conditions(parts, policies, requests), *_delegations(allowed)]
     detail = f"allowed only for the HTTP requests the conditions describe: {allowed[0].detail}"
     return ConnectionDecision(True, tuple(conditions), allowed[0], protocol, detail, notes)
 
@@ -223,13 +235,17 @@ def authorize_connection(cluster: Cluster, pod: Pod, request: Request) -> Connec
         notes = decision.notes
         if asked:
             notes += ("the sidecar does not see the method or path on this port",)
-        return ConnectionDecision(decision.allowed, (), decision, protocol, decision.detail, notes)
+        return ConnectionDecision(
+            decision.allowed, _delegations((decision,)), decision, protocol, decision.detail, notes
+        )
     if protocol.kind == HTTP or (protocol.kind == AUTO and asked):
         return _http(cluster, pod, request, protocol)
     opaque = authorize(cluster, pod, tcp)
     if opaque.allowed:
         detail = f"allowed whatever the client speaks, as TCP: {opaque.detail}"
-        return ConnectionDecision(True, (), opaque, protocol, detail, opaque.notes)
+        return ConnectionDecision(
+            True, _delegations((opaque,)), opaque, protocol, detail, opaque.notes
+        )
     http = _http(cluster, pod, request, protocol)
     if not http.allowed:
         detail = f"denied as TCP: {opaque.detail}; and as HTTP: {http.detail}"

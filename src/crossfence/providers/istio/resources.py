@@ -136,9 +136,19 @@ class PeerAuthentication:
 
 
 def _selector(fields: Fields, spec: dict[str, Any], path: FieldPath) -> dict[str, str] | None:
+    """`selector.matchLabels`, the only field of Istio's WorkloadSelector
+    (https://istio.io/latest/docs/reference/config/type/workload-selector/). Another key is
+    refused rather than dropped: `selector: {app: web}` read as no selector would widen the
+    policy to every workload of the namespace (the API server refuses or prunes it)."""
     if spec.get("selector") is None:
         return None
     raw = fields.mapping(spec["selector"], (*path, "selector"))
+    for key in raw:
+        if key != "matchLabels":
+            fields.error(
+                (*path, "selector", key),
+                "unknown field of a workload selector (expected matchLabels)",
+            )
     return fields.labels(raw.get("matchLabels"), (*path, "selector", "matchLabels"))
 
 
@@ -154,6 +164,40 @@ def _values(
             values[name] = fields.strings(raw[name], (*path, name))
             if not values[name]:
                 fields.error((*path, name), "an empty list matches nothing; omit the field instead")
+            for k, value in enumerate(values[name]):
+                if not value:
+                    # Istio's validation: "empty value not allowed"
+                    fields.error((*path, name, k), "an empty value is refused by Istio")
+    return values
+
+
+def _entries(fields: Fields, rule: dict[str, Any], key: str, path: FieldPath) -> list[Any]:
+    """`from` or `to`: Istio's validation refuses an empty list ("`from` must not be empty"),
+    which read as absent would match every source or operation."""
+    entries = fields.sequence(rule.get(key), (*path, key))
+    if key in rule and not entries:
+        fields.error((*path, key), f"`{key}` must not be empty (omit it to match any)")
+    return entries
+
+
+def _entry(
+    fields: Fields, entry: Any, key: str, names: tuple[str, ...], path: FieldPath
+) -> dict[str, tuple[str, ...]]:
+    """One `from[].source` or `to[].operation`. Istio's validation refuses it missing or null
+    ("`from.source` must not be nil"): refused. Empty (`source: {}`), which it refuses too
+    ("must not be empty"), is read as constraining nothing, as the checks read it
+    (`mesh.authorization-allows-all`), with a warning that says so."""
+    outer = fields.mapping(entry, path)
+    fields.known(outer, (key,), path)
+    if outer.get(key) is None:
+        fields.error((*path, key), f"a {key} is required here (Istio refuses it missing or null)")
+    raw = fields.mapping(outer.get(key), (*path, key))
+    values = _values(fields, raw, names, (*path, key))
+    if not values and outer.get(key) is not None:
+        fields.warn(
+            (*path, key),
+            f"an empty {key} is refused by Istio's validation; read as matching any {key}",
+        )
     return values
 
 
@@ -162,18 +206,30 @@ def parse_authorization_policy(
 ) -> AuthorizationPolicy:
     spec_path = (*path, "spec")
     spec = fields.mapping(obj.get("spec"), spec_path)
+    fields.known(
+        spec, ("selector", "targetRef", "targetRefs", "action", "provider", "rules"), spec_path
+    )
     action = spec.get("action", "ALLOW")
     if action not in _ACTIONS:
         fields.error((*spec_path, "action"), f"{action!r} is not ALLOW, DENY, AUDIT or CUSTOM")
         action = "ALLOW"
     provider = None
+    if action != "CUSTOM" and spec.get("provider") is not None:
+        # Istio's validation: "`provider` must not be with non CUSTOM action"
+        fields.error((*spec_path, "provider"), f"a provider is for CUSTOM policies, not {action}")
     if action == "CUSTOM":
         provider_raw = fields.mapping(spec.get("provider"), (*spec_path, "provider"))
         provider = fields.string(provider_raw.get("name"), (*spec_path, "provider", "name"))
         if not provider:
             fields.error((*spec_path, "provider"), "a CUSTOM policy needs provider.name")
     targeted = "targetRef" in spec or "targetRefs" in spec
-    if targeted:
+    if targeted and spec.get("selector") is not None:
+        # the reference: "At most one of the selector and targetRefs can be set."
+        fields.error(
+            (*spec_path, "selector"),
+            "a policy with targetRef(s) takes no selector (at most one of them can be set)",
+        )
+    elif targeted:
         fields.warn(
             (*spec_path, "targetRef" if "targetRef" in spec else "targetRefs"),
             "targetRef policies bind gateways/waypoints, which are not modelled; sidecars ignore it",
@@ -182,18 +238,16 @@ def parse_authorization_policy(
     for i, raw_rule in enumerate(fields.sequence(spec.get("rules"), (*spec_path, "rules"))):
         r_path = (*spec_path, "rules", i)
         rule = fields.mapping(raw_rule, r_path)
+        fields.known(rule, ("from", "to", "when"), r_path)
         sources = []
-        for j, entry in enumerate(fields.sequence(rule.get("from"), (*r_path, "from"))):
+        for j, entry in enumerate(_entries(fields, rule, "from", r_path)):
             s_path = (*r_path, "from", j, "source")
-            raw = fields.mapping(fields.mapping(entry, (*r_path, "from", j)).get("source"), s_path)
-            sources.append(
-                Source(_values(fields, raw, _SOURCE_FIELDS, s_path), fields.locate(s_path))
-            )
+            values = _entry(fields, entry, "source", _SOURCE_FIELDS, (*r_path, "from", j))
+            sources.append(Source(values, fields.locate(s_path)))
         operations = []
-        for j, entry in enumerate(fields.sequence(rule.get("to"), (*r_path, "to"))):
+        for j, entry in enumerate(_entries(fields, rule, "to", r_path)):
             o_path = (*r_path, "to", j, "operation")
-            raw = fields.mapping(fields.mapping(entry, (*r_path, "to", j)).get("operation"), o_path)
-            values = _values(fields, raw, _OPERATION_FIELDS, o_path)
+            values = _entry(fields, entry, "operation", _OPERATION_FIELDS, (*r_path, "to", j))
             for port_field in ("ports", "notPorts"):
                 for k, port in enumerate(values.get(port_field, ())):
                     if not port.isdigit() or not 1 <= int(port) <= 65535:
@@ -203,6 +257,7 @@ def parse_authorization_policy(
         for j, entry in enumerate(fields.sequence(rule.get("when"), (*r_path, "when"))):
             c_path = (*r_path, "when", j)
             raw = fields.mapping(entry, c_path)
+            fields.known(raw, ("key", "values", "notValues"), c_path)
             key = fields.string(raw.get("key"), (*c_path, "key"))
             values_ = fields.strings(raw.get("values"), (*c_path, "values"))
             not_values = fields.strings(raw.get("notValues"), (*c_path, "notValues"))
@@ -233,13 +288,26 @@ def parse_peer_authentication(
 ) -> PeerAuthentication:
     spec_path = (*path, "spec")
     spec = fields.mapping(obj.get("spec"), spec_path)
-    selector = _selector(fields, spec, spec_path)
+    fields.known(spec, ("selector", "mtls", "portLevelMtls"), spec_path)
+    # Istio reads a selector without labels as none: the policy is the namespace's (or mesh's),
+    # and its portLevelMtls is ignored (istio/istio ComposePeerAuthentication).
+    selector = _selector(fields, spec, spec_path) or None
     mode = _mode(fields, spec.get("mtls"), (*spec_path, "mtls"))
     port_modes = {}
     raw_ports = fields.mapping(spec.get("portLevelMtls"), (*spec_path, "portLevelMtls"))
     if raw_ports and selector is None:
-        # The reference: "portLevelMtls ... only applies when a workload selector is set".
-        fields.warn((*spec_path, "portLevelMtls"), "port-level mTLS needs a selector; ignored")
+        # The reference: "These only apply when a workload selector is specified", and Istio's
+        # validation refuses the policy: "mesh/namespace peer authentication cannot have port
+        # level mTLS"
+        fields.error(
+            (*spec_path, "portLevelMtls"),
+            "port-level mTLS needs a selector with labels (Istio refuses it on a mesh or "
+            "namespace policy)",
+        )
+    elif spec.get("portLevelMtls") is not None and not raw_ports:
+        fields.error(
+            (*spec_path, "portLevelMtls"), "port-level mTLS, if defined, needs at least one port"
+        )
     for port, setting in raw_ports.items():
         p_path = (*spec_path, "portLevelMtls", str(port))
         number = int(port) if str(port).isdigit() else None
@@ -253,6 +321,7 @@ def parse_peer_authentication(
 
 def _mode(fields: Fields, value: Any, path: FieldPath) -> str:
     raw = fields.mapping(value, path)
+    fields.known(raw, ("mode",), path)
     mode = raw.get("mode", "UNSET")
     if mode not in MTLS_MODES:
         fields.error((*path, "mode"), f"{mode!r} is not UNSET, DISABLE, PERMISSIVE or STRICT")

@@ -51,6 +51,13 @@ class Fields:
             return {}
         return value
 
+    def known(self, raw: Mapping[str, Any], names: tuple[str, ...], path: FieldPath) -> None:
+        """Refuse the keys of `raw` not in `names`, as the API server's strict field validation
+        does (kubectl's default): a misspelt `from` read as absent would match every peer."""
+        for key in raw:
+            if key not in names:
+                self.error((*path, str(key)), f"unknown field (expected one of {', '.join(names)})")
+
     def sequence(self, value: Any, path: FieldPath) -> list[Any]:
         if value is None:
             return []

@@ -1,9 +1,10 @@
 """One connection explained layer by layer: egress NetworkPolicy, ingress NetworkPolicy, mesh.
 
 `explain(cluster, src, dst, protocol, port, method=None, path=None, host=None) -> LayeredVerdict`.
-`src`/`dst` are `namespace/pod` names or addresses outside the pods (`203.0.113.7`; a CIDR stands
-for its first address). Every layer is evaluated and reported, in the order a packet meets them;
-the verdict is the first layer that denies (`decided_by`); an allowed verdict with
+`src`/`dst` are `namespace/pod` names or addresses (`203.0.113.7`; a CIDR stands for its first
+address); the address of a pod stands for that pod. Every layer is evaluated and reported, in
+the order a packet meets them; the verdict is the first layer that denies (`decided_by`); an
+allowed verdict with
 `conditions` holds only for the HTTP requests they describe (the sidecar reads HTTP on the port
 and allows some requests only). Each step's `to_json()` is
 `{"layer", "action", "detail", "source"}`, `source` being `file:line` of the policy rule. An
@@ -71,6 +72,11 @@ def _endpoint(cluster: Cluster, name: str) -> tuple[Endpoint, Pod | None]:
         address = query_address(name)
     except ValueError as reason:
         raise QueryError.single(f"{name!r} {reason}") from None
+    if address is not None:
+        # the address of a pod is that pod: its policies and sidecar apply, whatever it is called
+        owner = next((pod for pod in cluster.pods if pod.ip_int == address), None)
+        if owner is not None:
+            return Endpoint(address, owner), owner
     if address is None:
         import difflib
 
@@ -174,8 +180,13 @@ def _mesh_steps(
     conditions: list[str],
 ) -> list[Step]:
     # Imported here: the Istio package reads manifests with this package's helpers.
-    from crossfence.providers.istio.authz import Request, has_sidecar, mtls_mode, principal
+    from crossfence.providers.istio.authz import Request, mtls_mode, principal
     from crossfence.providers.istio.connection import authorize_connection
+    from crossfence.providers.istio.sidecar import (
+        has_sidecar,
+        intercepts_inbound,
+        intercepts_outbound,
+    )
 
     if not has_sidecar(cluster, destination):
         return [
@@ -187,10 +198,21 @@ def _mesh_steps(
         return [
             Step("mesh mTLS", "skip", f"Istio sidecars intercept TCP only, not {protocol}", None)
         ]
+    if not intercepts_inbound(destination, port):
+        detail = (
+            f"port {port} of {destination.key} is not redirected to its sidecar "
+            "(traffic.sidecar.istio.io/includeInboundPorts, excludeInboundPorts): no mesh layer"
+        )
+        return [Step("mesh mTLS", "skip", detail, destination.location.file_line)]
     mode, peer_auth = mtls_mode(cluster, destination, port)
     where = peer_auth.location.file_line if peer_auth else None
     origin = f"PeerAuthentication {peer_auth.key}" if peer_auth else "the default"
-    client_sidecar = source_pod is not None and has_sidecar(cluster, source_pod)
+    # the client's sidecar wraps only the connections its outbound redirection sends it
+    client_sidecar = (
+        source_pod is not None
+        and has_sidecar(cluster, source_pod)
+        and intercepts_outbound(source_pod, destination.ip, port)
+    )
     mtls = client_sidecar and mode != "DISABLE"
     steps = []
     if mode == "STRICT" and not mtls:

@@ -26,6 +26,7 @@ def parse_network_policy(
 ) -> NetworkPolicy:
     spec_path = (*path, "spec")
     spec = fields.mapping(obj.get("spec"), spec_path)
+    fields.known(spec, ("podSelector", "policyTypes", "ingress", "egress"), spec_path)
     if "podSelector" not in spec:
         # podSelector is required by the API; `{}` selects every pod of the namespace.
         fields.error(spec_path, "a NetworkPolicy needs spec.podSelector ({} selects every pod)")
@@ -59,6 +60,7 @@ def _rule(
 ) -> NetworkPolicyRule:
     raw = fields.mapping(value, path)
     peer_field = "from" if direction == "ingress" else "to"
+    fields.known(raw, (peer_field, "ports"), path)
     peers = tuple(
         _peer(fields, entry, (*path, peer_field, i))
         for i, entry in enumerate(fields.sequence(raw.get(peer_field), (*path, peer_field)))
@@ -78,14 +80,17 @@ def _rule(
 
 def _peer(fields: Fields, value: Any, path: FieldPath) -> NetworkPolicyPeer | None:
     raw = fields.mapping(value, path)
+    fields.known(raw, ("podSelector", "namespaceSelector", "ipBlock"), path)
     pod_selector: LabelSelector | None = None
     namespace_selector: LabelSelector | None = None
-    if "podSelector" in raw:
+    # `null` is the field unset (the API's pointers decode it to nil), not `{}`: a
+    # `namespaceSelector: null` beside a podSelector keeps to the policy's namespace
+    if raw.get("podSelector") is not None:
         pod_selector = fields.selector(raw["podSelector"], (*path, "podSelector"))
-    if "namespaceSelector" in raw:
+    if raw.get("namespaceSelector") is not None:
         namespace_selector = fields.selector(raw["namespaceSelector"], (*path, "namespaceSelector"))
     ip_block = None
-    if "ipBlock" in raw:
+    if raw.get("ipBlock") is not None:
         if pod_selector is not None or namespace_selector is not None:
             fields.error(
                 path, "a peer may not combine ipBlock with podSelector or namespaceSelector"
@@ -102,6 +107,7 @@ def _peer(fields: Fields, value: Any, path: FieldPath) -> NetworkPolicyPeer | No
 
 def _ip_block(fields: Fields, value: Any, path: FieldPath) -> IPBlock | None:
     raw = fields.mapping(value, path)
+    fields.known(raw, ("cidr", "except"), path)
     if "cidr" not in raw:
         fields.error(path, "an ipBlock needs a cidr")
         return None
@@ -120,6 +126,7 @@ def _ip_block(fields: Fields, value: Any, path: FieldPath) -> IPBlock | None:
 
 def _port(fields: Fields, value: Any, path: FieldPath) -> NetworkPolicyPort | None:
     raw = fields.mapping(value, path)
+    fields.known(raw, ("protocol", "port", "endPort"), path)
     protocol = fields.protocol(raw.get("protocol"), (*path, "protocol"))
     port = fields.port(raw["port"], (*path, "port")) if raw.get("port") is not None else None
     end_port = None
