@@ -100,7 +100,7 @@ def test_validate_a_broken_file_prints_every_problem_located(tmp_path: Path) -> 
         f"error: {path}:3:15: clouds[0].provider: 'gpc' is not allowed "
         "(expected 'gcp', 'scaleway' or 'aws'; did you mean 'gcp'?)",
         f"error: {path}:5:5: clouds[0].regoin: unknown field 'regoin' (expected one of: "
-        "description, jurisdiction, name, project, provider, region; did you mean 'region'?)",
+        "description, jurisdiction, name, port_25_restriction_removed, project, provider, region; did you mean 'region'?)",
         f"error: {path}:6:5: clouds[1].jurisdiction: missing required field 'jurisdiction' "
         "(expected a value)",
         f"error: {path}:6:5: clouds[1].provider: missing required field 'provider' "
