@@ -329,3 +329,22 @@ def test_service_accounts_match_in_any_trust_domain(tmp_path: Path) -> None:
         layered_connectivity(by_principal).verdict("frontend", "customer-api", "tcp", 8443)
         == "conditional"
     )
+
+
+def test_the_lab_gives_envoy_istios_matcher(folder: Folder) -> None:
+    """The lab's sidecars (`crossfence.lab.mesh`) get the RBAC principal Istio generates
+    (generator.go, `serviceAccountRegex`: `spiffe://.+/ns/<ns>/(.+/|)sa/<sa>(/.+)?`, quoted),
+    the short form resolved to the policy's namespace and `notServiceAccounts` negated."""
+    from crossfence.lab.mesh import rbac
+
+    cluster = folder(
+        policy(
+            "only",
+            "{action: DENY, rules: [{from: [{source: {notServiceAccounts: [client, bar/o.her]}}]}]}",
+        )
+    )
+    server = next(p for p in cluster.pods if p.key == "foo/server")
+    text = str(rbac(cluster, server, False).filters)
+    assert "'not_id'" in text
+    assert r"spiffe://.+/ns/foo/(.+/|)sa/client(/.+)?" in text
+    assert r"spiffe://.+/ns/bar/(.+/|)sa/o\\.her(/.+)?" in text

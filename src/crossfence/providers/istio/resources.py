@@ -319,9 +319,9 @@ def parse_authorization_policy(
             s_path = (*r_path, "from", j, "source")
             values = _entry(fields, entry, "source", _SOURCE_FIELDS, (*r_path, "from", j))
             _service_accounts(fields, values, namespace, s_path)
-            for name in values:
-                if action == "CUSTOM" and name in _NOT_WITH_CUSTOM:
-                    fields.error((*s_path, name), _CUSTOM_REFUSES)
+            for field_name in values:
+                if action == "CUSTOM" and field_name in _NOT_WITH_CUSTOM:
+                    fields.error((*s_path, field_name), _CUSTOM_REFUSES)
             sources.append(Source(values, fields.locate(s_path)))
         operations = []
         for j, entry in enumerate(_entries(fields, rule, "to", r_path)):
