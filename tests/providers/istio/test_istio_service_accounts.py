@@ -192,8 +192,9 @@ def test_deny_not_service_accounts_denies_plaintext(folder: Folder) -> None:
 
 def test_deny_service_accounts_does_not_stop_plaintext(folder: Folder) -> None:
     """Concepts, "Dependency on mutual TLS": a DENY on an identity is bypassed by plaintext
-    under PERMISSIVE ("policy bypass of plain text traffic"): the DENY naming legacy/default
-    stops bar/other's meshed neighbour but not the plaintext pod it names."""
+    under PERMISSIVE ("policy bypass of plain text traffic"): a DENY naming `legacy/default`
+    and `bar/other` stops bar/other (mTLS) but not legacy/plain (plaintext), though it names
+    that pod's account."""
     cluster = folder(
         policy(
             "deny",
