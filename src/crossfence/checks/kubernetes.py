@@ -125,8 +125,9 @@ _LOOSE = ("PERMISSIVE", "DISABLE")
     "PeerAuthentication in PERMISSIVE or DISABLE mode",
     "A PeerAuthentication in PERMISSIVE mode accepts plaintext beside mTLS, and DISABLE accepts "
     "plaintext only: a plaintext caller presents no certificate, so it has no authenticated "
-    "principal or namespace; a DENY rule on principals or namespaces does not stop it, and a "
-    "workload that no principal-based ALLOW policy guards serves it unauthenticated "
+    "principal, namespace or service account; a DENY rule on principals, namespaces or "
+    "serviceAccounts does not stop it, and a workload that no identity-based ALLOW policy "
+    "guards serves it unauthenticated "
     "(https://istio.io/latest/docs/reference/config/security/peer_authentication/). "
     "Mesh-wide (root namespace, no selector), namespace-wide, workload and port-level settings "
     "are all checked; UNSET inherits from the level above and is not reported.",
@@ -177,7 +178,8 @@ def _authz_scope(policy: AuthorizationPolicy) -> str:
     "example) matches every request from every caller, so the workloads it selects accept "
     "everything and every narrower ALLOW policy beside it stops restricting anything "
     "(https://istio.io/latest/docs/reference/config/security/authorization-policy/).",
-    "Replace the empty rule with `from` sources (principals, namespaces) and `to` operations "
+    "Replace the empty rule with `from` sources (principals, namespaces, serviceAccounts) and "
+    "`to` operations "
     "(ports, methods, paths) naming the callers and requests the workloads serve; to deny by "
     "default, use an ALLOW policy without rules.",
 )

@@ -206,7 +206,8 @@ _HTTP_ON_TCP_WHY = (
 _HTTP_ON_TCP_FIX = (
     "If the workload serves plain HTTP behind its sidecar (the mesh provides the TLS), name the "
     "port `http[-suffix]` or set its `appProtocol: http` (a blueprint workload port: `name`, "
-    "`app_protocol`); otherwise restrict the rule by ports, principals and namespaces only."
+    "`app_protocol`); otherwise restrict the rule by ports, principals, namespaces and service "
+    "accounts only."
 )
 
 

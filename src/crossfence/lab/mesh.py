@@ -150,6 +150,17 @@ class _Translator:
                 }
                 for v in values
             ]
+        elif name in ("serviceAccounts", "notServiceAccounts"):
+            # Istio's generator (pilot/pkg/security/authz/model/generator.go,
+            # serviceAccountRegex); the parser wrote each entry `<namespace>/<serviceaccount>`
+            items = [
+                {
+                    "authenticated": {
+                        "principal_name": {"safe_regex": {"regex": _service_account_regex(v)}}
+                    }
+                }
+                for v in values
+            ]
         elif name in ("ipBlocks", "notIpBlocks"):
             items = [{"direct_remote_ip": _cidr(v)} for v in values]
         elif name in ("remoteIpBlocks", "notRemoteIpBlocks"):
@@ -287,6 +298,13 @@ class _Translator:
             "permissions": [_all_of(what, "rules")],
             "principals": [_all_of(who, "ids")],
         }
+
+
+def _service_account_regex(entry: str) -> str:
+    """`spiffe://.+/ns/<namespace>/(.+/|)sa/<serviceaccount>(/.+)?`, both quoted: any trust
+    domain, the account whole."""
+    namespace, _, account = entry.partition("/")
+    return rf"spiffe://.+/ns/{re.escape(namespace)}/(.+/|)sa/{re.escape(account)}(/.+)?"
 
 
 def _namespace_regex(value: str) -> str:

@@ -13,9 +13,10 @@
   A matching CUSTOM rule hands the request to its external authorizer ("evaluate and deny the
   request if the evaluation result is deny", https://istio.io/latest/docs/concepts/security/#authorization):
   what CUSTOM, DENY and ALLOW let through is then allowed only on that condition (`delegated`).
-  A policy matches when one of its rules matches; no rules never matches. principals and
-  namespaces come from the mTLS certificate, so plaintext has none (`notPrincipals` then holds,
-  as Envoy's negated matcher does). HTTP-only fields on TCP traffic follow the "Authorization for
+  A policy matches when one of its rules matches; no rules never matches. principals,
+  namespaces and serviceAccounts come from the mTLS certificate, so plaintext has none
+  (`notPrincipals`, `notNamespaces`, `notServiceAccounts` then hold, as Envoy's negated matcher
+  does); a serviceAccounts entry matches its namespace and account in any trust domain. HTTP-only fields on TCP traffic follow the "Authorization for
   TCP traffic" task (https://istio.io/latest/docs/tasks/security/authorization/authz-tcp/): an
   ALLOW rule using them is invalid and ignored (never matches); a DENY rule drops them and matches
   on its TCP fields. A `when` key crossfence cannot evaluate is reported and resolved towards
@@ -27,6 +28,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 
 from crossfence.located.location import Location
@@ -35,6 +37,7 @@ from crossfence.providers.istio.resources import (
     HTTP_ONLY_OPERATION_FIELDS,
     HTTP_ONLY_SOURCE_FIELDS,
     ROOT_NAMESPACE,
+    SERVICE_ACCOUNT_FIELDS,
     AuthorizationPolicy,
     AuthorizationRule,
     Condition,
@@ -188,12 +191,28 @@ def _ip_match(block: str, address: str) -> bool:
         return False
 
 
+def _service_account_match(entry: str, principal: str | None) -> bool:
+    """Whether the peer identity `principal` is the service account `entry`
+    (`<namespace>/<serviceaccount>`, as the parser resolves it). Istio matches the certificate's
+    URI against `spiffe://.+/ns/<namespace>/(.+/|)sa/<serviceaccount>(/.+)?`, the namespace and
+    account quoted (istio/istio pilot/pkg/security/authz/model/generator.go
+    `serviceAccountRegex`): any trust domain ("'spiffe://' then a trust domain + arbitrary k/v
+    pairs"), and the account whole ("the / ensures we do not match <service account>-some-junk").
+    Plaintext has no certificate and matches no entry."""
+    if principal is None:
+        return False
+    namespace, _, account = entry.partition("/")
+    pattern = rf"spiffe://.+/ns/{re.escape(namespace)}/(.+/|)sa/{re.escape(account)}(/.+)?"
+    return re.fullmatch(pattern, f"spiffe://{principal}") is not None
+
+
 def _field_value(name: str, request: Request) -> tuple[str | None, bool]:
     """(value, is_ip) of the request attribute a source/operation field tests."""
     base = name[3].lower() + name[4:] if name.startswith("not") else name
     table: dict[str, tuple[str | None, bool]] = {
         "principals": (request.source_principal, False),
         "namespaces": (request.source_namespace, False),
+        "serviceAccounts": (request.source_principal, False),
         "requestPrincipals": (None, False),  # no JWT in a connectivity question
         "ipBlocks": (request.source_ip, True),
         "remoteIpBlocks": (request.source_ip, True),  # no proxy in front: the peer is the client
@@ -212,7 +231,9 @@ def _fields_match(
         if name in skip:
             continue
         value, is_ip = _field_value(name, request)
-        if is_ip:
+        if name in SERVICE_ACCOUNT_FIELDS:
+            hit = any(_service_account_match(p, value) for p in patterns)
+        elif is_ip:
             hit = value is not None and any(_ip_match(p, value) for p in patterns)
         else:
             hit = any(_string_match(p, value) for p in patterns)

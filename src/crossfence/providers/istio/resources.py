@@ -19,6 +19,7 @@ __all__ = [
     "HTTP_ONLY_SOURCE_FIELDS",
     "MTLS_MODES",
     "ROOT_NAMESPACE",
+    "SERVICE_ACCOUNT_FIELDS",
     "AuthorizationPolicy",
     "AuthorizationRule",
     "Condition",
@@ -40,6 +41,8 @@ _SOURCE_FIELDS = (
     "notRequestPrincipals",
     "namespaces",
     "notNamespaces",
+    "serviceAccounts",
+    "notServiceAccounts",
     "ipBlocks",
     "notIpBlocks",
     "remoteIpBlocks",
@@ -60,6 +63,27 @@ _OPERATION_FIELDS = (
 HTTP_ONLY_SOURCE_FIELDS = ("requestPrincipals", "notRequestPrincipals")
 HTTP_ONLY_OPERATION_FIELDS = ("hosts", "notHosts", "methods", "notMethods", "paths", "notPaths")
 HTTP_ONLY_CONDITION_PREFIXES = ("request.",)
+# `<namespace>/<serviceaccount>` (or `<serviceaccount>`: the policy's namespace) matched against
+# the peer certificate, like principals; Istio 1.25 and later
+# (https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source).
+SERVICE_ACCOUNT_FIELDS = ("serviceAccounts", "notServiceAccounts")
+# "Cannot be set with `principals` or `namespaces`": Istio's validation refuses a source that
+# has any of these beside a service account field.
+_NOT_WITH_SERVICE_ACCOUNTS = ("principals", "notPrincipals", "namespaces", "notNamespaces")
+# Istio's validation (pkg/config/validation, ValidateAuthorizationPolicy): "%s is currently not
+# supported with CUSTOM action" for these source fields and `when` keys.
+_NOT_WITH_CUSTOM = (
+    "namespaces",
+    "notNamespaces",
+    "serviceAccounts",
+    "notServiceAccounts",
+    "principals",
+    "notPrincipals",
+    "requestPrincipals",
+    "notRequestPrincipals",
+)
+_NOT_WITH_CUSTOM_KEYS = ("source.namespace", "source.serviceAccount", "source.principal")
+_CUSTOM_REFUSES = "not supported with the CUSTOM action (Istio's validation refuses it)"
 
 
 @dataclass(frozen=True)
@@ -201,6 +225,57 @@ def _entry(
     return values
 
 
+def _service_accounts(
+    fields: Fields, values: dict[str, tuple[str, ...]], namespace: str, path: FieldPath
+) -> None:
+    """Check `serviceAccounts` / `notServiceAccounts` as Istio's validation does
+    (istio/istio pkg/config/security `CheckServiceAccount`, pkg/config/validation), and write
+    each entry as `<namespace>/<serviceaccount>`: the reference's "`<serviceaccount>` may also be
+    used to use the same namespace as the `AuthorizationPolicy`"
+    (https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source)."""
+    used = [name for name in SERVICE_ACCOUNT_FIELDS if name in values]
+    others = [name for name in _NOT_WITH_SERVICE_ACCOUNTS if name in values]
+    if used and others:
+        # the reference: "Cannot be set with `principals` or `namespaces`"; the validation:
+        # "cannot set serviceAccounts with namespaces or principals" (their not- forms too)
+        fields.error(
+            (*path, used[0]),
+            f"cannot be set with {', '.join(others)} (Istio refuses serviceAccounts beside "
+            "principals or namespaces)",
+        )
+    for name in used:
+        entries = values[name]
+        if len(entries) > 16:
+            # the CRD's maxItems and the validation's "may not have more than 16 values"
+            fields.error((*path, name), f"{len(entries)} entries (Istio allows at most 16)")
+        resolved = []
+        for k, entry in enumerate(entries):
+            expected = "expected <namespace>/<serviceaccount> or <serviceaccount>"
+            if not entry:
+                continue  # refused as an empty value already
+            if "*" in entry:
+                fields.error((*path, name, k), f"no wildcard is allowed here ({expected})")
+            elif entry.count("/") > 1:
+                fields.error((*path, name, k), f"{entry!r} has more than one '/' ({expected})")
+            elif len(entry) > 320:
+                fields.error((*path, name, k), "longer than 320 characters (Istio's limit)")
+            elif entry.startswith("/") or entry.endswith("/"):
+                part = "namespace" if entry.startswith("/") else "service account"
+                fields.error((*path, name, k), f"{entry!r} has an empty {part} ({expected})")
+            elif "." in entry:
+                # the match became literal in 1.29.2, 1.28.6 and 1.27.9 (CVE-2026-39350,
+                # https://github.com/istio/istio/security/advisories/GHSA-9gcg-w975-3rjh)
+                fields.warn(
+                    (*path, name, k),
+                    f"{entry!r} is matched literally, as Istio 1.29.2, 1.28.6, 1.27.9 and later "
+                    "match it; earlier releases read each '.' as any character "
+                    "(CVE-2026-39350): there an ALLOW also admits, and a DENY lets through, "
+                    "service accounts that differ at a dot",
+                )
+            resolved.append(entry if "/" in entry else f"{namespace}/{entry}")
+        values[name] = tuple(resolved)
+
+
 def parse_authorization_policy(
     fields: Fields, namespace: str, name: str, obj: dict[str, Any], path: FieldPath
 ) -> AuthorizationPolicy:
@@ -243,6 +318,10 @@ def parse_authorization_policy(
         for j, entry in enumerate(_entries(fields, rule, "from", r_path)):
             s_path = (*r_path, "from", j, "source")
             values = _entry(fields, entry, "source", _SOURCE_FIELDS, (*r_path, "from", j))
+            _service_accounts(fields, values, namespace, s_path)
+            for field_name in values:
+                if action == "CUSTOM" and field_name in _NOT_WITH_CUSTOM:
+                    fields.error((*s_path, field_name), _CUSTOM_REFUSES)
             sources.append(Source(values, fields.locate(s_path)))
         operations = []
         for j, entry in enumerate(_entries(fields, rule, "to", r_path)):
@@ -263,6 +342,10 @@ def parse_authorization_policy(
             not_values = fields.strings(raw.get("notValues"), (*c_path, "notValues"))
             if not key:
                 fields.error(c_path, "a condition needs a key")
+            elif action == "CUSTOM" and (
+                key in _NOT_WITH_CUSTOM_KEYS or key.startswith("request.auth.")
+            ):
+                fields.error((*c_path, "key"), _CUSTOM_REFUSES)
             if not values_ and not not_values:
                 fields.error(c_path, "a condition needs values or notValues")
             conditions.append(Condition(key, values_, not_values, fields.locate(c_path)))
