@@ -336,20 +336,58 @@ def test_instance_in_the_default_group(tmp_path: Path) -> None:
     assert bp.workloads[0].security_groups == ()
 
 
-def test_eks_cluster(tmp_path: Path) -> None:
-    """eks_cluster `vpc_config.subnet_ids` and `security_group_ids`; pods take addresses of the
-    nodes' subnet (the VPC CNI, https://docs.aws.amazon.com/eks/latest/userguide/managing-vpc-cni.html)."""
-    web = group("nodes", [], [])
-    cluster = R(
+def _eks(**vpc_config: Any) -> R:
+    return R(
         "aws_eks_cluster.e",
         {
             "name": "eks",
             "arn": f"arn:aws:eks:eu-west-3:{ACCOUNT}:cluster/eks",
-            "vpc_config": [{"subnet_ids": ["subnet-a"], "security_group_ids": ["sg-nodes"]}],
+            "vpc_config": [{"subnet_ids": ["subnet-a"], **vpc_config}],
             "kubernetes_network_config": [{"service_ipv4_cidr": "172.20.0.0/16"}],
         },
     )
-    eks = load(tmp_path, [*vpc(), web, cluster]).clusters[0]
+
+
+def _node_group(launch_template: list[dict[str, Any]]) -> R:
+    return R(
+        "aws_eks_node_group.n",
+        {
+            "id": "eks:nodes",
+            "arn": f"arn:aws:eks:eu-west-3:{ACCOUNT}:nodegroup/eks/nodes/1",
+            "cluster_name": "eks",
+            "node_group_name": "nodes",
+            "subnet_ids": ["subnet-a"],
+            "launch_template": launch_template,
+        },
+    )
+
+
+def test_eks_cluster_nodes_have_their_launch_template_s_groups(tmp_path: Path) -> None:
+    """eks_cluster `vpc_config.subnet_ids`; pods take addresses of the nodes' subnet (the VPC
+    CNI, https://docs.aws.amazon.com/eks/latest/userguide/managing-vpc-cni.html). The nodes'
+    groups are their managed node group's launch template's `vpc_security_group_ids`
+    (https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html), not
+    `vpc_config.security_group_ids`, which go on "the cross-account elastic network interfaces"
+    of the control plane
+    (https://docs.aws.amazon.com/eks/latest/APIReference/API_VpcConfigRequest.html)."""
+    template = R(
+        "aws_launch_template.t",
+        {
+            "id": "lt-1",
+            "arn": arn("launch-template", "lt-1"),
+            "name": "nodes",
+            "vpc_security_group_ids": ["sg-nodes"],
+        },
+    )
+    resources = [
+        *vpc(),
+        group("nodes", [], []),
+        group("control", [], []),
+        _eks(security_group_ids=["sg-control"]),
+        template,
+        _node_group([{"id": "lt-1", "name": "nodes", "version": "1"}]),
+    ]
+    eks = load(tmp_path, resources).clusters[0]
     assert (eks.kind, eks.subnet, eks.pod_range, eks.service_range, eks.node_security_groups) == (
         "eks",
         "private-a",
@@ -357,3 +395,34 @@ def test_eks_cluster(tmp_path: Path) -> None:
         "172.20.0.0/16",
         ("nodes",),
     )
+
+
+def test_eks_nodes_without_launch_template_groups_get_the_cluster_security_group(
+    tmp_path: Path,
+) -> None:
+    """With no launch template naming security groups, a managed node group's nodes are in the
+    cluster security group EKS creates, whose default rules are "Inbound All All Self",
+    "Outbound All All 0.0.0.0/0" and "Outbound All All Self (for EFA traffic)"
+    (https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html): not the control
+    plane's `vpc_config.security_group_ids`, nor the VPC's default group."""
+    resources = [
+        *vpc(),
+        group(
+            "control", [rule(from_port=0, to_port=0, protocol="-1", cidr_blocks=["0.0.0.0/0"])], []
+        ),
+        _eks(security_group_ids=["sg-control"]),
+        _node_group([]),
+    ]
+    bp = load(tmp_path, resources)
+    eks = bp.clusters[0]
+    assert eks.node_security_groups == ("eks-cluster-sg-assumed",)
+    cluster_group = bp.get("security_groups", "eks-cluster-sg-assumed")
+    assert cluster_group is not None and cluster_group.network == "ops"
+    assert [(r.ports, r.security_groups) for r in cluster_group.inbound_rules] == [
+        ("all", ("eks-cluster-sg-assumed",))
+    ]
+    assert "ip_ranges" not in cluster_group.inbound_rules[0].model_fields_set
+    assert [(r.ports, r.ip_ranges, r.security_groups) for r in cluster_group.outbound_rules] == [
+        ("all", ("0.0.0.0/0",), ()),
+        ("all", ("0.0.0.0/0",), ("eks-cluster-sg-assumed",)),
+    ]
