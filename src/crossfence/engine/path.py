@@ -344,12 +344,9 @@ class _Walker:
                 hop.steps.append(
                     Step("FORWARD_TO_ATTACHMENT", f"handed to {next_hop.target}", routes[0].source)
                 )
-                network, segment, region, tags = (
-                    self.topology.networks[next_hop.target],
-                    None,
-                    None,
-                    (),
-                )
+                previous, network = network, self.topology.networks[next_hop.target]
+                segment = previous.name if network.segment_by_attachment else None
+                region, tags = None, ()
                 continue
             if next_hop.kind == "tunnel":
                 tunnel = self.topology.tunnels[next_hop.target]
@@ -956,7 +953,12 @@ class _Walker:
                     is not None
                 ):
                     return "DENIED_ACL"
-                network, segment = self.topology.networks[route.next_hop.target], None
+                previous, network = network, self.topology.networks[route.next_hop.target]
+                segment = (
+                    previous.name
+                    if route.next_hop.kind == "attachment" and network.segment_by_attachment
+                    else None
+                )
                 continue
             if route.next_hop.kind == "tunnel":
                 tunnel = self.topology.tunnels[route.next_hop.target]
