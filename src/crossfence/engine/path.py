@@ -261,8 +261,18 @@ class _Walker:
             hops.append(hop)
             routes = lookup(network, address, region, tags, segment)
             if not routes:
+                # a transit gateway routes by the table associated with the arrival attachment
+                table = (
+                    f" in the route table associated with the attachment of {segment}"
+                    if network.segment_by_attachment and segment is not None
+                    else ""
+                )
                 hop.steps.append(
-                    Step("DROP", f"no route to {_ip(address)} in {network.name}", network.source)
+                    Step(
+                        "DROP",
+                        f"no route to {_ip(address)} in {network.name}{table}",
+                        network.source,
+                    )
                 )
                 return "NO_ROUTE", None, network
             self.route_step(network, routes, hop, address)

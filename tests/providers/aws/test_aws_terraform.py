@@ -426,3 +426,132 @@ def test_eks_nodes_without_launch_template_groups_get_the_cluster_security_group
         ("all", ("0.0.0.0/0",), ()),
         ("all", ("0.0.0.0/0",), ("eks-cluster-sg-assumed",)),
     ]
+
+
+def _tgw_state() -> list[R]:
+    second = R(
+        "aws_vpc.spoke",
+        {
+            "id": "vpc-2",
+            "arn": arn("vpc", "vpc-2"),
+            "cidr_block": "10.41.0.0/16",
+            "tags": {"Name": "spoke"},
+            "main_route_table_id": "rtb-main2",
+            "default_network_acl_id": "acl-default2",
+            "default_security_group_id": "sg-default2",
+        },
+    )
+    subnet = R(
+        "aws_subnet.s",
+        {
+            "id": "subnet-s",
+            "arn": arn("subnet", "subnet-s"),
+            "vpc_id": "vpc-2",
+            "cidr_block": "10.41.1.0/24",
+            "availability_zone": "eu-west-3a",
+            "tags": {"Name": "spoke-a"},
+        },
+    )
+
+    def attachment(key: str, vpc: str, **flags: Any) -> R:
+        return R(
+            f"aws_ec2_transit_gateway_vpc_attachment.{key}",
+            {
+                "id": f"tgw-attach-{key}",
+                "transit_gateway_id": "tgw-1",
+                "vpc_id": vpc,
+                "subnet_ids": [],
+                **flags,
+            },
+        )
+
+    return [
+        *vpc(),
+        second,
+        subnet,
+        R(
+            "aws_ec2_transit_gateway.t",
+            {
+                "id": "tgw-1",
+                "arn": arn("transit-gateway", "tgw-1"),
+                "amazon_side_asn": 64512,
+                "association_default_route_table_id": "tgw-rtb-default",
+                "propagation_default_route_table_id": "tgw-rtb-default",
+                "tags": {"Name": "tgw"},
+            },
+        ),
+        attachment("hub", "vpc-1"),
+        attachment(
+            "spoke",
+            "vpc-2",
+            transit_gateway_default_route_table_association=False,
+            transit_gateway_default_route_table_propagation=False,
+        ),
+        R(
+            "aws_ec2_transit_gateway_route_table.spokes",
+            {"id": "tgw-rtb-spokes", "transit_gateway_id": "tgw-1", "tags": {"Name": "spokes"}},
+        ),
+        R(
+            "aws_ec2_transit_gateway_route_table_association.s",
+            {
+                "id": "a-1",
+                "transit_gateway_attachment_id": "tgw-attach-spoke",
+                "transit_gateway_route_table_id": "tgw-rtb-spokes",
+            },
+        ),
+        R(
+            "aws_ec2_transit_gateway_route_table_propagation.s",
+            {
+                "id": "p-1",
+                "transit_gateway_attachment_id": "tgw-attach-spoke",
+                "transit_gateway_route_table_id": "tgw-rtb-default",
+            },
+        ),
+        R(
+            "aws_ec2_transit_gateway_route.to_hub",
+            {
+                "id": "r-1",
+                "destination_cidr_block": "10.40.0.0/16",
+                "transit_gateway_attachment_id": "tgw-attach-hub",
+                "transit_gateway_route_table_id": "tgw-rtb-spokes",
+            },
+        ),
+        R(
+            "aws_ec2_transit_gateway_route.hole",
+            {
+                "id": "r-2",
+                "destination_cidr_block": "10.99.0.0/16",
+                "blackhole": True,
+                "transit_gateway_route_table_id": "tgw-rtb-default",
+            },
+        ),
+    ]
+
+
+def test_transit_gateway_attachments_and_route_tables(tmp_path: Path) -> None:
+    """Every VPC attachment, route table, association, propagation and route of a transit
+    gateway is read (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html): the
+    first attachment is the gateway's `network`; a route table id that is the gateway's
+    `association_default_route_table_id` is its default route table."""
+    bp = load(tmp_path, _tgw_state())
+    gateway = bp.get("vpn_gateways", "tgw")
+    assert gateway is not None and gateway.type == "aws_tgw" and gateway.network == "ops"
+    assert [
+        (
+            a.network,
+            a.transit_gateway_default_route_table_association,
+            a.transit_gateway_default_route_table_propagation,
+        )
+        for a in gateway.attachments
+    ] == [("spoke", False, False)]
+    tables = {t.name: t for t in gateway.route_tables}
+    assert tables["spokes"].associations == ("spoke",)
+    assert [
+        (str(r.destination_cidr_block), r.transit_gateway_attachment)
+        for r in tables["spokes"].routes
+    ] == [("10.40.0.0/16", "ops")]
+    default = next(t for t in gateway.route_tables if t.default)
+    assert default.propagations == ("spoke",)
+    assert [(str(r.destination_cidr_block), r.blackhole) for r in default.routes] == [
+        ("10.99.0.0/16", True)
+    ]

@@ -401,6 +401,11 @@ def computed(
     elif kind == "aws_kms_key":
         # a key's id is a UUID
         out = {"id": f"{digest[:8]}-{digest[8:12]}-4{digest[12:15]}-8{digest[15:17]}0-000000000000"}
+    if kind == "aws_ec2_transit_gateway":
+        # the default route table AWS creates with the gateway (association and propagation)
+        table = f"tgw-rtb-{digest}"
+        out["association_default_route_table_id"] = table
+        out["propagation_default_route_table_id"] = table
     if kind == "aws_launch_template":
         # the version a node group's launch_template names: the first
         out["latest_version"] = 1
