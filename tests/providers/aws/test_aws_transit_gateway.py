@@ -194,3 +194,23 @@ def test_only_a_transit_gateway_has_attachments(tmp_path: Path) -> None:
     )
     with pytest.raises(BlueprintError, match="attachments are a transit gateway's"):
         load(tmp_path / "estate.yaml")
+
+
+def test_the_most_specific_route_wins_before_static_over_propagated(tmp_path: Path) -> None:
+    """Route evaluation order (how-transit-gateways-work.html): the most specific destination
+    first, so a static 10.0.0.0/8 to the hub does not take spoke2's propagated 10.2.0.0/16; a
+    static blackhole 10.2.1.0/24 does take 10.2.1.10."""
+    table = (
+        "    route_tables:\n"
+        "      - name: main\n"
+        "        default: true\n"
+        "        routes:\n"
+        "          - {destination_cidr_block: 10.0.0.0/8, transit_gateway_attachment: hub}\n"
+    )
+    text = HUB.replace("      - {network: spoke2}\n", "      - {network: spoke2}\n" + table)
+    trace = _reach(tmp_path, text)
+    assert trace.allowed, (trace.disposition, _steps(trace))
+    hole = "          - {destination_cidr_block: 10.2.1.0/24, blackhole: true}\n"
+    trace = _reach(tmp_path, text.replace(table, table + hole))
+    assert trace.disposition == "NO_ROUTE", _steps(trace)
+    assert any(s.startswith("DROP blackhole route") for s in _steps(trace))

@@ -13,10 +13,19 @@ __all__ = ["check"]
 LINK_LOCAL = ipaddress.ip_network("169.254.0.0/16")
 
 
-def attached_networks(gateway: Any) -> list[str]:
-    """The VPCs an AWS transit gateway is attached to: `network`, then its `attachments`'."""
+def attached_networks(bp: Any, gateway: Any) -> list[str]:
+    """The VPCs an AWS transit gateway is attached to: `network`, its `attachments`', and the
+    VPCs whose route tables send to it (a route to a transit gateway needs the VPC attached)."""
     names = [str(gateway.network)]
     names += [a.network for a in gateway.attachments if a.network not in names]
+    names += [
+        n.name
+        for n in bp.networks
+        if n.name not in names
+        and any(
+            r.next_hop_transit_gateway == gateway.name for t in n.route_tables for r in t.routes
+        )
+    ]
     return names
 
 
@@ -55,7 +64,7 @@ def transit_gateway(v: Validator, gateway: Any) -> None:
                 "duplicate-name",
             )
         seen.add(attachment.network)
-    attached = attached_networks(gateway)
+    attached = attached_networks(v.bp, gateway)
     associated: dict[str, str] = {}
     names: set[str] = set()
     defaults = 0
