@@ -12,6 +12,7 @@ default route table).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,28 @@ def test_the_most_specific_route_wins_before_static_over_propagated(tmp_path: Pa
     trace = _reach(tmp_path, text.replace(table, table + hole))
     assert trace.disposition == "NO_ROUTE", _steps(trace)
     assert any(s.startswith("DROP blackhole route") for s in _steps(trace))
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "aws-gcp"
+
+
+def test_vpn_routes_rank_below_static_and_vpc_routes_whatever_their_med(tmp_path: Path) -> None:
+    """ "Route evaluation order" (how-transit-gateways-work.html): static routes, then VPC
+    propagated routes, then Site-to-Site VPN propagated routes: a route the GCP Cloud Router
+    advertises with priority 0 is installed below the VPC's propagated CIDR, and only for the
+    attachments associated with the default route table (the VPN attachment's)."""
+    folder = tmp_path / "estate"
+    shutil.copytree(FIXTURE, folder)
+    aws = folder / "aws.yaml"
+    text = aws.read_text().replace("type: aws_vgw", "type: aws_tgw")
+    text = text.replace(
+        "local: {speaker: hub-router, address: 169.254.10.1/30}",
+        "local: {speaker: hub-router, address: 169.254.10.1/30, advertised_route_priority: 0}",
+    )
+    aws.write_text(text)
+    topology = build_topology(load(folder))
+    learned = [r for r in topology.networks["ops-vgw"].routes if r.kind == "dynamic"]
+    assert learned and {r.priority for r in learned} == {100}
+    attached = [r for r in topology.networks["ops-vgw"].routes if r.kind == "propagated"]
+    assert {r.priority for r in attached} == {1}
+    assert {r.segments for r in learned} == {("ops-vpc", "VPN attachment")}

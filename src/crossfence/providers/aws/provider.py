@@ -12,6 +12,7 @@ from ..base import CloudProvider
 from .network_acls import network_acl_filters
 from .routes import (
     AWS_GATEWAY_TYPES,
+    PROPAGATED_PRIORITY,
     VPN_ATTACHMENT,
     advertised_prefixes,
     gateway_network,
@@ -162,6 +163,10 @@ class AwsProvider(CloudProvider):
             ),
             end.advertised_route_priority,
             segments=self._vpn_segments(gateway),
+            # "Route evaluation order": static routes, then propagated VPC routes, ..., then
+            # Site-to-Site VPN (BGP) routes, whatever their MED
+            # (https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html)
+            learned_priority=PROPAGATED_PRIORITY if gateway.type == "aws_tgw" else None,
         )
 
     def _vpn_segments(self, gateway: VpnGateway) -> tuple[str, ...] | None:
