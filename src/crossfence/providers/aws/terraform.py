@@ -737,7 +737,12 @@ def _launch_template(b: Builder, group: Resource) -> Resource | None:
 def _node_security_groups(b: Builder, cluster: Resource) -> list[str] | None:
     """The security groups of the cluster's nodes: those of the launch template of its managed
     node groups (`vpc_security_group_ids`); None when no node group's launch template names any,
-    and the nodes get the cluster security group EKS creates (`_cluster_security_group`)."""
+    and the nodes get the cluster security group EKS creates (`_cluster_security_group`). That
+    a launch template's groups replace the cluster security group rather than add to it is
+    UNCONFIRMED on AWS's pages (https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html
+    does not say it in what was searched): if EKS added it too, the nodes would also send
+    anywhere and admit anything from the cluster group's members: the answers read here would
+    be denied where AWS allows, never the reverse."""
     chosen: list[str] | None = None
     for group in _node_groups(b, cluster):
         template = _launch_template(b, group)

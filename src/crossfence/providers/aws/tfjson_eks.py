@@ -125,9 +125,13 @@ def _cluster(w: _Writer, cluster: Cluster) -> None:
 
 
 def _nodes(w: _Writer, cluster: Cluster, subnet: str) -> None:
-    """The nodes: a managed node group whose launch template holds their security groups (the
-    nodes get the launch template's groups, the cluster security group only when it names none:
-    https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html)."""
+    """The nodes: a managed node group whose launch template holds their security groups
+    (https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html). That the nodes
+    then get the launch template's groups and not also the cluster security group is
+    UNCONFIRMED on AWS's pages (the terraform-aws-eks module's opt-in
+    `attach_cluster_primary_security_group` agrees); were it also added, the nodes would also
+    send anywhere and admit anything from the cluster group's members: crossfence would answer
+    denied where AWS allows, never the reverse."""
     label = _label(cluster.name)
     w.add(
         "aws_launch_template",
