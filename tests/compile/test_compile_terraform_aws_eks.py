@@ -1,4 +1,4 @@
-"""The terraform target's EKS clusters: an `aws_eks_cluster` in the nodes' subnet and another Availability Zone's, its security groups and service range; read back from the plan, the pod range from the nodes' subnet.
+"""The terraform target's EKS clusters: an `aws_eks_cluster` in the nodes' subnet and another Availability Zone's and its service range, the nodes' security groups in a managed node group's launch template; read back from the plan, the pod range from the nodes' subnet.
 
 https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eks_cluster
 (`role_arn`, `vpc_config.subnet_ids`, `vpc_config.security_group_ids`,
@@ -7,7 +7,11 @@ https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html (subnets in a
 Availability Zones); https://docs.aws.amazon.com/eks/latest/userguide/managing-vpc-cni.html
 (pods get addresses of the nodes' subnet);
 https://docs.aws.amazon.com/eks/latest/APIReference/API_VpcConfigRequest.html
-(`securityGroupIds`: "the cross-account elastic network interfaces that Amazon EKS creates").
+(`securityGroupIds`: "the cross-account elastic network interfaces that Amazon EKS creates",
+the control plane's, not the nodes');
+https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html (the cluster security group
+EKS creates, which a managed node group's nodes get when their launch template names no group);
+https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html.
 """
 
 from __future__ import annotations
@@ -83,16 +87,26 @@ def test_an_eks_cluster_in_two_availability_zones(tmp_path: Path) -> None:
             "subnet_ids": ["${aws_subnet.nodes-a.id}", "${aws_subnet.nodes-b.id}"],
             "endpoint_private_access": True,
             "endpoint_public_access": False,
-            "security_group_ids": ["${aws_security_group.nodes-sg.id}"],
         }
     ]
     assert cluster["kubernetes_network_config"] == [{"service_ipv4_cidr": "172.20.0.0/16"}]
-    # EKS attaches these groups to the control plane's interfaces: said, not hidden
-    assert any("launch template" in w.message for w in warnings)
+    # the nodes' groups are on the nodes (the launch template of their managed node group),
+    # not on the control plane's interfaces (vpc_config.security_group_ids)
+    template = document["resource"]["aws_launch_template"]["apps"]
+    assert template["vpc_security_group_ids"] == ["${aws_security_group.nodes-sg.id}"]
+    group = document["resource"]["aws_eks_node_group"]["apps"]
+    assert group["cluster_name"] == "${aws_eks_cluster.apps.name}"
+    assert group["subnet_ids"] == ["${aws_subnet.nodes-a.id}"]
+    assert group["launch_template"][0]["id"] == "${aws_launch_template.apps.id}"
+    assert group["node_role_arn"] == "${var.apps_node_role_arn}"
+    assert warnings == []
     if not PACKAGE.exists():
         pytest.skip("no provider schema: `make schemas` packs @cdktf/provider-aws")
-    schema = read_schemas(PACKAGE, {"aws_eks_cluster"}, "aws_")["aws_eks_cluster"]
-    assert _unknown(cluster, schema, "aws_eks_cluster.apps") == []
+    kinds = {"aws_eks_cluster", "aws_launch_template", "aws_eks_node_group"}
+    schemas = read_schemas(PACKAGE, kinds, "aws_")
+    for kind in sorted(kinds):
+        body = document["resource"][kind]["apps"]
+        assert _unknown(body, schemas[kind], f"{kind}.apps") == []
 
 
 def test_the_round_trip_reads_the_cluster_from_the_plan(tmp_path: Path) -> None:
@@ -129,6 +143,10 @@ def test_the_round_trip_reads_the_cluster_from_the_plan(tmp_path: Path) -> None:
             "EKS needs subnets in two Availability Zones",
         ),
         (("name: apps\n", "name: apps.prod\n"), "not an EKS cluster name"),
+        (
+            ("    node_security_groups: [nodes-sg]\n", ""),
+            "get the cluster security group EKS creates",
+        ),
     ],
 )
 def test_what_eks_cannot_express_is_refused(

@@ -1,4 +1,4 @@
-"""The AWS round trip on generated estates (Hypothesis): a transit gateway with spokes, routes to it and to an appliance instance, security groups, network ACLs, an RDS database, S3 buckets with a KMS key; compiled, read back from the plan with the overlay, the same layered matrix and findings.
+"""The AWS round trip on generated estates (Hypothesis): a transit gateway with spokes (attachments with drawn default association and propagation, route tables with associations, propagations, static and blackhole routes), routes to it and to an appliance instance, security groups, network ACLs, an RDS database, S3 buckets with a KMS key; compiled, read back from the plan with the overlay, the same layered matrix and findings.
 
 `benchmarks/estate_synth.py` makes Google and Scaleway estates only: these are AWS's own.
 """
@@ -18,6 +18,46 @@ from .test_compile_terraform_aws import _answers
 from .test_compile_terraform_aws_storage import _findings
 
 PORTS = ("tcp/22", "tcp/443", "tcp/5432", "udp/53", "all")
+
+
+def _transit_gateway(draw: st.DrawFn, spokes: int) -> list[str]:
+    """The transit gateway: each spoke attached with drawn default association and propagation,
+    maybe a custom route table (associations, propagations, static routes to an attachment or
+    blackhole) and static routes in the default one."""
+    lines = ["vpn_gateways:", "  - name: tgw", "    cloud: aws", "    network: hub"]
+    lines += ["    type: aws_tgw", "    asn: 64512"]
+    networks = ["hub"] + [f"spoke-{i}" for i in range(spokes)]
+    flags = "transit_gateway_default_route_table_"
+    attachments = [
+        f"      - {{network: spoke-{i}, {flags}association: {str(draw(st.booleans())).lower()},"
+        f" {flags}propagation: {str(draw(st.booleans())).lower()}}}"
+        for i in range(spokes)
+        if draw(st.booleans())
+    ]
+    if attachments:
+        lines += ["    attachments:", *attachments]
+    prefixes = ["10.40.0.0/16", "10.40.1.0/24"] + [f"10.{41 + i}.0.0/16" for i in range(spokes)]
+
+    def routes() -> list[str]:
+        out = []
+        for prefix in draw(st.lists(st.sampled_from(prefixes), max_size=2, unique=True)):
+            target = draw(st.sampled_from([None, *networks]))
+            hop = "blackhole: true" if target is None else f"transit_gateway_attachment: {target}"
+            out.append(f"          - {{destination_cidr_block: {prefix}, {hop}}}")
+        return ["        routes:", *out] if out else []
+
+    tables = []
+    default_routes = routes()
+    if default_routes:
+        tables += ["      - name: main", "        default: true", *default_routes]
+    if draw(st.booleans()):
+        associated = draw(st.lists(st.sampled_from(networks), max_size=2, unique=True))
+        propagating = draw(st.lists(st.sampled_from(networks), max_size=3, unique=True))
+        tables += ["      - name: custom"]
+        tables += [f"        associations: [{', '.join(associated)}]"] if associated else []
+        tables += [f"        propagations: [{', '.join(propagating)}]"] if propagating else []
+        tables += routes()
+    return lines + (["    route_tables:", *tables] if tables else [])
 
 
 @st.composite
@@ -81,9 +121,8 @@ def estates(draw: st.DrawFn) -> str:
         if rules:
             lines += ["    inbound_rules:"]
             lines += [f"      - {{ports: {p}, ip_ranges: [10.0.0.0/8]}}" for p in rules]
+    lines += _transit_gateway(draw, spokes)
     lines += [
-        "vpn_gateways:",
-        "  - {name: tgw, cloud: aws, network: hub, type: aws_tgw, asn: 64512}",
         "workloads:",
         "  - {name: vm-hub, kind: vm, network: hub, subnet: hub-a, addresses: [10.40.1.10],"
         " security_groups: [hub-sg], ports: [tcp/22, tcp/443]}",

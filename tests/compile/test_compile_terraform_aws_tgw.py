@@ -162,10 +162,15 @@ def test_spokes_send_to_the_gateway_which_routes_to_its_own_vpc(tmp_path: Path) 
     assert not [w for w in back.warnings if "second VPC" in w.message]
 
 
-def test_a_propagating_second_attachment_is_warned_not_read(tmp_path: Path) -> None:
-    """An attachment that propagates (AWS's default) gives the gateway a route to that VPC,
-    which the blueprint's one-VPC gateway does not hold: the import warns and leaves it out."""
+def test_a_propagating_second_attachment_is_read(tmp_path: Path) -> None:
+    """An attachment that propagates (AWS's default) puts its VPC's CIDR blocks in the default
+    route table (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html), which the
+    gateway advertises over its VPN: read back, spoke-a's replies come back through the
+    gateway, where the blueprint's spoke-a, attached without propagation, had none."""
     blueprint = _tgw_estate(tmp_path, spokes=True)
+    assert reach(build_topology(blueprint), "spoke-a-vm", "vault", "tcp/8200").disposition == (
+        "NO_RETURN_ROUTE"
+    )
     plan, overlay = round_trip_files(blueprint, tmp_path / "rt")
     document = json.loads(plan.read_text("utf-8"))
     for resource in document["planned_values"]["root_module"]["resources"]:
@@ -173,7 +178,128 @@ def test_a_propagating_second_attachment_is_warned_not_read(tmp_path: Path) -> N
             resource["values"]["transit_gateway_default_route_table_propagation"] = True
     plan.write_text(json.dumps(document), encoding="utf-8")
     back = load(plan, [overlay])
-    assert [w for w in back.warnings if "second VPC (spoke-a)" in w.message]
+    gateway = back.get("vpn_gateways", "ops-vgw")
+    assert gateway is not None
+    spoke_a = next(a for a in gateway.attachments if a.network == "spoke-a")
+    assert spoke_a.transit_gateway_default_route_table_propagation is True
+    answer = reach(build_topology(back), "spoke-a-vm", "vault", "tcp/8200")
+    assert answer.allowed, answer.disposition
+
+
+HUB_AND_SPOKES = """
+clouds: [{name: aws, provider: aws, jurisdiction: EU, region: eu-west-1}]
+networks:
+  - name: hub
+    cloud: aws
+    cidr_blocks: [10.0.0.0/16]
+    subnets: [{name: hub-a, cidr: 10.0.1.0/24, region: eu-west-1a}]
+    route_tables:
+      - {name: hub-rt, main: true, routes: [{name: spokes, destination: 10.0.0.0/8, next_hop_transit_gateway: tgw}]}
+  - name: spoke1
+    cloud: aws
+    cidr_blocks: [10.1.0.0/16]
+    subnets: [{name: s1, cidr: 10.1.1.0/24, region: eu-west-1a}]
+    route_tables:
+      - {name: s1-rt, main: true, routes: [{name: via-tgw, destination: 10.0.0.0/8, next_hop_transit_gateway: tgw}]}
+  - name: spoke2
+    cloud: aws
+    cidr_blocks: [10.2.0.0/16]
+    subnets: [{name: s2, cidr: 10.2.1.0/24, region: eu-west-1a}]
+    route_tables:
+      - {name: s2-rt, main: true, routes: [{name: via-tgw, destination: 10.0.0.0/8, next_hop_transit_gateway: tgw}]}
+security_groups:
+  - {name: app1, cloud: aws, network: spoke1, outbound_rules: [{ports: all}]}
+  - name: app2
+    cloud: aws
+    network: spoke2
+    inbound_rules: [{ports: tcp/443, ip_ranges: [10.1.0.0/16]}]
+    outbound_rules: [{ports: all}]
+  - name: hub-sg
+    cloud: aws
+    network: hub
+    inbound_rules: [{ports: tcp/443, ip_ranges: [10.0.0.0/8]}]
+    outbound_rules: [{ports: all}]
+vpn_gateways:
+  - name: tgw
+    cloud: aws
+    network: hub
+    type: aws_tgw
+    asn: 64512
+    attachments:
+      - {network: spoke1, transit_gateway_default_route_table_association: false, transit_gateway_default_route_table_propagation: false}
+      - {network: spoke2, transit_gateway_default_route_table_association: false, transit_gateway_default_route_table_propagation: false}
+      - {network: hub, transit_gateway_default_route_table_association: false}
+    route_tables:
+      - name: main
+        default: true
+        routes: [{destination_cidr_block: 10.9.0.0/16, blackhole: true}]
+      - name: spokes
+        associations: [spoke1, spoke2]
+        propagations: [hub]
+        routes:
+          - {destination_cidr_block: 10.2.0.0/16, transit_gateway_attachment: spoke2}
+          - {destination_cidr_block: 10.1.0.0/16, transit_gateway_attachment: spoke1}
+          - {destination_cidr_block: 10.1.9.0/24, blackhole: true}
+      - name: hub
+        associations: [hub]
+        propagations: [spoke1, spoke2]
+workloads:
+  - {name: a1, kind: vm, network: spoke1, subnet: s1, addresses: [10.1.1.10], security_groups: [app1]}
+  - {name: a2, kind: vm, network: spoke2, subnet: s2, addresses: [10.2.1.10], security_groups: [app2], ports: [tcp/443]}
+  - {name: h, kind: vm, network: hub, subnet: hub-a, addresses: [10.0.1.10], security_groups: [hub-sg], ports: [tcp/443]}
+"""
+
+
+def test_a_hub_and_spokes_transit_gateway_round_trip(tmp_path: Path) -> None:
+    """Route tables, associations, propagations and static routes written
+    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ec2_transit_gateway_route_table,
+    ..._route_table_association, ..._route_table_propagation, .../ec2_transit_gateway_route), the
+    default route table as the gateway's `association_default_route_table_id`; read back from the
+    plan with the same answers: spoke1 → spoke2 and spoke1 → hub through the gateway."""
+    (tmp_path / "estate.yaml").write_text(HUB_AND_SPOKES, encoding="utf-8")
+    blueprint = load(tmp_path / "estate.yaml")
+    topology = build_topology(blueprint)
+    assert reach(topology, "a1", "a2", "tcp/443").allowed
+    assert reach(topology, "a1", "h", "tcp/443").allowed
+    document, problems, _ = aws_terraform(blueprint)
+    assert problems == []
+    resources = document["resource"]
+    assert sorted(resources["aws_ec2_transit_gateway_route_table"]) == ["tgw-hub", "tgw-spokes"]
+    attachment = resources["aws_ec2_transit_gateway_vpc_attachment"]["tgw-spoke1"]
+    assert attachment["transit_gateway_default_route_table_association"] is False
+    assert resources["aws_ec2_transit_gateway_route_table_association"]["tgw-spokes-spoke1"] == {
+        "transit_gateway_attachment_id": "${aws_ec2_transit_gateway_vpc_attachment.tgw-spoke1.id}",
+        "transit_gateway_route_table_id": "${aws_ec2_transit_gateway_route_table.tgw-spokes.id}",
+    }
+    assert sorted(resources["aws_ec2_transit_gateway_route_table_propagation"]) == [
+        "tgw-hub-spoke1",
+        "tgw-hub-spoke2",
+        "tgw-spokes-hub",
+    ]
+    routes = resources["aws_ec2_transit_gateway_route"]
+    assert routes["tgw-main-10_9_0_0_16"] == {
+        "destination_cidr_block": "10.9.0.0/16",
+        "transit_gateway_route_table_id": (
+            "${aws_ec2_transit_gateway.tgw.association_default_route_table_id}"
+        ),
+        "blackhole": True,
+    }
+    plan, overlay = round_trip_files(blueprint, tmp_path / "rt")
+    back = load(plan, [overlay])
+    assert _answers(back) == _answers(blueprint)
+    gateway = back.get("vpn_gateways", "tgw")
+    assert gateway is not None
+    attached = {str(gateway.network)} | {a.network for a in gateway.attachments}
+    assert attached == {"hub", "spoke1", "spoke2"}
+    tables = {t.name: t for t in gateway.route_tables}
+    assert sorted(tables["spokes"].associations) == ["spoke1", "spoke2"]
+    assert len(tables["spokes"].routes) == 3
+    if PACKAGE.exists():
+        kinds = {k for k in resources if k.startswith("aws_ec2_transit_gateway")}
+        schemas = read_schemas(PACKAGE, kinds, "aws_")
+        for kind in kinds:
+            for name, body in resources[kind].items():
+                assert _unknown(body, schemas[kind], f"{kind}.{name}") == []
 
 
 def test_a_transit_gateway_in_propagating_vgws_is_warned(tmp_path: Path) -> None:

@@ -270,8 +270,18 @@ class _Walker:
             hops.append(hop)
             routes = lookup(network, address, region, tags, segment)
             if not routes:
+                # a transit gateway routes by the table associated with the arrival attachment
+                table = (
+                    f" in the route table associated with the attachment of {segment}"
+                    if network.segment_by_attachment and segment is not None
+                    else ""
+                )
                 hop.steps.append(
-                    Step("DROP", f"no route to {_ip(address)} in {network.name}", network.source)
+                    Step(
+                        "DROP",
+                        f"no route to {_ip(address)} in {network.name}{table}",
+                        network.source,
+                    )
                 )
                 return "NO_ROUTE", None, network
             self.route_step(network, routes, hop, address)
@@ -353,12 +363,9 @@ class _Walker:
                 hop.steps.append(
                     Step("FORWARD_TO_ATTACHMENT", f"handed to {next_hop.target}", routes[0].source)
                 )
-                network, segment, region, tags = (
-                    self.topology.networks[next_hop.target],
-                    None,
-                    None,
-                    (),
-                )
+                previous, network = network, self.topology.networks[next_hop.target]
+                segment = previous.name if network.segment_by_attachment else None
+                region, tags = None, ()
                 continue
             if next_hop.kind == "tunnel":
                 tunnel = self.topology.tunnels[next_hop.target]
@@ -965,7 +972,12 @@ class _Walker:
                     is not None
                 ):
                     return "DENIED_ACL"
-                network, segment = self.topology.networks[route.next_hop.target], None
+                previous, network = network, self.topology.networks[route.next_hop.target]
+                segment = (
+                    previous.name
+                    if route.next_hop.kind == "attachment" and network.segment_by_attachment
+                    else None
+                )
                 continue
             if route.next_hop.kind == "tunnel":
                 tunnel = self.topology.tunnels[route.next_hop.target]

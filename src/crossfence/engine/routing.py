@@ -66,7 +66,9 @@ def _bgp(topology: Topology) -> None:
                         prefix,
                         NextHop("tunnel", session.tunnel),
                         "dynamic",
-                        sender.route_priority,
+                        sender.route_priority
+                        if receiver.learned_priority is None
+                        else receiver.learned_priority,
                         session.source,
                         f"learned over BGP session {session.name} from {sender.name} (AS {sender.asn}; {why}; {reason})",
                         region=receiver.region,

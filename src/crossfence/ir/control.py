@@ -65,6 +65,9 @@ class BgpSpeaker:
     segments: tuple[str, ...] | None = None
     """Routes it learns apply only to packets from these segments (a Scaleway VPN gateway's
     Private Network, in a VPC that does not route between its Private Networks); None: all."""
+    learned_priority: int | None = None
+    """The priority it installs what it learns at, whatever the sender's (an AWS transit
+    gateway ranks VPN routes below its static and VPC-propagated routes); None: the sender's."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,6 +274,9 @@ class Network:
     """Dynamic routes whose destination fits in a subnet or static route's range are ignored
     (recorded in `shadowed`); set by the provider whose routing does this (GCP)."""
     internet_gateway: bool = True
+    segment_by_attachment: bool = False
+    """AWS transit gateway: a packet handed over from a network is in the segment named after
+    that network (its attachment), so the routes of the table associated with it apply."""
     special_paths: list[SpecialPath] = field(default_factory=list)
     """Services that reach its endpoints outside its routes (their firewall rules still apply)."""
     platform_services: list[PlatformService] = field(default_factory=list)

@@ -17,6 +17,9 @@ __all__ = [
     "CloudNat",
     "Router",
     "RoutingPolicy",
+    "TransitGatewayAttachment",
+    "TransitGatewayRoute",
+    "TransitGatewayRouteTable",
     "TunnelEnd",
     "VpnGateway",
     "VpnInterface",
@@ -31,6 +34,49 @@ class VpnInterface(Model):
     """Interface index (HA VPN has 0 and 1)."""
     ip: Address
     """Its public address (the IPsec peer address the other side sees)."""
+
+
+class TransitGatewayAttachment(Model):
+    """An AWS transit gateway's VPC attachment (Terraform
+    `aws_ec2_transit_gateway_vpc_attachment`)."""
+
+    network: Name
+    """The VPC attached."""
+    transit_gateway_default_route_table_association: bool = True
+    """Associated with the transit gateway's default route table (unless a route table lists
+    it in `associations`): packets arriving from the VPC are routed by that table."""
+    transit_gateway_default_route_table_propagation: bool = True
+    """Propagates the VPC's CIDR blocks into the transit gateway's default route table."""
+
+
+class TransitGatewayRoute(Model):
+    """A static route of a transit gateway route table (Terraform
+    `aws_ec2_transit_gateway_route`): to an attachment, or blackhole."""
+
+    destination_cidr_block: Cidr
+    """The destination."""
+    transit_gateway_attachment: Name | None = None
+    """The VPC whose attachment the packets are sent to."""
+    blackhole: bool = False
+    """Drop the packets to the destination."""
+
+
+class TransitGatewayRouteTable(NamedModel):
+    """A transit gateway route table (Terraform `aws_ec2_transit_gateway_route_table`), with its
+    associations, propagations and static routes."""
+
+    default: bool = False
+    """The transit gateway's default association and propagation route table (Terraform
+    `association_default_route_table_id`, `propagation_default_route_table_id`). Without one,
+    the default route table AWS creates is implicit: it holds the propagated routes only."""
+    associations: tuple[Name, ...] = ()
+    """The VPCs whose attachments are associated with this table (one table per attachment;
+    Terraform `aws_ec2_transit_gateway_route_table_association`)."""
+    propagations: tuple[Name, ...] = ()
+    """The VPCs whose attachments propagate their CIDR blocks into this table (Terraform
+    `aws_ec2_transit_gateway_route_table_propagation`)."""
+    routes: tuple[TransitGatewayRoute, ...] = ()
+    """Static routes."""
 
 
 class VpnGateway(NamedModel):
@@ -52,6 +98,12 @@ class VpnGateway(NamedModel):
     """Scaleway: the Private Network the gateway is attached to."""
     route_propagation: bool = False
     """Scaleway: install BGP-learned routes into the VPC (off by default: routes are blocked)."""
+    attachments: tuple[TransitGatewayAttachment, ...] = ()
+    """AWS transit gateway: its VPC attachments. `network` is attached too, with the default
+    association and propagation, unless an entry here names it."""
+    route_tables: tuple[TransitGatewayRouteTable, ...] = ()
+    """AWS transit gateway: its route tables (the default one is implicit unless one is marked
+    `default`)."""
 
 
 class AdvertisedRange(Model):

@@ -134,6 +134,11 @@ class CloudProvider:
         """The IR network a VPN gateway's tunnels end in: its VPC by default."""
         return str(gateway.network)
 
+    def gateway_segment(self, gateway: VpnGateway) -> str | None:
+        """The segment of its routing domain packets from a VPN gateway's tunnels arrive in (a
+        Scaleway gateway's Private Network; None: no segment)."""
+        return gateway.private_network
+
     # -- endpoints -------------------------------------------------------------------------
 
     def prepare(self) -> None:

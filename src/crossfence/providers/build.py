@@ -173,9 +173,10 @@ class _Build:
 
     def tunnels(self) -> None:
         for gateway in self.bp.vpn_gateways:
+            provider = self.of_gateway_type(gateway.type)
             self.topology.gateways[gateway.name] = (
-                self.of_gateway_type(gateway.type).routing_domain(gateway),
-                gateway.private_network,
+                provider.routing_domain(gateway),
+                provider.gateway_segment(gateway),
             )
         for tunnel in self.bp.vpn_tunnels:
             local = self.bp.get("vpn_gateways", tunnel.local.gateway)

@@ -336,20 +336,58 @@ def test_instance_in_the_default_group(tmp_path: Path) -> None:
     assert bp.workloads[0].security_groups == ()
 
 
-def test_eks_cluster(tmp_path: Path) -> None:
-    """eks_cluster `vpc_config.subnet_ids` and `security_group_ids`; pods take addresses of the
-    nodes' subnet (the VPC CNI, https://docs.aws.amazon.com/eks/latest/userguide/managing-vpc-cni.html)."""
-    web = group("nodes", [], [])
-    cluster = R(
+def _eks(**vpc_config: Any) -> R:
+    return R(
         "aws_eks_cluster.e",
         {
             "name": "eks",
             "arn": f"arn:aws:eks:eu-west-3:{ACCOUNT}:cluster/eks",
-            "vpc_config": [{"subnet_ids": ["subnet-a"], "security_group_ids": ["sg-nodes"]}],
+            "vpc_config": [{"subnet_ids": ["subnet-a"], **vpc_config}],
             "kubernetes_network_config": [{"service_ipv4_cidr": "172.20.0.0/16"}],
         },
     )
-    eks = load(tmp_path, [*vpc(), web, cluster]).clusters[0]
+
+
+def _node_group(launch_template: list[dict[str, Any]]) -> R:
+    return R(
+        "aws_eks_node_group.n",
+        {
+            "id": "eks:nodes",
+            "arn": f"arn:aws:eks:eu-west-3:{ACCOUNT}:nodegroup/eks/nodes/1",
+            "cluster_name": "eks",
+            "node_group_name": "nodes",
+            "subnet_ids": ["subnet-a"],
+            "launch_template": launch_template,
+        },
+    )
+
+
+def test_eks_cluster_nodes_have_their_launch_template_s_groups(tmp_path: Path) -> None:
+    """eks_cluster `vpc_config.subnet_ids`; pods take addresses of the nodes' subnet (the VPC
+    CNI, https://docs.aws.amazon.com/eks/latest/userguide/managing-vpc-cni.html). The nodes'
+    groups are their managed node group's launch template's `vpc_security_group_ids`
+    (https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html), not
+    `vpc_config.security_group_ids`, which go on "the cross-account elastic network interfaces"
+    of the control plane
+    (https://docs.aws.amazon.com/eks/latest/APIReference/API_VpcConfigRequest.html)."""
+    template = R(
+        "aws_launch_template.t",
+        {
+            "id": "lt-1",
+            "arn": arn("launch-template", "lt-1"),
+            "name": "nodes",
+            "vpc_security_group_ids": ["sg-nodes"],
+        },
+    )
+    resources = [
+        *vpc(),
+        group("nodes", [], []),
+        group("control", [], []),
+        _eks(security_group_ids=["sg-control"]),
+        template,
+        _node_group([{"id": "lt-1", "name": "nodes", "version": "1"}]),
+    ]
+    eks = load(tmp_path, resources).clusters[0]
     assert (eks.kind, eks.subnet, eks.pod_range, eks.service_range, eks.node_security_groups) == (
         "eks",
         "private-a",
@@ -357,3 +395,163 @@ def test_eks_cluster(tmp_path: Path) -> None:
         "172.20.0.0/16",
         ("nodes",),
     )
+
+
+def test_eks_nodes_without_launch_template_groups_get_the_cluster_security_group(
+    tmp_path: Path,
+) -> None:
+    """With no launch template naming security groups, a managed node group's nodes are in the
+    cluster security group EKS creates, whose default rules are "Inbound All All Self",
+    "Outbound All All 0.0.0.0/0" and "Outbound All All Self (for EFA traffic)"
+    (https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html): not the control
+    plane's `vpc_config.security_group_ids`, nor the VPC's default group."""
+    resources = [
+        *vpc(),
+        group(
+            "control", [rule(from_port=0, to_port=0, protocol="-1", cidr_blocks=["0.0.0.0/0"])], []
+        ),
+        _eks(security_group_ids=["sg-control"]),
+        _node_group([]),
+    ]
+    bp = load(tmp_path, resources)
+    eks = bp.clusters[0]
+    assert eks.node_security_groups == ("eks-cluster-sg-assumed",)
+    cluster_group = bp.get("security_groups", "eks-cluster-sg-assumed")
+    assert cluster_group is not None and cluster_group.network == "ops"
+    assert [(r.ports, r.security_groups) for r in cluster_group.inbound_rules] == [
+        ("all", ("eks-cluster-sg-assumed",))
+    ]
+    assert "ip_ranges" not in cluster_group.inbound_rules[0].model_fields_set
+    assert [(r.ports, r.ip_ranges, r.security_groups) for r in cluster_group.outbound_rules] == [
+        ("all", ("0.0.0.0/0",), ()),
+        ("all", ("0.0.0.0/0",), ("eks-cluster-sg-assumed",)),
+    ]
+
+
+def _tgw_state() -> list[R]:
+    second = R(
+        "aws_vpc.spoke",
+        {
+            "id": "vpc-2",
+            "arn": arn("vpc", "vpc-2"),
+            "cidr_block": "10.41.0.0/16",
+            "tags": {"Name": "spoke"},
+            "main_route_table_id": "rtb-main2",
+            "default_network_acl_id": "acl-default2",
+            "default_security_group_id": "sg-default2",
+        },
+    )
+    subnet = R(
+        "aws_subnet.s",
+        {
+            "id": "subnet-s",
+            "arn": arn("subnet", "subnet-s"),
+            "vpc_id": "vpc-2",
+            "cidr_block": "10.41.1.0/24",
+            "availability_zone": "eu-west-3a",
+            "tags": {"Name": "spoke-a"},
+        },
+    )
+
+    def attachment(key: str, vpc: str, **flags: Any) -> R:
+        return R(
+            f"aws_ec2_transit_gateway_vpc_attachment.{key}",
+            {
+                "id": f"tgw-attach-{key}",
+                "transit_gateway_id": "tgw-1",
+                "vpc_id": vpc,
+                "subnet_ids": [],
+                **flags,
+            },
+        )
+
+    return [
+        *vpc(),
+        second,
+        subnet,
+        R(
+            "aws_ec2_transit_gateway.t",
+            {
+                "id": "tgw-1",
+                "arn": arn("transit-gateway", "tgw-1"),
+                "amazon_side_asn": 64512,
+                "association_default_route_table_id": "tgw-rtb-default",
+                "propagation_default_route_table_id": "tgw-rtb-default",
+                "tags": {"Name": "tgw"},
+            },
+        ),
+        attachment("hub", "vpc-1"),
+        attachment(
+            "spoke",
+            "vpc-2",
+            transit_gateway_default_route_table_association=False,
+            transit_gateway_default_route_table_propagation=False,
+        ),
+        R(
+            "aws_ec2_transit_gateway_route_table.spokes",
+            {"id": "tgw-rtb-spokes", "transit_gateway_id": "tgw-1", "tags": {"Name": "spokes"}},
+        ),
+        R(
+            "aws_ec2_transit_gateway_route_table_association.s",
+            {
+                "id": "a-1",
+                "transit_gateway_attachment_id": "tgw-attach-spoke",
+                "transit_gateway_route_table_id": "tgw-rtb-spokes",
+            },
+        ),
+        R(
+            "aws_ec2_transit_gateway_route_table_propagation.s",
+            {
+                "id": "p-1",
+                "transit_gateway_attachment_id": "tgw-attach-spoke",
+                "transit_gateway_route_table_id": "tgw-rtb-default",
+            },
+        ),
+        R(
+            "aws_ec2_transit_gateway_route.to_hub",
+            {
+                "id": "r-1",
+                "destination_cidr_block": "10.40.0.0/16",
+                "transit_gateway_attachment_id": "tgw-attach-hub",
+                "transit_gateway_route_table_id": "tgw-rtb-spokes",
+            },
+        ),
+        R(
+            "aws_ec2_transit_gateway_route.hole",
+            {
+                "id": "r-2",
+                "destination_cidr_block": "10.99.0.0/16",
+                "blackhole": True,
+                "transit_gateway_route_table_id": "tgw-rtb-default",
+            },
+        ),
+    ]
+
+
+def test_transit_gateway_attachments_and_route_tables(tmp_path: Path) -> None:
+    """Every VPC attachment, route table, association, propagation and route of a transit
+    gateway is read (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html): the
+    first attachment is the gateway's `network`; a route table id that is the gateway's
+    `association_default_route_table_id` is its default route table."""
+    bp = load(tmp_path, _tgw_state())
+    gateway = bp.get("vpn_gateways", "tgw")
+    assert gateway is not None and gateway.type == "aws_tgw" and gateway.network == "ops"
+    assert [
+        (
+            a.network,
+            a.transit_gateway_default_route_table_association,
+            a.transit_gateway_default_route_table_propagation,
+        )
+        for a in gateway.attachments
+    ] == [("spoke", False, False)]
+    tables = {t.name: t for t in gateway.route_tables}
+    assert tables["spokes"].associations == ("spoke",)
+    assert [
+        (str(r.destination_cidr_block), r.transit_gateway_attachment)
+        for r in tables["spokes"].routes
+    ] == [("10.40.0.0/16", "ops")]
+    default = next(t for t in gateway.route_tables if t.default)
+    assert default.propagations == ("spoke",)
+    assert [(str(r.destination_cidr_block), r.blackhole) for r in default.routes] == [
+        ("10.99.0.0/16", True)
+    ]

@@ -13,6 +13,117 @@ __all__ = ["check"]
 LINK_LOCAL = ipaddress.ip_network("169.254.0.0/16")
 
 
+def attached_networks(bp: Any, gateway: Any) -> list[str]:
+    """The VPCs an AWS transit gateway is attached to: `network`, its `attachments`', and the
+    VPCs whose route tables send to it (a route to a transit gateway needs the VPC attached)."""
+    names = [str(gateway.network)]
+    names += [a.network for a in gateway.attachments if a.network not in names]
+    names += [
+        n.name
+        for n in bp.networks
+        if n.name not in names
+        and any(
+            r.next_hop_transit_gateway == gateway.name for t in n.route_tables for r in t.routes
+        )
+    ]
+    return names
+
+
+def transit_gateway(v: Validator, gateway: Any) -> None:
+    """A transit gateway's attachments and route tables name its own attached VPCs; an
+    attachment is associated with one route table
+    (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html)."""
+    if gateway.type != "aws_tgw":
+        for field in ("attachments", "route_tables"):
+            if getattr(gateway, field):
+                v.report.add(
+                    gateway,
+                    (field,),
+                    f"{field} are a transit gateway's (expected type aws_tgw)",
+                    "invalid-value",
+                )
+        return
+    seen: set[str] = set()
+    for index, attachment in enumerate(gateway.attachments):
+        found = v.ref(
+            gateway, ("attachments", index, "network"), attachment.network, ("networks",), "network"
+        )
+        if found is not None and found.cloud != gateway.cloud:
+            v.report.add(
+                gateway,
+                ("attachments", index, "network"),
+                f"'{attachment.network}' is in cloud '{found.cloud}' (expected a VPC of "
+                f"'{gateway.cloud}')",
+                "invalid-value",
+            )
+        if attachment.network in seen:
+            v.report.add(
+                gateway,
+                ("attachments", index, "network"),
+                f"'{attachment.network}' is attached twice (expected one attachment per VPC)",
+                "duplicate-name",
+            )
+        seen.add(attachment.network)
+    attached = attached_networks(v.bp, gateway)
+    associated: dict[str, str] = {}
+    names: set[str] = set()
+    defaults = 0
+    for t, table in enumerate(gateway.route_tables):
+        if table.name in names:
+            v.report.add(
+                gateway,
+                ("route_tables", t, "name"),
+                f"route table '{table.name}' repeats (expected unique names)",
+                "duplicate-name",
+            )
+        names.add(table.name)
+        defaults += table.default
+        if table.default and defaults > 1:
+            v.report.add(
+                gateway,
+                ("route_tables", t, "default"),
+                "a second default route table (expected one)",
+                "invalid-value",
+            )
+        for field in ("associations", "propagations"):
+            for i, network in enumerate(getattr(table, field)):
+                if network not in attached:
+                    v.report.add(
+                        gateway,
+                        ("route_tables", t, field, i),
+                        f"'{network}' is not attached to {gateway.name} (expected one of "
+                        f"{attached})",
+                        "unknown-reference",
+                    )
+        for i, network in enumerate(table.associations):
+            if network in associated:
+                v.report.add(
+                    gateway,
+                    ("route_tables", t, "associations", i),
+                    f"the attachment of '{network}' is already associated with "
+                    f"'{associated[network]}' (expected one route table per attachment)",
+                    "invalid-value",
+                )
+            associated.setdefault(network, table.name)
+        for r, route in enumerate(table.routes):
+            target = route.transit_gateway_attachment
+            if (target is None) == (not route.blackhole):
+                v.report.add(
+                    gateway,
+                    ("route_tables", t, "routes", r),
+                    "a transit gateway route goes to an attachment or is a blackhole "
+                    "(expected one of transit_gateway_attachment, blackhole: true)",
+                    "invalid-value",
+                )
+            elif target is not None and target not in attached:
+                v.report.add(
+                    gateway,
+                    ("route_tables", t, "routes", r, "transit_gateway_attachment"),
+                    f"'{target}' is not attached to {gateway.name} (expected one of {attached})",
+                    "unknown-reference",
+                )
+
+
 def check(v: Validator) -> None:
     bp = v.bp
     for gateway in bp.vpn_gateways:
@@ -36,6 +147,7 @@ def check(v: Validator) -> None:
                 "interface ids repeat (expected unique ids)",
                 "duplicate-name",
             )
+        transit_gateway(v, gateway)
     for router in bp.routers:
         v.ref(router, ("cloud",), router.cloud, ("clouds",), "cloud")
         v.ref(router, ("network",), router.network, ("networks",), "network")

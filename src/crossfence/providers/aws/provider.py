@@ -14,10 +14,13 @@ from .network_acls import network_acl_filters
 from .platform import platform_services, port_25_restricted
 from .routes import (
     AWS_GATEWAY_TYPES,
+    PROPAGATED_PRIORITY,
+    VPN_ATTACHMENT,
     advertised_prefixes,
     gateway_network,
     route_propagations,
     route_table_routes,
+    transit_gateway_tables,
 )
 from .security_groups import DEFAULT_GROUP, default_security_group_filters, security_group_filters
 from .terraform import TERRAFORM
@@ -53,10 +56,16 @@ class AwsProvider(CloudProvider):
 
     def gateway_network(self, gateway: VpnGateway) -> Network | None:
         # a VGW/TGW routes with its own table: a routing domain between the VPC and its tunnels
-        return gateway_network(self.blueprint, gateway)
+        ir, notes = gateway_network(self.blueprint, gateway)
+        self.topology.notes.extend(notes)
+        return ir
 
     def routing_domain(self, gateway: VpnGateway) -> str:
         return gateway.name
+
+    def gateway_segment(self, gateway: VpnGateway) -> str | None:
+        # a transit gateway routes what its VPN attachment brings by that attachment's table
+        return VPN_ATTACHMENT if gateway.type == "aws_tgw" else None
 
     def prepare(self) -> None:
         """Security group -> private addresses of its members, per VPC (`<vpc>/default` for the
@@ -168,7 +177,20 @@ class AwsProvider(CloudProvider):
                 default_reason=f"{gateway.name} installs BGP-learned routes in its own route table",
             ),
             end.advertised_route_priority,
+            segments=self._vpn_segments(gateway),
+            # "Route evaluation order": static routes, then propagated VPC routes, ..., then
+            # Site-to-Site VPN (BGP) routes, whatever their MED
+            # (https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html)
+            learned_priority=PROPAGATED_PRIORITY if gateway.type == "aws_tgw" else None,
         )
+
+    def _vpn_segments(self, gateway: VpnGateway) -> tuple[str, ...] | None:
+        """A transit gateway's BGP routes go in the route table its VPN attachment propagates
+        into (the default one): they route the packets of the attachments associated with it."""
+        if gateway.type != "aws_tgw":
+            return None
+        tables, _ = transit_gateway_tables(self.blueprint, gateway)
+        return tuple(next(t for t in tables if VPN_ATTACHMENT in t.associated).associated)
 
     def route_exchange(self, export_side: Peering, import_side: Peering) -> RouteExchange | None:
         # AWS VPC peering exchanges no routes: route tables point at the peering connection

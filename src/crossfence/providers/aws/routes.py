@@ -32,20 +32,33 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from ...ir.control import RoutePropagation
 from ...ir.types import Network as IrNetwork
 from ...ir.types import NextHop, Route, Source
-from ...model import Blueprint, Network, Peering, VpnGateway
+from ...model import (
+    Blueprint,
+    Network,
+    Peering,
+    TransitGatewayAttachment,
+    TransitGatewayRouteTable,
+    VpnGateway,
+)
 
 __all__ = [
     "AWS_GATEWAY_TYPES",
     "PROPAGATED_PRIORITY",
+    "VPC_PROPAGATED_PRIORITY",
+    "VPN_ATTACHMENT",
+    "TgwTable",
     "advertised_prefixes",
     "gateway_network",
     "route_propagations",
     "route_table_routes",
     "subnets_of_tables",
+    "transit_gateway_attachments",
+    "transit_gateway_tables",
     "vpc_prefixes",
 ]
 
@@ -202,26 +215,187 @@ def route_propagations(
     return out, notes
 
 
+VPN_ATTACHMENT = "VPN attachment"
+"""The segment of a transit gateway's domain that packets from its VPN tunnels arrive in."""
+VPC_PROPAGATED_PRIORITY = 1
+"""A VPC's propagated CIDR in a transit gateway route table: below its static routes (0),
+above the routes propagated from a VPN's BGP (the peer's priority, 100 by default)."""
+
+
+@dataclass
+class TgwTable:
+    """A transit gateway route table as it routes: who it routes for and what it holds."""
+
+    name: str
+    table: TransitGatewayRouteTable | None
+    """None: the default route table AWS creates, which the blueprint does not list."""
+    associated: list[str] = field(default_factory=list)
+    """The attachments (VPC names, `VPN_ATTACHMENT`) whose packets it routes."""
+    propagating: list[str] = field(default_factory=list)
+    """The VPCs whose attachments propagate their CIDR blocks into it."""
+
+
+def transit_gateway_attachments(
+    blueprint: Blueprint, gateway: VpnGateway
+) -> list[TransitGatewayAttachment]:
+    """A transit gateway's VPC attachments: `network`'s (with the defaults unless `attachments`
+    names it), `attachments`, then every other VPC whose route tables send to the gateway, which
+    must be attached for such a route
+    (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html): associated with the
+    default route table, propagating nothing (a blueprint that does not list it gives the
+    gateway no route to it)."""
+    listed = {a.network: a for a in gateway.attachments}
+    own = str(gateway.network)
+    out = [listed.get(own) or TransitGatewayAttachment(network=own)]
+    out += [a for a in gateway.attachments if a.network != own]
+    for network in blueprint.networks:
+        if network.name in listed or network.name == own:
+            continue
+        if any(
+            r.next_hop_transit_gateway == gateway.name
+            for t in network.route_tables
+            for r in t.routes
+        ):
+            out.append(
+                TransitGatewayAttachment(
+                    network=network.name, transit_gateway_default_route_table_propagation=False
+                )
+            )
+    return out
+
+
+def transit_gateway_tables(
+    blueprint: Blueprint, gateway: VpnGateway
+) -> tuple[list[TgwTable], list[str]]:
+    """The route tables of a transit gateway with their associations and propagations, and notes.
+
+    "An attachment can be associated with one route table"; the default route table takes the
+    attachments created with default association, and the propagations of those created with
+    default propagation (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html).
+    `network` is attached with the defaults unless `attachments` names it; the VPN attachment
+    of the gateway's tunnels is associated with and propagates into the default route table."""
+    attachments = {a.network: a for a in transit_gateway_attachments(blueprint, gateway)}
+    tables = [TgwTable(t.name, t) for t in gateway.route_tables]
+    default = next((t for t in tables if t.table is not None and t.table.default), None)
+    if default is None:
+        default = TgwTable("default", None)
+        tables.insert(0, default)
+    notes: list[str] = []
+    for network, attachment in sorted(attachments.items()):
+        explicit = next(
+            (t for t in tables if t.table is not None and network in t.table.associations), None
+        )
+        if explicit is not None:
+            explicit.associated.append(network)
+        elif attachment.transit_gateway_default_route_table_association:
+            default.associated.append(network)
+        else:
+            notes.append(
+                f"transit gateway {gateway.name}: the attachment of {network} is associated with "
+                "no route table: packets from it are dropped"
+            )
+        if attachment.transit_gateway_default_route_table_propagation:
+            default.propagating.append(network)
+    default.associated.append(VPN_ATTACHMENT)
+    for table in tables:
+        if table.table is not None:
+            table.propagating += [n for n in table.table.propagations if n not in table.propagating]
+    return tables, notes
+
+
 def advertised_prefixes(blueprint: Blueprint, gateway: VpnGateway) -> list[tuple[Prefix, str]]:
-    """What an AWS gateway announces over BGP: the CIDR blocks of the VPC it is attached to."""
-    network = blueprint.get("networks", gateway.network)
-    if network is None:
-        return []
-    return [(prefix, f"CIDR block of {network.name}") for prefix in vpc_prefixes(network)]
+    """What an AWS gateway announces over BGP: a virtual private gateway, the CIDR blocks of its
+    VPC; a transit gateway, the routes of the route table its VPN attachment is associated with
+    (the default one): the propagated VPC CIDR blocks and the static routes to attachments
+    (https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html)."""
+    if gateway.type != "aws_tgw":
+        network = blueprint.get("networks", gateway.network)
+        if network is None:
+            return []
+        return [(prefix, f"CIDR block of {network.name}") for prefix in vpc_prefixes(network)]
+    tables, _ = transit_gateway_tables(blueprint, gateway)
+    table = next(t for t in tables if VPN_ATTACHMENT in t.associated)
+    out: list[tuple[Prefix, str]] = []
+    for name in table.propagating:
+        network = blueprint.get("networks", name)
+        if network is not None:
+            out += [(prefix, f"CIDR block of {name}") for prefix in vpc_prefixes(network)]
+    for route in table.table.routes if table.table is not None else ():
+        if route.transit_gateway_attachment is not None:
+            prefix = ipaddress.IPv4Network(route.destination_cidr_block)
+            out.append((prefix, f"static route of {table.name}"))
+    return out
 
 
-def gateway_network(blueprint: Blueprint, gateway: VpnGateway) -> IrNetwork:
-    """The routing domain of an AWS VGW/TGW: its attached VPC's CIDRs (BGP routes come later)."""
+def _transit_gateway_routes(blueprint: Blueprint, gateway: VpnGateway, ir: IrNetwork) -> list[str]:
+    """Each route table's routes, for the packets of the attachments associated with it: "The
+    transit gateway routes IPv4 and IPv6 packets between attachments using transit gateway route
+    tables"; the most specific route first, and for the same destination a static route before
+    a propagated one (https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html,
+    "Route evaluation order")."""
+    tables, notes = transit_gateway_tables(blueprint, gateway)
+    resource = f"vpn-gateway/{gateway.name}"
+    for table in tables:
+        if not table.associated:
+            continue  # it routes for no attachment
+        members = tuple(table.associated)
+        where = f"transit gateway {gateway.name} route table {table.name}"
+        for name in table.propagating:
+            network = blueprint.get("networks", name)
+            if network is None:
+                continue
+            ir.routes.extend(
+                Route(
+                    prefix,
+                    NextHop("attachment", name),
+                    "propagated",
+                    VPC_PROPAGATED_PRIORITY,
+                    Source.of(
+                        table.table or gateway,
+                        f"{resource}/route-table/{table.name}",
+                        "propagations",
+                    ),
+                    f"{where}: propagated by the attachment of {name}",
+                    segments=members,
+                )
+                for prefix in vpc_prefixes(network)
+            )
+        for index, route in enumerate(table.table.routes if table.table is not None else ()):
+            target = route.transit_gateway_attachment
+            hop = NextHop("drop", "blackhole") if target is None else NextHop("attachment", target)
+            ir.routes.append(
+                Route(
+                    ipaddress.IPv4Network(route.destination_cidr_block),
+                    hop,
+                    "static",
+                    0,
+                    Source.of(
+                        table.table or gateway,
+                        f"{resource}/route-table/{table.name}",
+                        f"routes[{index}]",
+                    ),
+                    f"{where}: static route" + (" (blackhole)" if target is None else ""),
+                    segments=members,
+                )
+            )
+    return notes
+
+
+def gateway_network(blueprint: Blueprint, gateway: VpnGateway) -> tuple[IrNetwork, list[str]]:
+    """The routing domain of an AWS VGW/TGW: its attached VPCs' CIDRs (BGP routes come later),
+    and notes."""
     ir = IrNetwork(
         gateway.name,
         gateway.cloud,
         "aws",
         internet_gateway=False,
+        segment_by_attachment=gateway.type == "aws_tgw",
         source=Source.of(gateway, f"vpn-gateway/{gateway.name}"),
     )
+    if gateway.type == "aws_tgw":
+        return ir, _transit_gateway_routes(blueprint, gateway, ir)
     network = blueprint.get("networks", gateway.network)
     if network is not None:
-        kind = "virtual private gateway" if gateway.type == "aws_vgw" else "transit gateway"
         ir.routes.extend(
             Route(
                 prefix,
@@ -229,8 +403,8 @@ def gateway_network(blueprint: Blueprint, gateway: VpnGateway) -> IrNetwork:
                 "local",
                 0,
                 Source.of(gateway, f"vpn-gateway/{gateway.name}", "attachment"),
-                f"{kind} {gateway.name} is attached to {network.name}",
+                f"virtual private gateway {gateway.name} is attached to {network.name}",
             )
             for prefix in vpc_prefixes(network)
         )
-    return ir
+    return ir, []

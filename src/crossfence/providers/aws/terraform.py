@@ -693,6 +693,102 @@ def _default_group_id(b: Builder, network: dict[str, Any]) -> Any:
     return None
 
 
+_CLUSTER_SG_DOCS = "https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html"
+
+
+def _node_groups(b: Builder, cluster: Resource) -> list[Resource]:
+    """The `aws_eks_node_group` resources of the files whose `cluster_name` names `cluster`."""
+    name = at(cluster.values, "name")
+    found = []
+    for file in b.index.files:
+        for resource in file.resources:
+            if resource.type != "aws_eks_node_group":
+                continue
+            value = at(resource.values, "cluster_name")
+            if value is UNKNOWN:
+                if b.ref(resource, ("cluster_name",), ("aws_eks_cluster",)) is cluster:
+                    found.append(resource)
+            elif isinstance(value, str) and value == name:
+                found.append(resource)
+    return found
+
+
+def _launch_template(b: Builder, group: Resource) -> Resource | None:
+    """The `aws_launch_template` a node group's `launch_template` block names (by id or name)."""
+    block = at(group.values, "launch_template", 0)
+    if not isinstance(block, dict):
+        return None
+    if block.get("id") not in (None, ""):
+        return b.ref(group, ("launch_template", 0, "id"), ("aws_launch_template",))
+    name = block.get("name")
+    if name is UNKNOWN:
+        return b.ref(group, ("launch_template", 0, "name"), ("aws_launch_template",))
+    return next(
+        (
+            r
+            for f in b.index.files
+            for r in f.resources
+            if r.type == "aws_launch_template" and at(r.values, "name") == name
+        ),
+        None,
+    )
+
+
+def _node_security_groups(b: Builder, cluster: Resource) -> list[str] | None:
+    """The security groups of the cluster's nodes: those of the launch template of its managed
+    node groups (`vpc_security_group_ids`); None when no node group's launch template names any,
+    and the nodes get the cluster security group EKS creates (`_cluster_security_group`). That
+    a launch template's groups replace the cluster security group rather than add to it is
+    UNCONFIRMED on AWS's pages (https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html
+    does not say it in what was searched): if EKS added it too, the nodes would also send
+    anywhere and admit anything from the cluster group's members: the answers read here would
+    be denied where AWS allows, never the reverse."""
+    chosen: list[str] | None = None
+    for group in _node_groups(b, cluster):
+        template = _launch_template(b, group)
+        values = at(template.values, "vpc_security_group_ids") if template else None
+        names = (
+            _group_names(b, template, ("vpc_security_group_ids",), values)
+            if template and values
+            else None
+        )
+        if chosen is None:
+            chosen = names
+        elif names != chosen:
+            b.warn(
+                group,
+                "launch_template",
+                f"its nodes have other security groups ({', '.join(names or ['the cluster security group'])}) "
+                f"than the cluster's first node group ({', '.join(chosen)}): crossfence gives the "
+                "cluster's pods the first's",
+            )
+    return chosen
+
+
+def _cluster_security_group(b: Builder, resource: Resource, network: dict[str, Any]) -> str:
+    """The cluster security group EKS creates, with its documented default rules: "Inbound All
+    All Self", "Outbound All All 0.0.0.0/0", "Outbound All All Self (for EFA traffic)"
+    (https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html); the nodes of a
+    managed node group whose launch template names no security group get it. No argument holds
+    it (`vpc_config.cluster_security_group_id` is computed): rules that Terraform adds to it
+    elsewhere are not read, which the description says."""
+    name = b.name(resource, f"{b.text(resource, 'name')}-cluster-sg-assumed", "security_groups")
+    group = {
+        "name": name,
+        "description": "assumed: the cluster security group EKS creates, with its default "
+        f"rules (its rules are not in the Terraform files) ({_CLUSTER_SG_DOCS})",
+        "cloud": b.cloud(resource),
+        "network": network["name"],
+        "inbound_rules": [{"action": "accept", "ports": "all", "security_groups": [name]}],
+        "outbound_rules": [
+            {"action": "accept", "ports": "all", "ip_ranges": ["0.0.0.0/0"]},
+            {"action": "accept", "ports": "all", "security_groups": [name]},
+        ],
+    }
+    b.add("security_groups", group, resource, {}, register=False)
+    return name
+
+
 def _eks(resource: Resource, b: Builder) -> None:
     subnets = [
         p
@@ -715,14 +811,14 @@ def _eks(resource: Resource, b: Builder) -> None:
     service = at(resource.values, "kubernetes_network_config", "service_ipv4_cidr")
     if isinstance(service, str) and service:
         cluster["service_range"] = service
-    groups = _group_names(
-        b,
-        resource,
-        ("vpc_config", 0, "security_group_ids"),
-        at(resource.values, "vpc_config", "security_group_ids"),
-    )
-    if groups:
-        cluster["node_security_groups"] = groups
+    # vpc_config.security_group_ids go on "the cross-account elastic network interfaces that
+    # Amazon EKS creates" for the control plane
+    # (https://docs.aws.amazon.com/eks/latest/APIReference/API_VpcConfigRequest.html), not on
+    # the nodes: theirs come from the node groups' launch template, else the cluster group
+    groups = _node_security_groups(b, resource)
+    if groups is None:
+        groups = [_cluster_security_group(b, resource, network)]
+    cluster["node_security_groups"] = groups
     if len(subnets) > 1:
         b.warn(
             resource,
@@ -736,7 +832,7 @@ def _eks(resource: Resource, b: Builder) -> None:
         {
             "subnet": "vpc_config.subnet_ids",
             "service_range": "kubernetes_network_config.service_ipv4_cidr",
-            "node_security_groups": "vpc_config.security_group_ids",
+            "node_security_groups": "aws_eks_node_group.launch_template",
         },
     )
 
@@ -1018,9 +1114,12 @@ TERRAFORM = TerraformMapping(
             reads=(
                 "name",
                 "vpc_config.subnet_ids",
-                "vpc_config.security_group_ids",
                 "kubernetes_network_config.service_ipv4_cidr",
             ),
+            ignored={
+                "vpc_config.security_group_ids": "the control plane's network interfaces "
+                "(the nodes' groups are their node group's launch template's)"
+            },
             phase=7,
             docs=DOCS + "eks_cluster",
         ),
@@ -1036,7 +1135,8 @@ TERRAFORM = TerraformMapping(
         "aws_key_pair": "a credential",
         "aws_cloudwatch_log_group": "logging",
         "aws_flow_log": "flow logs record traffic, they do not filter it",
-        "aws_eks_node_group": "capacity (the cluster's subnets and groups are read)",
+        "aws_eks_node_group": "read with its cluster (the launch template's security groups)",
+        "aws_launch_template": "read with the EKS node group naming it (vpc_security_group_ids)",
         "aws_ebs_volume": "storage",
         **storage.SILENT,
     },

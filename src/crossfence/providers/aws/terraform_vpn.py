@@ -2,9 +2,10 @@
 
 An `aws_vpn_connection` is two tunnel halves (its `tunnel1_*` and `tunnel2_*`), each joined with
 the other cloud's half by their public addresses (`terraform/tunnels.py`). A transit gateway is
-read as the blueprint models one: attached to one VPC, with the default route table association
-and propagation (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html); custom
-transit gateway route tables are warned, not modelled.
+read with every VPC attachment (the first is its `network`), its route tables, their
+associations, propagations and static routes
+(https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html); the default route table
+(`association_default_route_table_id`) is the blueprint's route table marked `default`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from ...terraform.values import at
 __all__ = ["MAPPINGS", "finish"]
 
 DOCS = "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/"
+TGW = "aws_ec2_transit_gateway"
+ATTACHMENT = "aws_ec2_transit_gateway_vpc_attachment"
+TABLE = "aws_ec2_transit_gateway_route_table"
 ORDER = 2
 
 
@@ -48,31 +52,11 @@ def _vpn_gateway(resource: Resource, b: Builder) -> None:
 def _attachment(resource: Resource, b: Builder) -> None:
     from .terraform import network_of
 
-    kind = (
-        ("aws_vpn_gateway",)
-        if resource.type == "aws_vpn_gateway_attachment"
-        else ("aws_ec2_transit_gateway",)
+    gateway = b.object_of(
+        b.ref(resource, ("vpn_gateway_id",), ("aws_vpn_gateway",)), "vpn_gateways"
     )
-    key = (
-        "vpn_gateway_id" if resource.type == "aws_vpn_gateway_attachment" else "transit_gateway_id"
-    )
-    gateway = b.object_of(b.ref(resource, (key,), kind), "vpn_gateways")
     network = network_of(b, resource)
     if gateway is None or network is None:
-        return
-    if at(resource.values, "transit_gateway_default_route_table_association") is False:
-        b.warn(
-            resource,
-            "transit_gateway_default_route_table_association",
-            "is false: the VPC's traffic to the gateway uses a custom route table, which "
-            "crossfence does not model (the VPC is left unattached: no answer crosses the gateway)",
-        )
-        return
-    if at(resource.values, "transit_gateway_default_route_table_propagation") is False:
-        # the VPC's CIDR blocks are not in the gateway's route table: it can send to the
-        # gateway (its routes say where), the gateway routes nothing to it, as a blueprint
-        # gateway routes to its own network only
-        # (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html)
         return
     if gateway.get("network") not in (None, network["name"]):
         b.warn(
@@ -82,6 +66,141 @@ def _attachment(resource: Resource, b: Builder) -> None:
         )
         return
     gateway["network"] = network["name"]
+
+
+def _tgw_attachment(resource: Resource, b: Builder) -> None:
+    """A VPC attachment: the gateway's `network` when it is the first, else an entry of its
+    `attachments`; its default association and propagation as Terraform says, off when the
+    gateway's `default_route_table_association`/`_propagation` is `disable`."""
+    from .terraform import network_of
+
+    found = b.ref(resource, ("transit_gateway_id",), (TGW,))
+    gateway = b.object_of(found, "vpn_gateways")
+    network = network_of(b, resource)
+    if found is None or gateway is None or network is None:
+        return
+    b.state.setdefault("aws-tgw-attachments", {})[(resource.file, resource.address)] = (
+        gateway,
+        network["name"],
+    )
+    entry: dict[str, Any] = {"network": network["name"]}
+    for key in ("association", "propagation"):
+        attribute = f"transit_gateway_default_route_table_{key}"
+        if (
+            at(resource.values, attribute) is False
+            or at(found.values, f"default_route_table_{key}") == "disable"
+        ):
+            entry[attribute] = False
+    if "network" not in gateway:
+        gateway["network"] = network["name"]
+        if len(entry) == 1:
+            return  # the defaults: `network`'s implicit attachment
+    fields = {
+        "network": "vpc_id",
+        "transit_gateway_default_route_table_association": (
+            "transit_gateway_default_route_table_association"
+        ),
+        "transit_gateway_default_route_table_propagation": (
+            "transit_gateway_default_route_table_propagation"
+        ),
+    }
+    b.child(gateway, "attachments", entry, resource, fields)
+
+
+def _default_table(b: Builder, gateway: dict[str, Any], resource: Resource) -> dict[str, Any]:
+    """The gateway's default route table: the one AWS creates with it."""
+    tables = gateway.setdefault("route_tables", [])
+    found = next((t for t in tables if t.get("default")), None)
+    if found is None:
+        found = {"name": f"{gateway['name']}-default", "default": True}
+        b.child(gateway, "route_tables", found, resource, {})
+    return found
+
+
+def _table_of(b: Builder, resource: Resource) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The gateway and route table `transit_gateway_route_table_id` names: a route table's id,
+    or a gateway's `association_default_route_table_id` (its default route table)."""
+    value = at(resource.values, "transit_gateway_route_table_id")
+    if isinstance(value, str) and value:
+        for file in b.index.files:
+            for candidate in file.resources:
+                if candidate.type == TGW and value in (
+                    at(candidate.values, "association_default_route_table_id"),
+                    at(candidate.values, "propagation_default_route_table_id"),
+                ):
+                    gateway = b.object_of(candidate, "vpn_gateways")
+                    return (
+                        None if gateway is None else (gateway, _default_table(b, gateway, resource))
+                    )
+    found = b.ref(resource, ("transit_gateway_route_table_id",), (TABLE, TGW))
+    if found is None:
+        return None
+    if found.type == TGW:
+        gateway = b.object_of(found, "vpn_gateways")
+        return None if gateway is None else (gateway, _default_table(b, gateway, resource))
+    table = b.object_of(found)
+    placed = b.state.get("aws-tgw-tables", {}).get(id(table))
+    return None if table is None or placed is None else (placed, table)
+
+
+def _attached(b: Builder, resource: Resource) -> str | None:
+    """The VPC whose attachment `transit_gateway_attachment_id` names (None: none, or a VPN
+    connection's, whose association and propagation are the default route table's)."""
+    found = b.ref(resource, ("transit_gateway_attachment_id",), (ATTACHMENT, "aws_vpn_connection"))
+    if found is None:
+        return None
+    if found.type == "aws_vpn_connection":
+        b.warn(
+            resource,
+            "transit_gateway_attachment_id",
+            "names a VPN connection's attachment: crossfence models it associated with and "
+            "propagating into the default route table only; left out",
+        )
+        return None
+    placed = b.state.get("aws-tgw-attachments", {}).get((found.file, found.address))
+    return None if placed is None else str(placed[1])
+
+
+def _tgw_route_table(resource: Resource, b: Builder) -> None:
+    gateway = b.object_of(b.ref(resource, ("transit_gateway_id",), (TGW,)), "vpn_gateways")
+    if gateway is None:
+        return
+    table = {"name": b.name(resource, _name(resource), f"tgw-route-tables:{gateway['name']}")}
+    b.child(gateway, "route_tables", table, resource, {})
+    b.state.setdefault("aws-tgw-tables", {})[id(table)] = gateway
+
+
+def _tgw_association(resource: Resource, b: Builder) -> None:
+    placed, network = _table_of(b, resource), _attached(b, resource)
+    if placed is None or network is None:
+        return
+    key = "propagations" if resource.type.endswith("_propagation") else "associations"
+    listed = placed[1].setdefault(key, [])
+    if network not in listed:
+        listed.append(network)
+    b.record(placed[1], resource, {key: "transit_gateway_attachment_id"})
+
+
+def _tgw_route(resource: Resource, b: Builder) -> None:
+    placed = _table_of(b, resource)
+    if placed is None:
+        return
+    route: dict[str, Any] = {
+        "destination_cidr_block": at(resource.values, "destination_cidr_block")
+    }
+    if at(resource.values, "blackhole") is True:
+        route["blackhole"] = True
+    else:
+        network = _attached(b, resource)
+        if network is None:
+            return
+        route["transit_gateway_attachment"] = network
+    fields = {
+        "destination_cidr_block": "destination_cidr_block",
+        "blackhole": "blackhole",
+        "transit_gateway_attachment": "transit_gateway_attachment_id",
+    }
+    b.child(placed[1], "routes", route, resource, fields)
 
 
 def _transit_gateway(resource: Resource, b: Builder) -> None:
@@ -207,8 +326,6 @@ def finish(b: Builder) -> None:
         b.sections["vpn_gateways"] = kept
 
 
-_TGW_TABLES = "custom transit gateway route tables (crossfence models the default association and propagation)"
-
 MAPPINGS: tuple[ResourceMapping, ...] = (
     ResourceMapping(
         "aws_vpn_gateway",
@@ -281,26 +398,20 @@ MAPPINGS: tuple[ResourceMapping, ...] = (
         "aws_ec2_transit_gateway",
         "vpn_gateways[] (type aws_tgw)",
         _transit_gateway,
-        reads=("tags.Name", "amazon_side_asn"),
-        unmodelled=(
-            Unmodelled(
-                "default_route_table_association",
-                "without it, attachments use custom route tables",
-                "enable",
-            ),
-            Unmodelled(
-                "default_route_table_propagation",
-                "without it, attachments use custom route tables",
-                "enable",
-            ),
+        reads=(
+            "tags.Name",
+            "amazon_side_asn",
+            "default_route_table_association",
+            "default_route_table_propagation",
+            "association_default_route_table_id",
         ),
         phase=3,
         docs=DOCS + "ec2_transit_gateway",
     ),
     ResourceMapping(
-        "aws_ec2_transit_gateway_vpc_attachment",
-        "vpn_gateways[].network (not propagating: a VPC that only sends to the gateway)",
-        _attachment,
+        ATTACHMENT,
+        "vpn_gateways[].network, vpn_gateways[].attachments[]",
+        _tgw_attachment,
         reads=(
             "transit_gateway_id",
             "vpc_id",
@@ -318,25 +429,41 @@ MAPPINGS: tuple[ResourceMapping, ...] = (
         phase=4,
         docs=DOCS + "ec2_transit_gateway_vpc_attachment",
     ),
-    companion(
-        "aws_ec2_transit_gateway_route_table",
-        "nothing: " + _TGW_TABLES,
-        (),
-        DOCS + "ec2_transit_gateway_route_table",
-        unmodelled=(Unmodelled("transit_gateway_id", _TGW_TABLES),),
+    ResourceMapping(
+        TABLE,
+        "vpn_gateways[].route_tables[]",
+        _tgw_route_table,
+        reads=("transit_gateway_id", "tags.Name"),
+        phase=5,
+        docs=DOCS + "ec2_transit_gateway_route_table",
     ),
-    companion(
-        "aws_ec2_transit_gateway_route_table_association",
-        "nothing: " + _TGW_TABLES,
-        (),
-        DOCS + "ec2_transit_gateway_route_table_association",
-        unmodelled=(Unmodelled("transit_gateway_route_table_id", _TGW_TABLES),),
+    ResourceMapping(
+        f"{TABLE}_association",
+        "vpn_gateways[].route_tables[].associations[]",
+        _tgw_association,
+        reads=("transit_gateway_route_table_id", "transit_gateway_attachment_id"),
+        phase=6,
+        docs=DOCS + "ec2_transit_gateway_route_table_association",
     ),
-    companion(
-        "aws_ec2_transit_gateway_route_table_propagation",
-        "nothing: " + _TGW_TABLES,
-        (),
-        DOCS + "ec2_transit_gateway_route_table_propagation",
-        unmodelled=(Unmodelled("transit_gateway_route_table_id", _TGW_TABLES),),
+    ResourceMapping(
+        f"{TABLE}_propagation",
+        "vpn_gateways[].route_tables[].propagations[]",
+        _tgw_association,
+        reads=("transit_gateway_route_table_id", "transit_gateway_attachment_id"),
+        phase=6,
+        docs=DOCS + "ec2_transit_gateway_route_table_propagation",
+    ),
+    ResourceMapping(
+        "aws_ec2_transit_gateway_route",
+        "vpn_gateways[].route_tables[].routes[]",
+        _tgw_route,
+        reads=(
+            "transit_gateway_route_table_id",
+            "destination_cidr_block",
+            "transit_gateway_attachment_id",
+            "blackhole",
+        ),
+        phase=6,
+        docs=DOCS + "ec2_transit_gateway_route",
     ),
 )

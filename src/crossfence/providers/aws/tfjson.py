@@ -395,12 +395,20 @@ def computed(
     """An id as AWS writes them (`vpc-0a1b...`: the import reads some prefixes)."""
     del provider
     digest = hashlib.sha256(f"{kind}.{label}".encode()).hexdigest()[:17]
-    out = {"id": f"{_PREFIX.get(kind, 'res')}-{digest}"}
+    out: dict[str, Any] = {"id": f"{_PREFIX.get(kind, 'res')}-{digest}"}
     if kind == "aws_s3_bucket":
         out = {"id": values["bucket"], "arn": f"arn:aws:s3:::{values['bucket']}"}
     elif kind == "aws_kms_key":
         # a key's id is a UUID
         out = {"id": f"{digest[:8]}-{digest[8:12]}-4{digest[12:15]}-8{digest[15:17]}0-000000000000"}
+    if kind == "aws_ec2_transit_gateway":
+        # the default route table AWS creates with the gateway (association and propagation)
+        table = f"tgw-rtb-{digest}"
+        out["association_default_route_table_id"] = table
+        out["propagation_default_route_table_id"] = table
+    if kind == "aws_launch_template":
+        # the version a node group's launch_template names: the first
+        out["latest_version"] = 1
     if kind == "aws_instance":
         # the network interface AWS creates with the instance, which routes to it name
         out["primary_network_interface_id"] = f"eni-{digest}"

@@ -2,13 +2,14 @@
 
 https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/vpn_gateway,
 .../ec2_transit_gateway, .../ec2_transit_gateway_vpc_attachment, .../customer_gateway,
-.../vpn_connection. A transit gateway is what the blueprint models (`routes.py`): attached to
-its `network`, whose CIDR blocks it routes to, with the default route table association and
-propagation (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html). Another VPC
-whose route tables send to it is attached too, since a route to a transit gateway needs the
-VPC attached (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html), but
-without propagation: the gateway gets no route to that VPC, as in the blueprint, where it routes
-to its own network only. A VPN pre-shared key is never written: AWS generates each tunnel's.
+.../vpn_connection, .../ec2_transit_gateway_route_table(_association, _propagation),
+.../ec2_transit_gateway_route. A transit gateway is what the blueprint models (`routes.py`):
+its attachments (`transit_gateway_attachments`: `network`, `attachments`, and the other VPCs
+whose route tables send to it, attached without propagation since a route to a transit gateway
+needs the VPC attached, https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html),
+its route tables with their associations, propagations and static routes
+(https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html). A VPN pre-shared key is
+never written: AWS generates each tunnel's.
 """
 
 from __future__ import annotations
@@ -19,34 +20,21 @@ from typing import TYPE_CHECKING, Any
 from ...model import Blueprint
 from ...terraform.mapping import label as _label
 from ...terraform.mapping import ref as _ref
+from .routes import transit_gateway_attachments
 
 if TYPE_CHECKING:
     from .tfjson import _Writer
 
-__all__ = ["attachment_label", "spokes", "vpn_applied", "vpn_gateway"]
+__all__ = ["ATTACHMENT", "TABLE", "TGW", "attachment_label", "vpn_applied", "vpn_gateway"]
 
 TGW = "aws_ec2_transit_gateway"
 ATTACHMENT = "aws_ec2_transit_gateway_vpc_attachment"
+TABLE = "aws_ec2_transit_gateway_route_table"
 
 
 def attachment_label(gateway: str, network: str) -> str:
     """The label of the attachment of a transit gateway to a VPC (`<gateway>-<vpc>`)."""
     return _label(f"{gateway}-{network}")
-
-
-def spokes(blueprint: Blueprint, gateway: Any) -> list[str]:
-    """The VPCs other than the transit gateway's own whose route tables send to it, in order."""
-    found: list[str] = []
-    for network in blueprint.networks:
-        if network.name == gateway.network or network.name in found:
-            continue
-        if any(
-            r.next_hop_transit_gateway == gateway.name
-            for t in network.route_tables
-            for r in t.routes
-        ):
-            found.append(network.name)
-    return found
 
 
 def vpn_gateway(w: _Writer, gateway: Any) -> None:
@@ -86,9 +74,12 @@ def _transit_gateway(w: _Writer, gateway: Any) -> None:
     if gateway.asn is not None:
         body["amazon_side_asn"] = gateway.asn
     w.add(TGW, gateway.name, body)
-    for network, propagates in [(gateway.network, True)] + [
-        (n, False) for n in spokes(w.blueprint, gateway)
-    ]:
+    tables = {t.name: t for t in gateway.route_tables}
+    default = next((t for t in gateway.route_tables if t.default), None)
+    custom = {n: t.name for t in gateway.route_tables if not t.default for n in t.associations}
+    attachments = transit_gateway_attachments(w.blueprint, gateway)
+    for attachment in attachments:
+        network = attachment.network
         variable = f"{attachment_label(gateway.name, network)}_subnet_ids"
         w.variables[variable] = {
             "type": "list(string)",
@@ -100,17 +91,85 @@ def _transit_gateway(w: _Writer, gateway: Any) -> None:
                 "https://docs.aws.amazon.com/vpc/latest/tgw/tgw-nacls.html)"
             ),
         }
-        attachment: dict[str, Any] = {
-            "transit_gateway_id": _ref(TGW, gateway.name),
-            "vpc_id": _ref("aws_vpc", network),
-            "subnet_ids": f"${{var.{variable}}}",
-            "transit_gateway_default_route_table_association": True,
-            # a VPC that only sends to the gateway: its CIDR blocks are not propagated, so the
-            # gateway routes nothing to it, as the blueprint's gateway (its network's only)
-            "transit_gateway_default_route_table_propagation": propagates,
-            "tags": {"Name": f"{gateway.name}-{network}"},
+        w.add(
+            ATTACHMENT,
+            f"{gateway.name}-{network}",
+            {
+                "transit_gateway_id": _ref(TGW, gateway.name),
+                "vpc_id": _ref("aws_vpc", network),
+                "subnet_ids": f"${{var.{variable}}}",
+                # an attachment is associated with one route table: a custom one's association
+                # replaces the default one's
+                "transit_gateway_default_route_table_association": (
+                    attachment.transit_gateway_default_route_table_association
+                    and network not in custom
+                ),
+                "transit_gateway_default_route_table_propagation": (
+                    attachment.transit_gateway_default_route_table_propagation
+                ),
+                "tags": {"Name": f"{gateway.name}-{network}"},
+            },
+        )
+    by_network = {a.network: a for a in attachments}
+    for table in tables.values():
+        _route_table(w, gateway, table, table is default, by_network)
+
+
+def _route_table(
+    w: _Writer, gateway: Any, table: Any, default: bool, attachments: dict[str, Any]
+) -> None:
+    """A transit gateway route table (the default one is the gateway's
+    `association_default_route_table_id`), its associations, propagations and static routes
+    (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html)."""
+    label = f"{gateway.name}-{table.name}"
+    if default:
+        table_id = _ref(TGW, gateway.name, "association_default_route_table_id")
+    else:
+        w.add(
+            TABLE,
+            label,
+            {"transit_gateway_id": _ref(TGW, gateway.name), "tags": {"Name": table.name}},
+        )
+        table_id = _ref(TABLE, label)
+    for network in table.associations:
+        if default and attachments[network].transit_gateway_default_route_table_association:
+            continue  # associated by default
+        w.add(
+            f"{TABLE}_association",
+            f"{label}-{network}",
+            {
+                "transit_gateway_attachment_id": _ref(
+                    ATTACHMENT, attachment_label(gateway.name, network)
+                ),
+                "transit_gateway_route_table_id": table_id,
+            },
+        )
+    for network in table.propagations:
+        if default and attachments[network].transit_gateway_default_route_table_propagation:
+            continue  # propagates by default
+        w.add(
+            f"{TABLE}_propagation",
+            f"{label}-{network}",
+            {
+                "transit_gateway_attachment_id": _ref(
+                    ATTACHMENT, attachment_label(gateway.name, network)
+                ),
+                "transit_gateway_route_table_id": table_id,
+            },
+        )
+    for route in table.routes:
+        body: dict[str, Any] = {
+            "destination_cidr_block": str(route.destination_cidr_block),
+            "transit_gateway_route_table_id": table_id,
         }
-        w.add(ATTACHMENT, f"{gateway.name}-{network}", attachment)
+        if route.blackhole:
+            body["blackhole"] = True
+        else:
+            body["transit_gateway_attachment_id"] = _ref(
+                ATTACHMENT, attachment_label(gateway.name, route.transit_gateway_attachment)
+            )
+        destination = str(route.destination_cidr_block).replace("/", "_")
+        w.add("aws_ec2_transit_gateway_route", f"{label}-{destination}", body)
 
 
 def _groups(
