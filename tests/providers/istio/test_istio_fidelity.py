@@ -712,6 +712,8 @@ def test_a_destination_rule_is_skipped_with_what_the_answers_assume(folder: Fold
         ("{rules: [{from: [{}]}]}", "spec.rules[0].from[0].source"),
         ("{rules: [{to: []}]}", "spec.rules[0].to"),
         ("{rules: [{to: [{operation: null}]}]}", "spec.rules[0].to[0].operation"),
+        ("{rules: [{from: [{source: {}}]}]}", "spec.rules[0].from[0].source"),
+        ("{action: DENY, rules: [{to: [{operation: {}}]}]}", "spec.rules[0].to[0].operation"),
         (
             "{rules: [{from: [{source: {principals: ['']}}]}]}",
             "spec.rules[0].from[0].source.principals[0]",
@@ -724,18 +726,9 @@ def test_what_istio_validation_refuses_is_refused(folder: Folder, spec: str, whe
     must not be empty", "`from.source` must not be nil", "`from.source` must not be empty",
     "`to` must not be empty", "`to.operation` must not be nil", empty values, and "`provider`
     must not be with non CUSTOM action". Read as absent, an empty `from` would match every
-    source (a wider ALLOW than the cluster can hold): refused with its location instead. (An
-    empty `source: {}`, refused by Istio as well, is read as any source with a warning, as the
-    `mesh.authorization-allows-all` check reads it.)"""
+    source (a wider ALLOW than the cluster can hold), an empty `source: {}` or `operation: {}`
+    every request (a DENY denying what the cluster, which refuses the policy, allows): refused
+    with their location instead."""
     with pytest.raises(ManifestError) as error:
         folder(policy("invalid", spec))
     assert where in str(error.value)
-
-
-def test_an_empty_source_is_read_as_any_with_a_warning(folder: Folder) -> None:
-    """Istio's validation: "`from.source` must not be empty". crossfence reads `source: {}` as
-    constraining nothing (the checks flag such a rule as allowing all) and warns that Istio
-    refuses it."""
-    cluster = folder(policy("empty", "{rules: [{from: [{source: {}}]}]}"))
-    assert any("empty source is refused" in w.message for w in cluster.warnings)
-    assert ask(cluster, "legacy/plain").allowed

@@ -208,19 +208,22 @@ def _entry(
     fields: Fields, entry: Any, key: str, names: tuple[str, ...], path: FieldPath
 ) -> dict[str, tuple[str, ...]]:
     """One `from[].source` or `to[].operation`. Istio's validation refuses it missing or null
-    ("`from.source` must not be nil"): refused. Empty (`source: {}`), which it refuses too
-    ("must not be empty"), is read as constraining nothing, as the checks read it
-    (`mesh.authorization-allows-all`), with a warning that says so."""
+    ("`from.source` must not be nil") and empty (`source: {}`: "must not be empty"): both
+    refused, as the API server's validation refuses the policy (reading it as constraining
+    nothing would make a DENY deny what the deployed estate, without the refused policy,
+    allows)."""
     outer = fields.mapping(entry, path)
     fields.known(outer, (key,), path)
     if outer.get(key) is None:
         fields.error((*path, key), f"a {key} is required here (Istio refuses it missing or null)")
     raw = fields.mapping(outer.get(key), (*path, key))
     values = _values(fields, raw, names, (*path, key))
-    if not values and outer.get(key) is not None:
-        fields.warn(
+    if not values and isinstance(outer.get(key), dict) and not outer.get(key):
+        fields.error(
             (*path, key),
-            f"an empty {key} is refused by Istio's validation; read as matching any {key}",
+            f'an empty {key} is refused by Istio\'s validation ("must not be empty"; '
+            f"expected at least one field, or no `{'from' if key == 'source' else 'to'}` "
+            "to match any)",
         )
     return values
 
