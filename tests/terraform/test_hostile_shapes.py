@@ -138,3 +138,15 @@ def test_numbers_json_has_not_are_located_errors(tmp_path: Path, number: str, me
     assert result.exit_code == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert f"plan.json:{message}" in result.output, result.output
+
+
+def test_an_address_written_twice_is_a_located_error(tmp_path: Path) -> None:
+    """Terraform writes each resource instance once; a second one would be renamed (`hub-2`)
+    and read as another network."""
+    document = _plan()
+    _resources(document).append(dict(_resources(document)[0]))
+    path = write(tmp_path / "plan.json", document)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    address = _resources(document)[0]["address"]
+    assert f"{address} is written twice (expected each resource address once)" in result.output

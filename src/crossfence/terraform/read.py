@@ -256,9 +256,19 @@ def _resources(
     changes: dict[str, dict[str, Any]],
 ) -> list[Resource]:
     out: list[Resource] = []
+    seen: set[str] = set()
     for resource, path in _walk_module(module, json_path):
         _required(resource, path, name)
         address = resource["address"]
+        if address in seen:
+            # Terraform writes each instance once: two would be merged or renamed in silence
+            offset = offsets.get(address)
+            raise _error(
+                name,
+                f"{path}: {address} is written twice (expected each resource address once)",
+                *(lines.at(offset) if offset is not None else (None, None)),
+            )
+        seen.add(address)
         values = resource.get("values")
         values = dict(values) if type(values) is dict else {}
         change = changes.get(address)
