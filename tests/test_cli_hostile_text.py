@@ -64,3 +64,25 @@ def test_control_characters_print_as_escapes(estate: Path, args: list[str]) -> N
     flat = result.stdout.replace("\\\\", "\\").replace("\\[", "[").replace("\\]", "]")
     for shown in SHOWN:
         assert shown in flat, (shown, result.stdout)
+
+
+def test_at_most_max_problems_are_printed_and_the_rest_counted() -> None:
+    """Problems from any reader (a folder of 100,000 broken manifests) print the first
+    `MAX_PROBLEMS` lines and a count, not a hundred thousand lines through Rich."""
+    import io
+
+    from crossfence.cli.common import print_problems
+    from crossfence.cli.output import file_console
+    from crossfence.errors import InputError, Problem
+    from crossfence.located.guard import MAX_PROBLEMS
+
+    error = InputError([Problem(f"bad {i}", file="a.yaml", line=i + 1) for i in range(2500)])
+    stream = io.StringIO()
+    print_problems(error, stream=file_console(stream))
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == MAX_PROBLEMS + 2
+    assert lines[MAX_PROBLEMS] == (
+        "error: 1,500 more problems not printed: the first 1,000 are (the JSON document, "
+        "`--format json`, lists them all)"
+    )
+    assert lines[-1] == "2500 errors; nothing was done."
