@@ -116,3 +116,16 @@ def test_a_million_broken_items_through_the_cli_in_bounded_memory(tmp_path: Path
     assert "Traceback" not in done.stderr
     assert "estate.yaml:3:10: clouds[0].jurisdiction: missing required field" in done.stderr
     assert "more problems not listed: the first 1,000 are" in done.stderr
+
+
+def test_a_boolean_in_an_integer_field_is_refused_where_it_is(tmp_path: Path) -> None:
+    """pydantic reads `true` as 1: `priority: true` was priority 1, in silence."""
+    rule = (
+        "    firewall_rules:\n      - {name: r, direction: ingress, priority: true, "
+        'action: allow, ports: ["tcp/443"], source_ranges: ["10.0.0.0/24"]}\n'
+    )
+    text = HEAD + CLOUDS + NETWORK.replace("    subnets:\n", rule + "    subnets:\n")
+    (problem,) = problems_of(_write(tmp_path, text))
+    assert problem.path == "networks[0].firewall_rules[0].priority"
+    assert problem.message == "True is a boolean (expected an integer)"
+    assert where(problem) == "estate.yaml:11:49"

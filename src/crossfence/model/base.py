@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+import types
+import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -33,13 +35,13 @@ __all__ = [
     "BUDGET",
     "Address",
     "Cidr",
+    "FieldRefused",
     "Labels",
     "Model",
     "Name",
     "NamedModel",
     "PortSpec",
     "SourceRef",
-    "TooLarge",
     "TooManyProblems",
     "UnknownValue",
     "parse_port_spec",
@@ -123,7 +125,7 @@ class Model(BaseModel):
         if budget is None:
             return handler(value)
         if type(value) is dict:
-            _check_sizes(value)
+            _check_input(cls, value)
         left = budget[0]
         try:
             return handler(value)
@@ -151,25 +153,53 @@ class Model(BaseModel):
                         yield f".{name}[{index}]", item
 
 
-class TooLarge(ValueError):
-    """An object or list too large to validate item by item; `key` names the field that holds
-    the list (None: the object itself), which the loader adds to the problem's path."""
+class FieldRefused(ValueError):
+    """What an object holds that is refused before pydantic reads it (a list too long to read
+    value by value, a boolean where a number belongs); `key` names the field (None: the object
+    itself), which the loader adds to the problem's path."""
 
     def __init__(self, message: str, key: str | None = None) -> None:
         super().__init__(message)
         self.key = key
 
 
-def _check_sizes(value: dict[Any, Any]) -> None:
-    """Refuse an object with more keys than `MAX_KEYS`, or a list of more than `MAX_VALUES`
-    plain values: each would be a problem of its own, made before any is counted."""
+@functools.cache
+def _integer_fields(cls: type[BaseModel]) -> frozenset[str]:
+    """The fields of a model that hold an integer (or None), by their name and alias."""
+    found = set()
+    for name, info in cls.model_fields.items():
+        annotation = info.annotation
+        kinds = (
+            typing.get_args(annotation)
+            if typing.get_origin(annotation)
+            in (
+                typing.Union,
+                types.UnionType,
+            )
+            else (annotation,)
+        )
+        if int in kinds and not {k for k in kinds if k not in (int, type(None))}:
+            found.add(name)
+            if info.alias:
+                found.add(info.alias)
+    return frozenset(found)
+
+
+def _check_input(cls: type[BaseModel], value: dict[Any, Any]) -> None:
+    """Refuse an object with more keys than `MAX_KEYS`, a list of more than `MAX_VALUES` plain
+    values (each would be a problem of its own, made before any is counted), or a boolean in an
+    integer field."""
     if len(value) > MAX_KEYS:
-        raise TooLarge(
+        raise FieldRefused(
             f"an object of {len(value):,} keys (expected its fields, at most {MAX_KEYS:,} keys)"
         )
+    for key in _integer_fields(cls).intersection(value):
+        if type(value[key]) is bool:
+            # pydantic reads `true` as 1: `priority: true` would be priority 1
+            raise FieldRefused(f"{value[key]!r} is a boolean (expected an integer)", str(key))
     for key, item in value.items():
         if type(item) is list and len(item) > MAX_VALUES and type(item[0]) is not dict:
-            raise TooLarge(
+            raise FieldRefused(
                 f"a list of {len(item):,} values (expected at most {MAX_VALUES:,})", str(key)
             )
 

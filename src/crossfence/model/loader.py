@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import BlueprintError, Problem, sort_problems
 from ..located.files import Listing, list_files, read_text
 from ..located.guard import MAX_PROBLEMS, Refusal, check_text, check_yaml
-from .base import BUDGET, Model, SourceRef, TooLarge, TooManyProblems
+from .base import BUDGET, FieldRefused, Model, SourceRef, TooManyProblems
 from .blueprint import SECTIONS, Blueprint
 from .validate import validate
 from .vocabulary import Vocabulary
@@ -679,7 +679,7 @@ def _problems_from_validation(errors: Iterable[Any], positions: Positions) -> li
         # pydantic reports union members and Annotated wrappers as extra loc parts; keep the data path
         loc: Loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
         cause = error.get("ctx", {}).get("error")
-        if isinstance(cause, TooLarge) and cause.key is not None:
+        if isinstance(cause, FieldRefused) and cause.key is not None:
             loc = (*loc, cause.key)  # the list, not the object that holds it
         message, code = _describe(error)
         if (loc, message) in seen:
