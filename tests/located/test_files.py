@@ -212,3 +212,17 @@ def test_a_blueprint_folder_skips_fifos_with_a_warning(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.yaml")
     blueprint = load(tmp_path)
     assert [w.message for w in blueprint.warnings] == ["a named pipe (FIFO) is not read; skipped"]
+
+
+@pytest.mark.parametrize("name", ["c\nkind: Secret\nx: .yaml", "a\x1b[31m.yaml", "a\u202egnp.yaml"])
+def test_a_name_with_a_control_character_is_an_error(tmp_path: Path, name: str) -> None:
+    """A file's name is printed into reports and written into compiled files' headers: with a
+    line break, `kind: Secret` became a line of YAML of its own in compiled manifests."""
+    (tmp_path / "a.yaml").write_text("a: 1\n", encoding="utf-8")
+    (tmp_path / name).write_text("a: 1\n", encoding="utf-8")
+    for root in (tmp_path, tmp_path / name):
+        listing = list_files(root, {".yaml"})
+        assert [p.name for p in listing.files] == (["a.yaml"] if root == tmp_path else [])
+        (problem,) = listing.errors
+        assert problem.file == str(tmp_path / name)
+        assert "the name holds U+" in problem.message and "not read" in problem.message

@@ -138,3 +138,15 @@ def test_mermaid_of_the_reference_example_parses(chromium: Any) -> None:
     blueprint = load(ROOT / "examples" / "eu-sovereign")
     result = _mermaid(chromium, to_mermaid(topology_graph(blueprint, build_topology(blueprint))))
     assert result["ok"], result.get("error")
+
+
+def test_control_characters_in_labels_are_escapes_in_dot_and_mermaid() -> None:
+    """A label is user text (a pod's name from a manifests folder, a detail): ESC, CR and a
+    right-to-left override are written as escapes, never raw into the drawing's source."""
+    from crossfence.report.graph import Node
+
+    label = "a\x1b[2Jb\rc\u202ed"
+    graph = Graph(nodes=[Node(id="ep:x", label=label, kind="vm")])
+    for source in (to_dot(graph, label), to_mermaid(graph)):
+        assert not any(raw in source for raw in ("\x1b", "\r", "\u202e")), source
+        assert "x1b[2Jb" in source and "u202ed" in source, source

@@ -149,10 +149,21 @@ def print_problems(
 ) -> None:
     """The problems of bad input as located lines (`error: file:line:col: path: message`) on
     standard error, then their count and `outcome`."""
+    from ..located.guard import MAX_PROBLEMS
+
     console = err if stream is None else stream
-    for problem in error.problems or []:
+    problems = error.problems or []
+    # (a blueprint's loader keeps MAX_PROBLEMS and adds one saying how many it left out)
+    cut = len(problems) > MAX_PROBLEMS + 1
+    for problem in problems[:MAX_PROBLEMS] if cut else problems:
         style = "red" if problem.severity == "error" else "yellow"
         console.print(f"[{style}]{problem.severity}[/]: {escape(problem)}")
+    if cut:
+        # (a folder of 100,000 broken manifests: each line costs Rich a few hundred µs)
+        console.print(
+            f"[red]error[/]: {len(problems) - MAX_PROBLEMS:,} more problems not printed: the "
+            f"first {MAX_PROBLEMS:,} are (the JSON document, `--format json`, lists them all)"
+        )
     if not error.problems:
         console.print(f"[red]error[/]: {escape(error.summary)}")
     count = len(error.errors) or 1

@@ -42,11 +42,24 @@ def _console(**options: Any) -> Console:
     """A Rich console whose closed pipe is `PipeClosed`, as a report's on standard output is
     (Rich's own answer is to exit with code 1, which `check` uses for findings)."""
     from rich.console import Console
+    from rich.segment import Segment
+
+    from ..report.visible import CONTROLS
 
     class _Console(Console):
         def on_broken_pipe(self) -> None:
             self.quiet = True
             raise PipeClosed
+
+        def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+            # User text (a description, a file name, a Terraform address) may hold ESC, BEL,
+            # CR or a bidirectional override: each is printed as its escape, never acted on by
+            # the terminal. Rich's own codes are its control segments and styles, applied after.
+            return super()._render_buffer(
+                segment if control else Segment(text.translate(CONTROLS), style, control)
+                for segment in buffer
+                for text, style, control in (segment,)
+            )
 
     return _Console(**options)
 

@@ -378,7 +378,6 @@ if _BINDING is not None:
     _first_child = _BINDING.first_child
     _num_children = _BINDING.num_children
     _parent = _BINDING.parent
-    _child_pos = _BINDING.child_pos
     _address = _BINDING.address
 
 _SPACES = re.compile(rb" *")
@@ -412,6 +411,7 @@ class _Source:
         self._slow_documents: Sequence[_Locator] | None = None
         self._line_starts: list[int] | None = None
         self._item_offsets: dict[int, list[int]] = {}
+        self._item_index: dict[int, dict[int, int]] = {}
         self._children: dict[int, list[int]] = {}
 
     def locate(self, index: int, document: int, path: _Path) -> Location:
@@ -581,10 +581,25 @@ class _Source:
                 return end  # `{a, b: 1}`: `a` has no `:`
             raise _Unknown
         if parent_kind & _SEQ:
-            item: int = self._items(parent)[_child_pos(this, parent, node)]
+            item: int = self._items(parent)[self._position(parent, node)]
             # after the item's `-` in a block sequence; a flow sequence item starts right there
             return item if parent_kind & _FLOW else item + 1
         raise _Unknown
+
+    def _position(self, sequence: int, node: int) -> int:
+        """The index of `node` among the items of `sequence`. rapidyaml counts the siblings
+        before it (and `num_children` all of them): locating every item of a long list one by
+        one is quadratic (a million items took hours), so a list's indexes are counted once."""
+        this = self.this
+        index = self._item_index.get(sequence)
+        if index is None:
+            index = {}
+            child = _first_child(this, sequence)
+            while child != _NONE:
+                index[child] = len(index)
+                child = _next_sibling(this, child)
+            self._item_index[sequence] = index
+        return index[node]
 
     def _items(self, sequence: int) -> list[int]:
         """Offsets of the `-` of each item of a block sequence, or of each item of a flow one."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -70,6 +71,10 @@ def list_files(
     def problem(path: Path, message: str, severity: Severity = "error") -> None:
         problems.append(Problem(message, file=name(path), severity=severity, code="file"))
 
+    control = _CONTROL.search(root.name)
+    if control is not None:
+        problem(root, _control_name(control.group()))
+        return listing
     try:
         mode = os.stat(root).st_mode
     except OSError as error:
@@ -100,6 +105,12 @@ def list_files(
             if entry.name.startswith("."):
                 continue
             path = Path(entry.path)
+            control = _CONTROL.search(entry.name)
+            if control is not None:
+                # a name is printed into reports and written into compiled files' headers: a
+                # line break there starts a line of YAML of its own (`kind: Secret`)
+                problem(path, _control_name(control.group()))
+                continue
             try:
                 mode = entry.stat().st_mode  # follows links
             except OSError as error:
@@ -135,6 +146,17 @@ def list_files(
                 problem(path, f"{_kind(mode)} is not read; skipped", "warning")
     listing.files.sort()
     return listing
+
+
+# control characters (C0, DEL, C1) and the Unicode bidirectional embeddings, overrides and isolates
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _control_name(character: str) -> str:
+    return (
+        f"the name holds U+{ord(character):04X}, a control character (expected a name without "
+        "line breaks, escapes or direction overrides); not read"
+    )
 
 
 def _unreachable(path: Path, error: OSError) -> str:

@@ -12,6 +12,9 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_INT_DIGITS",
+    "MAX_KEYS",
+    "MAX_PROBLEMS",
+    "MAX_VALUES",
     "Refusal",
     "check_events",
     "check_text",
@@ -35,6 +38,18 @@ MAX_INT_DIGITS = 4300
 # than tab, line feed and carriage return, DEL, C1 controls other than NEL, and U+FFFE/U+FFFF.
 # (Surrogates cannot occur in text decoded from UTF-8.)
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f\ufffe\uffff]")
+MAX_PROBLEMS = 1000
+"""The most problems one run locates and reports; past them, one more says how many were left
+out. Each costs its location and a line of output: a file of a million broken items otherwise
+takes minutes and gigabytes to say so."""
+MAX_VALUES = 10_000
+"""The longest list of plain values (addresses, ranges, ports, names) one object holds: every
+bad value is one problem, made before any can be counted. Lists of objects (workloads, rules)
+are not limited so: each object's problems are counted as it is read."""
+MAX_KEYS = 1000
+"""The most keys one object holds (every unknown key is one problem; no object has a hundred
+fields)."""
+
 _CONTROL_NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL", 0x0B: "VT", 0x0C: "FF", 0x08: "BS"}
 
 _CORE = "tag:yaml.org,2002:"

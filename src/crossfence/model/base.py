@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+import types
+import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -18,21 +20,29 @@ from pydantic import (
     Field,
     PlainSerializer,
     PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
+    model_validator,
 )
 
 from ..algebra.ports import parse_port_spec
+from ..located.guard import MAX_KEYS, MAX_VALUES
 
 __all__ = [
     "ASN",
+    "BUDGET",
     "Address",
     "Cidr",
+    "FieldRefused",
     "Labels",
     "Model",
     "Name",
     "NamedModel",
     "PortSpec",
     "SourceRef",
+    "TooManyProblems",
     "UnknownValue",
     "parse_port_spec",
 ]
@@ -82,6 +92,15 @@ class UnknownValue:
         return f"{where}: {self.address}: known after apply ({held} at {self.path})"
 
 
+BUDGET = "problem_budget"
+"""The validation context's key of a one-item list: how many more problems validation may make
+before it stops (`TooManyProblems`). Without it, validation makes every problem there is."""
+
+
+class TooManyProblems(Exception):
+    """Validation stopped: it made more problems than its budget allowed."""
+
+
 class Model(BaseModel):
     """Base of every blueprint type: immutable, unknown fields rejected, source location attached."""
 
@@ -93,6 +112,29 @@ class Model(BaseModel):
         populate_by_name=True,
     )
     _defined_at: SourceRef | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _within_budget(
+        cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
+        """Count each object's problems against the context's budget and stop once it is spent,
+        so that a file of a million broken objects makes a thousand problems, not four million
+        (pydantic makes them all before returning any; each holds its input and path)."""
+        budget = info.context.get(BUDGET) if type(info.context) is dict else None
+        if budget is None:
+            return handler(value)
+        if type(value) is dict:
+            _check_input(cls, value)
+        left = budget[0]
+        try:
+            return handler(value)
+        except ValidationError as error:
+            # the problems of the objects inside it were counted already, by their own call
+            budget[0] -= max(error.error_count() - (left - budget[0]), 0)
+            if budget[0] < 0:
+                raise TooManyProblems from None
+            raise
 
     @property
     def defined_at(self) -> SourceRef | None:
@@ -109,6 +151,57 @@ class Model(BaseModel):
                 for index, item in enumerate(value):
                     if isinstance(item, Model):
                         yield f".{name}[{index}]", item
+
+
+class FieldRefused(ValueError):
+    """What an object holds that is refused before pydantic reads it (a list too long to read
+    value by value, a boolean where a number belongs); `key` names the field (None: the object
+    itself), which the loader adds to the problem's path."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+@functools.cache
+def _integer_fields(cls: type[BaseModel]) -> frozenset[str]:
+    """The fields of a model that hold an integer (or None), by their name and alias."""
+    found = set()
+    for name, info in cls.model_fields.items():
+        annotation = info.annotation
+        kinds = (
+            typing.get_args(annotation)
+            if typing.get_origin(annotation)
+            in (
+                typing.Union,
+                types.UnionType,
+            )
+            else (annotation,)
+        )
+        if int in kinds and not {k for k in kinds if k not in (int, type(None))}:
+            found.add(name)
+            if info.alias:
+                found.add(info.alias)
+    return frozenset(found)
+
+
+def _check_input(cls: type[BaseModel], value: dict[Any, Any]) -> None:
+    """Refuse an object with more keys than `MAX_KEYS`, a list of more than `MAX_VALUES` plain
+    values (each would be a problem of its own, made before any is counted), or a boolean in an
+    integer field."""
+    if len(value) > MAX_KEYS:
+        raise FieldRefused(
+            f"an object of {len(value):,} keys (expected its fields, at most {MAX_KEYS:,} keys)"
+        )
+    for key in _integer_fields(cls).intersection(value):
+        if type(value[key]) is bool:
+            # pydantic reads `true` as 1: `priority: true` would be priority 1
+            raise FieldRefused(f"{value[key]!r} is a boolean (expected an integer)", str(key))
+    for key, item in value.items():
+        if type(item) is list and len(item) > MAX_VALUES and type(item[0]) is not dict:
+            raise FieldRefused(
+                f"a list of {len(item):,} values (expected at most {MAX_VALUES:,})", str(key)
+            )
 
 
 _NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9._/-]{0,126}[a-z0-9])?$")

@@ -22,8 +22,8 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import BlueprintError, Problem, sort_problems
 from ..located.files import Listing, list_files, read_text
-from ..located.guard import Refusal, check_text, check_yaml
-from .base import Model, SourceRef
+from ..located.guard import MAX_PROBLEMS, Refusal, check_text, check_yaml
+from .base import BUDGET, FieldRefused, Model, SourceRef, TooManyProblems
 from .blueprint import SECTIONS, Blueprint
 from .validate import validate
 from .vocabulary import Vocabulary
@@ -668,12 +668,19 @@ def _describe(error: Any) -> tuple[str, str]:
     return f"{error['msg']} (got {value!r})", "invalid"
 
 
-def _problems_from_validation(exc: ValidationError, positions: Positions) -> list[Problem]:
-    problems = []
+def _problems_from_validation(errors: Iterable[Any], positions: Positions) -> list[Problem]:
+    """pydantic's errors as located problems, the first `MAX_PROBLEMS` of them (each is located
+    and described: a million of them would take minutes)."""
+    problems: list[Problem] = []
     seen: set[tuple[Loc, str]] = set()
-    for error in exc.errors(include_url=False):
+    for error in errors:
+        if len(problems) >= MAX_PROBLEMS:
+            break
         # pydantic reports union members and Annotated wrappers as extra loc parts; keep the data path
         loc: Loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, FieldRefused) and cause.key is not None:
+            loc = (*loc, cause.key)  # the list, not the object that holds it
         message, code = _describe(error)
         if (loc, message) in seen:
             continue
@@ -684,6 +691,65 @@ def _problems_from_validation(exc: ValidationError, positions: Positions) -> lis
             Problem(message, file=file, line=line, column=column, path=format_path(loc), code=code)
         )
     return problems
+
+
+def _first_problems(
+    data: dict[str, Any], positions: Positions, vocabulary: Vocabulary
+) -> list[Problem]:
+    """The first problems of a blueprint whose validation stopped on its budget: each section's
+    items validated one by one, their problems located, until `MAX_PROBLEMS` are found."""
+    errors: list[Any] = []
+    problems: list[Problem] = []
+    for section in SECTIONS:
+        items = data.get(section)
+        if type(items) is not list:
+            continue
+        model = _unwrap(Blueprint.model_fields[section].annotation)[0]
+        for index, item in enumerate(items):
+            left = MAX_PROBLEMS - len(errors)
+            try:
+                model.model_validate(item, context={"vocabulary": vocabulary, BUDGET: [left]})
+            except ValidationError as exc:
+                errors += (
+                    {**error, "loc": (section, index, *error["loc"])}
+                    for error in exc.errors(include_url=False)
+                )
+            except TooManyProblems:
+                where = positions.find((section, index))
+                file, line, column = where if where else (None, None, None)
+                problems.append(
+                    Problem(
+                        f"more than {left:,} problems in this one object (expected at most "
+                        f"{MAX_PROBLEMS:,} in all; fix the ones listed first)",
+                        file=file,
+                        line=line,
+                        column=column,
+                        path=format_path((section, index)),
+                        code="too-many-problems",
+                    )
+                )
+                return [*_problems_from_validation(errors, positions), *problems]
+            if len(errors) >= MAX_PROBLEMS:
+                return _problems_from_validation(errors, positions)
+    return _problems_from_validation(errors, positions)
+
+
+def _at_most(problems: list[Problem], total: int | None, origin: Path | None) -> list[Problem]:
+    """`problems` cut to the first `MAX_PROBLEMS` errors and warnings, and one more saying how
+    many were left out (`total`: how many there were; None when validation stopped counting)."""
+    if total is not None and total <= MAX_PROBLEMS:
+        return problems
+    shown = problems[:MAX_PROBLEMS]
+    more = "more" if total is None else f"{max(total - len(shown), 1):,} more"
+    return [
+        *shown,
+        Problem(
+            f"{more} problems not listed: the first {len(shown):,} are (expected at most "
+            f"{MAX_PROBLEMS:,}: fix these and run again)",
+            file=str(origin) if origin is not None else None,
+            code="too-many-problems",
+        ),
+    ]
 
 
 def _may_hold_models(annotation: Any) -> bool:
@@ -805,18 +871,27 @@ def _validated(
     def words(found: Iterable[Problem]) -> list[Problem]:
         return sort_problems(rewrite(p) for p in found) if rewrite else sort_problems(found)
 
+    context = {"vocabulary": vocabulary, BUDGET: [MAX_PROBLEMS]}
     try:
-        blueprint = Blueprint.model_validate(data, context={"vocabulary": vocabulary})
+        blueprint = Blueprint.model_validate(data, context=context)
     except ValidationError as exc:
+        errors = exc.errors(include_url=False)
         raise BlueprintError(
-            words(_problems_from_validation(exc, positions)),
+            _at_most(words(_problems_from_validation(errors, positions)), len(errors), origin),
             summary=f"{path}: invalid blueprint",
+        ) from None
+    except TooManyProblems:
+        found = _first_problems(data, positions, vocabulary)
+        raise BlueprintError(
+            _at_most(words(found), None, origin), summary=f"{path}: invalid blueprint"
         ) from None
     _attach_locations(blueprint, positions, addresses)
     blueprint._origin = origin
     _attach_file_locations(blueprint, positions)
     found = words([*skipped, *validate(blueprint, vocabulary, positions)])
     if any(p.severity == "error" for p in found):
-        raise BlueprintError(found, summary=f"{path}: invalid blueprint")
+        raise BlueprintError(
+            _at_most(found, len(found), origin), summary=f"{path}: invalid blueprint"
+        )
     blueprint._warnings = tuple(found)
     return blueprint

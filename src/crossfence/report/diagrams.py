@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .graph import Graph, Node
+from .visible import visible
 
 __all__ = ["to_dot", "to_mermaid"]
 
@@ -30,9 +31,10 @@ def _children(graph: Graph) -> dict[str | None, list[Node]]:
 
 
 def _dot_string(text: str) -> str:
-    """A DOT quoted string: backslashes and quotes escaped, line breaks as `\\n`."""
-    cleaned = text.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + cleaned.replace("\r", "").replace("\n", "\\n") + '"'
+    """A DOT quoted string: control characters visible, backslashes and quotes escaped, line
+    breaks as `\\n`."""
+    cleaned = visible(text.replace("\r", "")).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + cleaned.replace("\n", "\\n") + '"'
 
 
 def _caption(node: Node) -> str:
@@ -97,7 +99,7 @@ def _mermaid_text(text: str) -> str:
     syntax are written as Mermaid's numeric entity codes (`#60;` for `<`)."""
     special = {"#": "#35;", '"': "#34;", "<": "#60;", ">": "#62;", "&": "#38;"}
     special.update({"\n": " ", "\r": " ", "|": "#124;", "`": "#96;"})
-    return "".join(special.get(c, c) for c in text)
+    return "".join(special.get(c, c) for c in visible(text.replace("\r", " ")))
 
 
 _ARROW = {"peering": "<==>", "vpn": "<-.->", "backend": "-->", "member": "-.-"}

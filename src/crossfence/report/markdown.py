@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from ..checks import Check, Finding, Report
 from .findings import summary_line, trace_lines
+from .visible import visible
 
 __all__ = ["block", "catalogue", "code", "markdown", "message", "text", "where"]
 
@@ -20,8 +21,8 @@ _PUNCTUATION = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
 def _text(text: str) -> str:
-    """User text for Markdown: punctuation escaped, on one line."""
-    return _PUNCTUATION.sub(r"\\\1", text.replace("\n", " "))
+    """User text for Markdown: control characters visible, punctuation escaped, on one line."""
+    return _PUNCTUATION.sub(r"\\\1", visible(text.replace("\n", " ")))
 
 
 def _cell(text: str) -> str:
@@ -31,7 +32,7 @@ def _cell(text: str) -> str:
 
 def _code(text: str) -> str:
     """An inline code span of user text: a delimiter longer than its longest run of backticks."""
-    text = text.replace("\n", " ")
+    text = visible(text.replace("\n", " "))
     longest = max((len(run) for run in re.findall("`+", text)), default=0)
     fence = "`" * (longest + 1)
     padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
@@ -40,6 +41,7 @@ def _code(text: str) -> str:
 
 def _block(lines: list[str]) -> list[str]:
     """A fenced code block of user text: a fence longer than any run of backticks in it."""
+    lines = [visible(line) for line in lines]
     longest = max((len(run) for line in lines for run in re.findall("`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
     return [f"{fence}text", *lines, fence]

@@ -89,6 +89,9 @@ class Builder:
         self.state: dict[str, Any] = {}
         """Scratch space the mappings share (tunnel halves, joins), by key."""
         self._taken: dict[str, set[str]] = {}
+        # per (scope, name): the next suffix to try, so that n resources of one name cost n
+        # steps, not n² (a plan of 20,000 took 35 s)
+        self._next: dict[tuple[str, str], int] = {}
         self._public = 0
         self._by_type = {t: (m, r) for m in mappings for t, r in m.by_type().items()}
         self._provider = {m.provider: m for m in mappings}
@@ -229,10 +232,11 @@ class Builder:
         chosen = self.planned_name(resource, preferred)
         taken = self._taken.setdefault(scope, set())
         unique = chosen
-        counter = 2
+        counter = self._next.get((scope, chosen), 2)
         while unique in taken:
             unique = f"{chosen}-{counter}"
             counter += 1
+        self._next[(scope, chosen)] = counter
         taken.add(unique)
         return unique
 

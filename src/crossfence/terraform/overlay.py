@@ -90,6 +90,10 @@ class Merged:
     """Objects completed by a layer: id -> (field, layer, its loc there)."""
     problems: list[Problem] = field(default_factory=list)
     _alive: list[Any] = field(default_factory=list)
+    # what overlays look objects up in, made once (an overlay of 10,000 items looked through
+    # every object read, and every cloud, once per item)
+    _read_clouds: list[dict[str, Any]] | None = None
+    _by_address: dict[str, list[tuple[str, tuple[str, dict[str, Any]]]]] | None = None
 
     @classmethod
     def of_builder(cls, builder: Builder) -> Merged:
@@ -194,11 +198,11 @@ class Merged:
                     f"{address!r} is not a Terraform address (expected e.g. 'module.hub.google_compute_instance.vault')"
                 )
                 return None
-            found = (
-                [(f, s_obj) for (f, a), s_obj in builder.objects.items() if a == address]
-                if builder is not None
-                else []
-            )
+            if self._by_address is None:
+                self._by_address = {}
+                for (f, a), s_obj in builder.objects.items():
+                    self._by_address.setdefault(a, []).append((f, s_obj))
+            found = self._by_address.get(address, [])
             if not found:
                 known = sorted(
                     {
@@ -228,7 +232,11 @@ class Merged:
         if isinstance(name, str) and name in names:
             return names[name]
         if section == "clouds" and builder is not None:
-            read = [c for c in self.sections.get("clouds", []) if id(c) not in self.whole]
+            if self._read_clouds is None:  # (the clouds read from Terraform, not the layers')
+                self._read_clouds = [
+                    c for c in self.sections.get("clouds", []) if id(c) not in self.whole
+                ]
+            read = self._read_clouds
             project = item.get("project")
             matches = (
                 [c for c in read if str(c.get("project")) == str(project)]

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BlueprintError, Problem
-from ..located.guard import MAX_DEPTH
+from ..located.guard import MAX_DEPTH, MAX_INT_DIGITS
 from .values import SENSITIVE, UNKNOWN, TooDeep, mark, scrub, too_deep
 
 __all__ = [
@@ -256,9 +256,19 @@ def _resources(
     changes: dict[str, dict[str, Any]],
 ) -> list[Resource]:
     out: list[Resource] = []
+    seen: set[str] = set()
     for resource, path in _walk_module(module, json_path):
         _required(resource, path, name)
         address = resource["address"]
+        if address in seen:
+            # Terraform writes each instance once: two would be merged or renamed in silence
+            offset = offsets.get(address)
+            raise _error(
+                name,
+                f"{path}: {address} is written twice (expected each resource address once)",
+                *(lines.at(offset) if offset is not None else (None, None)),
+            )
+        seen.add(address)
         values = resource.get("values")
         values = dict(values) if type(values) is dict else {}
         change = changes.get(address)
@@ -276,6 +286,17 @@ def _resources(
             values = mark(values, sensitive, SENSITIVE)
         offset = offsets.get(address)
         line, column = lines.at(offset) if offset is not None else (None, None)
+        if type(values) is not dict:
+            # `true` for the whole object: no attribute of it can be read, and leaving the
+            # resource out would answer as if it did nothing to traffic
+            what = "known after apply" if values is UNKNOWN else "sensitive"
+            raise _error(
+                name,
+                f"{address}: the whole resource is marked {what} (expected an object marking "
+                "the attributes that are, as Terraform writes for a resource)",
+                line,
+                column,
+            )
         out.append(
             Resource(
                 address=address,
@@ -540,17 +561,53 @@ def read_text(name: str, text: str) -> TerraformFile:
             1,
         )
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_not_json)
+    except _NotJson as exc:
+        found = _CONSTANT.search(text)
+        raise _error(
+            name,
+            f"{exc.args[0]} is not a JSON number (expected a number: JSON has no NaN or "
+            "Infinity, and Terraform never writes them)",
+            *_line_column(text, found.start() if found else 0),
+        ) from None
     except json.JSONDecodeError as exc:
         raise _error(
             name, f"not valid JSON: {exc.msg.lower()} ({_EXPECTED})", exc.lineno, exc.colno
         ) from None
     except RecursionError:
         raise _too_deep(name) from None
+    except ValueError:  # an integer longer than Python converts (`sys.get_int_max_str_digits`)
+        raise _too_long_integer(name, text) from None
     try:
         return _document(name, text, document)
     except (TooDeep, RecursionError):
         raise _too_deep(name) from None
+
+
+class _NotJson(ValueError):
+    """`NaN`, `Infinity` or `-Infinity`: Python's `json` reads them, JSON (RFC 8259) has no such
+    number and Terraform never writes one."""
+
+
+_CONSTANT = re.compile(r"(?<=[:\[,\s])(?:NaN|-?Infinity)\b")
+
+
+def _not_json(constant: str) -> Any:
+    raise _NotJson(constant)
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _too_long_integer(name: str, text: str) -> BlueprintError:
+    found = re.search(rf"[0-9]{{{MAX_INT_DIGITS + 1},}}", text)
+    digits = len(found.group()) if found else MAX_INT_DIGITS + 1
+    return _error(
+        name,
+        f"a number of {digits} digits is too long (expected at most {MAX_INT_DIGITS} digits)",
+        *_line_column(text, found.start() if found else 0),
+    )
 
 
 def _too_deep(name: str) -> BlueprintError:
@@ -558,6 +615,104 @@ def _too_deep(name: str) -> BlueprintError:
         name,
         f"nested more than {MAX_DEPTH} levels deep (expected at most {MAX_DEPTH}: {_EXPECTED})",
     )
+
+
+_OBJECT, _LIST = "an object", "a list"
+# (key, what Terraform writes there) of `terraform show -json`'s containers that the reader walks:
+# https://developer.hashicorp.com/terraform/internals/json-format ("Plan Representation", "State
+# Representation", "Values Representation", "Change Representation")
+_MODULE_KEYS = (("resources", _LIST), ("child_modules", _LIST))
+_MIRROR = "an object or a boolean"
+_RESOURCE_KEYS = (("values", _OBJECT), ("sensitive_values", _MIRROR))
+_CHANGE_KEYS = (
+    ("after", _OBJECT),
+    ("after_unknown", _MIRROR),
+    ("after_sensitive", _MIRROR),
+    ("before_sensitive", _MIRROR),
+)
+
+
+_WRITES = "as `terraform show -json` writes it"
+
+
+def _kind(value: Any) -> str:
+    """How a JSON value reads to the user."""
+    if type(value) is dict:
+        return "an object"
+    if type(value) is list:
+        return "a list"
+    if type(value) is str:
+        return "a string"
+    if type(value) is bool:
+        return "a boolean"
+    return "a number" if isinstance(value, int | float) else "null"
+
+
+def _fits(value: Any, expected: str) -> bool:
+    """Whether a value that is not null has the shape `expected` names."""
+    if expected == _LIST:
+        return type(value) is list
+    return type(value) is dict or (expected == _MIRROR and type(value) is bool)
+
+
+def _check_shape(name: str, document: dict[str, Any]) -> None:
+    """Refuse a plan or state whose containers are not the shapes Terraform writes (a
+    `resources` that is an object, a resource that is a number, an `after_unknown` that is a
+    list...): read as they are, they would be skipped in silence or crash the reader."""
+
+    def expect(value: Any, expected: str, path: str) -> bool:
+        """False for null or absent; raises for a value of another shape."""
+        if value is None:
+            return False
+        if not _fits(value, expected):
+            raise _error(
+                name,
+                f"{path} is {_kind(value)} (expected {expected}, {_WRITES})",
+            )
+        return True
+
+    def module(value: Any, path: str) -> None:
+        pending = [(value, path)]
+        while pending:
+            current, where = pending.pop()
+            if not expect(current, _OBJECT, where):
+                continue
+            for key, expected in _MODULE_KEYS:
+                items = current.get(key)
+                if expect(items, expected, f"{where}.{key}"):
+                    for index, item in enumerate(items):
+                        at_ = f"{where}.{key}[{index}]"
+                        if key == "child_modules":
+                            pending.append((item, at_))
+                        else:
+                            if item is None:
+                                raise _error(name, f"{at_} is null (expected an object, {_WRITES})")
+                            expect(item, _OBJECT, at_)
+                            for field_, wanted in _RESOURCE_KEYS:
+                                expect(item.get(field_), wanted, f"{at_}.{field_}")
+
+    for section, inner in (("planned_values", "root_module"), ("values", "root_module")):
+        if expect(document.get(section), _OBJECT, section):
+            module(document[section].get(inner), f"{section}.{inner}")
+    if expect(document.get("prior_state"), _OBJECT, "prior_state") and expect(
+        document["prior_state"].get("values"), _OBJECT, "prior_state.values"
+    ):
+        module(
+            document["prior_state"]["values"].get("root_module"), "prior_state.values.root_module"
+        )
+    for key in ("variables", "configuration"):
+        expect(document.get(key), _OBJECT, key)
+    changes = document.get("resource_changes")
+    if expect(changes, _LIST, "resource_changes"):
+        for index, entry in enumerate(changes or ()):
+            where = f"resource_changes[{index}]"
+            if not expect(entry, _OBJECT, where):
+                continue
+            if "change" in entry and entry["change"] is None:  # null is not "no change"
+                raise _error(name, f"{where}.change is null (expected an object, {_WRITES})")
+            if expect(entry.get("change"), _OBJECT, f"{where}.change"):
+                for key, expected in _CHANGE_KEYS:
+                    expect(entry["change"].get(key), expected, f"{where}.change.{key}")
 
 
 def _document(name: str, text: str, document: Any) -> TerraformFile:
@@ -580,6 +735,7 @@ def _document(name: str, text: str, document: Any) -> TerraformFile:
         _version(name, document)
         if too_deep(document.get("configuration")) or too_deep(document.get("variables")):
             raise TooDeep
+        _check_shape(name, document)
         if any(k in document for k in ("planned_values", "resource_changes", "configuration")):
             return _plan(name, text, document)
         return _state(name, text, document)
