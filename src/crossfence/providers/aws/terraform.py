@@ -646,7 +646,7 @@ def _instance(resource: Resource, b: Builder) -> None:
     public = at(resource.values, "public_ip")
     if isinstance(public, str) and public:
         workload["public_address"] = public
-    elif public is UNKNOWN and at(resource.values, "associate_public_ip_address") is not False:
+    elif public is UNKNOWN and _gets_public_ip(b, resource, subnet):
         workload["public_address"] = b.public_stand_in()
         b.unknown(
             workload, ("public_address",), resource, ("public_ip",), workload["public_address"]
@@ -679,6 +679,42 @@ def _instance(resource: Resource, b: Builder) -> None:
             "security_groups": "vpc_security_group_ids",
         },
     )
+
+
+def _gets_public_ip(b: Builder, resource: Resource, subnet: dict[str, Any]) -> bool:
+    """Whether an instance whose `public_ip` the plan does not know yet gets one: its own
+    `associate_public_ip_address` when set, else its subnet's `map_public_ip_on_launch`, which
+    "Default is false" (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/subnet;
+    "By default, nondefault subnets have the IPv4 public addressing attribute set to false",
+    https://docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html). Either unknown:
+    a public address, so that the answers it changes are `unknown`, never a silent no."""
+    if _elastic_ip_of(b, resource):
+        return True
+    associate = at(resource.values, "associate_public_ip_address")
+    if isinstance(associate, bool):
+        return associate
+    origin = b.origins.get(id(subnet))
+    mapped = at(origin.resource.values, "map_public_ip_on_launch") if origin else UNKNOWN
+    return mapped is True or mapped is UNKNOWN
+
+
+def _elastic_ip_of(b: Builder, instance: Resource) -> bool:
+    """Whether an `aws_eip` of the files names the instance (`instance`: "EC2 instance ID",
+    https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eip), by its
+    id or, in a plan of both, by the configuration's reference."""
+    own = at(instance.values, "id")
+    for file in b.index.files:
+        for eip in file.resources:
+            if eip.type != "aws_eip":
+                continue
+            value = at(eip.values, "instance")
+            if isinstance(own, str) and own and value == own:
+                return True
+            if value is UNKNOWN:
+                found = b.index.through_configuration(eip, ("instance",))
+                if isinstance(found, list) and any(r is instance for r in found):
+                    return True
+    return False
 
 
 def _default_group_id(b: Builder, network: dict[str, Any]) -> Any:
@@ -935,8 +971,13 @@ TERRAFORM = TerraformMapping(
             "aws_subnet",
             "networks[].subnets[]",
             _subnet,
-            reads=("tags.Name", "vpc_id", "cidr_block", "availability_zone"),
-            ignored={"map_public_ip_on_launch": "read on each instance (public_ip)"},
+            reads=(
+                "tags.Name",
+                "vpc_id",
+                "cidr_block",
+                "availability_zone",
+                "map_public_ip_on_launch",
+            ),
             phase=1,
             docs=DOCS + "subnet",
         ),
@@ -1098,7 +1139,14 @@ TERRAFORM = TerraformMapping(
             "aws_instance",
             "workloads[] (kind vm)",
             _instance,
-            reads=("tags.Name", "subnet_id", "private_ip", "public_ip", "vpc_security_group_ids"),
+            reads=(
+                "tags.Name",
+                "subnet_id",
+                "private_ip",
+                "public_ip",
+                "associate_public_ip_address",
+                "vpc_security_group_ids",
+            ),
             ignored={"ami": "software", "instance_type": "capacity", "user_data": "configuration"},
             unmodelled=(
                 Unmodelled("source_dest_check", "an instance that forwards others' packets", True),

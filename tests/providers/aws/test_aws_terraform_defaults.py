@@ -1,0 +1,174 @@
+"""What the `aws` provider does when a plan leaves an argument out or unknown: its documented default, read so that no answer is a wrong "allowed".
+
+Pages: https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/<type>.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.terraform.plans import R, plan, write
+
+import crossfence
+
+ACCOUNT = "123456789012"
+
+
+def _arn(kind: str, key: str) -> str:
+    return f"arn:aws:ec2:eu-west-3:{ACCOUNT}:{kind}/{key}"
+
+
+def _estate(subnet: dict[str, Any], instance: dict[str, Any], unknown: dict[str, Any]) -> list[R]:
+    """A VPC whose main table routes 0.0.0.0/0 to an internet gateway, a group open on 443 to
+    the internet, and one instance being created (its `public_ip` known after apply)."""
+    return [
+        R(
+            "aws_vpc.main",
+            {
+                "id": "vpc-1",
+                "arn": _arn("vpc", "vpc-1"),
+                "cidr_block": "10.40.0.0/16",
+                "tags": {"Name": "ops"},
+                "main_route_table_id": "rtb-main",
+                "default_network_acl_id": "acl-default",
+                "default_security_group_id": "sg-default",
+            },
+        ),
+        R(
+            "aws_subnet.a",
+            {
+                "id": "subnet-a",
+                "arn": _arn("subnet", "subnet-a"),
+                "vpc_id": "vpc-1",
+                "cidr_block": "10.40.1.0/24",
+                "availability_zone": "eu-west-3a",
+                "tags": {"Name": "a"},
+                **subnet,
+            },
+        ),
+        R("aws_internet_gateway.gw", {"id": "igw-1", "vpc_id": "vpc-1"}),
+        R(
+            "aws_default_route_table.main",
+            {
+                "id": "rtb-main",
+                "default_route_table_id": "rtb-main",
+                "vpc_id": "vpc-1",
+                "tags": {"Name": "main"},
+                "route": [{"cidr_block": "0.0.0.0/0", "gateway_id": "igw-1"}],
+            },
+        ),
+        R(
+            "aws_security_group.web",
+            {
+                "id": "sg-web",
+                "arn": _arn("security-group", "sg-web"),
+                "name": "web",
+                "vpc_id": "vpc-1",
+                "ingress": [
+                    {
+                        "from_port": 443,
+                        "to_port": 443,
+                        "protocol": "tcp",
+                        "cidr_blocks": ["0.0.0.0/0"],
+                        "ipv6_cidr_blocks": [],
+                        "prefix_list_ids": [],
+                        "security_groups": [],
+                        "self": False,
+                    }
+                ],
+                "egress": [],
+            },
+        ),
+        R(
+            "aws_instance.web",
+            {
+                "subnet_id": "subnet-a",
+                "private_ip": "10.40.1.10",
+                "vpc_security_group_ids": ["sg-web"],
+                "tags": {"Name": "web"},
+                "source_dest_check": True,
+                **instance,
+            },
+            unknown={"id": True, "arn": True, "public_ip": True, **unknown},
+            action=["create"],
+        ),
+    ]
+
+
+def _load(tmp_path: Path, resources: list[R], **config: Any) -> crossfence.Blueprint:
+    return crossfence.load(write(tmp_path / "plan.json", plan(resources, **config)))
+
+
+def _from_internet(blueprint: crossfence.Blueprint) -> Any:
+    return crossfence.reach(crossfence.build_topology(blueprint), "internet", "web", "tcp/443")
+
+
+def test_a_subnet_that_does_not_map_public_ips_gives_none(tmp_path: Path) -> None:
+    """subnet: "map_public_ip_on_launch - (Optional) Specify true to indicate that instances
+    launched into the subnet should be assigned a public IP address. Default is false."
+    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/subnet); an
+    instance that does not set `associate_public_ip_address` (computed: known after apply) in
+    such a subnet gets no public address, so the internet does not reach it."""
+    for subnet in ({}, {"map_public_ip_on_launch": False}):
+        bp = _load(tmp_path, _estate(subnet, {}, {"associate_public_ip_address": True}))
+        web = bp.get("workloads", "web")
+        assert web is not None and web.public_address is None
+        assert not _from_internet(bp).allowed
+
+
+def test_a_subnet_that_maps_public_ips_gives_one(tmp_path: Path) -> None:
+    """subnet `map_public_ip_on_launch = true`: the instance gets a public address, to be
+    allocated: the internet's answer is `unknown`, never a silent no."""
+    bp = _load(
+        tmp_path,
+        _estate({"map_public_ip_on_launch": True}, {}, {"associate_public_ip_address": True}),
+    )
+    web = bp.get("workloads", "web")
+    assert web is not None and web.public_address is not None
+    assert _from_internet(bp).allowed  # the stand-in address: `unknown` in the CLI's answers
+
+
+def test_the_instance_s_own_setting_wins(tmp_path: Path) -> None:
+    """instance: "associate_public_ip_address - (Optional) Whether to associate a public IP
+    address with an instance in a VPC." (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/instance):
+    set, it decides whatever the subnet's attribute."""
+    public = _load(tmp_path, _estate({}, {"associate_public_ip_address": True}, {})).get(
+        "workloads", "web"
+    )
+    private = _load(
+        tmp_path,
+        _estate({"map_public_ip_on_launch": True}, {"associate_public_ip_address": False}, {}),
+    ).get("workloads", "web")
+    assert public is not None and public.public_address is not None
+    assert private is not None and private.public_address is None
+
+
+def test_an_elastic_ip_of_the_instance_gives_one(tmp_path: Path) -> None:
+    """eip: "instance - (Optional) EC2 instance ID."
+    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eip): an Elastic
+    IP the plan associates with the instance is its public address, whatever the subnet's
+    attribute or `associate_public_ip_address`."""
+    resources = [
+        *_estate({}, {"associate_public_ip_address": False}, {}),
+        R("aws_eip.web", {"domain": "vpc"}, unknown={"instance": True}, action=["create"]),
+    ]
+    configuration = {
+        "root_module": {
+            "resources": [
+                {
+                    "address": "aws_eip.web",
+                    "mode": "managed",
+                    "type": "aws_eip",
+                    "name": "web",
+                    "expressions": {
+                        "instance": {"references": ["aws_instance.web.id", "aws_instance.web"]}
+                    },
+                }
+            ]
+        }
+    }
+    bp = _load(tmp_path, resources, configuration=configuration)
+    web = bp.get("workloads", "web")
+    assert web is not None and web.public_address is not None
+    assert _from_internet(bp).allowed  # the stand-in address: `unknown` in the CLI's answers
