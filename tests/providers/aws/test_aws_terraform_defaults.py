@@ -172,3 +172,75 @@ def test_an_elastic_ip_of_the_instance_gives_one(tmp_path: Path) -> None:
     web = bp.get("workloads", "web")
     assert web is not None and web.public_address is not None
     assert _from_internet(bp).allowed  # the stand-in address: `unknown` in the CLI's answers
+
+
+_OPEN = {
+    "from_port": 22,
+    "to_port": 22,
+    "protocol": "tcp",
+    "cidr_blocks": ["0.0.0.0/0"],
+    "ipv6_cidr_blocks": [],
+    "prefix_list_ids": [],
+    "security_groups": [],
+    "self": False,
+}
+
+
+def _with_rule(rule: dict[str, Any], unknown: dict[str, Any]) -> list[R]:
+    """The estate with a public instance and the group's one ingress `rule`, being created."""
+    resources = _estate({}, {"associate_public_ip_address": True, "public_ip": "15.188.1.1"}, {})
+    resources[-1].unknown = {"id": True, "arn": True}
+    group = next(r for r in resources if r.address == "aws_security_group.web")
+    group.values["ingress"] = [rule]
+    group.unknown = {"ingress": [unknown]}
+    group.action = ["create"]
+    return resources
+
+
+def test_a_rule_whose_ports_or_ranges_are_unknown_allows_nothing_yet(tmp_path: Path) -> None:
+    """security_group: a rule allows ("ingress ... from_port, to_port, protocol, cidr_blocks",
+    https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/security_group),
+    so a rule whose protocol, port or range is known after apply is left out, never widened to
+    every port or address; each value is recorded, so the answers it changes are `unknown`."""
+    cases: list[tuple[dict[str, Any], dict[str, Any], str]] = [
+        (
+            {k: v for k, v in _OPEN.items() if k not in ("from_port", "to_port")},
+            {"from_port": True, "to_port": True},
+            "ingress[0].from_port",
+        ),
+        (
+            {k: v for k, v in _OPEN.items() if k != "protocol"},
+            {"protocol": True},
+            "ingress[0].protocol",
+        ),
+        (
+            {k: v for k, v in _OPEN.items() if k != "cidr_blocks"},
+            {"cidr_blocks": True},
+            "ingress[0].cidr_blocks",
+        ),
+        ({**_OPEN, "cidr_blocks": [None]}, {"cidr_blocks": [True]}, "ingress[0].cidr_blocks[0]"),
+    ]
+    for number, (rule, unknown, attribute) in enumerate(cases):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        bp = _load(folder, _with_rule(rule, unknown))
+        group = bp.get("security_groups", "web")
+        assert group is not None and group.inbound_rules == (), attribute
+        assert any(u.address.endswith(attribute) for u in bp.unknowns), attribute
+        topology = crossfence.build_topology(bp)
+        assert not crossfence.reach(topology, "internet", "web", "tcp/22").allowed, attribute
+
+
+def test_a_tcp_rule_without_ports_is_never_every_port(tmp_path: Path) -> None:
+    """security_group: "from_port - (Required) Start port", "to_port - (Required) End port"
+    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/security_group):
+    a hand-written plan's TCP rule without them is left out with a warning, not read as every
+    TCP port; `protocol = "-1"` ("all protocols") needs none."""
+    bare = {k: v for k, v in _OPEN.items() if k not in ("from_port", "to_port")}
+    bp = _load(tmp_path, _with_rule(bare, {}))
+    group = bp.get("security_groups", "web")
+    assert group is not None and group.inbound_rules == ()
+    assert any("without from_port and to_port" in w.message for w in bp.warnings)
+    every = _load(tmp_path, _with_rule({**bare, "protocol": "-1"}, {}))
+    group = every.get("security_groups", "web")
+    assert group is not None and [r.ports for r in group.inbound_rules] == ["all"]

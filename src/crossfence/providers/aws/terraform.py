@@ -403,9 +403,33 @@ def _sg_rule(
     path: tuple[str | int, ...],
     direction: str,
 ) -> None:
-    """One AWS rule (inline block or separate resource) added to its group, once."""
-    protocol = rule.get("protocol", rule.get("ip_protocol"))
+    """One AWS rule (inline block or separate resource) added to its group, once.
+
+    A rule only allows, so a value the plan does not know yet is read so that it allows least:
+    an unknown protocol or port leaves the rule out, an unknown range or group leaves that
+    source out; each is recorded, so that every answer it could change is `unknown`. A TCP or
+    UDP rule without its ports is left out too (`from_port`, `to_port`: "(Required) Start/End
+    port", https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/security_group),
+    never read as every port."""
+    key = "inbound_rules" if direction == "ingress" else "outbound_rules"
+    protocol_name = "protocol" if "protocol" in rule else "ip_protocol"
+    protocol = rule.get(protocol_name)
+    unknown = [
+        name for name in (protocol_name, "from_port", "to_port") if rule.get(name) is UNKNOWN
+    ]
+    if unknown:
+        for name in unknown:
+            b.unknown(group, (key,), resource, (*path, name))
+        return
     ports = aws_ports(protocol, rule.get("from_port"), rule.get("to_port"))
+    if ports in ("tcp", "udp") and rule.get("from_port") is None and rule.get("to_port") is None:
+        b.warn(
+            resource,
+            path or ("from_port",),
+            f"allows {ports} without from_port and to_port, which AWS requires for TCP and UDP: "
+            "the rule is left out (never widened to every port)",
+        )
+        return
     if ports is None:
         b.warn(
             resource,
@@ -413,13 +437,25 @@ def _sg_rule(
             "allows some ICMP types only, which crossfence does not model exactly: the rule is left out (never widened)",
         )
         return
-    ranges = [c for c in (rule.get("cidr_blocks") or []) if isinstance(c, str)]
+    for name in ("cidr_blocks", "cidr_ipv4"):
+        for index in _unknown_entries(rule.get(name)):
+            b.unknown(group, (key,), resource, (*path, name, *index))
+    if rule.get("security_groups") is UNKNOWN:
+        b.unknown(group, (key,), resource, (*path, "security_groups"))
+    cidr_blocks = rule.get("cidr_blocks")
+    ranges = [c for c in cidr_blocks if isinstance(c, str)] if isinstance(cidr_blocks, list) else []
     if isinstance(rule.get("cidr_ipv4"), str) and rule["cidr_ipv4"]:
         ranges.append(rule["cidr_ipv4"])
-    groups = _group_names(b, resource, (*path, "security_groups"), rule.get("security_groups"))
-    for key in ("source_security_group_id", "referenced_security_group_id"):
-        if rule.get(key):
-            groups += _group_names(b, resource, (*path, key), [rule[key]])
+    named = rule.get("security_groups")
+    groups = _group_names(
+        b,
+        resource,
+        (*path, "security_groups"),
+        named if isinstance(named, list) else [],  # an unknown id: through the configuration
+    )
+    for name in ("source_security_group_id", "referenced_security_group_id"):
+        if rule.get(name):
+            groups += _group_names(b, resource, (*path, name), [rule[name]])
     if rule.get("self") is True:
         groups.append(group["name"])
     if rule.get("prefix_list_ids") or rule.get("prefix_list_id"):
@@ -437,7 +473,6 @@ def _sg_rule(
         entry["security_groups"] = groups
     if rule.get("description"):
         entry["description"] = rule["description"]
-    key = "inbound_rules" if direction == "ingress" else "outbound_rules"
     existing = group.setdefault(key, [])
     if not any(
         {k: v for k, v in e.items() if k != "description"}
@@ -445,6 +480,15 @@ def _sg_rule(
         for e in existing
     ):
         existing.append(entry)
+
+
+def _unknown_entries(value: Any) -> list[tuple[int, ...]]:
+    """Where `value` (a list or a single value) holds something known only after apply."""
+    if value is UNKNOWN:
+        return [()]
+    if isinstance(value, list):
+        return [(i,) for i, v in enumerate(value) if v is UNKNOWN]
+    return []
 
 
 def _security_group(resource: Resource, b: Builder) -> None:
