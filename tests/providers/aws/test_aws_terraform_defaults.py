@@ -244,3 +244,87 @@ def test_a_tcp_rule_without_ports_is_never_every_port(tmp_path: Path) -> None:
     every = _load(tmp_path, _with_rule({**bare, "protocol": "-1"}, {}))
     group = every.get("security_groups", "web")
     assert group is not None and [r.ports for r in group.inbound_rules] == ["all"]
+
+
+_DENY_SSH = {
+    "rule_no": 100,
+    "action": "deny",
+    "protocol": "tcp",
+    "from_port": 22,
+    "to_port": 22,
+    "cidr_block": "0.0.0.0/0",
+    "ipv6_cidr_block": "",
+    "icmp_type": 0,
+    "icmp_code": 0,
+}
+_ALLOW_ALL = {
+    **_DENY_SSH,
+    "rule_no": 200,
+    "action": "allow",
+    "protocol": "-1",
+    "from_port": 0,
+    "to_port": 0,
+}
+
+
+def _with_acl(entry: dict[str, Any], unknown: dict[str, Any]) -> list[R]:
+    """The public instance, open on every port, behind a network ACL: `entry`, then allow all."""
+    resources = _with_rule({**_OPEN, "from_port": 0, "to_port": 65535}, {})
+    group = next(r for r in resources if r.address == "aws_security_group.web")
+    group.values["egress"] = [{**_OPEN, "protocol": "-1", "from_port": 0, "to_port": 0}]
+    acl = {
+        "vpc_id": "vpc-1",
+        "subnet_ids": ["subnet-a"],
+        "tags": {"Name": "edge"},
+        "ingress": [entry, _ALLOW_ALL],
+        "egress": [_ALLOW_ALL],
+    }
+    unknowns = {"id": True, "ingress": [unknown, {}]}
+    return [*resources, R("aws_network_acl.edge", acl, unknown=unknowns, action=["create"])]
+
+
+def test_a_deny_entry_known_after_apply_still_denies(tmp_path: Path) -> None:
+    """network_acl: entries are evaluated "in order, starting with the lowest numbered rule"
+    (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html; `rule_no`, `action`,
+    `cidr_block`, `from_port`, https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/network_acl).
+    A deny entry whose range, ports, protocol, number or action the plan does not know yet is
+    read so that it denies most (0.0.0.0/0, every port, every protocol, rule 1, deny), never left
+    out: SSH stays denied, and each value is recorded."""
+    for name in ("cidr_block", "from_port", "protocol", "rule_no", "action"):
+        folder = tmp_path / name
+        folder.mkdir()
+        entry = {k: v for k, v in _DENY_SSH.items() if k != name}
+        bp = _load(folder, _with_acl(entry, {name: True}))
+        assert any(u.address.endswith(f"ingress[0].{name}") for u in bp.unknowns), name
+        topology = crossfence.build_topology(bp)
+        assert not crossfence.reach(topology, "internet", "web", "tcp/22").allowed, name
+        # an unknown port or protocol denies every TCP port: 443 too
+        assert crossfence.reach(topology, "internet", "web", "tcp/443").allowed == (
+            name in ("cidr_block", "rule_no", "action")
+        ), name
+
+
+def test_an_allow_entry_known_after_apply_is_left_out(tmp_path: Path) -> None:
+    """An allow entry whose range the plan does not know yet is left out (and recorded): the
+    next entries decide, never a wider allow; a TCP allow without ports ("PortRange ... Required
+    if specifying protocol 6 (TCP) or 17 (UDP)",
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNetworkAclEntry.html) is left
+    out with a warning."""
+    allow = {**_DENY_SSH, "action": "allow"}
+    acl_only = _with_acl(
+        {k: v for k, v in allow.items() if k != "cidr_block"}, {"cidr_block": True}
+    )
+    acl_only[-1].values["ingress"] = acl_only[-1].values["ingress"][:1]
+    acl_only[-1].unknown["ingress"] = [{"cidr_block": True}]
+    bp = _load(tmp_path, acl_only)
+    edge = next(a for a in bp.networks[0].network_acls if a.name == "edge")
+    assert edge.ingress == ()
+    assert any(u.address.endswith("ingress[0].cidr_block") for u in bp.unknowns)
+    bare = _with_acl({k: v for k, v in allow.items() if k not in ("from_port", "to_port")}, {})
+    bare[-1].values["ingress"] = bare[-1].values["ingress"][:1]
+    bare[-1].unknown["ingress"] = [{}]
+    bp = _load(tmp_path, bare)
+    edge = next(a for a in bp.networks[0].network_acls if a.name == "edge")
+    assert edge.ingress == ()
+    assert any("without from_port and to_port" in w.message for w in bp.warnings)
+    assert not crossfence.reach(crossfence.build_topology(bp), "internet", "web", "tcp/22").allowed

@@ -553,6 +553,102 @@ def _acl_entry(rule: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+_ACL_UNKNOWN = (
+    "rule_no",
+    "rule_number",
+    "action",
+    "rule_action",
+    "protocol",
+    "from_port",
+    "to_port",
+    "cidr_block",
+)
+
+
+def _read_acl_entry(
+    b: Builder,
+    resource: Resource,
+    acl: dict[str, Any],
+    direction: str,
+    path: tuple[str | int, ...],
+    rule: dict[str, Any],
+) -> None:
+    """One entry (inline block or `aws_network_acl_rule`) added to its ACL. A value known only
+    after apply is read so that the entry allows least, first match winning: an allow entry is
+    left out; a deny entry (or one whose action is unknown) denies from 0.0.0.0/0 for an unknown
+    `cidr_block`, every port of its protocol for an unknown port, every protocol for an unknown
+    protocol, and comes first (rule 1) for an unknown number. Each value is recorded, so that
+    every answer it could change is `unknown`."""
+    unknown = [name for name in _ACL_UNKNOWN if rule.get(name) is UNKNOWN]
+    protocol = str(rule.get("protocol")).lower()
+    if (
+        not unknown
+        and str(rule.get("action", rule.get("rule_action"))).lower() == "allow"
+        and protocol in ("tcp", "udp", "6", "17")
+        and rule.get("from_port") is None
+        and rule.get("to_port") is None
+    ):
+        # PortRange: "Required if specifying protocol 6 (TCP) or 17 (UDP)"
+        # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNetworkAclEntry.html)
+        b.warn(
+            resource,
+            path or ("from_port",),
+            "allows TCP or UDP without from_port and to_port, which AWS requires: the entry is "
+            "left out (never widened to every port)",
+        )
+        return
+    if not unknown:
+        entry = _acl_entry(rule)
+        if entry is not None:
+            _add_acl_entry(b, resource, acl, direction, entry, path, rule)
+        return
+    action = rule.get("action", rule.get("rule_action"))
+    if action is not UNKNOWN and str(action).lower() == "allow":
+        for name in unknown:
+            b.unknown(acl, (direction,), resource, (*path, name))
+        return
+    known = {k: v for k, v in rule.items() if v is not UNKNOWN}
+    known["action"] = "deny"
+    known.pop("rule_action", None)
+    if "cidr_block" in unknown:
+        known["cidr_block"] = "0.0.0.0/0"
+    if "protocol" in unknown:
+        known.update(protocol="-1", from_port=0, to_port=0)
+    elif {"from_port", "to_port"} & set(unknown):
+        known.pop("from_port", None)
+        known.pop("to_port", None)
+    number_unknown = {"rule_no", "rule_number"} & set(unknown)
+    if number_unknown:
+        known.pop("rule_number", None)
+        known["rule_no"] = 1
+        if any(e["rule_number"] == 1 for e in acl.get(direction, [])):
+            b.error(
+                resource,
+                (*path, sorted(number_unknown)[0]),
+                "is known only after apply and rule 1 is taken: the deny entry cannot be placed "
+                "first (expected the rule number in the plan)",
+            )
+            return
+    entry = _acl_entry(known)
+    if entry is None:
+        return
+    if "protocol" not in unknown and {"from_port", "to_port"} & set(unknown):
+        entry["ports"] = str(entry["ports"]).split("/", 1)[0]
+    _add_acl_entry(b, resource, acl, direction, entry, path, known)
+    stand_ins = {
+        "cidr_block": "0.0.0.0/0",
+        "protocol": "all",
+        "from_port": entry["ports"],
+        "to_port": entry["ports"],
+        "rule_no": "1",
+        "rule_number": "1",
+        "action": "deny",
+        "rule_action": "deny",
+    }
+    for name in unknown:
+        b.unknown(acl, (direction,), resource, (*path, name), stand_ins[name])
+
+
 def _network_acl(resource: Resource, b: Builder) -> None:
     default = resource.type == "aws_default_network_acl"
     network = (
@@ -569,9 +665,7 @@ def _network_acl(resource: Resource, b: Builder) -> None:
         acl["default"] = True
     for direction in ("ingress", "egress"):
         for index, rule in blocks(resource.values, direction):
-            entry = _acl_entry(rule)
-            if entry is not None:
-                _add_acl_entry(b, resource, acl, direction, entry, (direction, index), rule)
+            _read_acl_entry(b, resource, acl, direction, (direction, index), rule)
     subnets = []
     for index, _ in enumerate(at(resource.values, "subnet_ids") or []):
         found = subnet_of(b, resource, "subnet_ids", index)
@@ -619,17 +713,17 @@ def _separate_acl_rule(resource: Resource, b: Builder) -> None:
     placed = b.state.get("aws-acls", {}).get(found.address + "@" + found.file) if found else None
     if placed is None:
         return
-    entry = _acl_entry(resource.values)
-    if entry is not None:
-        _add_acl_entry(
-            b,
-            resource,
-            placed[1],
-            "egress" if at(resource.values, "egress") is True else "ingress",
-            entry,
-            (),
-            resource.values,
-        )
+    egress = at(resource.values, "egress")
+    if egress is UNKNOWN:
+        # either direction: an allow entry is left out, a deny entry denies both ways
+        allow = str(resource.values.get("rule_action")).lower() == "allow"
+        for direction in () if allow else ("ingress", "egress"):
+            _read_acl_entry(b, resource, placed[1], direction, (), resource.values)
+        for direction in ("ingress", "egress"):
+            b.unknown(placed[1], (direction,), resource, ("egress",), None if allow else "deny")
+        return
+    direction = "egress" if egress is True else "ingress"
+    _read_acl_entry(b, resource, placed[1], direction, (), resource.values)
 
 
 def _acl_association(resource: Resource, b: Builder) -> None:
