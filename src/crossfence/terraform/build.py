@@ -424,6 +424,9 @@ class Builder:
     def _unmodelled(self, resource: Resource, arguments: tuple[Unmodelled, ...]) -> None:
         for argument in arguments:
             value = at(resource.values, *argument.name.split("."))
+            absent = value is None and argument.absent is not None
+            if absent:
+                value = argument.absent
             if (
                 value in (None, "", [], {}, False)
                 or value == argument.default
@@ -431,6 +434,8 @@ class Builder:
             ):
                 continue
             shown = "(known after apply)" if value is UNKNOWN else _short(value)
+            if absent:
+                shown = f"absent, so {shown} (the provider's default)"
             self.warn(
                 resource,
                 argument.name,

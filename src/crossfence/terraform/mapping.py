@@ -81,6 +81,9 @@ class Unmodelled:
     name: str
     why: str
     default: Any = None
+    absent: Any = None
+    """The provider's value when the plan leaves the argument out (a hand-written or partial
+    plan): warned like a written one when it is not `default`."""
 
 
 BuildFunction = Callable[["Resource", "Builder"], None]

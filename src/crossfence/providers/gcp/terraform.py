@@ -324,6 +324,8 @@ _NETWORK = ResourceMapping(
             "an auto mode network has a subnet in every region from 10.128.0.0/9, which the file "
             "does not list",
             False,
+            # absent: the provider's schema default, `Default: true` (resource_compute_network.go)
+            True,
         ),
     ),
     docs=DOCS + "compute_network",
