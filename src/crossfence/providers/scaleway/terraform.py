@@ -210,17 +210,36 @@ def _connector(resource: Resource, b: Builder) -> None:
 
 
 # --- security groups and Instances -----------------------------------------------------------------
+_PORT_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+
+
+def _rule_ports(protocol: str, port: Any, port_range: Any) -> str:
+    """A rule's ports as the provider sends them (`securityGroupRuleExpand`, internal/services/
+    instance/security_group.go): a non-empty `port_range` wins over `port`; a range whose end is
+    0 is its start alone (a rule read back from the API with one port is stored as "22-0"); no
+    port at all, or "0-0", is every port ("If no port is specified, rule will apply to all
+    port", https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/instance_security_group)."""
+    low = high = 0
+    if isinstance(port_range, str) and port_range:
+        found = _PORT_RANGE.match(port_range)
+        if found is None:
+            return protocol  # not a range the API takes: read as the provider's "no port"
+        low, high = int(found.group(1)), int(found.group(2) or 0)
+    elif isinstance(port, int) and port > 0:
+        low = port
+    if low == 0 and high == 0:
+        return protocol
+    if high == 0 or high == low:
+        return f"{protocol}/{low}"
+    return f"{protocol}/{low}-{high}"  # a reversed range: the blueprint refuses it, located
+
+
 def _rule(rule: dict[str, Any]) -> dict[str, Any]:
     protocol = str(rule.get("protocol") or "TCP").lower()
-    port = rule.get("port")
-    port_range = rule.get("port_range")
     if protocol == "any":
         ports = "all"
-    elif protocol in ("tcp", "udp") and isinstance(port, int) and port > 0:
-        ports = f"{protocol}/{port}"
-    elif protocol in ("tcp", "udp") and isinstance(port_range, str) and port_range:
-        low, _, high = port_range.partition("-")
-        ports = f"{protocol}/{low}" if not high or high == low else f"{protocol}/{low}-{high}"
+    elif protocol in ("tcp", "udp"):
+        ports = _rule_ports(protocol, rule.get("port"), rule.get("port_range"))
     else:
         ports = protocol
     entry: dict[str, Any] = {"action": str(rule.get("action") or "accept").lower(), "ports": ports}
