@@ -328,3 +328,44 @@ def test_an_allow_entry_known_after_apply_is_left_out(tmp_path: Path) -> None:
     assert edge.ingress == ()
     assert any("without from_port and to_port" in w.message for w in bp.warnings)
     assert not crossfence.reach(crossfence.build_topology(bp), "internet", "web", "tcp/22").allowed
+
+
+def _instance_config(**expressions: Any) -> dict[str, Any]:
+    return {
+        "root_module": {
+            "resources": [
+                {
+                    "address": "aws_instance.web",
+                    "mode": "managed",
+                    "type": "aws_instance",
+                    "name": "web",
+                    "expressions": {k: {"references": refs} for k, refs in expressions.items()},
+                }
+            ]
+        }
+    }
+
+
+def test_an_instance_s_groups_known_after_apply(tmp_path: Path) -> None:
+    """instance: "vpc_security_group_ids - (Optional, VPC only) List of security group IDs to
+    associate with" (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/instance),
+    computed when the configuration sets none: "If you don't specify a security group when you
+    launch an instance, the instance is automatically associated with the default security group
+    for the VPC" (https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html).
+    A plan of such an instance holds the list as known after apply: the instance is in the
+    default group (it was a traceback); when the configuration names groups, it is in those."""
+    resources = _estate(
+        {}, {"associate_public_ip_address": False}, {"vpc_security_group_ids": True}
+    )
+    resources[-1].values.pop("vpc_security_group_ids")
+    bp = _load(tmp_path, resources, configuration=_instance_config())
+    web = bp.get("workloads", "web")
+    assert web is not None and web.security_groups == ()
+    named = _load(
+        tmp_path,
+        resources,
+        configuration=_instance_config(
+            vpc_security_group_ids=["aws_security_group.web.id", "aws_security_group.web"]
+        ),
+    ).get("workloads", "web")
+    assert named is not None and named.security_groups == ("web",)

@@ -790,7 +790,24 @@ def _instance(resource: Resource, b: Builder) -> None:
             workload, ("public_address",), resource, ("public_ip",), workload["public_address"]
         )
     groups = []
-    for index, value in enumerate(at(resource.values, "vpc_security_group_ids") or []):
+    listed = at(resource.values, "vpc_security_group_ids")
+    unresolved = False
+    if listed is UNKNOWN:
+        # computed when the configuration sets none (AWS attaches the VPC's default group), or
+        # a list of groups the plan creates: the configuration says which
+        found_groups = b.index.through_configuration(resource, ("vpc_security_group_ids",))
+        resolved = (
+            [g for g in found_groups or [] if isinstance(g, Resource)]
+            if isinstance(found_groups, list)
+            else []
+        )
+        for group_resource in resolved:
+            group = b.object_of(group_resource, "security_groups")
+            if group is not None:
+                groups.append(group["name"])
+        unresolved = not resolved and _configured(b, resource, "vpc_security_group_ids")
+        listed = []
+    for index, value in enumerate(listed or []):
         if value == _default_group_id(b, network):
             continue  # the VPC's default group, as AWS creates it (the engine's default)
         found = b.object_of(
@@ -806,6 +823,15 @@ def _instance(resource: Resource, b: Builder) -> None:
             groups.append(found["name"])
     if groups:
         workload["security_groups"] = groups
+    if unresolved:
+        b.error(
+            resource,
+            ("vpc_security_group_ids",),
+            "is known only after apply and the plan's configuration does not say which groups "
+            "it names (expected references the configuration resolves)",
+            "unknown-reference",
+        )
+        return
     b.add(
         "workloads",
         workload,
@@ -817,6 +843,15 @@ def _instance(resource: Resource, b: Builder) -> None:
             "security_groups": "vpc_security_group_ids",
         },
     )
+
+
+def _configured(b: Builder, resource: Resource, attribute: str) -> bool:
+    """Whether the plan's configuration sets `attribute` of `resource` (or does not say: no
+    configuration in the file), as against leaving it to the provider."""
+    file = b.index.file_of.get(resource.file)
+    if file is None or file.configuration is None:
+        return True
+    return b.index.through_configuration(resource, (attribute,)) is not None
 
 
 def _gets_public_ip(b: Builder, resource: Resource, subnet: dict[str, Any]) -> bool:
