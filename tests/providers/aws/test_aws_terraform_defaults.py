@@ -369,3 +369,78 @@ def test_an_instance_s_groups_known_after_apply(tmp_path: Path) -> None:
         ),
     ).get("workloads", "web")
     assert named is not None and named.security_groups == ("web",)
+
+
+def test_an_adopted_default_group_and_network_acl_keep_only_their_written_rules(
+    tmp_path: Path,
+) -> None:
+    """default_security_group: "When Terraform first adopts the default security group, it
+    immediately removes all ingress and egress rules in the Security Group. It then creates any
+    rules specified in the configuration"
+    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/default_security_group);
+    default_network_acl: "When Terraform first adopts the Default Network ACL, it immediately
+    removes all rules in the ACL. It then proceeds to create any rules specified in the
+    configuration" (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/default_network_acl).
+    Adopted with no rules, the default group allows nothing (AWS's own allows its members and
+    every destination), and the default ACL denies everything between subnets (AWS's own allows
+    all)."""
+    resources = _estate({}, {"associate_public_ip_address": False}, {})
+    resources[-1].values["vpc_security_group_ids"] = ["sg-default"]
+    resources.append(
+        R(
+            "aws_subnet.b",
+            {
+                "id": "subnet-b",
+                "vpc_id": "vpc-1",
+                "cidr_block": "10.40.2.0/24",
+                "availability_zone": "eu-west-3a",
+                "tags": {"Name": "b"},
+            },
+        )
+    )
+    resources.append(
+        R(
+            "aws_instance.db",
+            {
+                "subnet_id": "subnet-b",
+                "private_ip": "10.40.2.20",
+                "vpc_security_group_ids": ["sg-default"],
+                "tags": {"Name": "db"},
+                "source_dest_check": True,
+                "associate_public_ip_address": False,
+            },
+            unknown={"id": True, "public_ip": True},
+            action=["create"],
+        )
+    )
+    adopted = R(
+        "aws_default_security_group.d",
+        {"id": "sg-default", "vpc_id": "vpc-1", "ingress": [], "egress": []},
+    )
+    bp = _load(tmp_path, [*resources, adopted])
+    topology = crossfence.build_topology(bp)
+    assert not crossfence.reach(topology, "web", "db", "tcp/5432").allowed
+    assert crossfence.reach(
+        crossfence.build_topology(_load(tmp_path, resources)), "web", "db", "tcp/5432"
+    ).allowed  # AWS's default group: "Allows inbound traffic from resources in the group"
+    open_group = {
+        **adopted.values,
+        "ingress": [
+            {
+                **_OPEN,
+                "protocol": "-1",
+                "from_port": 0,
+                "to_port": 0,
+                "cidr_blocks": ["10.40.0.0/16"],
+            }
+        ],
+        "egress": [{**_OPEN, "protocol": "-1", "from_port": 0, "to_port": 0}],
+    }
+    acl = R(
+        "aws_default_network_acl.d",
+        {"id": "acl-default", "default_network_acl_id": "acl-default", "ingress": [], "egress": []},
+    )
+    bp = _load(tmp_path, [*resources, R(adopted.address, open_group), acl])
+    assert not crossfence.reach(crossfence.build_topology(bp), "web", "db", "tcp/5432").allowed
+    bp = _load(tmp_path, [*resources, R(adopted.address, open_group)])
+    assert crossfence.reach(crossfence.build_topology(bp), "web", "db", "tcp/5432").allowed
