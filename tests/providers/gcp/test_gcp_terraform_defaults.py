@@ -72,3 +72,49 @@ def test_an_egress_deny_without_destination_ranges_denies_every_destination(
     other = [subnet("t", "10.0.1.0/24"), vm("db", "t", "10.0.1.5")]
     topology = crossfence.build_topology(load(tmp_path, [*BASE, *other, deny]))
     assert not crossfence.reach(topology, "web", "db", "tcp/5432").allowed
+
+
+def test_network_route_and_peering_arguments_left_out_take_the_documented_defaults(
+    tmp_path: Path,
+) -> None:
+    """compute_network: `delete_default_routes_on_create` "Defaults to false" (the default
+    internet route exists), `routing_mode` REGIONAL when unset; compute_route: `priority`
+    "Default value is 1000"; compute_network_peering: "Whether to export the custom routes to
+    the peer network. Defaults to `false`", "Whether to import the custom routes from the peer
+    network. Defaults to `false`", "Whether subnet routes with public IP range are exported. The
+    default value is true", "Whether subnet routes with public IP range are imported. The default
+    value is false" (https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_network_peering)."""
+    values = network().values
+    values.pop("routing_mode")
+    bare = R("google_compute_network.vpc", values)
+    route = R(
+        "google_compute_route.r",
+        {
+            "name": "to-appliance",
+            "project": "p1",
+            "network": f"{C}/global/networks/vpc",
+            "dest_range": "192.168.0.0/16",
+            "next_hop_ip": "10.0.0.200",
+        },
+    )
+    peering = R(
+        "google_compute_network_peering.a",
+        {
+            "name": "a-to-b",
+            "network": f"{C}/global/networks/vpc",
+            "peer_network": f"{C}/global/networks/other",
+        },
+    )
+    other = [network("other"), subnet("o", "10.1.0.0/24", "other")]
+    bp = load(tmp_path, [bare, *BASE[1:], *other, route, peering])
+    vpc = bp.get("networks", "vpc")
+    assert vpc is not None
+    assert (vpc.routing_mode, vpc.delete_default_routes_on_create) == ("regional", False)
+    assert [r.priority for r in vpc.routes] == [1000]
+    side = bp.peerings[0]
+    assert (
+        side.export_custom_routes,
+        side.import_custom_routes,
+        side.export_subnet_routes_with_public_ip,
+        side.import_subnet_routes_with_public_ip,
+    ) == (False, False, True, False)
