@@ -444,3 +444,71 @@ def test_an_adopted_default_group_and_network_acl_keep_only_their_written_rules(
     assert not crossfence.reach(crossfence.build_topology(bp), "web", "db", "tcp/5432").allowed
     bp = _load(tmp_path, [*resources, R(adopted.address, open_group)])
     assert crossfence.reach(crossfence.build_topology(bp), "web", "db", "tcp/5432").allowed
+
+
+def test_a_route_to_an_internet_gateway_the_plan_creates(tmp_path: Path) -> None:
+    """route_table: "gateway_id - (Optional) Identifier of a VPC internet gateway, virtual private
+    gateway, or `local`" (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/route_table;
+    aws_route likewise, https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/route).
+    A plan that creates the gateway with the route holds `gateway_id` as known after apply; the
+    configuration's reference says it is the internet gateway. The route was left out, and the
+    instance's public address read as unreachable from the internet."""
+    for separate in (False, True):
+        resources = _estate(
+            {}, {"associate_public_ip_address": True, "public_ip": "15.188.1.1"}, {}
+        )
+        resources[-1].unknown = {"id": True}
+        table_config: dict[str, Any] = {}
+        for resource in resources:
+            if resource.address == "aws_internet_gateway.gw":
+                resource.values.pop("id")
+                resource.unknown = {"id": True}
+                resource.action = ["create"]
+            if resource.address == "aws_default_route_table.main":
+                if separate:
+                    resource.values["route"] = []
+                else:
+                    resource.values["route"] = [{"cidr_block": "0.0.0.0/0"}]
+                    resource.unknown = {"route": [{"gateway_id": True}]}
+        reference = {"references": ["aws_internet_gateway.gw.id", "aws_internet_gateway.gw"]}
+        entries = [
+            {
+                "address": "aws_default_route_table.main",
+                "mode": "managed",
+                "type": "aws_default_route_table",
+                "name": "main",
+                "expressions": table_config
+                if separate
+                else {
+                    "route": [
+                        {"cidr_block": {"constant_value": "0.0.0.0/0"}, "gateway_id": reference}
+                    ]
+                },
+            }
+        ]
+        if separate:
+            resources.append(
+                R(
+                    "aws_route.internet",
+                    {"route_table_id": "rtb-main", "destination_cidr_block": "0.0.0.0/0"},
+                    unknown={"gateway_id": True, "id": True},
+                    action=["create"],
+                )
+            )
+            entries.append(
+                {
+                    "address": "aws_route.internet",
+                    "mode": "managed",
+                    "type": "aws_route",
+                    "name": "internet",
+                    "expressions": {"gateway_id": reference},
+                }
+            )
+        folder = tmp_path / str(separate)
+        folder.mkdir()
+        bp = _load(folder, resources, configuration={"root_module": {"resources": entries}})
+        table = bp.networks[0].route_tables[0]
+        assert [(r.destination, r.next_hop_gateway) for r in table.routes] == [
+            ("0.0.0.0/0", "default_internet_gateway")
+        ], separate
+        assert _from_internet(bp).allowed, separate

@@ -182,6 +182,22 @@ def _route(
     gateway = route.get("gateway_id")
     if gateway == "local":
         return None
+    if gateway is UNKNOWN:
+        # a gateway the plan creates (`gateway_id = aws_internet_gateway.gw.id`): its id is
+        # known after apply, the configuration says which gateway it is
+        found_gateway = b.ref(
+            resource, (*path, "gateway_id"), ("aws_internet_gateway", "aws_vpn_gateway")
+        )
+        if found_gateway is None:
+            return None
+        if found_gateway.type == "aws_internet_gateway":
+            gateway = "igw-"
+        else:
+            vpn_gateway = b.object_of(found_gateway, "vpn_gateways")
+            if vpn_gateway is None:
+                return None
+            out["next_hop_vpn_gateway"] = vpn_gateway["name"]
+            return out
     if isinstance(gateway, str) and gateway.startswith("igw-"):
         out["next_hop_gateway"] = "default_internet_gateway"
     elif isinstance(gateway, str) and gateway.startswith("vgw-"):
