@@ -386,6 +386,37 @@ class Builder:
         )
         return None
 
+    def refs(
+        self, resource: Resource, path: tuple[str | int, ...], types: tuple[str, ...]
+    ) -> list[Resource]:
+        """The resources of `types` a list attribute (at `path`) names, each found as `ref` finds
+        it. A list known only after apply as a whole (computed when the configuration sets none,
+        or built from values the plan creates) is resolved through the configuration; a list
+        the configuration sets but does not resolve is an error naming the attribute; one it
+        does not set names nothing (the provider fills it from elsewhere)."""
+        value = at(resource.values, *path)
+        if value is UNKNOWN:
+            file = self.index.file_of.get(resource.file)
+            found = self.index.through_configuration(resource, path)
+            if isinstance(found, list) and found:
+                return [r for r in found if r.type in types]
+            if file is not None and file.configuration is not None and found is None:
+                return []
+            self.error(
+                resource,
+                path,
+                f"is known only after apply and the plan's configuration does not say which "
+                f"{' or '.join(types)} it names (expected references the configuration resolves)",
+                "unknown-reference",
+            )
+            return []
+        out = []
+        for index, item in enumerate(value) if isinstance(value, list) else ():
+            found_one = self.ref(resource, (*path, index), types, value=item)
+            if found_one is not None:
+                out.append(found_one)
+        return out
+
     def error(
         self,
         resource: Resource,

@@ -512,3 +512,26 @@ def test_a_route_to_an_internet_gateway_the_plan_creates(tmp_path: Path) -> None
             ("0.0.0.0/0", "default_internet_gateway")
         ], separate
         assert _from_internet(bp).allowed, separate
+
+
+def test_a_network_acl_whose_subnet_ids_are_known_after_apply(tmp_path: Path) -> None:
+    """network_acl: "subnet_ids - (Optional) A list of Subnet IDs to apply the ACL to"
+    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/network_acl),
+    computed: a plan holds the list as known after apply when it builds it from subnets it
+    creates, and the configuration's references say which subnets they are. The ACL (here
+    denying all inbound) applies to them; it was a traceback."""
+    resources = _with_acl({**_DENY_SSH, "protocol": "-1", "from_port": 0, "to_port": 0}, {})
+    acl = resources[-1]
+    acl.values.pop("subnet_ids")
+    acl.unknown["subnet_ids"] = True
+    entry = {
+        "address": "aws_network_acl.edge",
+        "mode": "managed",
+        "type": "aws_network_acl",
+        "name": "edge",
+        "expressions": {"subnet_ids": {"references": ["aws_subnet.a.id", "aws_subnet.a"]}},
+    }
+    bp = _load(tmp_path, resources, configuration={"root_module": {"resources": [entry]}})
+    edge = next(a for a in bp.networks[0].network_acls if a.name == "edge")
+    assert edge.subnets == ("a",)
+    assert not _from_internet(bp).allowed

@@ -306,11 +306,8 @@ def _route_table(resource: Resource, b: Builder) -> None:
         if entry is not None:
             _add_route(table, entry)
     gateways = []
-    for index, gateway in enumerate(at(resource.values, "propagating_vgws") or []):
-        found = b.object_of(
-            b.ref(resource, ("propagating_vgws", index), ("aws_vpn_gateway",), value=gateway),
-            "vpn_gateways",
-        )
+    for gateway_resource in b.refs(resource, ("propagating_vgws",), ("aws_vpn_gateway",)):
+        found = b.object_of(gateway_resource, "vpn_gateways")
         if found is not None:
             gateways.append(found["name"])
     if gateways:
@@ -683,10 +680,10 @@ def _network_acl(resource: Resource, b: Builder) -> None:
         for index, rule in blocks(resource.values, direction):
             _read_acl_entry(b, resource, acl, direction, (direction, index), rule)
     subnets = []
-    for index, _ in enumerate(at(resource.values, "subnet_ids") or []):
-        found = subnet_of(b, resource, "subnet_ids", index)
-        if found is not None:
-            subnets.append(found[1]["name"])
+    for subnet_resource in b.refs(resource, ("subnet_ids",), ("aws_subnet",)):
+        found_subnet = b.object_of(subnet_resource)
+        if found_subnet is not None:
+            subnets.append(found_subnet["name"])
     if subnets:
         acl["subnets"] = subnets
     b.child(
@@ -1016,9 +1013,10 @@ def _cluster_security_group(b: Builder, resource: Resource, network: dict[str, A
 
 def _eks(resource: Resource, b: Builder) -> None:
     subnets = [
-        p
-        for index, _ in enumerate(at(resource.values, "vpc_config", "subnet_ids") or [])
-        if (p := subnet_of(b, resource, "vpc_config", 0, "subnet_ids", index))
+        (vpc, subnet)
+        for found in b.refs(resource, ("vpc_config", 0, "subnet_ids"), ("aws_subnet",))
+        if (subnet := b.object_of(found)) is not None
+        and (vpc := b.state.get("aws-subnet-vpc", {}).get(id(subnet))) is not None
     ]
     if not subnets:
         return

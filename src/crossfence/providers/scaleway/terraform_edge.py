@@ -47,9 +47,8 @@ def _lb(resource: Resource, b: Builder) -> None:
     }
     address = _host(at(resource.values, "ip_address"))
     if address is None:
-        for index, _ in enumerate(at(resource.values, "ip_ids") or []):
-            found = b.ref(resource, ("ip_ids", index), ("scaleway_lb_ip",))
-            address = _host(at(found.values, "ip_address")) if found is not None else None
+        for lb_ip in b.refs(resource, ("ip_ids",), ("scaleway_lb_ip",)):
+            address = _host(at(lb_ip.values, "ip_address"))
             if address:
                 break
     if address is None:
