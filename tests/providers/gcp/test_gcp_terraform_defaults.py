@@ -118,3 +118,17 @@ def test_network_route_and_peering_arguments_left_out_take_the_documented_defaul
         side.export_subnet_routes_with_public_ip,
         side.import_subnet_routes_with_public_ip,
     ) == (False, False, True, False)
+
+
+def test_a_firewall_with_no_allow_or_deny_block_allows_nothing(tmp_path: Path) -> None:
+    """compute_firewall: "allow - (Optional) The list of ALLOW rules specified by this firewall.
+    Each rule specifies a protocol and port-range tuple that describes a permitted connection"
+    (https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/compute_firewall):
+    a hand-written plan's rule that lists no tuple permits nothing, with a warning; it was read
+    as allowing every port."""
+    empty = _bare_firewall("empty", source_ranges=["10.0.0.0/24"])
+    client = vm("client", "s", "10.0.0.9")
+    bp = load(tmp_path, [*BASE, client, empty])
+    assert any("no allow or deny block" in w.message for w in bp.warnings)
+    topology = crossfence.build_topology(bp)
+    assert not crossfence.reach(topology, "client", "web", "tcp/5432").allowed

@@ -268,6 +268,16 @@ def _firewall(resource: Resource, b: Builder) -> None:
     }
     if ports:
         rule["ports"] = ports
+    if not allow and not deny and not unknown_blocks:
+        # `allow`: "Each rule specifies a protocol and port-range tuple that describes a
+        # permitted connection": a rule that lists none permits nothing (a hand-written plan),
+        # never the model's every port
+        b.warn(
+            resource,
+            ("allow",),
+            "lists no allow or deny block: the rule is read as disabled (it allows nothing)",
+        )
+        rule["disabled"] = True
     _firewall_unknowns(resource, b, rule, unknown_blocks)
     fields = {
         **b.argument_fields(resource.type),
