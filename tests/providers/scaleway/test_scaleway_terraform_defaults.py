@@ -8,6 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.providers.scaleway.test_scaleway_terraform import load, scw, vpc
+from tests.terraform.plans import plan, write
+
+import crossfence
 
 
 def test_a_rule_s_port_range_as_the_provider_reads_it(tmp_path: Path) -> None:
@@ -38,3 +41,46 @@ def test_a_rule_s_port_range_as_the_provider_reads_it(tmp_path: Path) -> None:
         ("accept", "udp/1000-2000"),
         ("accept", "tcp/443"),
     ]
+
+
+def test_a_vpc_acl_rule_known_after_apply_allows_least(tmp_path: Path) -> None:
+    """vpc_acl: a rule's `source`, `destination` (a CIDR "to which this rule applies"), ports and
+    `action` (https://registry.terraform.io/providers/scaleway/scaleway/latest/docs/resources/vpc_acl).
+    One the plan knows only after apply was read without it, so matching any address: an
+    accept rule then accepted everything. It is left out when it accepts and widened (any
+    address) when it drops; each value is recorded."""
+    rules = [
+        {
+            "protocol": "TCP",
+            "dst_port_low": 22,
+            "dst_port_high": 22,
+            "destination": "172.16.8.0/24",
+            "action": "accept",
+        },
+        {
+            "protocol": "TCP",
+            "source": "172.16.0.0/22",
+            "dst_port_low": 5432,
+            "dst_port_high": 5432,
+            "action": "drop",
+        },
+    ]
+    acl = scw(
+        "scaleway_vpc_acl.a",
+        "55555555-5555-4555-8555-555555555555",
+        {
+            "vpc_id": "fr-par/11111111-1111-4111-8111-111111111111",
+            "is_ipv6": False,
+            "default_policy": "drop",
+            "rules": rules,
+        },
+    )
+    acl.unknown = {"rules": [{"source": True}, {"destination": True}]}
+    acl.action = ["update"]
+    bp = crossfence.load(write(tmp_path / "plan.json", plan([*vpc(), acl])))
+    network = bp.networks[0]
+    assert network.acl is not None
+    assert [(r.action, r.source, r.destination) for r in network.acl.rules] == [
+        ("drop", "172.16.0.0/22", "0.0.0.0/0")
+    ]
+    assert sorted(u.address.rsplit(".", 1)[-1] for u in bp.unknowns) == ["destination", "source"]

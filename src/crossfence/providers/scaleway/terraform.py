@@ -122,7 +122,32 @@ def _acl(resource: Resource, b: Builder) -> None:
     if at(resource.values, "is_ipv6") is True:
         return  # the IPv6 rules of the VPC: IPv6 is not analysed (IPv6 ranges are refused)
     rules = []
-    for _, rule in blocks(resource.values, "rules"):
+    acl: dict[str, Any] = {}
+    for index, raw in blocks(resource.values, "rules"):
+        # a value known only after apply: an accept rule is left out (without it the rule would
+        # match any address or port), a drop rule (or one whose action is unknown) widened to
+        # any address, any port, any protocol; each is recorded, so its answers are `unknown`
+        unknown = [k for k, v in raw.items() if v is UNKNOWN]
+        rule = {k: v for k, v in raw.items() if v is not UNKNOWN}
+        if unknown:
+            accepting = (
+                "action" not in unknown and str(raw.get("action") or "accept").lower() == "accept"
+            )
+            for name in unknown:
+                b.unknown(
+                    acl, ("rules",), resource, ("rules", index, name), None if accepting else "any"
+                )
+            if accepting:
+                continue
+            rule["action"] = "drop"
+            if {"protocol"} & set(unknown):
+                rule["protocol"] = "ANY"
+            if {"src_port_low", "src_port_high"} & set(unknown):
+                rule.pop("src_port_low", None)
+                rule.pop("src_port_high", None)
+            if {"dst_port_low", "dst_port_high"} & set(unknown):
+                rule.pop("dst_port_low", None)
+                rule.pop("dst_port_high", None)
         entry: dict[str, Any] = {"action": str(rule.get("action") or "accept").lower()}
         protocol = str(rule.get("protocol") or "ANY").lower()
         if protocol != "any":
@@ -140,10 +165,10 @@ def _acl(resource: Resource, b: Builder) -> None:
         if rule.get("description"):
             entry["description"] = rule["description"]
         rules.append(entry)
-    vpc["acl"] = {
-        "default_policy": str(at(resource.values, "default_policy") or "accept").lower(),
-        "rules": rules,
-    }
+    acl.update(
+        default_policy=str(at(resource.values, "default_policy") or "accept").lower(), rules=rules
+    )
+    vpc["acl"] = acl
     b.record(vpc["acl"], resource, {"rules": "rules", "default_policy": "default_policy"})
 
 
