@@ -172,6 +172,22 @@ def test_an_elastic_ip_of_the_instance_gives_one(tmp_path: Path) -> None:
     web = bp.get("workloads", "web")
     assert web is not None and web.public_address is not None
     assert _from_internet(bp).allowed  # the stand-in address: `unknown` in the CLI's answers
+    # eip_association: "instance_id - (Optional) ID of the instance"
+    # (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eip_association)
+    associated = [
+        *_estate({}, {"associate_public_ip_address": False}, {}),
+        R(
+            "aws_eip_association.web",
+            {},
+            unknown={"instance_id": True, "id": True},
+            action=["create"],
+        ),
+    ]
+    entry = configuration["root_module"]["resources"][0]
+    entry.update(address="aws_eip_association.web", type="aws_eip_association")
+    entry["expressions"] = {"instance_id": entry["expressions"]["instance"]}
+    web = _load(tmp_path, associated, configuration=configuration).get("workloads", "web")
+    assert web is not None and web.public_address is not None
 
 
 _OPEN = {

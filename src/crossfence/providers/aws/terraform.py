@@ -885,19 +885,24 @@ def _gets_public_ip(b: Builder, resource: Resource, subnet: dict[str, Any]) -> b
 
 
 def _elastic_ip_of(b: Builder, instance: Resource) -> bool:
-    """Whether an `aws_eip` of the files names the instance (`instance`: "EC2 instance ID",
-    https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eip), by its
-    id or, in a plan of both, by the configuration's reference."""
+    """Whether an `aws_eip` (`instance`: "EC2 instance ID",
+    https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eip) or an
+    `aws_eip_association` (`instance_id`,
+    https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eip_association)
+    of the files names the instance, by its id or, in a plan of both, by the configuration's
+    reference."""
     own = at(instance.values, "id")
+    attribute_of = {"aws_eip": "instance", "aws_eip_association": "instance_id"}
     for file in b.index.files:
         for eip in file.resources:
-            if eip.type != "aws_eip":
+            attribute = attribute_of.get(eip.type)
+            if attribute is None:
                 continue
-            value = at(eip.values, "instance")
+            value = at(eip.values, attribute)
             if isinstance(own, str) and own and value == own:
                 return True
             if value is UNKNOWN:
-                found = b.index.through_configuration(eip, ("instance",))
+                found = b.index.through_configuration(eip, (attribute,))
                 if isinstance(found, list) and any(r is instance for r in found):
                     return True
     return False
