@@ -178,3 +178,12 @@ def test_lower_med_wins_and_equal_med_is_ecmp_in_one_region(tmp_path: Path) -> N
     )
     topology = build_topology(load(tmp_path / "bp.yaml"))
     assert tunnels(topology, "europe-west1") == ["t-us"]
+
+
+def test_the_reply_takes_the_route_of_the_replying_vms_region(tmp_path: Path) -> None:
+    """db-a reaches vm-us over t-eu (global mode advertises us's subnet there), but vm-us replies
+    by its own region's route, t-us, into scw-b: the reply never reaches db-a."""
+    topology = estate(tmp_path, mode="global")
+    assert reach(topology, "db-a", "vm-eu", "tcp/22").allowed
+    answer = reach(topology, "db-a", "vm-us", "tcp/22")
+    assert not answer.allowed and answer.disposition == "NO_RETURN_ROUTE", answer.to_json()
