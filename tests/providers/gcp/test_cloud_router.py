@@ -187,3 +187,37 @@ def test_the_reply_takes_the_route_of_the_replying_vms_region(tmp_path: Path) ->
     assert reach(topology, "db-a", "vm-eu", "tcp/22").allowed
     answer = reach(topology, "db-a", "vm-us", "tcp/22")
     assert not answer.allowed and answer.disposition == "NO_RETURN_ROUTE", answer.to_json()
+
+
+def test_a_regional_learned_route_crosses_a_peering_for_its_region_only(tmp_path: Path) -> None:
+    """https://cloud.google.com/vpc/docs/vpc-peering (route exchange options): dynamic routes
+    cross a peering only when the exporter exports and the importer imports custom routes, and
+    keep the region of the exporting network's Cloud Router when its dynamic routing mode is
+    regional."""
+
+    def spoke_routes(export: bool, region: str) -> list[str]:
+        text = (
+            ESTATE.format(mode="regional", med_a=100, med_b=100, eu_adv="")
+            .replace(
+                "peer_network: spoke}",
+                f"peer_network: spoke, export_custom_routes: {str(export).lower()}}}",
+            )
+            .replace(
+                "peer_network: hub}",
+                "peer_network: hub, import_custom_routes: true}",
+            )
+        )
+        (tmp_path / "bp.yaml").write_text(text)
+        spoke = build_topology(load(tmp_path / "bp.yaml")).networks["spoke"]
+        address = int(ipaddress.IPv4Address("172.16.8.10"))
+        return sorted(r.kind for r in lookup(spoke, address, region))
+
+    assert spoke_routes(False, "europe-west1") == ["static"]  # the default route only
+    assert spoke_routes(True, "europe-west1") == ["peering-dynamic"]
+    assert spoke_routes(True, "us-central1") == ["peering-dynamic"]
+    text = (tmp_path / "bp.yaml").read_text()
+    spoke = build_topology(load(tmp_path / "bp.yaml")).networks["spoke"]
+    regions = sorted(
+        (r.region or "") for r in spoke.routes if str(r.destination) == "172.16.8.0/24"
+    )
+    assert regions == ["europe-west1", "us-central1"], text
