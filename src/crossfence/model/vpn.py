@@ -167,7 +167,7 @@ class RoutingPolicy(NamedModel):
     """Prefixes whose VPC ranges are announced to the peer (each range inside one of them, with
     route propagation on)."""
     is_ipv6: bool = False
-    """IPv6 policy."""
+    """IPv6 policy: it covers IPv6 traffic only, so it lets no IPv4 route through."""
 
 
 class CipherSuite(Model):

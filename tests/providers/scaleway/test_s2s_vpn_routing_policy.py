@@ -12,7 +12,10 @@ https://www.scaleway.com/en/docs/site-to-site-vpn/reference-content/understandin
 - "Activating route propagation ... enables all the allowed prefixes defined in the routing
   policy to be announced in the BGP session. Traffic cannot flow over the VPN when route
   propagation is not activated.";
-- "By default, when you create a VPN connection, all routes across it are blocked."
+- "By default, when you create a VPN connection, all routes across it are blocked.";
+- "Traffic type: Defines whether this policy will cover IPv4 traffic or IPv6 traffic. VPN
+  connections supporting both types of traffic need two separate routing policies": an IPv6
+  policy (`is_ipv6`) lets no IPv4 route through.
 """
 
 from __future__ import annotations
@@ -114,4 +117,19 @@ def test_without_route_propagation_nothing_is_announced_or_installed(tmp_path: P
     assert learned(topology, "scw-vpc") == []
     hub = topology.networks["hub"]
     assert lookup(hub, int(ipaddress.IPv4Address("172.16.8.10")))[0].kind == "static"
+    assert not reach(topology, "vm", "db", "tcp/5432").allowed
+
+
+def test_an_ipv6_policy_lets_no_ipv4_route_through(tmp_path: Path) -> None:
+    (tmp_path / "bp.yaml").write_text(
+        ESTATE.format(
+            filter_out='"172.16.8.0/24"', filter_in='"10.0.0.0/8"', propagation="true"
+        ).replace(
+            'prefix_filter_out: ["172.16.8.0/24"]}',
+            'prefix_filter_out: ["172.16.8.0/24"], is_ipv6: true}',
+        )
+    )
+    topology = build_topology(load(tmp_path / "bp.yaml"))
+    assert learned(topology, "hub") == [] and learned(topology, "scw-vpc") == []
+    assert any("is an IPv6 policy" in note for note in topology.notes)
     assert not reach(topology, "vm", "db", "tcp/5432").allowed

@@ -138,16 +138,20 @@ def gateway_speaker(
     """A Site-to-Site VPN gateway at one end of a BGP session, with the routing policy of that end."""
     network = str(gateway.network)
     policy = blueprint.get("routing_policies", end.routing_policy) if end.routing_policy else None
-    if policy is None:
+    if policy is None or policy.is_ipv6:
+        # an IPv6 policy covers IPv6 traffic only ("VPN connections supporting both types of
+        # traffic need two separate routing policies", understanding-s2svpn): IPv4 stays blocked
+        why = (
+            f"{gateway.name} has no routing policy on this session: every route is blocked"
+            if policy is None
+            else f"{policy.name} is an IPv6 policy (is_ipv6) and the session has no IPv4 one: every IPv4 route is blocked"
+        )
         return BgpSpeaker(
             gateway.name,
             gateway.asn or 0,
             network,
             (),  # no routing policy, no route announced
-            ImportPolicy(
-                default_accept=False,
-                default_reason=f"{gateway.name} has no routing policy on this session: every route is blocked",
-            ),
+            ImportPolicy(default_accept=False, default_reason=why),
             end.advertised_route_priority,
         )
     model = blueprint.get("networks", network)
