@@ -12,13 +12,15 @@ AWS gateway propagates) is decided by its provider when it builds the IR.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import re
 from collections import defaultdict
 from typing import Literal
 
 from ..ir.types import Network, NextHop, Route, Topology
 
-__all__ = ["converge", "lookup"]
+__all__ = ["INTER_REGION_COST", "converge", "lookup"]
 
 Prefix = ipaddress.IPv4Network
 
@@ -43,6 +45,15 @@ PRIVATE_SUBNET_RANGES = tuple(
 )
 
 
+INTER_REGION_COST = 201
+"""GCP global dynamic routing: a learned route applies in every region, and outside its Cloud
+Router's region its priority is the MED plus the region-to-region cost ("Region-to-region costs
+are between 201 and 9999, inclusive", https://cloud.google.com/router/how-to/updating-priority;
+https://cloud.google.com/network-connectivity/docs/router/concepts/learned-routes). Google sets
+the cost per pair of regions; crossfence takes the smallest, so a route of the packet's own
+region always beats another region's at an equal or higher MED, as it does in GCP."""
+
+
 def privately_used_public(prefix: Prefix) -> bool:
     """A subnet range outside every private range."""
     return not any(prefix.subnet_of(private) for private in PRIVATE_SUBNET_RANGES)
@@ -61,22 +72,38 @@ def _bgp(topology: Topology) -> None:
                         f"BGP {session.name}: {prefix} from {sender.name} not installed in {receiver.network}: {reason}"
                     )
                     continue
-                learned[receiver.network].append(
-                    Route(
-                        prefix,
-                        NextHop("tunnel", session.tunnel),
-                        "dynamic",
-                        sender.route_priority
-                        if receiver.learned_priority is None
-                        else receiver.learned_priority,
-                        session.source,
-                        f"learned over BGP session {session.name} from {sender.name} (AS {sender.asn}; {why}; {reason})",
-                        region=receiver.region,
-                        segments=receiver.segments,
-                        med=sender.route_priority,
-                        as_path=(sender.asn,),
-                    )
+                priority = (
+                    sender.route_priority
+                    if receiver.learned_priority is None
+                    else receiver.learned_priority
                 )
+                detail = f"learned over BGP session {session.name} from {sender.name} (AS {sender.asn}; {why}; {reason})"
+                route = Route(
+                    prefix,
+                    NextHop("tunnel", session.tunnel),
+                    "dynamic",
+                    priority,
+                    session.source,
+                    detail,
+                    region=receiver.region,
+                    segments=receiver.segments,
+                    med=sender.route_priority,
+                    as_path=(sender.asn,),
+                )
+                if receiver.home_region is None:
+                    learned[receiver.network].append(route)
+                    continue
+                # the sender's priority in the receiver's region; elsewhere the region-to-region
+                # cost is added, at least INTER_REGION_COST: a copy for every region, which the
+                # home region's own copy outranks there
+                learned[receiver.network] += [
+                    dataclasses.replace(route, region=receiver.home_region),
+                    dataclasses.replace(
+                        route,
+                        priority=priority + INTER_REGION_COST,
+                        detail=f"{detail} [outside {receiver.home_region}: priority {priority} plus a region-to-region cost of at least {INTER_REGION_COST}]",
+                    ),
+                ]
     for network, routes in learned.items():
         topology.networks[network].routes.extend(routes)
 
@@ -182,10 +209,25 @@ def _shadow_dynamic_routes(network: Network) -> None:
                 None,
             )
             if winner is not None:
-                network.shadowed.append((route, winner))
+                # a GCP route learned in global mode has a copy for the other regions: say it once
+                if not any(_same_route(shadowed, route) for shadowed, _ in network.shadowed):
+                    network.shadowed.append((route, winner))
                 continue
         kept.append(route)
     network.routes = kept
+
+
+def _same_route(one: Route, other: Route) -> bool:
+    """The same learned route, whichever regions' copy (`_bgp`) each is."""
+    return (one.destination, one.next_hop, one.source, _FAR_COPY.sub("", one.detail)) == (
+        other.destination,
+        other.next_hop,
+        other.source,
+        _FAR_COPY.sub("", other.detail),
+    )
+
+
+_FAR_COPY = re.compile(r" \[outside [^\]]*\]")
 
 
 def lookup(

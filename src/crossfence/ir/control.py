@@ -68,6 +68,9 @@ class BgpSpeaker:
     learned_priority: int | None = None
     """The priority it installs what it learns at, whatever the sender's (an AWS transit
     gateway ranks VPN routes below its static and VPC-propagated routes); None: the sender's."""
+    home_region: str | None = None
+    """GCP global dynamic routing: its own region, where routes it learns keep the sender's
+    priority; in every other region the region-to-region cost is added. None: no such cost."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,9 +164,10 @@ class RoutingPolicy(NamedModel):
     prefix_filter_in: tuple[Cidr, ...] = ()
     """Prefixes accepted from the peer (a learned route is accepted if inside one of them)."""
     prefix_filter_out: tuple[Cidr, ...] = ()
-    """Prefixes announced to the peer."""
+    """Prefixes whose VPC ranges are announced to the peer (each range inside one of them, with
+    route propagation on)."""
     is_ipv6: bool = False
-    """IPv6 policy."""
+    """IPv6 policy: it covers IPv6 traffic only, so it lets no IPv4 route through."""
 
 
 class CipherSuite(Model):

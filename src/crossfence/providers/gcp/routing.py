@@ -8,7 +8,9 @@ Cloud Router (https://cloud.google.com/network-connectivity/docs/router/concepts
 default advertisement is the subnets of the router's own VPC network (all regions in global
 dynamic routing mode, the router's region in regional mode); custom advertisement is the listed
 groups (`all_subnets`) plus ranges. Learned routes become dynamic routes with the peer's MED as
-priority, in every region (global mode) or the router's region (regional mode).
+priority, in every region (global mode) or the router's region (regional mode); in global mode the
+region-to-region cost is added outside the router's region
+(https://cloud.google.com/network-connectivity/docs/router/concepts/learned-routes).
 Cloud NAT (https://cloud.google.com/nat/docs/overview#specifications): a gateway on a router of
 the VM's network and region translates the subnets and ranges it is configured for.
 """
@@ -117,6 +119,9 @@ def router_speaker(blueprint: Blueprint, router: Router, end: BgpEnd) -> BgpSpea
         ImportPolicy(default_accept=True, default_reason="Cloud Router accepts learned routes"),
         end.advertised_route_priority,
         _router_region(blueprint, router) if network.routing_mode == "regional" else None,
+        home_region=_router_region(blueprint, router)
+        if network.routing_mode != "regional"
+        else None,
     )
 
 

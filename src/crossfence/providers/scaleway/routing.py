@@ -12,8 +12,9 @@ Public Gateway (https://www.scaleway.com/en/docs/public-gateways/concepts/): wit
 `push_default_route` it is the default route of the Private Network it is attached to (that one
 only). Site-to-Site VPN (https://www.scaleway.com/en/docs/site-to-site-vpn/concepts/): routes
 are blocked until a routing policy is attached; `prefix_filter_in` accepts learned prefixes
-contained in its entries; `prefix_filter_out` announces its entries; learned routes are installed
-in the VPC only with route propagation on.
+contained in its entries; `prefix_filter_out` announces the VPC's ranges contained in its entries
+(https://www.scaleway.com/en/docs/site-to-site-vpn/reference-content/understanding-s2svpn/);
+nothing is announced or installed without route propagation.
 """
 
 from __future__ import annotations
@@ -137,16 +138,20 @@ def gateway_speaker(
     """A Site-to-Site VPN gateway at one end of a BGP session, with the routing policy of that end."""
     network = str(gateway.network)
     policy = blueprint.get("routing_policies", end.routing_policy) if end.routing_policy else None
-    if policy is None:
+    if policy is None or policy.is_ipv6:
+        # an IPv6 policy covers IPv6 traffic only ("VPN connections supporting both types of
+        # traffic need two separate routing policies", understanding-s2svpn): IPv4 stays blocked
+        why = (
+            f"{gateway.name} has no routing policy on this session: every route is blocked"
+            if policy is None
+            else f"{policy.name} is an IPv6 policy (is_ipv6) and the session has no IPv4 one: every IPv4 route is blocked"
+        )
         return BgpSpeaker(
             gateway.name,
             gateway.asn or 0,
             network,
             (),  # no routing policy, no route announced
-            ImportPolicy(
-                default_accept=False,
-                default_reason=f"{gateway.name} has no routing policy on this session: every route is blocked",
-            ),
+            ImportPolicy(default_accept=False, default_reason=why),
             end.advertised_route_priority,
         )
     model = blueprint.get("networks", network)
@@ -157,19 +162,31 @@ def gateway_speaker(
         else None
     )
     own = topology.networks[network]
-    announced = []
+    # "Outgoing routes are the IP prefixes that define ranges of Scaleway VPC route
+    # announcements to whitelist. Routes within these destinations will be propagated", and
+    # route propagation "enables all the allowed prefixes defined in the routing policy to be
+    # announced in the BGP session. Traffic cannot flow over the VPN when route propagation is
+    # not activated" (https://www.scaleway.com/en/docs/site-to-site-vpn/reference-content/understanding-s2svpn/):
+    # the VPC's routes inside an entry are announced, not the entry itself
+    announced: list[tuple[ipaddress.IPv4Network, str]] = []
     for cidr in policy.prefix_filter_out:
         prefix = ipaddress.IPv4Network(cidr)
-        if any(
-            prefix.subnet_of(route.destination) or route.destination.subnet_of(prefix)
+        inside = [
+            route.destination
             for route in own.routes
-            if route.kind == "subnet"
-        ):
-            announced.append((prefix, f"routing policy {policy.name} prefix_filter_out"))
-        else:
+            if route.kind == "subnet" and route.destination.subnet_of(prefix)
+        ]
+        if not inside:
             topology.notes.append(
-                f"{end.speaker}: {prefix} is in prefix_filter_out of {policy.name} but no range of {network} covers it; not announced"
+                f"{end.speaker}: {prefix} is in prefix_filter_out of {policy.name} but no range of {network} is inside it; nothing announced for it"
             )
+        elif not gateway.route_propagation:
+            topology.notes.append(
+                f"{end.speaker}: route propagation is off on {gateway.name}: {prefix} of {policy.name} is not announced"
+            )
+        for destination in inside if gateway.route_propagation else ():
+            if all(destination != known for known, _ in announced):
+                announced.append((destination, f"routing policy {policy.name} prefix_filter_out"))
     rules = tuple(
         ImportRule(
             ipaddress.IPv4Network(cidr),
