@@ -1,0 +1,115 @@
+"""GCP edge rules written from Google's documentation: Cloud Armor, internet NEG sources, hybrid Private Google Access.
+
+Each test quotes the page its expected value comes from and builds a small estate of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crossfence import build_topology, load, reach
+from crossfence.ir.types import Topology
+
+EDGE = """\
+crossfence: 1
+name: edge
+clouds:
+  - {{name: gcp, provider: gcp, jurisdiction: US, region: europe-west1, project: edge}}
+  - {{name: scw, provider: scaleway, jurisdiction: EU, region: fr-par}}
+networks:
+  - name: scw-vpc
+    cloud: scw
+    private_networks:
+      - {{name: pn-app, cidr: 172.16.0.0/24}}
+workloads:
+  - {{name: app, kind: vm, network: scw-vpc, subnet: pn-app, addresses: [172.16.0.10], ports: ["tcp/8443"]}}
+load_balancers:
+  - name: front
+    cloud: gcp
+    kind: gcp_external_https
+    address: 34.120.0.10
+    security_policy: {{name: armor, default_action: {default}, denied_ranges: [203.0.113.0/28]}}
+    backends:
+      - {{kind: internet_neg, target: edge, port: 443}}
+  - name: edge
+    cloud: scw
+    kind: scaleway_lb
+    address: 51.15.0.10
+    network: scw-vpc
+    private_network: pn-app
+    private_address: 172.16.0.50
+    backends:
+      - {{kind: workload, target: app, port: 8443}}
+    acl_default_action: {acl_default}
+    acls: {acls}
+"""
+
+GFE_ACL = "[{name: gfe, action: allow, index: 1, ip_ranges: [34.96.0.0/20, 34.127.192.0/18]}]"
+
+
+def edge(
+    tmp_path: Path, default: str = "allow", acl_default: str = "deny", acls: str = GFE_ACL
+) -> Topology:
+    text = EDGE.format(default=default, acl_default=acl_default, acls=acls)
+    (tmp_path / "bp.yaml").write_text(text)
+    return build_topology(load(tmp_path / "bp.yaml"))
+
+
+# -- Cloud Armor ----------------------------------------------------------------------------------
+
+
+def test_cloud_armor_denies_its_ranges_and_lets_the_rest_through_by_the_default_rule(
+    tmp_path: Path,
+) -> None:
+    """https://cloud.google.com/armor/docs/security-policy-overview: a policy is a list of rules
+    "evaluated by priority"; a request matching a `deny` rule's `src_ip_ranges` (the client's
+    address, seen by the load balancer) is refused, and the default rule (priority 2147483647)
+    decides every request no other rule matches — here `allow`."""
+    topology = edge(tmp_path)
+    denied = reach(topology, "203.0.113.5", "front", "tcp/443")
+    assert not denied.allowed and denied.disposition == "DENIED_ACL"
+    assert "cloud-armor" in str(denied.to_json())
+    assert reach(topology, "203.0.113.200", "front", "tcp/443").allowed
+    # through the chain to the workload behind both load balancers, the same answer
+    assert not reach(topology, "203.0.113.5", "app", "tcp/8443").allowed
+    assert reach(topology, "203.0.113.200", "app", "tcp/8443").allowed
+
+
+def test_a_cloud_armor_default_deny_refuses_every_unmatched_client(tmp_path: Path) -> None:
+    """https://cloud.google.com/armor/docs/security-policy-overview: the default rule's action
+    applies to requests no higher-priority rule matches; with `deny` nobody outside an allow
+    rule gets through (a wrong "allowed" here would hide an unreachable service's exposure the
+    other way round)."""
+    topology = edge(tmp_path, default="deny")
+    for client in ("203.0.113.5", "203.0.113.200", "internet"):
+        answer = reach(topology, client, "front", "tcp/443")
+        assert not answer.allowed and answer.disposition == "DENIED_ACL", client
+    assert not reach(topology, "203.0.113.200", "app", "tcp/8443").allowed
+
+
+def test_cloud_armor_guards_the_load_balancer_only_not_the_origin_itself(tmp_path: Path) -> None:
+    """https://cloud.google.com/armor/docs/security-policy-overview: security policies are
+    attached to backend services of the load balancer and filter "requests ... before they reach
+    the backends" through it; a client going straight to the external origin's own public
+    address never meets the policy: only the origin's own ACL decides."""
+    topology = edge(tmp_path, acl_default="allow", acls="[]")
+    assert not reach(topology, "203.0.113.5", "front", "tcp/443").allowed
+    direct = reach(topology, "203.0.113.5", "edge", "tcp/443")
+    assert direct.allowed, direct.to_json()
+    assert "cloud-armor" not in str(direct.to_json())
+
+
+# -- internet NEG sources -------------------------------------------------------------------------
+
+
+def test_an_internet_neg_origin_does_not_see_the_health_check_ranges(tmp_path: Path) -> None:
+    """https://cloud.google.com/load-balancing/docs/firewall-rules: for the global external
+    Application Load Balancer, the GFE proxy ranges are the health-check ranges (35.191.0.0/16,
+    130.211.0.0/22) "if the backends are instance groups, zonal NEGs (GCE_VM_IP_PORT), or hybrid
+    connectivity NEGs" — for global internet NEG backends they are the "IP address ranges listed
+    in the _cloud-eoips.googleusercontent.com DNS TXT record" instead. An origin ACL admitting
+    only the health-check ranges therefore refuses the load balancer's requests."""
+    checks = "[{name: hc, action: allow, index: 1, ip_ranges: [35.191.0.0/16, 130.211.0.0/22]}]"
+    refused = reach(edge(tmp_path, acls=checks), "203.0.113.200", "app", "tcp/8443")
+    assert not refused.allowed and refused.disposition == "DENIED_ACL"
+    assert reach(edge(tmp_path), "203.0.113.200", "app", "tcp/8443").allowed
