@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.providers.gcp.test_route_selection import ESTATE as HYBRID
+
 from crossfence import build_topology, load, reach
 from crossfence.ir.types import Topology
 
@@ -113,3 +115,58 @@ def test_an_internet_neg_origin_does_not_see_the_health_check_ranges(tmp_path: P
     refused = reach(edge(tmp_path, acls=checks), "203.0.113.200", "app", "tcp/8443")
     assert not refused.allowed and refused.disposition == "DENIED_ACL"
     assert reach(edge(tmp_path), "203.0.113.200", "app", "tcp/8443").allowed
+
+
+# -- Private Google Access --------------------------------------------------------------------------
+
+
+def hybrid(tmp_path: Path, advertised: bool, accepted: bool, public: bool = False) -> Topology:
+    """A VPC with Private Google Access off, an HA VPN to Scaleway, and restricted.googleapis.com."""
+    text = HYBRID.format(announced='"172.16.8.0/24"', pga="false")
+    if advertised:
+        text = text.replace(
+            "advertised_groups: [all_subnets]}",
+            "advertised_groups: [all_subnets], advertised_ranges: [{range: 199.36.153.4/30}]}",
+        )
+    if accepted:
+        text = text.replace(
+            'prefix_filter_in: ["10.0.0.0/8"]',
+            'prefix_filter_in: ["10.0.0.0/8", "199.36.153.4/30"]',
+        )
+    if public:
+        text = text.replace(
+            "addresses: [10.0.0.10]}", "addresses: [10.0.0.10], public_address: 34.1.2.3}"
+        )
+    (tmp_path / "bp.yaml").write_text(text)
+    return build_topology(load(tmp_path / "bp.yaml"))
+
+
+def test_hosts_beyond_a_vpn_reach_the_restricted_vip_only_through_an_advertised_route(
+    tmp_path: Path,
+) -> None:
+    """https://cloud.google.com/vpc/docs/configure-private-google-access-hybrid — requirements:
+    "Your on-premises network must be connected to a VPC network by using Cloud VPN tunnels or
+    VLAN attachments", the VPC "must have appropriate routes for the private.googleapis.com or
+    restricted.googleapis.com destination IP ranges", and the on-premises side learns those
+    ranges from a Cloud Router custom route advertisement. The subnet's own Private Google Access
+    setting is not among the requirements (it governs the VPC's VMs); the restricted range "is
+    not announced to the internet"
+    (https://cloud.google.com/vpc-service-controls/docs/private-connectivity)."""
+    assert reach(hybrid(tmp_path, True, True), "db", "googleapis", "tcp/443").allowed
+    for advertised, accepted in ((False, False), (True, False), (False, True)):
+        answer = reach(hybrid(tmp_path, advertised, accepted), "db", "googleapis", "tcp/443")
+        assert not answer.allowed and answer.disposition == "NO_ROUTE", (advertised, accepted)
+    # from the internet the VIP is not reached at all
+    topology = hybrid(tmp_path, True, True)
+    assert not reach(topology, "203.0.113.9", "199.36.153.5", "tcp/443").allowed
+    assert not reach(topology, "internet", "googleapis", "tcp/443").allowed
+
+
+def test_private_google_access_is_for_vms_without_an_external_address(tmp_path: Path) -> None:
+    """https://cloud.google.com/vpc/docs/access-apis-external-ip: "A virtual machine (VM) instance
+    with an external IP address assigned to its network interface can connect to Google APIs and
+    services"; the subnet setting (https://cloud.google.com/vpc/docs/private-google-access) is
+    for "VMs in this subnet ... without assigning external IP addresses"."""
+    off = reach(hybrid(tmp_path, False, False), "vm", "googleapis", "tcp/443")
+    assert not off.allowed and off.disposition == "PRIVATE_GOOGLE_ACCESS_DISALLOWED"
+    assert reach(hybrid(tmp_path, False, False, public=True), "vm", "googleapis", "tcp/443").allowed
