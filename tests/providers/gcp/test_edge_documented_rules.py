@@ -170,3 +170,36 @@ def test_private_google_access_is_for_vms_without_an_external_address(tmp_path: 
     off = reach(hybrid(tmp_path, False, False), "vm", "googleapis", "tcp/443")
     assert not off.allowed and off.disposition == "PRIVATE_GOOGLE_ACCESS_DISALLOWED"
     assert reach(hybrid(tmp_path, False, False, public=True), "vm", "googleapis", "tcp/443").allowed
+
+
+def test_the_vip_needs_a_route_whose_next_hop_is_the_default_internet_gateway(
+    tmp_path: Path,
+) -> None:
+    """https://cloud.google.com/vpc/docs/configure-private-google-access#config-routing: the VPC
+    must have a route to the chosen VIP range (199.36.153.4/30 for restricted.googleapis.com)
+    whose next hop is the default internet gateway — the default route does, and once it is
+    deleted (`delete_default_routes_on_create`) a custom route must; a route to an appliance
+    does not take the traffic to Google (crossfence says it does not model what follows)."""
+    vip = "      - {{name: vip, destination: 199.36.153.4/30, next_hop_{hop}}}\n"
+    answers = {}
+    for case, route in (
+        ("deleted", ""),
+        ("gateway", vip.format(hop="gateway: default_internet_gateway")),
+        ("appliance", vip.format(hop="instance: appliance")),
+    ):
+        text = (
+            HYBRID.format(announced='"172.16.8.0/24"', pga="true")
+            .replace(
+                "    routing_mode: global\n",
+                "    routing_mode: global\n    delete_default_routes_on_create: true\n",
+            )
+            .replace("    routes:\n", "    routes:\n" + route)
+        )
+        (tmp_path / "bp.yaml").write_text(text)
+        topology = build_topology(load(tmp_path / "bp.yaml"))
+        answers[case] = reach(topology, "vm", "googleapis", "tcp/443").disposition
+    assert answers == {
+        "deleted": "NO_ROUTE",
+        "gateway": "DELIVERED",
+        "appliance": "NEXT_HOP_NOT_MODELLED",
+    }
