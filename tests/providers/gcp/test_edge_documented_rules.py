@@ -203,3 +203,42 @@ def test_the_vip_needs_a_route_whose_next_hop_is_the_default_internet_gateway(
         "gateway": "DELIVERED",
         "appliance": "NEXT_HOP_NOT_MODELLED",
     }
+
+
+# -- Cloud DNS forwarding ---------------------------------------------------------------------------
+
+
+def test_forwarded_queries_are_answered_only_over_a_route_back_to_35_199_192_0_19(
+    tmp_path: Path,
+) -> None:
+    """https://cloud.google.com/dns/docs/zones/zones-overview#forwarding-zones: "By default,
+    queries forwarded to private targets originate from `35.199.192.0/19`"; the target's network
+    must send the answers back through the VPN, so the Cloud Router advertises the range (a
+    custom advertisement) and the peer accepts it — otherwise the answer has no way back."""
+    answers = {}
+    for advertised, accepted in ((False, False), (True, False), (True, True)):
+        text = HYBRID.format(announced='"172.16.8.0/24"', pga="true").replace(
+            "addresses: [172.16.8.10]}", 'addresses: [172.16.8.10], ports: ["udp/53"]}'
+        )
+        text += (
+            "  - {name: cloud-dns, kind: external_api, cloud: gcp, network: hub,"
+            " addresses: [35.199.192.0/19]}\n"
+        )
+        if advertised:
+            text = text.replace(
+                "advertised_groups: [all_subnets]}",
+                "advertised_groups: [all_subnets], advertised_ranges: [{range: 35.199.192.0/19}]}",
+            )
+        if accepted:
+            text = text.replace(
+                'prefix_filter_in: ["10.0.0.0/8"]',
+                'prefix_filter_in: ["10.0.0.0/8", "35.199.192.0/19"]',
+            )
+        (tmp_path / "bp.yaml").write_text(text)
+        topology = build_topology(load(tmp_path / "bp.yaml"))
+        answers[advertised, accepted] = reach(topology, "cloud-dns", "db", "udp/53").disposition
+    assert answers == {
+        (False, False): "NO_RETURN_ROUTE",
+        (True, False): "NO_RETURN_ROUTE",
+        (True, True): "DELIVERED",
+    }
