@@ -242,3 +242,22 @@ def test_forwarded_queries_are_answered_only_over_a_route_back_to_35_199_192_0_1
         (True, False): "NO_RETURN_ROUTE",
         (True, True): "DELIVERED",
     }
+
+
+def test_an_origin_acl_admitting_part_of_the_front_end_ranges_is_not_reached(
+    tmp_path: Path,
+) -> None:
+    """https://cloud.google.com/load-balancing/docs/firewall-rules: the GFE proxy sources for
+    global internet NEG backends are "IP address ranges listed in the
+    _cloud-eoips.googleusercontent.com DNS TXT record" — a set of ranges, any address of which
+    may open the connection. An origin ACL admitting one /24 of them, or refusing one of the
+    ranges, refuses most of the load balancer's requests: the answer is not "allowed" (it was,
+    when only the first address of the set was tried)."""
+    part = "[{name: gfe, action: allow, index: 1, ip_ranges: [34.96.0.0/24]}]"
+    refused = reach(edge(tmp_path, acls=part), "203.0.113.200", "app", "tcp/8443")
+    assert not refused.allowed and refused.disposition == "DENIED_ACL"
+    assert "opens connections from any of" in str(refused.to_json())
+    half = "[{name: other-half, action: deny, index: 1, ip_ranges: [34.127.192.0/18]}]"
+    topology = edge(tmp_path, acl_default="allow", acls=half)
+    assert not reach(topology, "203.0.113.200", "app", "tcp/8443").allowed
+    assert reach(edge(tmp_path), "203.0.113.200", "app", "tcp/8443").allowed
