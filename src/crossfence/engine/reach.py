@@ -343,7 +343,9 @@ def _proxied(
         trace = _leg(topology, client, client_address, target, target_protocol, target_port)
         if client.proxy is not None and trace.allowed:
             # the load balancer may open the connection from any of its egress addresses (Google
-            # front ends pick one of their ranges): allowed only if allowed from every one
+            # front ends send from "IP address ranges listed in the _cloud-eoips.googleusercontent.com
+            # DNS TXT record", https://cloud.google.com/load-balancing/docs/firewall-rules):
+            # allowed only if allowed from every one
             for other in _egress_samples(topology, client.addresses):
                 if other != client_address:
                     refused = _leg(topology, client, other, target, target_protocol, target_port)
