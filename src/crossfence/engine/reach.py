@@ -114,6 +114,37 @@ def _egress(balancer: Endpoint) -> tuple[Endpoint, int]:
     return client, next(iter(egress))[0] if not egress.is_empty() else balancer.address
 
 
+def _ip_text(address: int) -> str:
+    return str(IpSet.from_addresses([address]).first_address())
+
+
+def _egress_samples(topology: Topology, egress: IpSet) -> list[int]:
+    """One address of each piece of `egress` that no filter rule's range splits: what a filter
+    answers for it, it answers for the whole piece."""
+    cuts = set(egress.bounds)
+    filters = [
+        f
+        for e in topology.endpoints.values()
+        for c in (e.ingress, e.egress, e.public_ingress, e.public_egress)
+        for f in c
+    ]
+    filters += [
+        e.proxy.frontend_filter
+        for e in topology.endpoints.values()
+        if e.proxy is not None and e.proxy.frontend_filter is not None
+    ]
+    filters += [
+        f
+        for n in topology.networks.values()
+        for f in (n.between_segments, *(b for s in n.segments for b in (s.ingress, s.egress)))
+        if f is not None
+    ]
+    for flt in filters:
+        for rule in flt.rules:
+            cuts.update(rule.remote.bounds)
+    return [c for c in sorted(cuts) if c < 2**32 and c in egress]
+
+
 def _backend_chain(topology: Topology, target: Endpoint) -> list[Endpoint]:
     """Load balancers in front of `target`, outermost first (public-lb -> scw-edge -> customer-api)."""
     chain: list[Endpoint] = []
@@ -310,6 +341,25 @@ def _proxied(
             target_protocol = "tcp"
             target_port = next(s.sample()[1] for b, s in client.proxy.backends if b == target.name)
         trace = _leg(topology, client, client_address, target, target_protocol, target_port)
+        if client.proxy is not None and trace.allowed:
+            # the load balancer may open the connection from any of its egress addresses (Google
+            # front ends send from "IP address ranges listed in the _cloud-eoips.googleusercontent.com
+            # DNS TXT record", https://cloud.google.com/load-balancing/docs/firewall-rules):
+            # allowed only if allowed from every one
+            for other in _egress_samples(topology, client.addresses):
+                if other != client_address:
+                    refused = _leg(topology, client, other, target, target_protocol, target_port)
+                    if not refused.allowed:
+                        trace = refused
+                        trace.hops[-1].steps.append(
+                            Step(
+                                "CHECK_PROXY",
+                                f"{client.name} opens connections from any of {client.addresses}: "
+                                f"from {_ip_text(other)} this one is refused",
+                                client.source,
+                            )
+                        )
+                        break
         if hops:
             hops.append(
                 Hop(

@@ -17,7 +17,8 @@ class ForwardingTarget(Model):
     workload: Name | None = None
     """The blueprint workload that answers there."""
     forwarding_path: Literal["default", "private"] = "private"
-    """GCP: `private` sends from 35.199.192.0/19 through the VPC (needed for targets over a VPN)."""
+    """GCP: `private` always sends through the VPC (from 35.199.192.0/19); `default` does so for
+    RFC 1918 targets only and sends to other addresses over the internet."""
 
 
 class DnsZone(NamedModel):
@@ -43,4 +44,4 @@ class DnsServerPolicy(NamedModel):
     inbound_forwarding: bool = True
     """Whether inbound forwarder addresses are created."""
     forwarder_addresses: tuple[Address, ...] = ()
-    """The inbound forwarder addresses (one per subnet region)."""
+    """The inbound forwarder addresses (one from each subnet of the network)."""
