@@ -350,6 +350,23 @@ def peering_no_export(context: Context, check: Check) -> Iterator[Finding]:
         )
 
 
+_RFC_1918 = tuple(
+    ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
+
+
+def _through_vpc(forwarding_path: str, address: str) -> bool:
+    """Whether Cloud DNS sends a target's queries through the VPC, from 35.199.192.0/19. The
+    Cloud DNS API reference (managedZones, `forwardingPath`): "If unset or set to DEFAULT, Cloud
+    DNS makes forwarding decisions based on IP address ranges; that is, RFC1918 addresses go to
+    the VPC network, non-RFC1918 addresses go to the internet. When set to PRIVATE, Cloud DNS
+    always sends queries through the VPC network for this target."
+    (https://cloud.google.com/dns/docs/reference/v1/managedZones)"""
+    if forwarding_path == "private":
+        return True
+    return any(ipaddress.IPv4Address(address) in net for net in _RFC_1918)
+
+
 @register(
     "network.dns-forwarding-range-not-advertised",
     "high",
@@ -368,7 +385,7 @@ def dns_forwarding(context: Context, check: Check) -> Iterator[Finding]:
         if zone.kind != "forwarding":
             continue
         for target in zone.forwarding_targets:
-            if target.forwarding_path != "private" or target.workload is None:
+            if target.workload is None or not _through_vpc(target.forwarding_path, target.address):
                 continue
             source = next((s for s in sources if s.network in zone.networks), None)
             if source is None:
