@@ -43,6 +43,7 @@ __all__ = [
     "TerraformMapping",
     "Unmodelled",
     "companion",
+    "configuration",
     "identity",
     "label",
     "lower",
@@ -229,3 +230,24 @@ def markdown_table(mappings: tuple[TerraformMapping, ...]) -> str:
             lines += [f"- `{t}`: {why}" for t, why in mapping.silent.items()]
         lines.append("")
     return "\n".join(lines)
+
+
+def configuration(
+    provider: str,
+    source: str,
+    version: str,
+    blocks: list[dict[str, Any]],
+    variables: dict[str, Any],
+    resources: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """A `*.tf.json` document in Terraform's JSON syntax, as every provider's compile writer
+    ends it: the provider pinned in `required_providers`, its `provider` blocks, the variables
+    (when any) and the resources sorted by type and label, so the same input gives the same bytes."""
+    document: dict[str, Any] = {
+        "terraform": {"required_providers": {provider: {"source": source, "version": version}}},
+        "provider": {provider: blocks},
+    }
+    if variables:
+        document["variable"] = variables
+    document["resource"] = {k: dict(sorted(v.items())) for k, v in sorted(resources.items())}
+    return document

@@ -17,6 +17,7 @@ from ...algebra.ports import parse_port_spec
 from ...errors import Problem
 from ...model import Blueprint
 from ...model.base import Model
+from ...terraform.mapping import configuration
 from ...terraform.mapping import label as _label
 from ...terraform.mapping import ref as _ref
 from .tfjson_compute import instances
@@ -122,17 +123,9 @@ def aws_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem], 
     clusters(w)
     databases(w)
     buckets(w)
-    document: dict[str, Any] = {
-        "terraform": {
-            "required_providers": {
-                "aws": {"source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION}
-            }
-        },
-        "provider": {"aws": providers},
-    }
-    if w.variables:
-        document["variable"] = w.variables
-    document["resource"] = {k: dict(sorted(v.items())) for k, v in sorted(w.resources.items())}
+    document = configuration(
+        "aws", "hashicorp/aws", AWS_PROVIDER_VERSION, providers, w.variables, w.resources
+    )
     return document, w.problems, w.warnings
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from ...algebra.ports import parse_port_spec
 from ...errors import Problem
 from ...model import Blueprint, FirewallRule, Network, Route, VpnGateway, VpnTunnel
+from ...terraform.mapping import configuration
 from .tfjson_base import Writer as _Writer
 from .tfjson_base import label as _label
 from .tfjson_base import ref as _ref
@@ -74,17 +75,14 @@ def google_terraform(blueprint: Blueprint) -> tuple[dict[str, Any], list[Problem
     instances(writer)
     clusters(writer)
     perimeters(writer)
-    document: dict[str, Any] = {
-        "terraform": {
-            "required_providers": {
-                "google": {"source": "hashicorp/google", "version": GOOGLE_PROVIDER_VERSION}
-            }
-        },
-        "provider": {"google": providers},
-    }
-    if writer.variables:
-        document["variable"] = writer.variables
-    document["resource"] = {k: dict(sorted(v.items())) for k, v in sorted(writer.resources.items())}
+    document = configuration(
+        "google",
+        "hashicorp/google",
+        GOOGLE_PROVIDER_VERSION,
+        providers,
+        writer.variables,
+        writer.resources,
+    )
     return document, writer.problems, writer.warnings
 
 

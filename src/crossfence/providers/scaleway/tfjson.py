@@ -19,6 +19,7 @@ from ...algebra.ports import parse_port_spec
 from ...errors import Problem
 from ...model import Blueprint
 from ...model.base import Model
+from ...terraform.mapping import configuration
 from ...terraform.mapping import label as _label
 from ...terraform.mapping import ref as _ref
 from .tfjson_compute import instances
@@ -107,17 +108,14 @@ def scaleway_terraform(
     clusters(w)
     databases(w)
     buckets(w)
-    document: dict[str, Any] = {
-        "terraform": {
-            "required_providers": {
-                "scaleway": {"source": "scaleway/scaleway", "version": SCALEWAY_PROVIDER_VERSION}
-            }
-        },
-        "provider": {"scaleway": providers},
-    }
-    if w.variables:
-        document["variable"] = w.variables
-    document["resource"] = {k: dict(sorted(v.items())) for k, v in sorted(w.resources.items())}
+    document = configuration(
+        "scaleway",
+        "scaleway/scaleway",
+        SCALEWAY_PROVIDER_VERSION,
+        providers,
+        w.variables,
+        w.resources,
+    )
     return document, w.problems, w.warnings
 
 
